@@ -1,0 +1,294 @@
+//! The control plane under `/__sandbox` (contract §7): health, reset, journal, callbacks,
+//! scenarios, merchants, clock and the error catalogue. JSON in and out; unknown keys in a body
+//! are refused by name.
+
+use crate::callbacks;
+use crate::catalogue::CATALOGUE;
+use crate::journal;
+use crate::merchant::MerchantSpec;
+use crate::scenario::{load, Armed, Predicate, Target};
+use crate::state::AppState;
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub fn scope() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<EitherBody<BoxBody>>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::scope("/__sandbox")
+        .wrap(from_fn(require_admin_token))
+        .route("/health", web::get().to(health))
+        .route("/reset", web::post().to(reset))
+        .route("/requests", web::get().to(requests))
+        .route("/callbacks", web::get().to(list_callbacks))
+        .route("/callbacks/{id}", web::get().to(get_callback))
+        .route("/callbacks/{id}/redeliver", web::post().to(redeliver))
+        .route("/scenarios", web::get().to(scenarios))
+        .route("/scenarios/reload", web::post().to(reload))
+        .route("/scenarios/arm", web::post().to(arm))
+        .route("/scenarios/armed", web::get().to(list_armed))
+        .route("/scenarios/armed", web::delete().to(disarm))
+        .route("/merchants", web::get().to(merchants))
+        .route("/merchants/{code}", web::put().to(put_merchant))
+        .route("/merchants/{code}/public-key", web::put().to(put_public_key))
+        .route("/clock", web::get().to(clock))
+        .route("/clock/advance", web::post().to(advance_clock))
+        .route("/errors", web::get().to(errors))
+        .default_service(web::to(|req: HttpRequest| async move {
+            fail(StatusCode::NOT_FOUND, format!("no admin endpoint at {} {}", req.method(), req.path()))
+        }))
+}
+
+fn fail(status: StatusCode, message: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(status).json(json!({"error": message.into()}))
+}
+
+/// Off loopback, the admin API needs `Authorization: Bearer <admin token>`.
+async fn require_admin_token(
+    req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let Some(state) = state.filter(|s| !s.settings.is_loopback()) {
+        let expected = state.settings.admin_token.clone().unwrap_or_default();
+        let given = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if given.strip_prefix("Bearer ").map(str::trim) != Some(expected.as_str()) {
+            let response = fail(StatusCode::UNAUTHORIZED, "the admin API needs Authorization: Bearer <admin token>");
+            return Ok(req.into_response(response).map_into_right_body());
+        }
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+/// Parses a JSON body, naming the problem (e.g. an unknown key) on failure.
+fn body<T: DeserializeOwned>(raw: &[u8]) -> Result<T, HttpResponse> {
+    let raw = if raw.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { raw };
+    serde_json::from_slice(raw).map_err(|e| fail(StatusCode::BAD_REQUEST, format!("invalid body: {e}")))
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MerchantQuery {
+    merchant: Option<String>,
+}
+
+async fn reset(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> HttpResponse {
+    state.reset(query.merchant.as_deref());
+    HttpResponse::Ok().json(json!({"status": "reset", "merchant": query.merchant}))
+}
+
+#[derive(Deserialize)]
+struct RequestQuery {
+    merchant: Option<String>,
+    operation: Option<String>,
+    path: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn requests(state: web::Data<AppState>, query: web::Query<RequestQuery>) -> HttpResponse {
+    let query = query.into_inner();
+    let filter = journal::Filter { merchant: query.merchant, operation: query.operation, path: query.path, limit: query.limit };
+    HttpResponse::Ok().json(state.journal.list(&filter))
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    merchant: Option<String>,
+    reference: Option<String>,
+    status: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_callbacks(state: web::Data<AppState>, query: web::Query<CallbackQuery>) -> HttpResponse {
+    let query = query.into_inner();
+    let filter = callbacks::Filter { merchant: query.merchant, reference: query.reference, state: query.status, limit: query.limit };
+    HttpResponse::Ok().json(state.callbacks.list(&filter))
+}
+
+async fn get_callback(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    match state.callbacks.get(&id) {
+        Some(job) => HttpResponse::Ok().json(job),
+        None => fail(StatusCode::NOT_FOUND, format!("no callback job {id}")),
+    }
+}
+
+async fn redeliver(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    match state.callbacks.redeliver(&id) {
+        Some(job) => HttpResponse::Accepted().json(job),
+        None => fail(StatusCode::NOT_FOUND, format!("no callback job {id}")),
+    }
+}
+
+async fn scenarios(state: web::Data<AppState>) -> HttpResponse {
+    let set = state.scenarios.current();
+    HttpResponse::Ok().json(json!({
+        "files": set.files,
+        "scenarios": set.scenarios.values().collect::<Vec<_>>(),
+        "armed": state.scenarios.armed(),
+    }))
+}
+
+async fn reload(state: web::Data<AppState>) -> HttpResponse {
+    match load::load(&state.settings.scenarios, state.settings.local_scenarios) {
+        Ok(set) => {
+            let count = set.scenarios.len();
+            let files = set.files.clone();
+            state.scenarios.replace(set);
+            HttpResponse::Ok().json(json!({"status": "reloaded", "scenarios": count, "files": files}))
+        }
+        // The running set stays in place when the files on disk are broken.
+        Err(errors) => HttpResponse::BadRequest().json(json!({"error": "scenario files are invalid; the previous set stays loaded", "problems": errors})),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArmBody {
+    scenario: String,
+    times: Option<u32>,
+    operation: Option<String>,
+    merchant: Option<String>,
+    #[serde(rename = "match", default)]
+    matches: BTreeMap<String, Value>,
+}
+
+async fn arm(state: web::Data<AppState>, raw: web::Bytes) -> HttpResponse {
+    let request: ArmBody = match body(&raw) {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    let target = match Target::parse(&request.scenario) {
+        Ok(t) => t,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, e),
+    };
+    if let Some(op) = &request.operation {
+        if crate::operation::by_id(op).is_none() {
+            let known = crate::operation::ids().join(", ");
+            return fail(StatusCode::BAD_REQUEST, format!("unknown operation {op:?}; known: {known}"));
+        }
+    }
+    if request.times == Some(0) {
+        return fail(StatusCode::BAD_REQUEST, "times must be at least 1 (leave it out to fire until disarmed)");
+    }
+    let mut predicates = Vec::new();
+    for (path, value) in &request.matches {
+        match Predicate::from_value(value) {
+            Ok(p) => predicates.push((path.clone(), p)),
+            Err(e) => return fail(StatusCode::BAD_REQUEST, format!("match.{path}: {e}")),
+        }
+    }
+    let armed = Armed {
+        id: 0,
+        scenario: target.label(),
+        target,
+        remaining: request.times,
+        operation: request.operation,
+        merchant: request.merchant,
+        predicates,
+        match_view: request.matches,
+    };
+    match state.scenarios.arm(armed) {
+        Ok(armed) => HttpResponse::Created().json(armed),
+        Err(e) => fail(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+async fn list_armed(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.scenarios.armed())
+}
+
+async fn disarm(state: web::Data<AppState>) -> HttpResponse {
+    state.scenarios.disarm_all();
+    HttpResponse::Ok().json(json!({"status": "disarmed"}))
+}
+
+async fn merchants(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.merchants.all().iter().map(|m| m.summary()).collect::<Vec<_>>())
+}
+
+async fn put_merchant(state: web::Data<AppState>, code: web::Path<String>, raw: web::Bytes) -> HttpResponse {
+    let spec: MerchantSpec = match body(&raw) {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    if spec.code.as_deref().is_some_and(|c| c != code.as_str()) {
+        return fail(StatusCode::BAD_REQUEST, "code in the body differs from the path");
+    }
+    match state.merchants.upsert(&code, spec) {
+        Ok((merchant, created)) => {
+            let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+            HttpResponse::build(status).json(merchant.summary())
+        }
+        Err(e) => fail(StatusCode::BAD_REQUEST, format!("publicKey: {e}")),
+    }
+}
+
+/// Takes the key as text (PEM or bare Base64) or as `{"publicKey": "..."}`.
+async fn put_public_key(state: web::Data<AppState>, code: web::Path<String>, raw: web::Bytes) -> HttpResponse {
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let key = if text.trim_start().starts_with('{') {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields, rename_all = "camelCase")]
+        struct KeyBody {
+            public_key: String,
+        }
+        match body::<KeyBody>(&raw) {
+            Ok(b) => b.public_key,
+            Err(response) => return response,
+        }
+    } else {
+        text
+    };
+    match state.merchants.set_public_key(&code, &key) {
+        Ok(Some(merchant)) => HttpResponse::Ok().json(merchant.summary()),
+        Ok(None) => fail(StatusCode::NOT_FOUND, format!("no merchant {code}; create it with PUT /__sandbox/merchants/{code}")),
+        Err(e) => fail(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+fn clock_view(state: &AppState) -> Value {
+    json!({"now": crate::clock::iso_ms(state.clock.now()), "offsetMs": state.clock.offset_ms()})
+}
+
+async fn clock(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(clock_view(&state))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceBody {
+    seconds: f64,
+}
+
+async fn advance_clock(state: web::Data<AppState>, raw: web::Bytes) -> HttpResponse {
+    let request: AdvanceBody = match body(&raw) {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    if !(request.seconds.is_finite() && request.seconds >= 0.0) {
+        return fail(StatusCode::BAD_REQUEST, "seconds must be a number of seconds, 0 or more (the clock only moves forward)");
+    }
+    state.clock.advance((request.seconds * 1000.0) as i64);
+    state.callbacks.wake();
+    HttpResponse::Ok().json(clock_view(&state))
+}
+
+async fn errors() -> HttpResponse {
+    HttpResponse::Ok().json(CATALOGUE)
+}

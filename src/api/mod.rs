@@ -1,0 +1,40 @@
+//! The mocked Jenga surface: each product family in its own module, mounted at the paths Jenga
+//! publishes. Handlers are thin: they name their operation's spec and hand over to the pipeline.
+
+pub mod authentication;
+pub mod stk_push;
+
+use crate::envelope::Failure;
+use crate::pipeline;
+use crate::state::AppState;
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    route(cfg, "/authentication/api/v3/authenticate/merchant", Method::POST, authentication::authenticate);
+    route(cfg, "/v3-apis/payment-api/v3.0/stkussdpush/initiate", Method::POST, stk_push::initiate);
+}
+
+/// Mounts one path for one method; other methods answer 405 in the path's envelope.
+fn route<F, Args>(cfg: &mut web::ServiceConfig, path: &str, method: Method, handler: F)
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    let allowed = method.to_string();
+    cfg.service(
+        web::resource(path).route(web::method(method).to(handler)).default_service(web::to(
+            move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| {
+                let detail = format!("{} is not served at {}; use {allowed}", req.method(), req.path());
+                async move { pipeline::unmatched(&state, &req, payload, Failure::http("METHOD_NOT_ALLOWED", Some(detail))).await }
+            },
+        )),
+    );
+}
+
+/// Any path the sandbox does not serve.
+pub async fn not_found(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let detail = format!("no Jenga endpoint at {} {}", req.method(), req.path());
+    pipeline::unmatched(&state, &req, payload, Failure::http("NOT_FOUND", Some(detail))).await
+}

@@ -1,0 +1,163 @@
+//! Equitel / M-Pesa STK/USSD push, account-based settlement (seed 001, reference §7.1):
+//! `POST /v3-apis/payment-api/v3.0/stkussdpush/initiate`, acknowledged with code -1, the result
+//! delivered later to `payment.callBackUrl`.
+
+use crate::callbacks::{Plan, Step};
+use crate::envelope::Failure;
+use crate::fields::{self, Check};
+use crate::operation::STK_PUSH;
+use crate::pipeline::{self, Call, Outcome, Reply, Spec};
+use crate::scenario::CallbackStep;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+static SPEC: Spec = Spec { op: &STK_PUSH, json_body: true, validate, execute };
+
+pub async fn initiate(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &SPEC, None).await
+}
+
+/// Supported countries and their currency (seed 001, "Supported Countries & Currencies").
+pub const COUNTRIES: &[(&str, &str)] =
+    &[("KE", "KES"), ("UG", "UGX"), ("TZ", "TZS"), ("RW", "RWF"), ("SS", "USD"), ("DRC", "USD")];
+
+pub const TELCOS: &[&str] = &["Equitel", "Safaricom"];
+
+/// The callback code table (seed 001, "Jenga Callback"): default message, and whether the
+/// callback's `status` is true.
+pub fn callback_code(code: i64) -> (&'static str, bool) {
+    match code {
+        0 => ("Request pending to be processed", true),
+        1 => ("Transaction Failed", false),
+        2 => ("Transaction Successful - Awaiting Third Party Settlement", true),
+        3 => ("Successful", true),
+        4 => ("Transaction was successful, But failed to credit merchant account", false),
+        5 | 6 => ("Transaction was Cancelled, E.g by user", false),
+        _ => ("Transaction rejected due to validation errors", false),
+    }
+}
+
+const ACKNOWLEDGED: &str = "Transaction has been successfully acknowledged, await final transaction status on callback";
+
+/// Both spellings are seen in clients; the seed writes `callBackUrl`.
+const CALLBACK_URL_FIELDS: &[&str] = &["payment.callBackUrl", "payment.callbackUrl"];
+
+fn validate(body: &Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(body);
+    let countries: Vec<&str> = COUNTRIES.iter().map(|(c, _)| *c).collect();
+    let country = check.one_of("merchant.countryCode", &countries);
+    check.string("merchant.accountNumber");
+    check.string("merchant.name");
+    check.rule(
+        "payment.ref",
+        |r| (6..=12).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphanumeric()),
+        "must be 6 to 12 letters or digits",
+    );
+    check.rule(
+        "payment.mobileNumber",
+        |m| (10..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()) && !m.starts_with('0'),
+        "must be digits with the country code prefix, e.g. 254764555291",
+    );
+    check.one_of("payment.telco", TELCOS);
+    check.amount("payment.amount", 2);
+    let currency = check.string("payment.currency");
+    if let (Some(country), Some(currency)) = (country, currency) {
+        let expected = COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
+        if currency != expected {
+            check.problem("payment.currency", format!("must be {expected} for country {country}, not {currency:?}"));
+        }
+    }
+    check.date("payment.date");
+    if let Some((_, field)) = check.string_any(CALLBACK_URL_FIELDS) {
+        check.http_url(field);
+        variants.insert("callBackUrl".into(), field.trim_start_matches("payment.").into());
+    }
+    check.one_of("payment.pushType", &["STK", "USSD"]);
+    check.finish()
+}
+
+fn execute(call: &mut Call) -> Outcome {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let account = text("merchant.accountNumber");
+    let merchant = call.merchant();
+    if !merchant.owns_account(&account) {
+        return Err(Failure::http(
+            "ACCOUNT_NOT_FOUND",
+            Some(format!("merchant.accountNumber {account} is not an account of merchant {}", merchant.code)),
+        ));
+    }
+    let reference = text("payment.ref");
+    if !call.state.claim_reference(&merchant.code, &reference) {
+        return Err(call.failure(400101));
+    }
+    let default_steps = [CallbackStep {
+        after_ms: None,
+        code: 3,
+        code_as_sent: Value::from(3),
+        message: None,
+        status: None,
+        fields: Default::default(),
+    }];
+    let effect = call.decision.effect.clone();
+    let steps = effect.as_ref().and_then(|e| e.callbacks.as_deref()).unwrap_or(&default_steps);
+    let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
+    let plan = Plan {
+        merchant: merchant.code.clone(),
+        operation: call.op.id.into(),
+        reference: reference.clone(),
+        scenario: call.decision.name.clone(),
+        url,
+        basic_auth: None,
+        steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: callback_body(call, s) }).collect(),
+        faults: effect.map(|e| e.faults.clone()).unwrap_or_default(),
+    };
+    call.callbacks = call.state.callbacks.enqueue(plan);
+    Ok(Reply::ok(json!({
+        "status": true,
+        "code": -1,
+        "message": ACKNOWLEDGED,
+        "reference": reference,
+        "transactionId": reference,
+    })))
+}
+
+/// The body Jenga posts to `callBackUrl` (seed 001 callback examples).
+fn callback_body(call: &Call, step: &CallbackStep) -> Value {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let telco = text("payment.telco");
+    let reference = text("payment.ref");
+    let requested: f64 = text("payment.amount").parse().unwrap_or_default();
+    // M-Pesa pushes are rounded up to a whole amount (reference §7.1).
+    let amount = if telco == "Safaricom" { requested.ceil() } else { requested };
+    let charge = (amount / 100.0).round().max(1.0);
+    let (default_message, success) = callback_code(step.code);
+    let mut body = json!({
+        "status": step.status.unwrap_or(success),
+        "code": step.code_as_sent,
+        "message": step.message.as_deref().unwrap_or(default_message),
+        "transactionReference": reference,
+        "mobileNumber": text("payment.mobileNumber"),
+        "debitedAmount": fields::amount_number(amount),
+        "requestAmount": fields::amount_number(amount),
+        "charge": fields::amount_number(charge),
+        "currency": text("payment.currency"),
+        "telco": telco,
+    });
+    if matches!(step.code, 2..=4) {
+        // Equitel echoes the reference; M-Pesa gives its own receipt number.
+        let receipt = if telco == "Safaricom" { call.state.ids.receipt(10) } else { reference };
+        body["telcoReference"] = Value::String(receipt);
+    }
+    if let Value::Object(map) = &mut body {
+        for (key, value) in &step.fields {
+            if value.is_null() {
+                map.remove(key);
+            } else {
+                map.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    body
+}

@@ -1,0 +1,466 @@
+//! Callback delivery. Handlers only enqueue a plan; a worker task delivers it with reqwest after
+//! the scheduled delay (on the sandbox clock), retries with backoff and jitter, records every
+//! attempt, and releases a transaction's next step only when the previous one is finished, so
+//! multi-step sequences arrive in order. Deliveries run in their own tasks: a slow receiver
+//! never holds up an API response or another receiver.
+
+use crate::clock::{iso_ms, Clock};
+use crate::config::CallbackSettings;
+use crate::ids::Ids;
+use crate::scenario::CallbackFault;
+use parking_lot::Mutex;
+use serde::Serialize;
+use serde_json::Value;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{watch, Notify, Semaphore};
+
+/// How much of a receiver's answer the log keeps.
+const EXCERPT_BYTES: usize = 512;
+/// Longest wait honoured from a receiver's Retry-After.
+const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for its time (first attempt or a retry).
+    Scheduled,
+    InFlight,
+    Delivered,
+    /// Gave up: attempts exhausted or a non-retryable answer.
+    Failed,
+    /// Recorded but deliberately not sent (the `never_sent` fault).
+    Suppressed,
+    /// Still queued when the sandbox stopped.
+    Abandoned,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempt {
+    pub number: u32,
+    pub at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_excerpt: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub id: String,
+    pub merchant: String,
+    pub operation: String,
+    pub reference: String,
+    pub scenario: String,
+    pub url: String,
+    /// 1-based position in the transaction's sequence, and the sequence length.
+    pub step: usize,
+    pub steps: usize,
+    pub body: Value,
+    pub state: JobState,
+    pub created_at: String,
+    pub due_at: String,
+    pub attempts: Vec<Attempt>,
+    #[serde(skip)]
+    due_ms: i64,
+    #[serde(skip)]
+    malformed: bool,
+    #[serde(skip)]
+    basic_auth: Option<(String, String)>,
+}
+
+/// One callback to send, as the operation built it.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Wait after the previous step finishes (or after acceptance); None: the configured first delay.
+    pub after_ms: Option<u64>,
+    pub body: Value,
+}
+
+/// Everything an operation hands over: who, where, and the steps in order.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub merchant: String,
+    pub operation: String,
+    pub reference: String,
+    pub scenario: String,
+    pub url: String,
+    pub basic_auth: Option<(String, String)>,
+    pub steps: Vec<Step>,
+    pub faults: Vec<CallbackFault>,
+}
+
+struct Chain {
+    plan: Plan,
+    /// Index of the next step to schedule.
+    next: usize,
+    copies: usize,
+}
+
+#[derive(Default)]
+struct Store {
+    jobs: HashMap<String, Job>,
+    order: VecDeque<String>,
+    due: BinaryHeap<Reverse<(i64, u64, String)>>,
+    sequence: u64,
+    /// Job id → the rest of its transaction's steps, released when that job finishes.
+    chains: HashMap<String, Chain>,
+}
+
+pub struct Callbacks {
+    store: Mutex<Store>,
+    wake: Notify,
+    settings: CallbackSettings,
+    client: reqwest::Client,
+    clock: Arc<Clock>,
+    ids: Arc<Ids>,
+    in_flight: Arc<Semaphore>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub merchant: Option<String>,
+    pub reference: Option<String>,
+    pub state: Option<String>,
+    pub limit: Option<usize>,
+}
+
+impl Callbacks {
+    pub fn new(settings: CallbackSettings, clock: Arc<Clock>, ids: Arc<Ids>) -> Self {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(32)
+            .build()
+            .expect("the HTTP client builds with static settings");
+        let in_flight = Arc::new(Semaphore::new(settings.max_in_flight.max(1)));
+        Self { store: Mutex::default(), wake: Notify::new(), settings, client, clock, ids, in_flight }
+    }
+
+    pub fn first_delay_ms(&self) -> u64 {
+        self.settings.first_delay_ms
+    }
+
+    /// Queues a transaction's callbacks; returns the ids of the jobs created now.
+    pub fn enqueue(&self, plan: Plan) -> Vec<String> {
+        if plan.steps.is_empty() {
+            return Vec::new();
+        }
+        let now = self.clock.now_ms();
+        let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
+        let mut store = self.store.lock();
+        let mut created = Vec::new();
+        if plan.faults.contains(&CallbackFault::NeverSent) || plan.faults.contains(&CallbackFault::OutOfOrder) {
+            // Every step is created now: suppressed, or due last-first with no chaining.
+            let suppressed = plan.faults.contains(&CallbackFault::NeverSent);
+            let mut at = now;
+            let mut dues: Vec<i64> = plan
+                .steps
+                .iter()
+                .map(|s| {
+                    at += self.delay_of(s) as i64;
+                    at
+                })
+                .collect();
+            dues.reverse();
+            for (index, due) in dues.into_iter().enumerate() {
+                for _ in 0..copies {
+                    let state = if suppressed { JobState::Suppressed } else { JobState::Scheduled };
+                    created.push(self.create_job(&mut store, &plan, index, due, state));
+                }
+            }
+        } else {
+            let due = now + self.delay_of(&plan.steps[0]) as i64;
+            let first = self.create_job(&mut store, &plan, 0, due, JobState::Scheduled);
+            created.push(first.clone());
+            let mut last = first;
+            for _ in 1..copies {
+                // A twin rides the chain right after the original.
+                let twin = self.create_job(&mut store, &plan, 0, due, JobState::Scheduled);
+                created.push(twin.clone());
+                last = twin;
+            }
+            if plan.steps.len() > 1 {
+                store.chains.insert(last, Chain { plan, next: 1, copies });
+            }
+        }
+        drop(store);
+        self.wake.notify_one();
+        created
+    }
+
+    fn delay_of(&self, step: &Step) -> u64 {
+        step.after_ms.unwrap_or(self.settings.first_delay_ms)
+    }
+
+    fn create_job(&self, store: &mut Store, plan: &Plan, index: usize, due_ms: i64, state: JobState) -> String {
+        let id = self.ids.callback_id();
+        let step = &plan.steps[index];
+        let job = Job {
+            id: id.clone(),
+            merchant: plan.merchant.clone(),
+            operation: plan.operation.clone(),
+            reference: plan.reference.clone(),
+            scenario: plan.scenario.clone(),
+            url: plan.url.clone(),
+            step: index + 1,
+            steps: plan.steps.len(),
+            body: step.body.clone(),
+            state,
+            created_at: iso_ms(self.clock.now()),
+            due_at: iso_ms(Clock::at(due_ms)),
+            attempts: Vec::new(),
+            due_ms,
+            malformed: plan.faults.contains(&CallbackFault::MalformedBody),
+            basic_auth: plan.basic_auth.clone(),
+        };
+        if state == JobState::Scheduled {
+            store.sequence += 1;
+            let seq = store.sequence;
+            store.due.push(Reverse((due_ms, seq, id.clone())));
+        }
+        store.jobs.insert(id.clone(), job);
+        store.order.push_back(id.clone());
+        self.evict(store);
+        id
+    }
+
+    /// Keeps the log bounded, dropping the oldest finished jobs first.
+    fn evict(&self, store: &mut Store) {
+        while store.jobs.len() > self.settings.log_limit {
+            let finished = store.order.iter().position(|id| {
+                store.jobs.get(id).is_none_or(|j| !matches!(j.state, JobState::Scheduled | JobState::InFlight))
+            });
+            let Some(position) = finished else { break };
+            if let Some(id) = store.order.remove(position) {
+                store.jobs.remove(&id);
+            }
+        }
+    }
+
+    fn schedule(&self, store: &mut Store, id: &str, due_ms: i64) {
+        if let Some(job) = store.jobs.get_mut(id) {
+            job.state = JobState::Scheduled;
+            job.due_ms = due_ms;
+            job.due_at = iso_ms(Clock::at(due_ms));
+            store.sequence += 1;
+            let seq = store.sequence;
+            store.due.push(Reverse((due_ms, seq, id.to_string())));
+        }
+    }
+
+    /// Sends a job again now, whatever its state (unless it is on its way).
+    pub fn redeliver(&self, id: &str) -> Option<Job> {
+        let mut store = self.store.lock();
+        let job = store.jobs.get(id)?;
+        if job.state != JobState::InFlight {
+            let now = self.clock.now_ms();
+            self.schedule(&mut store, id, now);
+        }
+        let job = store.jobs.get(id).cloned();
+        drop(store);
+        self.wake.notify_one();
+        job
+    }
+
+    pub fn get(&self, id: &str) -> Option<Job> {
+        self.store.lock().jobs.get(id).cloned()
+    }
+
+    /// Newest first.
+    pub fn list(&self, filter: &Filter) -> Vec<Job> {
+        let store = self.store.lock();
+        store
+            .order
+            .iter()
+            .rev()
+            .filter_map(|id| store.jobs.get(id))
+            .filter(|j| filter.merchant.as_deref().is_none_or(|m| j.merchant == m))
+            .filter(|j| filter.reference.as_deref().is_none_or(|r| j.reference == r))
+            .filter(|j| {
+                filter.state.as_deref().is_none_or(|s| serde_json::to_value(j.state).is_ok_and(|v| v == s))
+            })
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+
+    /// Forgets jobs (of one merchant, or all); queued ones are not sent.
+    pub fn clear(&self, merchant: Option<&str>) {
+        let mut store = self.store.lock();
+        let keep = |j: &Job| merchant.is_some_and(|m| j.merchant != m);
+        store.jobs.retain(|_, j| keep(j));
+        let Store { jobs, order, chains, .. } = &mut *store;
+        order.retain(|id| jobs.contains_key(id));
+        chains.retain(|id, c| jobs.contains_key(id) || merchant.is_some_and(|m| c.plan.merchant != m));
+    }
+
+    /// Wakes the worker to look at the schedule again (after the clock moved).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn queued(&self) -> usize {
+        self.store.lock().jobs.values().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)).count()
+    }
+
+    /// The delivery loop; returns when `shutdown` turns true, marking what is left as abandoned.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            let now = self.clock.now_ms();
+            let (ready, next_due) = {
+                let mut store = self.store.lock();
+                let mut ready = Vec::new();
+                while let Some(Reverse((due, _, _))) = store.due.peek() {
+                    if *due > now {
+                        break;
+                    }
+                    let Some(Reverse((_, _, id))) = store.due.pop() else { break };
+                    // Stale entries (rescheduled or cleared jobs) are skipped.
+                    if let Some(job) = store.jobs.get_mut(&id) {
+                        if job.state == JobState::Scheduled && job.due_ms <= now {
+                            job.state = JobState::InFlight;
+                            ready.push(id);
+                        }
+                    }
+                }
+                (ready, store.due.peek().map(|Reverse((due, _, _))| *due))
+            };
+            for id in ready {
+                let Ok(permit) = self.in_flight.clone().acquire_owned().await else { return };
+                let me = self.clone();
+                tokio::spawn(async move {
+                    me.deliver(&id).await;
+                    drop(permit);
+                });
+            }
+            let wait = next_due.map_or(60_000, |due| (due - self.clock.now_ms()).clamp(0, 60_000));
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+                _ = self.wake.notified() => {}
+                _ = self.clock.advanced() => {}
+                _ = shutdown.changed() => {
+                    let left = self.abandon_queued();
+                    if left > 0 {
+                        tracing::warn!(jobs = left, "callbacks still queued at shutdown were not delivered");
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn abandon_queued(&self) -> usize {
+        let mut store = self.store.lock();
+        let mut left = 0;
+        for job in store.jobs.values_mut().filter(|j| j.state == JobState::Scheduled) {
+            job.state = JobState::Abandoned;
+            left += 1;
+        }
+        left
+    }
+
+    async fn deliver(&self, id: &str) {
+        let Some(job) = self.get(id) else { return };
+        let body = if job.malformed {
+            let text = job.body.to_string();
+            text[..text.len() / 2].to_string()
+        } else {
+            job.body.to_string()
+        };
+        let mut request = self
+            .client
+            .post(&job.url)
+            .header("Content-Type", "application/json")
+            .timeout(Duration::from_millis(self.settings.timeout_ms))
+            .body(body);
+        if let Some((user, password)) = &job.basic_auth {
+            request = request.basic_auth(user, Some(password));
+        }
+        let at = iso_ms(self.clock.now());
+        let started = Instant::now();
+        let result = request.send().await;
+        let (status, retry_after, error, excerpt) = match result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|secs| (secs * 1000).min(MAX_RETRY_AFTER_MS));
+                let text = response.text().await.unwrap_or_default();
+                let excerpt = (!text.is_empty()).then(|| text.chars().take(EXCERPT_BYTES).collect::<String>());
+                (Some(status), retry_after, None, excerpt)
+            }
+            Err(e) => (None, None, Some(describe(&e)), None),
+        };
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let retryable = match status {
+            Some(s) => s == 429 || s >= 500,
+            None => true,
+        };
+        let delivered = status.is_some_and(|s| (200..300).contains(&s));
+        let mut store = self.store.lock();
+        let Some(job) = store.jobs.get_mut(id) else { return };
+        let number = job.attempts.len() as u32 + 1;
+        job.attempts.push(Attempt { number, at, status, latency_ms, error, response_excerpt: excerpt });
+        let attempts_allowed = self.settings.retry_schedule_ms.len() + 1;
+        if delivered {
+            job.state = JobState::Delivered;
+        } else if retryable && job.attempts.len() < attempts_allowed {
+            let base = self.settings.retry_schedule_ms[job.attempts.len() - 1] as f64;
+            let jitter = 1.0 + self.settings.jitter * (self.ids.unit() * 2.0 - 1.0);
+            let wait = ((base * jitter) as u64).max(retry_after.unwrap_or(0));
+            let due = self.clock.now_ms() + wait as i64;
+            self.schedule(&mut store, id, due);
+            drop(store);
+            self.wake.notify_one();
+            return;
+        } else {
+            job.state = JobState::Failed;
+        }
+        self.release_next(&mut store, id);
+        drop(store);
+        self.wake.notify_one();
+    }
+
+    /// Schedules the step after a finished job, if its transaction has one.
+    fn release_next(&self, store: &mut Store, finished: &str) {
+        let Some(mut chain) = store.chains.remove(finished) else { return };
+        let index = chain.next;
+        let due = self.clock.now_ms() + self.delay_of(&chain.plan.steps[index]) as i64;
+        let mut last = self.create_job(store, &chain.plan, index, due, JobState::Scheduled);
+        for _ in 1..chain.copies {
+            last = self.create_job(store, &chain.plan, index, due, JobState::Scheduled);
+        }
+        chain.next += 1;
+        if chain.next < chain.plan.steps.len() {
+            store.chains.insert(last, chain);
+        }
+    }
+}
+
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        format!("could not connect: {}", root_cause(e))
+    } else {
+        root_cause(e)
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

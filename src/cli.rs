@@ -1,0 +1,248 @@
+//! The command line: `serve` (the default), `keygen`, `sign`, `check` and `errors`.
+
+use crate::catalogue::CATALOGUE;
+use crate::config::{LogFormat, Settings};
+use crate::crypto;
+use crate::merchant;
+use crate::operation;
+use crate::signature::Mode;
+use crate::startup::Application;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "jenga-sandbox", version, about = "An offline sandbox of Equity Bank's Jenga API")]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (the default).
+    Serve(ServeArgs),
+    /// Write an RSA-2048 pair: privatekey.pem (PKCS#8) and publickey.pem (SPKI).
+    Keygen {
+        /// Where to write; the Python SDK looks in ~/.JengaApi/keys.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace existing files.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the Base64 signature of a string, or of an operation's canonical string.
+    Sign {
+        /// Private key (PKCS#8 or PKCS#1 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The exact string to sign.
+        #[arg(long, conflicts_with_all = ["operation", "body"])]
+        string: Option<String>,
+        /// Operation id (e.g. stk_push): build its canonical string from --body.
+        #[arg(long, requires = "body")]
+        operation: Option<String>,
+        /// JSON request body (or path parameters as a JSON object).
+        #[arg(long, requires = "operation")]
+        body: Option<PathBuf>,
+    },
+    /// Validate scenario files (the embedded set, ./scenarios and the given directories).
+    Check {
+        #[arg(long)]
+        scenarios: Vec<PathBuf>,
+    },
+    /// Print the error catalogue.
+    Errors {
+        /// As JSON rather than a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Options of `serve`. Each has an environment twin; both override the config file.
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// Listen address; port 0 picks a free port.
+    #[arg(long, env = "JENGA_SANDBOX_BIND")]
+    bind: Option<String>,
+    /// YAML config: merchants, callback policy, scenario dirs, limits.
+    #[arg(long, env = "JENGA_SANDBOX_CONFIG")]
+    config: Option<PathBuf>,
+    /// Extra scenario directory (repeatable; comma-separated in the environment).
+    #[arg(long, env = "JENGA_SANDBOX_SCENARIOS", value_delimiter = ',')]
+    scenarios: Vec<PathBuf>,
+    /// Public key for the default merchant (PEM file, or the key text).
+    #[arg(long, env = "JENGA_SANDBOX_PUBLIC_KEY")]
+    public_key: Option<String>,
+    #[arg(long, env = "JENGA_SANDBOX_SIGNATURE_MODE", value_enum)]
+    signature_mode: Option<Mode>,
+    /// Seed for every generated id.
+    #[arg(long, env = "JENGA_SANDBOX_SEED")]
+    seed: Option<u64>,
+    #[arg(long, env = "JENGA_SANDBOX_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+    /// Token for the admin API (required when binding off loopback).
+    #[arg(long, env = "JENGA_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+}
+
+impl ServeArgs {
+    fn settings(self) -> Result<Settings, String> {
+        let mut settings = match &self.config {
+            Some(path) => Settings::from_file(path).map_err(|e| e.to_string())?,
+            None => Settings::default(),
+        };
+        if let Some(bind) = self.bind {
+            settings.bind = bind;
+        }
+        settings.scenarios.extend(self.scenarios);
+        if self.public_key.is_some() {
+            settings.public_key = self.public_key;
+        }
+        if let Some(mode) = self.signature_mode {
+            settings.signature_mode = mode;
+        }
+        if let Some(seed) = self.seed {
+            settings.seed = seed;
+        }
+        if let Some(format) = self.log_format {
+            settings.log_format = format;
+        }
+        if self.admin_token.is_some() {
+            settings.admin_token = self.admin_token;
+        }
+        Ok(settings)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Keygen { out, force }) => keygen(out, force),
+        Some(Command::Sign { key, string, operation, body }) => sign(key, string, operation, body),
+        Some(Command::Check { scenarios }) => check(scenarios),
+        Some(Command::Errors { json }) => errors(json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("jenga-sandbox: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let settings = args.settings()?;
+    init_logging(settings.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let app = Application::build(settings).await.map_err(|e| e.to_string())?;
+        println!("jenga-sandbox listening on {}", app.address());
+        println!(
+            "  default merchant: Api-Key {} · merchantCode {} · consumerSecret {} · v2 Authorization \"Basic {}\"",
+            merchant::DEFAULT_API_KEY,
+            merchant::DEFAULT_CODE,
+            merchant::DEFAULT_SECRET,
+            merchant::DEFAULT_API_KEY
+        );
+        println!("  test private key (sign requests with it): fixtures/keys/sandbox-private.pem");
+        println!("  admin API: {}/__sandbox/health", app.address());
+        app.run_until_stopped().await.map_err(|e| e.to_string())
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+fn keygen(out: Option<PathBuf>, force: bool) -> Result<(), String> {
+    let dir = match out {
+        Some(dir) => dir,
+        None => {
+            let home = std::env::var_os("HOME").ok_or("HOME is not set; pass --out DIR")?;
+            PathBuf::from(home).join(".JengaApi").join("keys")
+        }
+    };
+    let private_path = dir.join("privatekey.pem");
+    let public_path = dir.join("publickey.pem");
+    if !force && (private_path.exists() || public_path.exists()) {
+        return Err(format!("{} already holds a key pair; pass --force to replace it", dir.display()));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (private, public) = crypto::generate_pair()?;
+    std::fs::write(&private_path, private).map_err(|e| format!("{}: {e}", private_path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&private_path, std::fs::Permissions::from_mode(0o600));
+    }
+    std::fs::write(&public_path, public).map_err(|e| format!("{}: {e}", public_path.display()))?;
+    println!("wrote {}", private_path.display());
+    println!("wrote {}", public_path.display());
+    println!("register the public key: curl -X PUT --data-binary @{} http://127.0.0.1:8080/__sandbox/merchants/9999999999/public-key", public_path.display());
+    Ok(())
+}
+
+fn sign(key: PathBuf, string: Option<String>, op: Option<String>, body: Option<PathBuf>) -> Result<(), String> {
+    let pem = std::fs::read_to_string(&key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let private = crypto::parse_private_key(&pem).map_err(|e| format!("{}: {e}", key.display()))?;
+    let text = match (string, op, body) {
+        (Some(text), _, _) => text,
+        (None, Some(op), Some(body)) => {
+            let operation = operation::by_id(&op)
+                .ok_or_else(|| format!("unknown operation {op:?}; known: {}", operation::ids().join(", ")))?;
+            let formula = operation.signature.first().ok_or_else(|| format!("operation {op} is not signed"))?;
+            let raw = std::fs::read(&body).map_err(|e| format!("{}: {e}", body.display()))?;
+            let input: serde_json::Value =
+                serde_json::from_slice(&raw).map_err(|e| format!("{}: not JSON: {e}", body.display()))?;
+            let canonical = formula
+                .canonical(&input)
+                .map_err(|field| format!("{}: field {field} is missing ({})", body.display(), formula.written()))?;
+            println!("{canonical}");
+            canonical
+        }
+        _ => return Err("give --string S, or --operation OP with --body FILE".into()),
+    };
+    println!("{}", crypto::sign_sha256(&private, text.as_bytes()));
+    Ok(())
+}
+
+fn check(dirs: Vec<PathBuf>) -> Result<(), String> {
+    match crate::scenario::load::load(&dirs, true) {
+        Ok(set) => {
+            println!("ok: {} scenarios from {} files", set.scenarios.len(), set.files.len());
+            Ok(())
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            Err(format!("{} problem(s) in scenario files", problems.len()))
+        }
+    }
+}
+
+fn errors(json: bool) -> Result<(), String> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(CATALOGUE).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    println!("{:<8} {:>4} {:>4}  {:<40}  message", "code", "v3", "v2", "families");
+    for row in CATALOGUE {
+        let families: Vec<&str> = row.families.iter().map(|f| f.name()).collect();
+        println!("{:<8} {:>4} {:>4}  {:<40}  {}", row.code, row.v3_status, row.v2_status, families.join(","), row.message);
+    }
+    Ok(())
+}

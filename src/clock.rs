@@ -1,0 +1,52 @@
+//! The sandbox clock: wall time plus an offset that `POST /__sandbox/clock/advance` moves.
+//! Every time the sandbox reasons about (token expiry, callback schedules) comes from here.
+
+use chrono::{DateTime, TimeZone, Utc};
+use std::sync::atomic::{AtomicI64, Ordering};
+use tokio::sync::Notify;
+
+#[derive(Default)]
+pub struct Clock {
+    offset_ms: AtomicI64,
+    advanced: Notify,
+}
+
+impl Clock {
+    /// Milliseconds since the Unix epoch on the sandbox clock.
+    pub fn now_ms(&self) -> i64 {
+        Utc::now().timestamp_millis() + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        Self::at(self.now_ms())
+    }
+
+    pub fn at(ms: i64) -> DateTime<Utc> {
+        Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+    }
+
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Moves the clock forward and wakes whoever waits for a point in sandbox time.
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+        self.advanced.notify_waiters();
+    }
+
+    /// Resolves the next time the clock is advanced.
+    pub async fn advanced(&self) {
+        self.advanced.notified().await
+    }
+}
+
+/// RFC 3339 / ISO-8601 in UTC with a `Z`, as Jenga writes `issuedAt` and `expiresIn`.
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Millisecond precision, for logs and journals.
+pub fn iso_ms(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}

@@ -1,0 +1,193 @@
+//! Settings, layered: embedded defaults < config file < environment < command-line flags.
+//! clap merges the last two (each flag has a `JENGA_SANDBOX_*` twin); this module lays the
+//! result over the file and the defaults.
+
+use crate::merchant::MerchantSpec;
+use crate::signature::Mode;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The seed used when none is given, so that runs are reproducible by default.
+pub const DEFAULT_SEED: u64 = 20_240_813;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub bind: String,
+    /// Extra scenario directories, loaded after the embedded set (and `./scenarios`).
+    pub scenarios: Vec<PathBuf>,
+    /// Load `./scenarios` when it exists.
+    pub local_scenarios: bool,
+    /// Path to the default merchant's public key (PEM or bare Base64 body), or the key text.
+    pub public_key: Option<String>,
+    pub signature_mode: Mode,
+    pub seed: u64,
+    pub log_format: LogFormat,
+    /// Required for the admin API when `bind` is not a loopback address.
+    pub admin_token: Option<String>,
+    pub token_ttl_secs: u64,
+    pub max_body_bytes: usize,
+    pub journal_limit: usize,
+    pub shutdown_timeout_secs: u64,
+    pub callbacks: CallbackSettings,
+    /// Merchants besides the default one.
+    pub merchants: Vec<MerchantSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallbackSettings {
+    /// Wait between accepting a request and its first callback, on the sandbox clock.
+    pub first_delay_ms: u64,
+    /// Per-attempt timeout.
+    pub timeout_ms: u64,
+    /// Waits before the 2nd, 3rd ... attempt; its length + 1 is the maximum number of attempts.
+    pub retry_schedule_ms: Vec<u64>,
+    /// Each retry wait is varied by up to this fraction, either way.
+    pub jitter: f64,
+    /// Deliveries under way at once.
+    pub max_in_flight: usize,
+    /// Callback jobs kept for the admin API; the oldest finished ones are dropped first.
+    pub log_limit: usize,
+}
+
+impl Default for CallbackSettings {
+    fn default() -> Self {
+        Self {
+            first_delay_ms: 1_000,
+            timeout_ms: 5_000,
+            retry_schedule_ms: vec![1_000, 5_000, 30_000, 120_000],
+            jitter: 0.2,
+            max_in_flight: 256,
+            log_limit: 10_000,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            scenarios: Vec::new(),
+            local_scenarios: true,
+            public_key: None,
+            signature_mode: Mode::Strict,
+            seed: DEFAULT_SEED,
+            log_format: LogFormat::Pretty,
+            admin_token: None,
+            token_ttl_secs: 900,
+            max_body_bytes: 256 * 1024,
+            journal_limit: 10_000,
+            shutdown_timeout_secs: 5,
+            callbacks: CallbackSettings::default(),
+            merchants: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Defaults, with the YAML file at `path` laid over them.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read { path: path.display().to_string(), message: e.to_string() })?;
+        crate::scenario::load::parse_yaml::<Settings>(&text)
+            .map_err(|(line, message)| ConfigError::Read { path: format!("{}:{line}", path.display()), message })
+    }
+
+    /// Settings for the test suite: a free port, instant callbacks, millisecond retries.
+    pub fn for_tests() -> Self {
+        Self {
+            bind: "127.0.0.1:0".into(),
+            local_scenarios: false,
+            shutdown_timeout_secs: 1,
+            callbacks: CallbackSettings {
+                first_delay_ms: 0,
+                timeout_ms: 2_000,
+                retry_schedule_ms: vec![10, 20, 40],
+                jitter: 0.0,
+                ..CallbackSettings::default()
+            },
+            ..Self::default()
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let addr: std::net::SocketAddr = self
+            .bind
+            .parse()
+            .map_err(|_| ConfigError::Invalid(format!("bind: {:?} is not an address such as 127.0.0.1:8080", self.bind)))?;
+        if !addr.ip().is_loopback() && self.admin_token.as_deref().is_none_or(str::is_empty) {
+            return Err(ConfigError::Invalid(format!(
+                "bind: {addr} is not a loopback address; set an admin token (JENGA_SANDBOX_ADMIN_TOKEN or admin_token in the config file) to protect the admin API"
+            )));
+        }
+        if !(0.0..1.0).contains(&self.callbacks.jitter) {
+            return Err(ConfigError::Invalid("callbacks.jitter: must be at least 0 and below 1".into()));
+        }
+        if self.max_body_bytes == 0 || self.journal_limit == 0 || self.callbacks.log_limit == 0 {
+            return Err(ConfigError::Invalid("max_body_bytes, journal_limit and callbacks.log_limit must be above 0".into()));
+        }
+        Ok(())
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        self.bind.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback())
+    }
+
+    /// The default merchant's public key text: the configured file or text, else the test key.
+    pub fn public_key_text(&self) -> Result<String, ConfigError> {
+        match self.public_key.as_deref() {
+            None => Ok(crate::crypto::fixtures::MERCHANT_PUBLIC_PEM.to_string()),
+            Some(value) if value.contains("-----BEGIN") || !Path::new(value).exists() && value.len() > 200 => {
+                Ok(value.to_string())
+            }
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::Read { path: path.to_string(), message: e.to_string() }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_overrides_only_what_it_names() {
+        let settings: Settings =
+            crate::scenario::load::parse_yaml("bind: 127.0.0.1:9000\ncallbacks:\n  first_delay_ms: 5\n").unwrap();
+        assert_eq!(settings.bind, "127.0.0.1:9000");
+        assert_eq!(settings.callbacks.first_delay_ms, 5);
+        assert_eq!(settings.callbacks.timeout_ms, 5_000);
+        assert_eq!(settings.signature_mode, Mode::Strict);
+    }
+
+    #[test]
+    fn unknown_config_keys_are_refused_with_their_line() {
+        let (line, message) = crate::scenario::load::parse_yaml::<Settings>("bind: 127.0.0.1:9000\nbnid: x\n").unwrap_err();
+        assert_eq!(line, 2);
+        assert!(message.contains("bnid"), "{message}");
+    }
+
+    #[test]
+    fn a_public_bind_needs_an_admin_token() {
+        let settings = Settings { bind: "0.0.0.0:8080".into(), ..Settings::default() };
+        assert!(settings.validate().is_err());
+        let settings = Settings { admin_token: Some("t".into()), ..settings };
+        assert!(settings.validate().is_ok());
+    }
+}

@@ -1,0 +1,182 @@
+//! Reading request fields by dotted path (`payment.ref`) and checking them, collecting every
+//! problem so a caller learns all that is wrong with a request at once.
+
+use serde_json::Value;
+
+pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(body, |v, key| v.get(key))
+}
+
+/// A field's value as the client sent it: strings as they are, numbers in their original text.
+pub fn raw_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+pub fn text_at(body: &Value, path: &str) -> Option<String> {
+    get(body, path).and_then(raw_text)
+}
+
+pub struct Check<'a> {
+    body: &'a Value,
+    pub problems: Vec<String>,
+}
+
+impl<'a> Check<'a> {
+    pub fn new(body: &'a Value) -> Self {
+        Self { body, problems: Vec::new() }
+    }
+
+    pub fn problem(&mut self, path: &str, what: impl std::fmt::Display) {
+        self.problems.push(format!("{path}: {what}"));
+    }
+
+    /// A required, non-empty string field.
+    pub fn string(&mut self, path: &str) -> Option<&'a str> {
+        match get(self.body, path) {
+            None | Some(Value::Null) => self.problem(path, "is required"),
+            Some(Value::String(s)) if s.trim().is_empty() => self.problem(path, "must not be empty"),
+            Some(Value::String(s)) => return Some(s.as_str()),
+            Some(other) => self.problem(path, format!("must be a string, not {}", kind(other))),
+        }
+        None
+    }
+
+    /// A required string field that may arrive under one of several names (sources disagree);
+    /// returns the value and the name that matched.
+    pub fn string_any(&mut self, paths: &[&'static str]) -> Option<(&'a str, &'static str)> {
+        for path in paths {
+            if get(self.body, path).is_some_and(|v| !v.is_null()) {
+                return self.string(path).map(|s| (s, *path));
+            }
+        }
+        self.problem(paths[0], "is required");
+        None
+    }
+
+    pub fn one_of(&mut self, path: &str, allowed: &[&str]) -> Option<&'a str> {
+        let value = self.string(path)?;
+        if allowed.contains(&value) {
+            Some(value)
+        } else {
+            self.problem(path, format!("must be one of {}, not {value:?}", allowed.join(", ")));
+            None
+        }
+    }
+
+    pub fn rule(&mut self, path: &str, ok: impl Fn(&str) -> bool, expectation: &str) -> Option<&'a str> {
+        let value = self.string(path)?;
+        if ok(value) {
+            Some(value)
+        } else {
+            self.problem(path, format!("{expectation}, not {value:?}"));
+            None
+        }
+    }
+
+    pub fn date(&mut self, path: &str) -> Option<&'a str> {
+        self.rule(path, is_date, "must be a date in the format YYYY-MM-DD")
+    }
+
+    pub fn http_url(&mut self, path: &str) -> Option<&'a str> {
+        self.rule(path, is_http_url, "must be an http or https URL")
+    }
+
+    /// A positive amount written as a string with at most `decimals` decimal places.
+    pub fn amount(&mut self, path: &str, decimals: usize) -> Option<&'a str> {
+        let expectation = format!("must be a positive amount as a string with at most {decimals} decimal places");
+        if let Some(Value::Number(n)) = get(self.body, path) {
+            self.problem(path, format!("{expectation} (e.g. \"{n}\"), not the number {n}"));
+            return None;
+        }
+        self.rule(path, |v| is_amount(v, decimals), &expectation)
+    }
+
+    pub fn finish(self) -> Result<(), String> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(self.problems.join("; "))
+        }
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+pub fn is_date(s: &str) -> bool {
+    s.len() == 10 && chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
+pub fn is_http_url(s: &str) -> bool {
+    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+pub fn is_amount(s: &str, decimals: usize) -> bool {
+    let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    !whole.is_empty()
+        && digits(whole)
+        && digits(fraction)
+        && fraction.len() <= decimals
+        && !(s.contains('.') && fraction.is_empty())
+        && s.parse::<f64>().is_ok_and(|v| v > 0.0)
+}
+
+/// The amount as a JSON number, written as an integer when whole (Jenga's callbacks say `5`, not `5.0`).
+pub fn amount_number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        Value::from(value as i64)
+    } else {
+        serde_json::Number::from_f64((value * 100.0).round() / 100.0).map(Value::Number).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn numbers_keep_the_text_they_were_sent_with() {
+        let body: Value = serde_json::from_str(r#"{"a":{"b":500.00,"c":"5.00"}}"#).unwrap();
+        assert_eq!(text_at(&body, "a.b").as_deref(), Some("500.00"));
+        assert_eq!(text_at(&body, "a.c").as_deref(), Some("5.00"));
+        assert_eq!(text_at(&body, "a.d"), None);
+    }
+
+    #[test]
+    fn amounts_follow_the_two_decimal_rule() {
+        for ok in ["5", "5.0", "5.00", "150000", "0.01"] {
+            assert!(is_amount(ok, 2), "{ok}");
+        }
+        for bad in ["", "5.", ".5", "5.001", "-5", "0", "0.00", "5,00", "1e3", "abc"] {
+            assert!(!is_amount(bad, 2), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let body = json!({"payment": {"ref": 12, "date": "2024-13-01"}});
+        let mut check = Check::new(&body);
+        check.string("payment.ref");
+        check.date("payment.date");
+        check.string("payment.telco");
+        let err = check.finish().unwrap_err();
+        assert!(err.contains("payment.ref: must be a string, not a number"), "{err}");
+        assert!(err.contains("payment.date: must be a date"), "{err}");
+        assert!(err.contains("payment.telco: is required"), "{err}");
+    }
+}

@@ -1,0 +1,88 @@
+//! The request journal: every request the sandbox answered, newest first, bounded.
+
+use crate::signature::Verdict;
+use parking_lot::RwLock;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    pub id: String,
+    pub time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merchant: Option<String>,
+    pub operation: String,
+    pub generation: crate::envelope::Generation,
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub query: String,
+    pub headers: BTreeMap<String, String>,
+    /// The body as JSON when it parsed, else as text.
+    pub body: Value,
+    pub scenario: String,
+    pub scenario_source: crate::scenario::Source,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Verdict>,
+    /// Where sources disagree, which variant of a field or formula this request used.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub variants: BTreeMap<String, String>,
+    pub response: Response,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub callbacks: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Response {
+    pub status: u16,
+    pub body: Value,
+}
+
+#[derive(Default, Debug, Clone)]
+pub struct Filter {
+    pub merchant: Option<String>,
+    pub operation: Option<String>,
+    pub path: Option<String>,
+    pub limit: Option<usize>,
+}
+
+pub struct Journal {
+    entries: RwLock<VecDeque<Arc<Entry>>>,
+    limit: usize,
+}
+
+impl Journal {
+    pub fn new(limit: usize) -> Self {
+        Self { entries: RwLock::new(VecDeque::with_capacity(limit.min(1024))), limit }
+    }
+
+    pub fn record(&self, entry: Entry) {
+        let mut entries = self.entries.write();
+        if entries.len() >= self.limit {
+            entries.pop_back();
+        }
+        entries.push_front(Arc::new(entry));
+    }
+
+    pub fn list(&self, filter: &Filter) -> Vec<Arc<Entry>> {
+        self.entries
+            .read()
+            .iter()
+            .filter(|e| filter.merchant.as_deref().is_none_or(|m| e.merchant.as_deref() == Some(m)))
+            .filter(|e| filter.operation.as_deref().is_none_or(|o| e.operation == o))
+            .filter(|e| filter.path.as_deref().is_none_or(|p| e.path.contains(p)))
+            .take(filter.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
+    }
+
+    pub fn clear(&self, merchant: Option<&str>) {
+        match merchant {
+            None => self.entries.write().clear(),
+            Some(m) => self.entries.write().retain(|e| e.merchant.as_deref() != Some(m)),
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! jenga-sandbox: an offline twin of Equity Bank's Jenga API (v3 and the older JengaHQ v2).
+//!
+//! A request flows through one pipeline (`pipeline`): bearer token, body, field validation,
+//! signature, scenario choice, then the operation itself, and the answer is rendered in the
+//! envelope of the API generation that was called (`envelope`). Asynchronous results are
+//! queued as callback jobs and delivered by a background worker (`callbacks`).
+
+pub mod admin;
+pub mod api;
+pub mod callbacks;
+pub mod catalogue;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod crypto;
+pub mod envelope;
+pub mod fields;
+pub mod ids;
+pub mod journal;
+pub mod merchant;
+pub mod operation;
+pub mod pipeline;
+pub mod scenario;
+pub mod signature;
+pub mod startup;
+pub mod state;
+pub mod token;

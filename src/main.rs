@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    jenga_sandbox::cli::main()
+}

@@ -1,0 +1,150 @@
+//! Merchants (tenants): credentials, registered public key, accounts. Keys are parsed when a
+//! merchant is registered, never per request.
+
+use crate::crypto::{KeyError, PublicKey};
+use parking_lot::RwLock;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const DEFAULT_CODE: &str = "9999999999";
+pub const DEFAULT_API_KEY: &str = "SANDBOX-API-KEY";
+pub const DEFAULT_SECRET: &str = "sandbox-secret";
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Ipn {
+    pub username: String,
+    pub password: String,
+}
+
+/// An account a merchant owns, from fixtures or the admin API.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Account {
+    pub number: String,
+    pub currency: String,
+    #[serde(default = "default_country")]
+    pub country_code: String,
+    pub name: String,
+    #[serde(default)]
+    pub branch_code: String,
+    pub balance: String,
+}
+
+fn default_country() -> String {
+    "KE".into()
+}
+
+#[derive(Debug)]
+pub struct Merchant {
+    pub code: String,
+    pub name: String,
+    pub api_key: String,
+    pub consumer_secret: String,
+    pub public_key: Option<Arc<PublicKey>>,
+    pub ipn: Option<Ipn>,
+    pub accounts: Vec<Account>,
+}
+
+impl Merchant {
+    pub fn owns_account(&self, number: &str) -> bool {
+        self.accounts.iter().any(|a| a.number == number)
+    }
+
+    /// What the admin API shows: everything but the secret's value.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "code": self.code,
+            "name": self.name,
+            "apiKey": self.api_key,
+            "publicKey": self.public_key.as_ref().map(|k| &k.pem),
+            "publicKeyFingerprint": self.public_key.as_ref().map(|k| &k.fingerprint),
+            "ipn": self.ipn.as_ref().map(|i| &i.username),
+            "accounts": self.accounts.iter().map(|a| &a.number).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The body of `PUT /__sandbox/merchants/{code}` and of a config file's `merchants` entry.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MerchantSpec {
+    #[serde(default)]
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub api_key: Option<String>,
+    pub consumer_secret: Option<String>,
+    pub public_key: Option<String>,
+    pub ipn: Option<Ipn>,
+    #[serde(default)]
+    pub accounts: Option<Vec<Account>>,
+}
+
+#[derive(Default)]
+pub struct Merchants {
+    by_code: RwLock<HashMap<String, Arc<Merchant>>>,
+}
+
+impl Merchants {
+    pub fn get(&self, code: &str) -> Option<Arc<Merchant>> {
+        self.by_code.read().get(code).cloned()
+    }
+
+    pub fn all(&self) -> Vec<Arc<Merchant>> {
+        let mut all: Vec<_> = self.by_code.read().values().cloned().collect();
+        all.sort_by(|a, b| a.code.cmp(&b.code));
+        all
+    }
+
+    pub fn insert(&self, merchant: Merchant) -> Arc<Merchant> {
+        let merchant = Arc::new(merchant);
+        self.by_code.write().insert(merchant.code.clone(), merchant.clone());
+        merchant
+    }
+
+    /// Creates or updates `code`; fields left out keep their value (or a default for a new merchant).
+    pub fn upsert(&self, code: &str, spec: MerchantSpec) -> Result<(Arc<Merchant>, bool), KeyError> {
+        let public_key = spec.public_key.as_deref().map(PublicKey::parse).transpose()?.map(Arc::new);
+        let mut map = self.by_code.write();
+        let existing = map.get(code).cloned();
+        let created = existing.is_none();
+        let merchant = Merchant {
+            code: code.to_string(),
+            name: spec.name.or_else(|| existing.as_ref().map(|m| m.name.clone())).unwrap_or_else(|| format!("Merchant {code}")),
+            api_key: spec.api_key.or_else(|| existing.as_ref().map(|m| m.api_key.clone())).unwrap_or_else(|| format!("{code}-API-KEY")),
+            consumer_secret: spec
+                .consumer_secret
+                .or_else(|| existing.as_ref().map(|m| m.consumer_secret.clone()))
+                .unwrap_or_else(|| format!("{code}-secret")),
+            public_key: public_key.or_else(|| existing.as_ref().and_then(|m| m.public_key.clone())),
+            ipn: spec.ipn.or_else(|| existing.as_ref().and_then(|m| m.ipn.clone())),
+            accounts: spec.accounts.or_else(|| existing.as_ref().map(|m| m.accounts.clone())).unwrap_or_default(),
+        };
+        let merchant = Arc::new(merchant);
+        map.insert(code.to_string(), merchant.clone());
+        Ok((merchant, created))
+    }
+
+    pub fn set_public_key(&self, code: &str, text: &str) -> Result<Option<Arc<Merchant>>, KeyError> {
+        let key = Arc::new(PublicKey::parse(text)?);
+        let mut map = self.by_code.write();
+        let Some(existing) = map.get(code) else { return Ok(None) };
+        let updated = Arc::new(Merchant {
+            code: existing.code.clone(),
+            name: existing.name.clone(),
+            api_key: existing.api_key.clone(),
+            consumer_secret: existing.consumer_secret.clone(),
+            public_key: Some(key),
+            ipn: existing.ipn.clone(),
+            accounts: existing.accounts.clone(),
+        });
+        map.insert(code.to_string(), updated.clone());
+        Ok(Some(updated))
+    }
+}
+
+/// The accounts every default merchant starts with: the published UAT test accounts.
+pub fn fixture_accounts() -> Vec<Account> {
+    serde_json::from_str(include_str!("../fixtures/accounts.json")).expect("fixtures/accounts.json is valid")
+}

@@ -1,0 +1,60 @@
+//! The operations the sandbox serves: their ids (used by scenario files, the journal and the
+//! admin API), the catalogue families their errors come from, and their signature formulas.
+
+use crate::catalogue::Family;
+use crate::signature::Formula;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// Credentials travel in the call itself (the token endpoints).
+    Credentials,
+    /// `Authorization: Bearer <token>` of the calling merchant.
+    Bearer,
+}
+
+#[derive(Debug)]
+pub struct Operation {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// Catalogue families whose wording this operation uses, most specific first.
+    pub families: &'static [Family],
+    pub auth: Auth,
+    /// Formula variants, the documented one first; empty when the call is not signed.
+    pub signature: &'static [Formula],
+}
+
+pub static AUTHENTICATE: Operation = Operation {
+    id: "authenticate",
+    title: "Merchant authentication (v3 token)",
+    families: &[Family::MerchantAuthorization, Family::Http],
+    auth: Auth::Credentials,
+    signature: &[],
+};
+
+pub static STK_PUSH: Operation = Operation {
+    id: "stk_push",
+    title: "Equitel / M-Pesa STK/USSD push (account-based)",
+    families: &[Family::StkPush, Family::ReceiveMobileWallet, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &[
+            "merchant.accountNumber",
+            "payment.ref",
+            "payment.mobileNumber",
+            "payment.telco",
+            "payment.amount",
+            "payment.currency",
+        ],
+    }],
+};
+
+pub static ALL: &[&Operation] = &[&AUTHENTICATE, &STK_PUSH];
+
+pub fn by_id(id: &str) -> Option<&'static Operation> {
+    ALL.iter().copied().find(|op| op.id == id)
+}
+
+pub fn ids() -> Vec<&'static str> {
+    ALL.iter().map(|op| op.id).collect()
+}

@@ -1,0 +1,315 @@
+//! The path every API request takes, written once: read the body (bounded), check the bearer
+//! token, parse and validate the fields, verify the signature, choose the scenario, run the
+//! operation, render the envelope, set the sandbox headers and record the journal entry.
+//! Operation handlers only validate their fields and build their success.
+
+use crate::envelope::{Failure, Generation};
+use crate::journal::{Entry, Response};
+use crate::merchant::Merchant;
+use crate::operation::{Auth, Operation};
+use crate::scenario::{Decision, Source};
+use crate::signature::{self, Mode, Verdict};
+use crate::state::AppState;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, BytesMut, Payload};
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub const SCENARIO_HEADER: &str = "x-sandbox-scenario";
+pub const REQUEST_ID_HEADER: &str = "x-sandbox-request-id";
+pub const EXPECTED_HEADER: &str = "x-sandbox-signature-expected";
+
+/// A request on its way through the pipeline, as operation handlers see it.
+pub struct Call<'a> {
+    pub state: &'a AppState,
+    pub op: &'static Operation,
+    pub generation: Generation,
+    pub request: &'a HttpRequest,
+    /// The authenticated merchant (None before authentication, and for token calls until they succeed).
+    pub merchant: Option<Arc<Merchant>>,
+    /// The parsed body (or path parameters), as sent.
+    pub input: Value,
+    pub decision: Decision,
+    /// Which variant of a disputed field or formula the request used, for the journal.
+    pub variants: BTreeMap<String, String>,
+    /// Callback jobs created by this request.
+    pub callbacks: Vec<String>,
+}
+
+impl Call<'_> {
+    pub fn merchant(&self) -> &Merchant {
+        self.merchant.as_deref().expect("bearer operations run after authentication")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.request.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// A catalogue code as this operation's families word it.
+    pub fn failure(&self, code: i64) -> Failure {
+        Failure::code(code, self.op.families).unwrap_or_else(|| Failure::http("INTERNAL_ERROR", None))
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn ok(body: Value) -> Self {
+        Self { status: StatusCode::OK, body }
+    }
+}
+
+pub type Outcome = Result<Reply, Failure>;
+
+/// How an operation reads and checks its input.
+pub struct Spec {
+    pub op: &'static Operation,
+    /// Takes a JSON body (POST) rather than path parameters.
+    pub json_body: bool,
+    /// Field rules; Err lists every problem. May note variants used.
+    pub validate: fn(&Value, &mut BTreeMap<String, String>) -> Result<(), String>,
+    pub execute: fn(&mut Call) -> Outcome,
+}
+
+/// Runs one API request through the pipeline. `path_input` carries path parameters for GETs.
+pub async fn serve(state: &AppState, req: &HttpRequest, payload: Payload, spec: &Spec, path_input: Option<Value>) -> HttpResponse {
+    let generation = Generation::of_path(req.path());
+    let mut trace = Trace::new(state, req, spec.op.id, generation);
+    let outcome = run(state, req, payload, spec, path_input, &mut trace).await;
+    trace.finish(outcome)
+}
+
+async fn run(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: Payload,
+    spec: &Spec,
+    path_input: Option<Value>,
+    trace: &mut Trace<'_>,
+) -> Outcome {
+    let raw = read_body(payload, state.settings.max_body_bytes).await?;
+    trace.raw_body = raw.clone();
+    let merchant = match spec.op.auth {
+        Auth::Bearer => Some(authenticate(state, req)?),
+        Auth::Credentials => None,
+    };
+    trace.merchant = merchant.as_ref().map(|m| m.code.clone());
+    let input = match path_input {
+        Some(input) => input,
+        None if spec.json_body => parse_json(req, &raw)?,
+        None => Value::Object(Map::new()),
+    };
+    (spec.validate)(&input, &mut trace.variants).map_err(Failure::invalid)?;
+    if let Some(merchant) = &merchant {
+        if !spec.op.signature.is_empty() && state.settings.signature_mode != Mode::Off {
+            let header = req.headers().get("signature").and_then(|v| v.to_str().ok());
+            let verdict = signature::check(
+                state.settings.signature_mode,
+                merchant.public_key.as_deref(),
+                spec.op.signature,
+                &input,
+                header,
+                &raw,
+            );
+            let rejected = !verdict.valid && verdict.mode == Mode::Strict;
+            if let Some(variant) = verdict.matched_variant {
+                trace.variants.insert("signature".into(), variant.into());
+            }
+            trace.signature = Some(verdict);
+            if rejected {
+                return Err(match trace.generation {
+                    Generation::V3 => Failure::http("FORBIDDEN", None),
+                    Generation::V2 => Failure::code(900101, &[crate::catalogue::Family::Signature])
+                        .unwrap_or_else(|| Failure::http("FORBIDDEN", None)),
+                });
+            }
+        }
+    }
+    let scenario_header = req.headers().get(SCENARIO_HEADER).and_then(|v| v.to_str().ok());
+    let merchant_code = merchant.as_ref().map(|m| m.code.as_str()).unwrap_or_default();
+    let decision = state
+        .scenarios
+        .decide(scenario_header, spec.op, merchant_code, &input)
+        .map_err(|bad| Failure::invalid(format!("X-Sandbox-Scenario: {bad}")))?;
+    trace.decision = decision.clone();
+    let effect = decision.effect.clone();
+    if let Some(effect) = &effect {
+        if effect.delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(effect.delay_ms)).await;
+        }
+        if let Some(code) = effect.error {
+            return Err(Failure::code(code, spec.op.families)
+                .unwrap_or_else(|| Failure::http("INTERNAL_ERROR", None))
+                .with_message(effect.message.clone()));
+        }
+    }
+    let mut call = Call {
+        state,
+        op: spec.op,
+        generation: trace.generation,
+        request: req,
+        merchant,
+        input,
+        decision,
+        variants: std::mem::take(&mut trace.variants),
+        callbacks: Vec::new(),
+    };
+    let result = (spec.execute)(&mut call);
+    trace.variants = call.variants;
+    trace.callbacks = call.callbacks;
+    if trace.merchant.is_none() {
+        trace.merchant = call.merchant.as_ref().map(|m| m.code.clone());
+    }
+    let mut reply = result?;
+    if let Some(effect) = effect {
+        if let Some(status) = effect.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+            reply.status = status;
+        }
+        if let Value::Object(body) = &mut reply.body {
+            for (key, value) in &effect.fields {
+                body.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Ok(reply)
+}
+
+fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Merchant>, Failure> {
+    let header = req.headers().get("authorization").and_then(|v| v.to_str().ok());
+    let token = crate::token::bearer(header).map_err(|e| Failure::http("UNAUTHORIZED", Some(e.to_string())))?;
+    let code = state
+        .tokens
+        .check(token, state.clock.now_ms())
+        .map_err(|e| Failure::http("UNAUTHORIZED", Some(e.to_string())))?;
+    state
+        .merchants
+        .get(&code)
+        .ok_or_else(|| Failure::http("UNAUTHORIZED", Some(format!("merchant {code} no longer exists"))))
+}
+
+async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| Failure::invalid(format!("the request body could not be read: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(Failure::http("PAYLOAD_TOO_LARGE", Some(format!("the limit is {limit} bytes"))));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn parse_json(req: &HttpRequest, raw: &[u8]) -> Result<Value, Failure> {
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
+        return Err(Failure::http(
+            "UNSUPPORTED_MEDIA_TYPE",
+            Some(format!("send the body as application/json, not {content_type}")),
+        ));
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(Failure::invalid("the request body is empty; a JSON object is required"));
+    }
+    let value: Value = serde_json::from_slice(raw).map_err(|e| {
+        Failure::invalid(format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()))
+    })?;
+    if !value.is_object() {
+        return Err(Failure::invalid("the request body must be a JSON object"));
+    }
+    Ok(value)
+}
+
+/// What the journal and the sandbox headers need, gathered along the way.
+pub struct Trace<'a> {
+    state: &'a AppState,
+    req: &'a HttpRequest,
+    operation: &'static str,
+    generation: Generation,
+    request_id: String,
+    raw_body: Bytes,
+    merchant: Option<String>,
+    signature: Option<Verdict>,
+    decision: Decision,
+    variants: BTreeMap<String, String>,
+    callbacks: Vec<String>,
+}
+
+impl<'a> Trace<'a> {
+    pub fn new(state: &'a AppState, req: &'a HttpRequest, operation: &'static str, generation: Generation) -> Self {
+        Self {
+            state,
+            req,
+            operation,
+            generation,
+            request_id: state.ids.request_id(),
+            raw_body: Bytes::new(),
+            merchant: None,
+            signature: None,
+            decision: Decision::default_outcome(),
+            variants: BTreeMap::new(),
+            callbacks: Vec::new(),
+        }
+    }
+
+    /// Renders the answer, adds the sandbox headers and journals the exchange.
+    pub fn finish(self, outcome: Outcome) -> HttpResponse {
+        let reply = outcome.unwrap_or_else(|failure| {
+            let (status, body) = failure.render(self.generation);
+            Reply { status, body }
+        });
+        let mut response = HttpResponse::build(reply.status);
+        response.insert_header((REQUEST_ID_HEADER, self.request_id.as_str()));
+        response.insert_header((SCENARIO_HEADER, self.decision.name.as_str()));
+        if let Some(verdict) = self.signature.as_ref().filter(|v| !v.valid) {
+            if let Ok(value) = HeaderValue::from_str(&signature::header_safe(&verdict.expected)) {
+                response.insert_header((HeaderName::from_static(EXPECTED_HEADER), value));
+            }
+        }
+        let response = response.json(&reply.body);
+        let headers = self
+            .req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body = match serde_json::from_slice::<Value>(&self.raw_body) {
+            Ok(value) => value,
+            Err(_) if self.raw_body.is_empty() => Value::Null,
+            Err(_) => Value::String(String::from_utf8_lossy(&self.raw_body).into_owned()),
+        };
+        self.state.journal.record(Entry {
+            id: self.request_id,
+            time: crate::clock::iso_ms(self.state.clock.now()),
+            merchant: self.merchant,
+            operation: self.operation.to_string(),
+            generation: self.generation,
+            method: self.req.method().to_string(),
+            path: self.req.path().to_string(),
+            query: self.req.query_string().to_string(),
+            headers,
+            body,
+            scenario: self.decision.name,
+            scenario_source: self.decision.source,
+            signature: self.signature,
+            variants: self.variants,
+            response: Response { status: reply.status.as_u16(), body: reply.body },
+            callbacks: self.callbacks,
+        });
+        response
+    }
+}
+
+/// Answers a request no operation serves (unknown path or method), in the envelope its path implies.
+pub async fn unmatched(state: &AppState, req: &HttpRequest, payload: Payload, failure: Failure) -> HttpResponse {
+    let mut trace = Trace::new(state, req, "unmatched", Generation::of_path(req.path()));
+    trace.raw_body = read_body(payload, state.settings.max_body_bytes).await.unwrap_or_default();
+    trace.decision.source = Source::Default;
+    trace.finish(Err(failure))
+}

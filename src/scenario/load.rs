@@ -1,0 +1,231 @@
+//! Reading scenario files: the embedded set, then `./scenarios`, then `--scenarios` directories.
+//! A later file may redefine a scenario by name; every problem is reported as `file:line: message`.
+
+use super::file::{ScenarioDef, ScenarioFile};
+use super::{CallbackStep, Effect, Rule, RuleView, Scenario, ScenarioSet};
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The scenarios bundled into the binary (the repository's `scenarios/` directory).
+pub const EMBEDDED: &[(&str, &str)] = &[("stk_push.yaml", include_str!("../../scenarios/stk_push.yaml"))];
+
+/// The one place YAML is parsed (swap the crate here). Errors carry the 1-based line.
+pub fn parse_yaml<T: DeserializeOwned>(text: &str) -> Result<T, (u64, String)> {
+    serde_saphyr::from_str::<T>(text).map_err(|e| {
+        let line = e.location().map(|l| l.line()).unwrap_or(1);
+        let rendered = e.to_string();
+        let first = rendered.lines().next().unwrap_or_default();
+        // The crate prefixes "error: line N column M: "; the file:line we print says the same.
+        let message = first
+            .strip_prefix("error: ")
+            .unwrap_or(first)
+            .split_once(": ")
+            .filter(|(head, _)| head.starts_with("line "))
+            .map(|(_, rest)| rest)
+            .unwrap_or(first);
+        (line, message.to_string())
+    })
+}
+
+/// Where scenario files come from, in load order.
+pub fn sources(extra_dirs: &[PathBuf], local: bool) -> Result<Vec<(String, String)>, Vec<String>> {
+    let mut files: Vec<(String, String)> =
+        EMBEDDED.iter().map(|(name, text)| (format!("embedded:{name}"), text.to_string())).collect();
+    let mut dirs = Vec::new();
+    if local && Path::new("scenarios").is_dir() {
+        dirs.push(PathBuf::from("scenarios"));
+    }
+    dirs.extend(extra_dirs.iter().cloned());
+    let mut errors = Vec::new();
+    for dir in dirs {
+        match read_dir(&dir) {
+            Ok(mut found) => files.append(&mut found),
+            Err(e) => errors.push(format!("{}: {e}", dir.display())),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+fn read_dir(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
+        .collect();
+    paths.sort();
+    paths.into_iter().map(|p| Ok((p.display().to_string(), std::fs::read_to_string(&p)?))).collect()
+}
+
+/// Parses and validates every file; all problems are returned, not just the first.
+pub fn build(files: &[(String, String)]) -> Result<ScenarioSet, Vec<String>> {
+    let mut set = ScenarioSet::default();
+    let mut errors = Vec::new();
+    let mut rules: Vec<(Rule, usize)> = Vec::new();
+    for (path, text) in files {
+        let parsed: ScenarioFile = match parse_yaml(text) {
+            Ok(parsed) => parsed,
+            Err((line, message)) => {
+                errors.push(format!("{path}:{line}: {message}"));
+                continue;
+            }
+        };
+        let mut seen_here = BTreeMap::new();
+        for def in parsed.scenarios {
+            let line = def.name.referenced.line();
+            let name = def.name.value.0.clone();
+            if let Some(first) = seen_here.insert(name.clone(), line) {
+                errors.push(format!("{path}:{line}: scenario {name:?} is already defined in this file at line {first}"));
+                continue;
+            }
+            let origin = format!("{path}:{line}");
+            match convert(def, origin) {
+                Ok((scenario, scenario_rules)) => {
+                    // A later file redefines the scenario: its old rules go with it.
+                    rules.retain(|(r, _)| r.scenario.name != scenario.name);
+                    for rule in scenario_rules {
+                        let order = rules.len();
+                        rules.push((rule, order));
+                    }
+                    set.scenarios.insert(name, scenario);
+                }
+                Err(message) => errors.push(format!("{path}:{line}: {message}")),
+            }
+        }
+        set.files.push(path.clone());
+    }
+    rules.sort_by_key(|(rule, order)| (rule.priority, *order));
+    set.rules = rules.into_iter().map(|(rule, _)| rule).collect();
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(errors)
+    }
+}
+
+fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>), String> {
+    let name = def.name.value.0;
+    let mut effects = BTreeMap::new();
+    for (key, e) in def.effects {
+        if e.error.is_some() && e.response.is_some() {
+            return Err(format!("effect for {:?} sets both `error` and `response`; pick one", key.0));
+        }
+        if e.message.is_some() && e.error.is_none() {
+            return Err(format!("effect for {:?} sets `message` without `error`", key.0));
+        }
+        let callbacks = e.callbacks.map(|steps| {
+            steps
+                .into_iter()
+                .map(|s| CallbackStep {
+                    after_ms: s.after_ms,
+                    code: s.code.number,
+                    code_as_sent: s.code.as_sent,
+                    message: s.message,
+                    status: s.status,
+                    fields: s.fields,
+                })
+                .collect()
+        });
+        let (status, fields) = e.response.map(|r| (r.status.map(|s| s.0), r.fields)).unwrap_or_default();
+        effects.insert(
+            key.0,
+            Effect {
+                error: e.error.map(|c| c.0),
+                message: e.message,
+                status,
+                fields,
+                delay_ms: e.delay_ms,
+                callbacks,
+                faults: e.faults,
+            },
+        );
+    }
+    if effects.is_empty() {
+        return Err(format!("scenario {name:?} has no effects"));
+    }
+    let views = def
+        .rules
+        .iter()
+        .map(|r| RuleView {
+            operation: r.operation.as_ref().map(|o| o.0.clone()),
+            priority: r.priority,
+            fields: r.fields.iter().map(|(k, p)| (k.clone(), super::describe(p))).collect(),
+        })
+        .collect();
+    let scenario = Arc::new(Scenario { name: name.clone(), description: def.description, origin, effects, rules: views });
+    let mut rules = Vec::new();
+    for r in def.rules {
+        if r.fields.is_empty() {
+            return Err(format!("a match rule of {name:?} has no fields; it would match every request"));
+        }
+        let operation = r.operation.map(|o| o.0).filter(|o| o != "*");
+        if let Some(op) = &operation {
+            if scenario.effect_for(op).is_none() {
+                return Err(format!("a match rule of {name:?} names operation {op:?}, which the scenario has no effect for"));
+            }
+        }
+        rules.push(Rule {
+            scenario: scenario.clone(),
+            operation,
+            priority: r.priority,
+            predicates: r.fields.into_iter().collect(),
+        });
+    }
+    Ok((scenario, rules))
+}
+
+/// Loads every source for the given settings.
+pub fn load(extra_dirs: &[PathBuf], local: bool) -> Result<ScenarioSet, Vec<String>> {
+    build(&sources(extra_dirs, local)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Result<ScenarioSet, Vec<String>> {
+        build(&[("t.yaml".to_string(), text.to_string())])
+    }
+
+    #[test]
+    fn the_embedded_scenarios_load() {
+        let set = build(&sources(&[], false).unwrap()).unwrap();
+        for name in ["insufficient-funds", "invalid-pin", "maximum-amount-exceeded", "cancelled-by-user", "rejected", "pending-forever", "no-callback"] {
+            assert!(set.scenarios.contains_key(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn problems_are_reported_with_file_and_line() {
+        let errors = one("scenarios:\n  - name: a\n    effects:\n      stk_push:\n        error: 123\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("t.yaml:5: unknown error code 123"), "{errors:?}");
+        let errors = one("scenarios:\n  - name: a\n    effects:\n      nope: {}\n").unwrap_err();
+        assert!(errors[0].starts_with("t.yaml:4: unknown operation \"nope\""), "{errors:?}");
+        let errors = one("scenarios:\n  - name: a\n    efects: {}\n").unwrap_err();
+        assert!(errors[0].starts_with("t.yaml:3: unknown field"), "{errors:?}");
+        let errors = one(
+            "scenarios:\n  - name: a\n    effects:\n      stk_push: {error: 106201}\n    match:\n      - fields:\n          payment.amount: {between: 3}\n",
+        )
+        .unwrap_err();
+        assert!(errors[0].starts_with("t.yaml:7: unknown predicate \"between\""), "{errors:?}");
+        let errors = one(
+            "scenarios:\n  - name: a\n    effects: {stk_push: {error: 106201}}\n  - name: a\n    effects: {stk_push: {error: 106201}}\n",
+        )
+        .unwrap_err();
+        assert!(errors[0].starts_with("t.yaml:4: scenario \"a\" is already defined"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_later_file_redefines_a_scenario_and_its_rules() {
+        let first = "scenarios:\n  - name: a\n    effects: {stk_push: {error: 106201}}\n    match:\n      - fields: {payment.ref: AAAAAA}\n";
+        let second = "scenarios:\n  - name: a\n    effects: {stk_push: {error: 106500}}\n";
+        let set = build(&[("1.yaml".into(), first.into()), ("2.yaml".into(), second.into())]).unwrap();
+        assert_eq!(set.scenarios["a"].effect_for("stk_push").unwrap().error, Some(106500));
+        assert!(set.rules.is_empty());
+    }
+}

@@ -1,0 +1,338 @@
+//! Request signatures: the canonical string each operation signs, verification in the three
+//! modes, and the diagnosis that tells a user what to fix. No HTTP in here.
+//!
+//! The canonical string is the raw values of the operation's fields, in the documented order,
+//! joined with no separator (the `+` in Jenga's docs means concatenation).
+
+use crate::crypto::{self, PublicKey, Recovered, VerifyError};
+use crate::fields;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Reject bad signatures.
+    Strict,
+    /// Accept, but record the diagnosis in the journal.
+    Warn,
+    /// Do not check signatures.
+    Off,
+}
+
+/// One documented way to build the string to sign: dotted field paths, in order.
+#[derive(Debug)]
+pub struct Formula {
+    /// Names the variant in the journal when sources disagree (e.g. `doc`, `equitel`).
+    pub name: &'static str,
+    pub fields: &'static [&'static str],
+}
+
+impl Formula {
+    /// The formula as Jenga's docs write it: `countryCode+accountId`.
+    pub fn written(&self) -> String {
+        self.fields.join("+")
+    }
+
+    /// The values, or the first missing field.
+    pub fn values(&self, input: &Value) -> Result<Vec<String>, &'static str> {
+        self.fields.iter().map(|f| fields::text_at(input, f).ok_or(*f)).collect()
+    }
+
+    pub fn canonical(&self, input: &Value) -> Result<String, &'static str> {
+        self.values(input).map(|v| v.concat())
+    }
+}
+
+/// Result of checking one request's signature, kept in the journal.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub valid: bool,
+    pub mode: Mode,
+    /// The documented formula, and the string the sandbox built from it.
+    pub formula: String,
+    pub expected: String,
+    pub fields: Vec<FieldValue>,
+    /// Which formula variant verified, where sources disagree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_variant: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likely_mistake: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldValue {
+    pub field: &'static str,
+    pub value: String,
+}
+
+/// Checks `header` against every variant in `formulas` (the first is the documented one).
+/// `key` is the merchant's registered key; `raw_body` helps explain a failure.
+pub fn check(
+    mode: Mode,
+    key: Option<&PublicKey>,
+    formulas: &[Formula],
+    input: &Value,
+    header: Option<&str>,
+    raw_body: &[u8],
+) -> Verdict {
+    let primary = &formulas[0];
+    let expected = primary.canonical(input).unwrap_or_default();
+    let fields = primary
+        .fields
+        .iter()
+        .map(|f| FieldValue { field: f, value: fields::text_at(input, f).unwrap_or_default() })
+        .collect();
+    let mut verdict = Verdict {
+        valid: false,
+        mode,
+        formula: primary.written(),
+        expected,
+        fields,
+        matched_variant: None,
+        problem: None,
+        likely_mistake: None,
+    };
+    let Some(header) = header.filter(|h| !h.trim().is_empty()) else {
+        verdict.problem = Some("no Signature header was sent".into());
+        verdict.likely_mistake = Some(format!(
+            "sign the string {:?} with your private key (RSA PKCS#1 v1.5, SHA-256) and send it Base64-encoded in the Signature header",
+            verdict.expected
+        ));
+        return verdict;
+    };
+    let Some(key) = key else {
+        verdict.problem = Some("the merchant has no public key registered".into());
+        verdict.likely_mistake = Some("register one with PUT /__sandbox/merchants/{code}/public-key or --public-key".into());
+        return verdict;
+    };
+    let mut first_error = None;
+    for formula in formulas {
+        let Ok(text) = formula.canonical(input) else { continue };
+        match key.verify(text.as_bytes(), header) {
+            Ok(()) => {
+                verdict.valid = true;
+                verdict.matched_variant = (formulas.len() > 1).then_some(formula.name);
+                return verdict;
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let error = first_error.unwrap_or(VerifyError::Mismatch);
+    verdict.problem = Some(error.to_string());
+    if error == VerifyError::Mismatch {
+        verdict.likely_mistake = Some(explain_mismatch(key, formulas, input, header, raw_body));
+    }
+    verdict
+}
+
+/// Opens the signature with the registered key and, when it is a SHA-256 signature, searches
+/// the usual mistakes for the string that was actually signed.
+fn explain_mismatch(key: &PublicKey, formulas: &[Formula], input: &Value, header: &str, raw_body: &[u8]) -> String {
+    match key.recover(header) {
+        Recovered::NotPkcs1 => format!(
+            "the signature was made with a key other than the one registered for this merchant (registered key SHA-256 fingerprint {})",
+            key.fingerprint
+        ),
+        Recovered::Digest { algorithm, .. } if algorithm != "SHA-256" => {
+            format!("the signature uses {algorithm}; Jenga expects RSA PKCS#1 v1.5 with SHA-256")
+        }
+        Recovered::Digest { hash, .. } => {
+            for (description, candidate) in candidates(formulas, input, raw_body) {
+                if crypto::sha256(candidate.as_bytes()) == hash {
+                    return format!("{description}: you signed {candidate:?}");
+                }
+            }
+            format!(
+                "the right key signed a different string; sign exactly {:?} ({}), built from the values in this request",
+                formulas[0].canonical(input).unwrap_or_default(),
+                formulas[0].written()
+            )
+        }
+    }
+}
+
+const SEPARATORS: &[(&str, &str)] = &[
+    ("+", "plus signs"),
+    (",", "commas"),
+    (" ", "spaces"),
+    ("|", "pipes"),
+    ("&", "ampersands"),
+    (":", "colons"),
+    (";", "semicolons"),
+    ("-", "hyphens"),
+    ("_", "underscores"),
+    ("\n", "newlines"),
+    ("\t", "tabs"),
+];
+
+/// Strings a client plausibly signed instead of the right one, each with what went wrong.
+fn candidates(formulas: &[Formula], input: &Value, raw_body: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let primary = &formulas[0];
+    let Ok(values) = primary.values(input) else { return out };
+    for (sep, name) in SEPARATORS {
+        out.push((format!("the values are joined with {name}; join them with nothing"), values.join(sep)));
+    }
+    if values.len() <= 7 {
+        for order in permutations(values.len()) {
+            if order.iter().enumerate().all(|(i, &j)| i == j) {
+                continue;
+            }
+            let fields: Vec<&str> = order.iter().map(|&i| primary.fields[i]).collect();
+            let text: String = order.iter().map(|&i| values[i].as_str()).collect();
+            out.push((format!("wrong field order ({}); the order is {}", fields.join("+"), primary.written()), text));
+        }
+    }
+    for (i, value) in values.iter().enumerate() {
+        for variant in number_variants(value) {
+            let mut changed = values.clone();
+            changed[i] = variant.clone();
+            out.push((
+                format!("{} is formatted differently ({variant:?}); sign the value exactly as sent in the request ({value:?})", primary.fields[i]),
+                changed.concat(),
+            ));
+        }
+        let trimmed: Vec<String> = values.iter().map(|v| v.trim().to_string()).collect();
+        if trimmed != values {
+            out.push(("values were trimmed of spaces; sign them exactly as sent".into(), trimmed.concat()));
+        }
+    }
+    let body = String::from_utf8_lossy(raw_body).to_string();
+    out.push(("the JSON body was signed instead of the documented fields".into(), body.clone()));
+    if let Ok(parsed) = serde_json::from_str::<Value>(&body) {
+        out.push(("the JSON body was signed instead of the documented fields".into(), parsed.to_string()));
+    }
+    out.push((format!("the formula text was signed instead of the values; sign the values of {}", primary.written()), primary.written()));
+    for other in &formulas[1..] {
+        if let Ok(text) = other.canonical(input) {
+            out.push((format!("the {} variant ({}) was signed", other.name, other.written()), text));
+        }
+    }
+    out
+}
+
+fn number_variants(value: &str) -> Vec<String> {
+    let Ok(number) = value.parse::<f64>() else { return Vec::new() };
+    if !value.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Vec::new();
+    }
+    let mut variants = vec![
+        format!("{number:.2}"),
+        format!("{number:.1}"),
+        format!("{number}"),
+        format!("{:.0}", number.trunc()),
+    ];
+    variants.retain(|v| v != value);
+    variants.dedup();
+    variants
+}
+
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    fn go(prefix: &mut Vec<usize>, n: usize, out: &mut Vec<Vec<usize>>) {
+        if prefix.len() == n {
+            out.push(prefix.clone());
+            return;
+        }
+        for i in 0..n {
+            if !prefix.contains(&i) {
+                prefix.push(i);
+                go(prefix, n, out);
+                prefix.pop();
+            }
+        }
+    }
+    let mut out = Vec::new();
+    go(&mut Vec::new(), n, &mut out);
+    out
+}
+
+/// The `X-Sandbox-Signature-Expected` header value: printable ASCII kept, the rest percent-encoded.
+pub fn header_safe(expected: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%').add(0x7f);
+    percent_encoding::utf8_percent_encode(expected, SET).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{fixtures, parse_private_key, sign_sha256};
+    use serde_json::json;
+
+    const STK: &[Formula] = &[Formula {
+        name: "doc",
+        fields: &[
+            "merchant.accountNumber",
+            "payment.ref",
+            "payment.mobileNumber",
+            "payment.telco",
+            "payment.amount",
+            "payment.currency",
+        ],
+    }];
+
+    fn seed_request() -> Value {
+        json!({
+            "merchant": {"accountNumber": "0170194290581", "countryCode": "KE", "name": "Sportify Ltd"},
+            "payment": {"ref": "MPS3883889822982", "amount": "5.00", "currency": "KES", "telco": "Equitel",
+                        "mobileNumber": "254764555291", "date": "2024-08-13", "pushType": "STK"}
+        })
+    }
+
+    fn sign(text: &str) -> String {
+        sign_sha256(&parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(), text.as_bytes())
+    }
+
+    fn key() -> PublicKey {
+        PublicKey::parse(fixtures::MERCHANT_PUBLIC_PEM).unwrap()
+    }
+
+    fn verdict_for(signed: &str) -> Verdict {
+        check(Mode::Strict, Some(&key()), STK, &seed_request(), Some(&sign(signed)), b"{}")
+    }
+
+    #[test]
+    fn the_seed_example_string_is_the_canonical_string_without_separators() {
+        // seed 001: 0170194290581+MPS3883889822982+254764555291+Equitel+5.00+KES
+        assert_eq!(STK[0].canonical(&seed_request()).unwrap(), "0170194290581MPS3883889822982254764555291Equitel5.00KES");
+        assert!(verdict_for("0170194290581MPS3883889822982254764555291Equitel5.00KES").valid);
+    }
+
+    #[test]
+    fn the_seed_example_with_plus_signs_is_diagnosed_as_separators() {
+        let v = verdict_for("0170194290581+MPS3883889822982+254764555291+Equitel+5.00+KES");
+        assert!(!v.valid);
+        assert!(v.likely_mistake.unwrap().contains("plus signs"));
+    }
+
+    #[test]
+    fn a_wrong_order_and_a_reformatted_amount_are_named() {
+        let v = verdict_for("MPS38838898229820170194290581254764555291Equitel5.00KES");
+        assert!(v.likely_mistake.unwrap().contains("wrong field order"));
+        let v = verdict_for("0170194290581MPS3883889822982254764555291Equitel5KES");
+        assert!(v.likely_mistake.unwrap().contains("payment.amount is formatted differently"));
+    }
+
+    #[test]
+    fn a_foreign_key_and_a_missing_header_are_named() {
+        let issuer = crate::crypto::IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap();
+        use base64::Engine;
+        let foreign = base64::engine::general_purpose::STANDARD.encode(issuer.sign_rs256(b"x"));
+        let v = check(Mode::Strict, Some(&key()), STK, &seed_request(), Some(&foreign), b"{}");
+        assert!(v.likely_mistake.unwrap().contains("key other than the one registered"));
+        let v = check(Mode::Strict, Some(&key()), STK, &seed_request(), None, b"{}");
+        assert_eq!(v.problem.as_deref(), Some("no Signature header was sent"));
+    }
+
+    #[test]
+    fn the_expected_header_value_stays_printable() {
+        assert_eq!(header_safe("KE145"), "KE145");
+        assert_eq!(header_safe("a\nb"), "a%0Ab");
+        assert_eq!(header_safe("Müller"), "M%C3%BCller");
+    }
+}

@@ -1,0 +1,71 @@
+//! Building and running the server: state is built once, the listener is bound here (port 0
+//! picks a free port and `port()` reports the real one), and the callback worker runs beside it.
+
+use crate::config::Settings;
+use crate::state::{AppState, StartupError};
+use crate::{admin, api};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{web, App, HttpServer};
+use std::net::TcpListener;
+use tokio::sync::watch;
+
+pub struct Application {
+    port: u16,
+    host: String,
+    server: Server,
+    state: web::Data<AppState>,
+    stop_worker: watch::Sender<bool>,
+    worker: tokio::task::JoinHandle<()>,
+}
+
+impl Application {
+    /// Builds everything that can fail (settings, scenarios, keys, the listener) before serving.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let bind = settings.bind.clone();
+        let shutdown_timeout = settings.shutdown_timeout_secs;
+        let state = web::Data::new(AppState::from_settings(settings)?);
+        let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
+        let local = listener.local_addr().map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .service(admin::scope())
+                .configure(api::configure)
+                .default_service(web::to(api::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { bind: bind.clone(), source })?
+        .shutdown_timeout(shutdown_timeout)
+        .run();
+        let (stop_worker, stopped) = watch::channel(false);
+        let worker = tokio::spawn(state.callbacks.clone().run(stopped));
+        Ok(Self { port: local.port(), host: local.ip().to_string(), server, state, stop_worker, worker })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://HOST:PORT` with the real port.
+    pub fn address(&self) -> String {
+        format!("http://{}:{}", self.host, self.port)
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Stops the server gracefully when called (tests use it; Ctrl-C and SIGTERM do the same).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped, then stops the callback worker.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        let _ = self.stop_worker.send(true);
+        let _ = self.worker.await;
+        result
+    }
+}

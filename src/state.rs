@@ -1,0 +1,102 @@
+//! The one shared state, built once before the server starts and shared by every worker.
+
+use crate::callbacks::Callbacks;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::crypto::IssuerKey;
+use crate::ids::Ids;
+use crate::journal::Journal;
+use crate::merchant::{self, Merchant, Merchants};
+use crate::scenario::{load, Scenarios};
+use crate::token::Tokens;
+use parking_lot::Mutex;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub clock: Arc<Clock>,
+    pub ids: Arc<Ids>,
+    pub merchants: Merchants,
+    pub tokens: Tokens,
+    pub scenarios: Scenarios,
+    pub journal: Journal,
+    pub callbacks: Arc<Callbacks>,
+    /// Payment references already used, per merchant (duplicates answer 400101).
+    pub references: Mutex<HashMap<String, HashSet<String>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("scenario files are invalid:\n{}", .0.join("\n"))]
+    Scenarios(Vec<String>),
+    #[error("public key: {0}")]
+    Key(#[from] crate::crypto::KeyError),
+    #[error("merchant {code}: {message}")]
+    Merchant { code: String, message: String },
+    #[error("cannot listen on {bind}: {source}")]
+    Bind { bind: String, source: std::io::Error },
+}
+
+impl AppState {
+    pub fn from_settings(settings: Settings) -> Result<Self, StartupError> {
+        settings.validate()?;
+        let scenarios = load::load(&settings.scenarios, settings.local_scenarios).map_err(StartupError::Scenarios)?;
+        let clock = Arc::new(Clock::default());
+        let ids = Arc::new(Ids::new(settings.seed));
+        let issuer = IssuerKey::from_pem(crate::crypto::fixtures::ISSUER_PRIVATE_PEM)?;
+        let merchants = Merchants::default();
+        merchants.insert(Merchant {
+            code: merchant::DEFAULT_CODE.into(),
+            name: "Jenga Sandbox Merchant".into(),
+            api_key: merchant::DEFAULT_API_KEY.into(),
+            consumer_secret: merchant::DEFAULT_SECRET.into(),
+            public_key: Some(Arc::new(crate::crypto::PublicKey::parse(&settings.public_key_text()?)?)),
+            ipn: None,
+            accounts: merchant::fixture_accounts(),
+        });
+        for spec in &settings.merchants {
+            let code = spec.code.clone().ok_or_else(|| StartupError::Merchant {
+                code: "?".into(),
+                message: "every merchant in the config file needs a `code`".into(),
+            })?;
+            merchants
+                .upsert(&code, spec.clone())
+                .map_err(|e| StartupError::Merchant { code: code.clone(), message: e.to_string() })?;
+        }
+        Ok(Self {
+            tokens: Tokens::new(issuer, settings.token_ttl_secs),
+            journal: Journal::new(settings.journal_limit),
+            callbacks: Arc::new(Callbacks::new(settings.callbacks.clone(), clock.clone(), ids.clone())),
+            scenarios: Scenarios::new(scenarios),
+            references: Mutex::default(),
+            merchants,
+            clock,
+            ids,
+            settings,
+        })
+    }
+
+    /// Records `reference` for `merchant`; false when it was already used.
+    pub fn claim_reference(&self, merchant: &str, reference: &str) -> bool {
+        self.references.lock().entry(merchant.to_string()).or_default().insert(reference.to_string())
+    }
+
+    /// Clears what requests created (of one merchant, or all); merchants and scenarios stay.
+    pub fn reset(&self, merchant: Option<&str>) {
+        self.journal.clear(merchant);
+        self.callbacks.clear(merchant);
+        match merchant {
+            None => {
+                self.references.lock().clear();
+                self.scenarios.disarm_all();
+            }
+            Some(m) => {
+                self.references.lock().remove(m);
+                self.scenarios.disarm_for(m);
+            }
+        }
+    }
+}

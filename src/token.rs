@@ -1,0 +1,159 @@
+//! Access tokens. v3 tokens are RS512 JWTs signed by the sandbox's own key with the claims Jenga
+//! uses (`tokenType`, `env`, `iat`, `exp`, `account`), valid 15 minutes on the sandbox clock.
+//! Issued tokens are remembered, so checking one on the hot path is a map look-up; a token the
+//! map has forgotten (e.g. after a restart) is still accepted if its signature and expiry hold.
+
+use crate::crypto::IssuerKey;
+use crate::ids::Ids;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use parking_lot::RwLock;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// Past this many live tokens, expired ones are swept on the next issue.
+const SWEEP_ABOVE: usize = 50_000;
+
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub merchant: String,
+    pub expires_at_ms: i64,
+}
+
+pub struct Issued {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub issued_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub enum TokenError {
+    #[error("no Authorization: Bearer token was sent")]
+    Missing,
+    #[error("the access token is not one this sandbox issued")]
+    Unknown,
+    #[error("the access token expired at {0} (sandbox clock)")]
+    Expired(String),
+}
+
+pub struct Tokens {
+    issuer: IssuerKey,
+    ttl_ms: i64,
+    live: RwLock<HashMap<String, Grant>>,
+}
+
+impl Tokens {
+    pub fn new(issuer: IssuerKey, ttl_secs: u64) -> Self {
+        Self { issuer, ttl_ms: ttl_secs as i64 * 1000, live: RwLock::default() }
+    }
+
+    pub fn issuer(&self) -> &IssuerKey {
+        &self.issuer
+    }
+
+    pub fn issue_v3(&self, merchant: &str, now_ms: i64, ids: &Ids) -> Issued {
+        let iat = now_ms / 1000;
+        let expires_at_ms = iat * 1000 + self.ttl_ms;
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS512"}"#);
+        // `account` is opaque in Jenga's tokens; here it carries the merchant code plus a nonce.
+        let account = STANDARD.encode(format!("{merchant}:{}", ids.digits(12)));
+        let claims = json!({"tokenType": "MERCHANT", "env": "UAT", "exp": expires_at_ms / 1000, "iat": iat, "account": account});
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let signing_input = format!("{header}.{payload}");
+        let signature = URL_SAFE_NO_PAD.encode(self.issuer.sign_rs512(signing_input.as_bytes()));
+        let access_token = format!("{signing_input}.{signature}");
+        self.remember(&access_token, Grant { merchant: merchant.to_string(), expires_at_ms }, now_ms);
+        Issued { access_token, refresh_token: STANDARD.encode(ids.bytes(64)), issued_at_ms: iat * 1000, expires_at_ms }
+    }
+
+    fn remember(&self, token: &str, grant: Grant, now_ms: i64) {
+        let mut live = self.live.write();
+        if live.len() > SWEEP_ABOVE {
+            live.retain(|_, g| g.expires_at_ms > now_ms);
+        }
+        live.insert(token.to_string(), grant);
+    }
+
+    /// The merchant a bearer token belongs to, if it is valid now.
+    pub fn check(&self, token: &str, now_ms: i64) -> Result<String, TokenError> {
+        let grant = match self.live.read().get(token).cloned() {
+            Some(grant) => grant,
+            None => self.decode_v3(token).ok_or(TokenError::Unknown)?,
+        };
+        if grant.expires_at_ms <= now_ms {
+            return Err(TokenError::Expired(crate::clock::iso(crate::clock::Clock::at(grant.expires_at_ms))));
+        }
+        Ok(grant.merchant)
+    }
+
+    fn decode_v3(&self, token: &str) -> Option<Grant> {
+        let (signing_input, signature) = token.rsplit_once('.')?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        if !self.issuer.verify_rs512(signing_input.as_bytes(), &signature) {
+            return None;
+        }
+        let payload = URL_SAFE_NO_PAD.decode(signing_input.split('.').nth(1)?).ok()?;
+        let claims: Value = serde_json::from_slice(&payload).ok()?;
+        let account = String::from_utf8(STANDARD.decode(claims["account"].as_str()?).ok()?).ok()?;
+        let merchant = account.split(':').next()?.to_string();
+        Some(Grant { merchant, expires_at_ms: claims["exp"].as_i64()? * 1000 })
+    }
+
+    pub fn clear(&self) {
+        self.live.write().clear();
+    }
+}
+
+/// The token in an `Authorization: Bearer ...` header value (the scheme is matched case-insensitively;
+/// a bare token without the scheme is accepted too, as the MPGS docs show it).
+pub fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
+    let value = header.map(str::trim).filter(|v| !v.is_empty()).ok_or(TokenError::Missing)?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),
+        Some(_) => Err(TokenError::Unknown),
+        None => Ok(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::fixtures;
+
+    fn tokens() -> Tokens {
+        Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900)
+    }
+
+    #[test]
+    fn a_v3_token_is_an_rs512_jwt_with_jengas_claims_valid_for_15_minutes() {
+        let tokens = tokens();
+        let issued = tokens.issue_v3("9999999999", 1_700_000_000_000, &Ids::new(1));
+        let parts: Vec<&str> = issued.access_token.split('.').collect();
+        assert_eq!(URL_SAFE_NO_PAD.decode(parts[0]).unwrap(), br#"{"alg":"RS512"}"#);
+        let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        assert_eq!(claims["tokenType"], "MERCHANT");
+        assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 900);
+        assert_eq!(tokens.check(&issued.access_token, 1_700_000_899_000), Ok("9999999999".into()));
+        assert!(matches!(tokens.check(&issued.access_token, 1_700_000_900_000), Err(TokenError::Expired(_))));
+    }
+
+    #[test]
+    fn a_forgotten_token_is_still_recognised_by_its_signature() {
+        let tokens = tokens();
+        let issued = tokens.issue_v3("1234", 1_700_000_000_000, &Ids::new(1));
+        tokens.clear();
+        assert_eq!(tokens.check(&issued.access_token, 1_700_000_000_001), Ok("1234".into()));
+        let tampered = issued.access_token.replace('.', "x.");
+        assert_eq!(tokens.check(&tampered, 1_700_000_000_001), Err(TokenError::Unknown));
+    }
+
+    #[test]
+    fn bearer_values_are_read_leniently() {
+        assert_eq!(bearer(Some("Bearer abc")), Ok("abc"));
+        assert_eq!(bearer(Some("bearer abc")), Ok("abc"));
+        assert_eq!(bearer(Some("abc")), Ok("abc"));
+        assert_eq!(bearer(Some("Basic abc")), Err(TokenError::Unknown));
+        assert_eq!(bearer(None), Err(TokenError::Missing));
+    }
+}
