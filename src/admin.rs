@@ -46,6 +46,10 @@ pub fn scope() -> actix_web::Scope<
         .route("/clock", web::get().to(clock))
         .route("/clock/advance", web::post().to(advance_clock))
         .route("/errors", web::get().to(errors))
+        .route("/sink/{name}", web::post().to(sink_store))
+        .route("/sink/{name}", web::put().to(sink_store))
+        .route("/sink/{name}", web::get().to(sink_list))
+        .route("/sink/{name}", web::delete().to(sink_clear))
         .default_service(web::to(|req: HttpRequest| async move {
             fail(StatusCode::NOT_FOUND, format!("no admin endpoint at {} {}", req.method(), req.path()))
         }))
@@ -291,4 +295,23 @@ async fn advance_clock(state: web::Data<AppState>, raw: web::Bytes) -> HttpRespo
 
 async fn errors() -> HttpResponse {
     HttpResponse::Ok().json(CATALOGUE)
+}
+
+async fn sink_store(state: web::Data<AppState>, name: web::Path<String>, req: HttpRequest, raw: web::Bytes) -> HttpResponse {
+    let headers = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let entry = state.sink.store(&name, crate::clock::iso_ms(state.clock.now()), headers, &raw);
+    HttpResponse::Ok().json(json!({"status": "received", "id": entry.id}))
+}
+
+async fn sink_list(state: web::Data<AppState>, name: web::Path<String>) -> HttpResponse {
+    HttpResponse::Ok().json(state.sink.list(&name))
+}
+
+async fn sink_clear(state: web::Data<AppState>, name: web::Path<String>) -> HttpResponse {
+    state.sink.clear(&name);
+    HttpResponse::Ok().json(json!({"status": "cleared"}))
 }

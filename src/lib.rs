@@ -22,6 +22,7 @@ pub mod operation;
 pub mod pipeline;
 pub mod scenario;
 pub mod signature;
+pub mod sink;
 pub mod startup;
 pub mod state;
 pub mod token;

@@ -22,6 +22,7 @@ pub struct AppState {
     pub scenarios: Scenarios,
     pub journal: Journal,
     pub callbacks: Arc<Callbacks>,
+    pub sink: crate::sink::Sink,
     /// Payment references already used, per merchant (duplicates answer 400101).
     pub references: Mutex<HashMap<String, HashSet<String>>>,
 }
@@ -72,6 +73,7 @@ impl AppState {
             callbacks: Arc::new(Callbacks::new(settings.callbacks.clone(), clock.clone(), ids.clone())),
             scenarios: Scenarios::new(scenarios),
             references: Mutex::default(),
+            sink: Default::default(),
             merchants,
             clock,
             ids,
