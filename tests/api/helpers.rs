@@ -1,0 +1,156 @@
+//! Test harness: a running sandbox on a free port, a signer with the fixture key, and bounded
+//! waits (never bare sleeps) for things that happen later.
+
+#![allow(dead_code)]
+
+use jenga_sandbox::config::Settings;
+use jenga_sandbox::crypto::{fixtures, parse_private_key, sign_sha256};
+use jenga_sandbox::startup::Application;
+use reqwest::{Response, StatusCode};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::time::Duration;
+
+pub const STK_PATH: &str = "/v3-apis/payment-api/v3.0/stkussdpush/initiate";
+pub const AUTH_PATH: &str = "/authentication/api/v3/authenticate/merchant";
+pub const API_KEY: &str = "SANDBOX-API-KEY";
+pub const MERCHANT: &str = "9999999999";
+pub const SECRET: &str = "sandbox-secret";
+/// An account of the default merchant (fixtures/accounts.json); the seed's example account.
+pub const ACCOUNT: &str = "0170194290581";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub handle: actix_web::dev::ServerHandle,
+    pub state: actix_web::web::Data<jenga_sandbox::state::AppState>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = Settings::for_tests();
+    tweak(&mut settings);
+    let app = Application::build(settings).await.expect("the sandbox builds");
+    let address = app.address();
+    let handle = app.handle();
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), handle, state }
+}
+
+/// Signs with the fixture private key registered for the default merchant.
+pub fn sign(text: &str) -> String {
+    sign_sha256(&parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(), text.as_bytes())
+}
+
+/// The canonical STK push string: accountNumber+ref+mobileNumber+telco+amount+currency.
+pub fn stk_canonical(body: &Value) -> String {
+    let m = &body["merchant"];
+    let p = &body["payment"];
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    [&m["accountNumber"], &p["ref"], &p["mobileNumber"], &p["telco"], &p["amount"], &p["currency"]]
+        .into_iter()
+        .map(text)
+        .collect()
+}
+
+/// A valid STK push body (seed 001's example, with a 12-character ref).
+pub fn stk_body(reference: &str, mobile: &str, callback_url: &str) -> Value {
+    json!({
+        "merchant": {"accountNumber": ACCOUNT, "countryCode": "KE", "name": "Sportify Ltd"},
+        "payment": {
+            "ref": reference, "amount": "5.00", "currency": "KES", "telco": "Equitel",
+            "mobileNumber": mobile, "date": "2024-08-13", "callBackUrl": callback_url, "pushType": "STK"
+        }
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn token_for(&self, api_key: &str, merchant: &str, secret: &str) -> Response {
+        self.client
+            .post(self.url(AUTH_PATH))
+            .header("Api-Key", api_key)
+            .json(&json!({"merchantCode": merchant, "consumerSecret": secret}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A fresh access token for the default merchant.
+    pub async fn token(&self) -> String {
+        let response = self.token_for(API_KEY, MERCHANT, SECRET).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["accessToken"].as_str().unwrap().to_string()
+    }
+
+    /// POSTs `body` to the STK push with a valid token and the correct signature.
+    pub async fn stk_push(&self, body: &Value) -> Response {
+        let token = self.token().await;
+        self.stk_push_with(body, &token, Some(&sign(&stk_canonical(body))), None).await
+    }
+
+    pub async fn stk_push_with(&self, body: &Value, token: &str, signature: Option<&str>, scenario: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url(STK_PATH)).bearer_auth(token).json(body);
+        if let Some(signature) = signature {
+            request = request.header("Signature", signature);
+        }
+        if let Some(scenario) = scenario {
+            request = request.header("X-Sandbox-Scenario", scenario);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn admin_get(&self, path: &str) -> Value {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        response.json().await.unwrap()
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Value) -> Response {
+        self.client.post(self.url(path)).json(&body).send().await.unwrap()
+    }
+
+    /// Callback jobs for a reference, newest first.
+    pub async fn callbacks_for(&self, reference: &str) -> Vec<Value> {
+        let jobs = self.admin_get(&format!("/__sandbox/callbacks?reference={reference}")).await;
+        jobs.as_array().unwrap().clone()
+    }
+
+    /// What the built-in sink `name` received, newest first.
+    pub async fn sink(&self, name: &str) -> Vec<Value> {
+        self.admin_get(&format!("/__sandbox/sink/{name}")).await.as_array().unwrap().clone()
+    }
+
+    pub fn sink_url(&self, name: &str) -> String {
+        self.url(&format!("/__sandbox/sink/{name}"))
+    }
+}
+
+/// Polls `probe` until it yields Some, failing the test after `limit`.
+pub async fn wait_until<T, F, Fut>(limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(value) = probe().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "condition not met within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+pub const WAIT: Duration = Duration::from_secs(10);
