@@ -273,6 +273,15 @@ impl<'a> Trace<'a> {
             }
         }
         let response = response.json(&reply.body);
+        tracing::info!(
+            request_id = %self.request_id,
+            method = %self.req.method(),
+            path = self.req.path(),
+            status = reply.status.as_u16(),
+            scenario = %self.decision.name,
+            merchant = self.merchant.as_deref().unwrap_or("-"),
+            "request"
+        );
         let headers = self
             .req
             .headers()
