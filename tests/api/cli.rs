@@ -1,2 +1,428 @@
-#[allow(unused_imports)]
-use crate::helpers::*;
+//! The real `jenga-sandbox` binary: `errors`, `check`, `sign`, `keygen` and `serve`.
+
+use jenga_sandbox::crypto::{fixtures, parse_private_key, sign_sha256, PublicKey};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_jenga-sandbox");
+const PRIVATE_PEM: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/keys/sandbox-private.pem"
+);
+
+/// A fresh, empty directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("jenga-cli-{}-{nanos}-{n}", std::process::id()));
+        std::fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Kills the server if a test fails before stopping it. Holds the read end of its stdout open:
+/// the server prints more lines after the first, and a closed pipe would make those writes fail.
+struct Server(Child, BufReader<std::process::ChildStdout>);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// The binary, run in `dir` (so ./scenarios is absent) with no JENGA_SANDBOX_* from the caller's environment.
+fn command(dir: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    command.current_dir(dir);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("JENGA_SANDBOX_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// Runs the binary to completion, killing it and failing if it takes longer than 60 s.
+fn run(dir: &Path, args: &[&str]) -> Output {
+    let child = command(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let pid = child.id().to_string();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(child.wait_with_output()));
+    match finished.recv_timeout(Duration::from_secs(60)) {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("jenga-sandbox {args:?} did not exit within 60 s");
+        }
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Starts a server and reads its first stdout line.
+fn start_server(mut command: Command) -> (Server, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server starts");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    (Server(child, out), line.trim_end().to_string())
+}
+
+/// The `http://127.0.0.1:PORT` of a `jenga-sandbox listening on ...` line, with a real port.
+fn listening_address(line: &str) -> String {
+    let address = line
+        .strip_prefix("jenga-sandbox listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let port = address
+        .strip_prefix("http://127.0.0.1:")
+        .unwrap_or_else(|| panic!("not a loopback http address: {address:?}"));
+    let port: u16 = port
+        .parse()
+        .unwrap_or_else(|_| panic!("not a port: {port:?}"));
+    assert_ne!(port, 0, "the real port is printed");
+    address.to_string()
+}
+
+async fn health(address: &str) -> Value {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{address}/__sandbox/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// Sends SIGTERM and waits (bounded) for the process to exit.
+fn terminate(mut server: Server) -> std::process::ExitStatus {
+    let pid = server.0.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop within 10 s of SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn errors_prints_the_catalogue_with_the_known_codes() {
+    // Arrange
+    let dir = TempDir::new();
+    // Act
+    let output = run(dir.path(), &["errors"]);
+    // Assert
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let line_400101 = text
+        .lines()
+        .find(|l| l.contains("400101"))
+        .expect("a 400101 line");
+    assert!(text.lines().any(|l| l.contains("106401")), "{text}");
+    assert!(
+        line_400101.to_lowercase().contains("payment reference"),
+        "the message is printed: {line_400101}"
+    );
+}
+
+#[test]
+fn errors_with_json_prints_a_json_array_of_rows() {
+    // Arrange
+    let dir = TempDir::new();
+    // Act
+    let output = run(dir.path(), &["errors", "--json"]);
+    // Assert
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    let rows = rows.as_array().expect("an array");
+    assert!(rows.iter().any(|r| r["code"] == 106401), "no 106401 row");
+    assert!(rows
+        .iter()
+        .all(|r| r["v3Status"].is_u64() && r["message"].is_string()));
+}
+
+#[test]
+fn check_with_the_embedded_scenarios_succeeds() {
+    // Arrange
+    let dir = TempDir::new();
+    // Act
+    let output = run(dir.path(), &["check"]);
+    // Assert
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("ok:"), "{}", stdout(&output));
+}
+
+#[test]
+fn check_with_a_bad_scenario_file_fails_naming_file_and_line() {
+    // Arrange
+    let dir = TempDir::new();
+    let scenarios = dir.path().join("extra");
+    std::fs::create_dir_all(&scenarios).unwrap();
+    let bad = scenarios.join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "scenarios:\n  - name: broken\n    effects:\n      stk_push:\n        error: 123\n",
+    )
+    .unwrap();
+    // Act
+    let output = run(
+        dir.path(),
+        &["check", "--scenarios", scenarios.to_str().unwrap()],
+    );
+    // Assert
+    assert!(!output.status.success());
+    let expected = format!("{}:5: unknown error code", bad.display());
+    let all = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(all.contains(&expected), "{expected:?} not in {all:?}");
+}
+
+#[test]
+fn sign_a_string_prints_a_signature_that_verifies_with_the_public_key() {
+    // Arrange
+    let dir = TempDir::new();
+    // Act
+    let output = run(
+        dir.path(),
+        &["sign", "--key", PRIVATE_PEM, "--string", "KE1450160649886"],
+    );
+    // Assert
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text:?}");
+    assert_eq!(lines[0].len(), 344);
+    let key = PublicKey::parse(fixtures::MERCHANT_PUBLIC_PEM).unwrap();
+    assert_eq!(key.verify(b"KE1450160649886", lines[0]), Ok(()));
+    assert!(key.verify(b"KE1450160649887", lines[0]).is_err());
+}
+
+#[test]
+fn sign_an_operation_body_prints_the_canonical_string_then_its_signature() {
+    // Arrange
+    let dir = TempDir::new();
+    let body = dir.write(
+        "stk.json",
+        r#"{"merchant": {"accountNumber": "0170194290581", "countryCode": "KE", "name": "Sportify Ltd"},
+            "payment": {"ref": "CLISIGN00001", "amount": "5.00", "currency": "KES", "telco": "Equitel",
+                        "mobileNumber": "254764555291", "date": "2024-08-13",
+                        "callBackUrl": "http://127.0.0.1:9/cb", "pushType": "STK"}}"#,
+    );
+    // Act
+    let output = run(
+        dir.path(),
+        &[
+            "sign",
+            "--key",
+            PRIVATE_PEM,
+            "--operation",
+            "stk_push",
+            "--body",
+            body.to_str().unwrap(),
+        ],
+    );
+    // Assert
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text:?}");
+    let canonical = "0170194290581CLISIGN00001254764555291Equitel5.00KES";
+    assert_eq!(lines[0], canonical);
+    let key = PublicKey::parse(fixtures::MERCHANT_PUBLIC_PEM).unwrap();
+    assert_eq!(key.verify(canonical.as_bytes(), lines[1]), Ok(()));
+}
+
+#[test]
+fn keygen_writes_a_matching_pkcs8_and_spki_pair() {
+    // Arrange
+    let dir = TempDir::new();
+    let out = dir.path().join("keys");
+    // Act
+    let output = run(dir.path(), &["keygen", "--out", out.to_str().unwrap()]);
+    // Assert
+    assert!(output.status.success(), "{}", stderr(&output));
+    let private = std::fs::read_to_string(out.join("privatekey.pem")).unwrap();
+    let public = std::fs::read_to_string(out.join("publickey.pem")).unwrap();
+    assert!(
+        private.starts_with("-----BEGIN PRIVATE KEY-----"),
+        "{private}"
+    );
+    assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"), "{public}");
+    let signature = sign_sha256(&parse_private_key(&private).unwrap(), b"pair");
+    assert_eq!(
+        PublicKey::parse(&public)
+            .unwrap()
+            .verify(b"pair", &signature),
+        Ok(())
+    );
+}
+
+#[test]
+fn keygen_into_a_directory_with_keys_fails_without_force() {
+    // Arrange
+    let dir = TempDir::new();
+    let out = dir.path().join("keys");
+    let first = run(dir.path(), &["keygen", "--out", out.to_str().unwrap()]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let before = std::fs::read_to_string(out.join("privatekey.pem")).unwrap();
+    // Act
+    let second = run(dir.path(), &["keygen", "--out", out.to_str().unwrap()]);
+    // Assert
+    assert!(!second.status.success());
+    assert!(stderr(&second).contains("--force"), "{}", stderr(&second));
+    assert_eq!(
+        std::fs::read_to_string(out.join("privatekey.pem")).unwrap(),
+        before,
+        "the key was not replaced"
+    );
+    let forced = run(
+        dir.path(),
+        &["keygen", "--out", out.to_str().unwrap(), "--force"],
+    );
+    assert!(forced.status.success(), "{}", stderr(&forced));
+}
+
+#[tokio::test]
+async fn serve_on_port_zero_prints_the_real_address_and_answers_health() {
+    // Arrange
+    let dir = TempDir::new();
+    let mut command = command(dir.path());
+    command.args(["serve", "--bind", "127.0.0.1:0"]);
+    // Act
+    let (mut server, line) = start_server(command);
+    // Assert
+    let address = listening_address(&line);
+    assert_eq!(health(&address).await, serde_json::json!({"status": "ok"}));
+    let mut banner = String::new();
+    for _ in 0..2 {
+        server.1.read_line(&mut banner).unwrap();
+    }
+    assert!(
+        banner.contains("SANDBOX-API-KEY") && banner.contains("9999999999"),
+        "credentials: {banner}"
+    );
+    assert!(
+        banner.contains("sandbox-private.pem"),
+        "the test key: {banner}"
+    );
+    let status = terminate(server);
+    assert!(status.success(), "SIGTERM shuts down gracefully: {status}");
+}
+
+#[tokio::test]
+async fn serve_with_the_bind_environment_twin_listens_there() {
+    // Arrange
+    let dir = TempDir::new();
+    let mut command = command(dir.path());
+    command.env("JENGA_SANDBOX_BIND", "127.0.0.1:0");
+    // Act: no subcommand and no flag
+    let (server, line) = start_server(command);
+    // Assert
+    let address = listening_address(&line);
+    assert!(
+        !address.ends_with(":8080"),
+        "the environment's port 0 was used, not the default: {address}"
+    );
+    assert_eq!(health(&address).await["status"], "ok");
+    terminate(server);
+}
+
+#[test]
+fn serve_with_a_config_file_holding_an_unknown_key_fails_naming_file_and_line() {
+    // Arrange
+    let dir = TempDir::new();
+    let config = dir.write("sandbox.yaml", "bind: 127.0.0.1:0\nbnid: 127.0.0.1:0\n");
+    // Act
+    let output = run(dir.path(), &["serve", "--config", config.to_str().unwrap()]);
+    // Assert
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!("{}:2", config.display())),
+        "{message}"
+    );
+    assert!(message.contains("bnid"), "{message}");
+}
+
+#[test]
+fn sign_with_an_unknown_operation_fails_listing_the_known_ones() {
+    // Arrange
+    let dir = TempDir::new();
+    let body = dir.write("body.json", "{}");
+    // Act
+    let output = run(
+        dir.path(),
+        &[
+            "sign",
+            "--key",
+            PRIVATE_PEM,
+            "--operation",
+            "nope",
+            "--body",
+            body.to_str().unwrap(),
+        ],
+    );
+    // Assert
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("\"nope\"") && message.contains("stk_push"),
+        "{message}"
+    );
+}
