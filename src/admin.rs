@@ -29,6 +29,14 @@ pub fn scope() -> actix_web::Scope<
 > {
     web::scope("/__sandbox")
         .wrap(from_fn(require_admin_token))
+        .app_data(web::QueryConfig::default().error_handler(|error, _| {
+            let message = format!("invalid query string: {error}");
+            actix_web::error::InternalError::from_response(error, fail(StatusCode::BAD_REQUEST, message)).into()
+        }))
+        .app_data(web::PathConfig::default().error_handler(|error, _| {
+            let message = format!("invalid path: {error}");
+            actix_web::error::InternalError::from_response(error, fail(StatusCode::BAD_REQUEST, message)).into()
+        }))
         .route("/health", web::get().to(health))
         .route("/reset", web::post().to(reset))
         .route("/requests", web::get().to(requests))
@@ -65,7 +73,9 @@ async fn require_admin_token(
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    if let Some(state) = state.filter(|s| !s.settings.is_loopback()) {
+    // The sink stands in for a merchant's receiver: callbacks carry no admin token.
+    let is_sink_delivery = req.path().starts_with("/__sandbox/sink/") && req.method() == actix_web::http::Method::POST;
+    if let Some(state) = state.filter(|s| !s.settings.is_loopback() && !is_sink_delivery) {
         let expected = state.settings.admin_token.clone().unwrap_or_default();
         let given = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if given.strip_prefix("Bearer ").map(str::trim) != Some(expected.as_str()) {
@@ -98,30 +108,47 @@ async fn reset(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> 
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RequestQuery {
     merchant: Option<String>,
     operation: Option<String>,
     path: Option<String>,
-    limit: Option<usize>,
+    limit: Option<String>,
 }
 
 async fn requests(state: web::Data<AppState>, query: web::Query<RequestQuery>) -> HttpResponse {
     let query = query.into_inner();
-    let filter = journal::Filter { merchant: query.merchant, operation: query.operation, path: query.path, limit: query.limit };
+    let limit = match parse_limit(query.limit) {
+        Ok(limit) => limit,
+        Err(response) => return response,
+    };
+    let filter = journal::Filter { merchant: query.merchant, operation: query.operation, path: query.path, limit };
     HttpResponse::Ok().json(state.journal.list(&filter))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CallbackQuery {
     merchant: Option<String>,
     reference: Option<String>,
     status: Option<String>,
-    limit: Option<usize>,
+    limit: Option<String>,
+}
+
+/// `limit` is read here rather than by serde so a bad value is named in the error.
+fn parse_limit(limit: Option<String>) -> Result<Option<usize>, HttpResponse> {
+    limit
+        .map(|l| l.parse::<usize>().map_err(|_| fail(StatusCode::BAD_REQUEST, format!("limit: {l:?} is not a whole number"))))
+        .transpose()
 }
 
 async fn list_callbacks(state: web::Data<AppState>, query: web::Query<CallbackQuery>) -> HttpResponse {
     let query = query.into_inner();
-    let filter = callbacks::Filter { merchant: query.merchant, reference: query.reference, state: query.status, limit: query.limit };
+    let limit = match parse_limit(query.limit) {
+        Ok(limit) => limit,
+        Err(response) => return response,
+    };
+    let filter = callbacks::Filter { merchant: query.merchant, reference: query.reference, state: query.status, limit };
     HttpResponse::Ok().json(state.callbacks.list(&filter))
 }
 

@@ -38,12 +38,32 @@ impl<'a> Check<'a> {
     /// A required, non-empty string field.
     pub fn string(&mut self, path: &str) -> Option<&'a str> {
         match get(self.body, path) {
+            None if self.parent_is_not_object(path) => {}
             None | Some(Value::Null) => self.problem(path, "is required"),
             Some(Value::String(s)) if s.trim().is_empty() => self.problem(path, "must not be empty"),
             Some(Value::String(s)) => return Some(s.as_str()),
             Some(other) => self.problem(path, format!("must be a string, not {}", kind(other))),
         }
         None
+    }
+
+    /// Reports (once) an enclosing field that is present but not an object, e.g. `payment: "x"`.
+    fn parent_is_not_object(&mut self, path: &str) -> bool {
+        let mut prefix = String::new();
+        for key in path.split('.').take(path.split('.').count() - 1) {
+            if !prefix.is_empty() {
+                prefix.push('.');
+            }
+            prefix.push_str(key);
+            if let Some(value) = get(self.body, &prefix).filter(|v| !v.is_object() && !v.is_null()) {
+                let problem = format!("{prefix}: must be an object, not {}", kind(value));
+                if !self.problems.contains(&problem) {
+                    self.problems.push(problem);
+                }
+                return true;
+            }
+        }
+        false
     }
 
     /// A required string field that may arrive under one of several names (sources disagree);
