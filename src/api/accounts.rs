@@ -13,28 +13,59 @@ use std::collections::BTreeMap;
 /// Countries where Equity account services run (reference §1).
 pub const COUNTRIES: &[&str] = &["KE", "SS", "TZ", "UG", "DRC", "RW"];
 
-static BALANCE: Spec = Spec { op: &ACCOUNT_BALANCE, json_body: false, validate: validate_balance, execute: balance };
-static INQUIRY: Spec = Spec { op: &ACCOUNT_INQUIRY, json_body: false, validate: validate_inquiry, execute: inquiry };
-static VALIDATION: Spec =
-    Spec { op: &ACCOUNT_VALIDATION, json_body: true, validate: validate_validation, execute: validation };
+static BALANCE: Spec = Spec {
+    op: &ACCOUNT_BALANCE,
+    json_body: false,
+    validate: validate_balance,
+    execute: balance,
+};
+static INQUIRY: Spec = Spec {
+    op: &ACCOUNT_INQUIRY,
+    json_body: false,
+    validate: validate_inquiry,
+    execute: inquiry,
+};
+static VALIDATION: Spec = Spec {
+    op: &ACCOUNT_VALIDATION,
+    json_body: true,
+    validate: validate_validation,
+    execute: validation,
+};
 
 /// The path parameters as an object named after the signature's fields.
 fn path_input(req: &HttpRequest, names: &[&str]) -> Value {
     let info = req.match_info();
-    Value::Object(names.iter().map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default()))).collect())
+    Value::Object(
+        names
+            .iter()
+            .map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default())))
+            .collect(),
+    )
 }
 
-pub async fn get_balance(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+pub async fn get_balance(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     let input = path_input(&req, &["countryCode", "accountId"]);
     pipeline::serve(&state, &req, payload, &BALANCE, Some(input)).await
 }
 
-pub async fn get_inquiry(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+pub async fn get_inquiry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     let input = path_input(&req, &["countryCode", "accountNumber"]);
     pipeline::serve(&state, &req, payload, &INQUIRY, Some(input)).await
 }
 
-pub async fn post_validation(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+pub async fn post_validation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &VALIDATION, None).await
 }
 
@@ -56,7 +87,9 @@ fn validate_validation(input: &mut Value, _: &mut BTreeMap<String, String>) -> R
     let mut check = Check::new(&*input);
     check.one_of("countryCode", COUNTRIES);
     check.string("accountNumber");
-    let name = check.string("accountFullName").map(|n| n.split_whitespace().collect::<String>());
+    let name = check
+        .string("accountFullName")
+        .map(|n| n.split_whitespace().collect::<String>());
     if fields::get(input, "chargeAccount").is_some_and(|v| !v.is_null() && !v.is_string()) {
         check.problem("chargeAccount", "must be a string");
     }
@@ -73,12 +106,18 @@ fn own_account<'a>(call: &'a Call, number_field: &str) -> Result<&'a Account, Fa
     let number = fields::text_at(&call.input, number_field).unwrap_or_default();
     let country = fields::text_at(&call.input, "countryCode").unwrap_or_default();
     let merchant = call.merchant();
-    merchant.account(&number).filter(|a| a.country_code == country).ok_or_else(|| {
-        Failure::http(
-            "ACCOUNT_NOT_FOUND",
-            Some(format!("no account {number} in {country} for merchant {}", merchant.code)),
-        )
-    })
+    merchant
+        .account(&number)
+        .filter(|a| a.country_code == country)
+        .ok_or_else(|| {
+            Failure::http(
+                "ACCOUNT_NOT_FOUND",
+                Some(format!(
+                    "no account {number} in {country} for merchant {}",
+                    merchant.code
+                )),
+            )
+        })
 }
 
 fn balance(call: &mut Call) -> Outcome {
@@ -114,12 +153,20 @@ fn inquiry(call: &mut Call) -> Outcome {
 fn validation(call: &mut Call) -> Outcome {
     if let Some(charge) = fields::text_at(&call.input, "chargeAccount") {
         if !call.merchant().owns_account(&charge) {
-            return Err(Failure::http("ACCOUNT_NOT_FOUND", Some(format!("chargeAccount {charge} is not yours"))));
+            return Err(Failure::http(
+                "ACCOUNT_NOT_FOUND",
+                Some(format!("chargeAccount {charge} is not yours")),
+            ));
         }
     }
     let account = own_account(call, "accountNumber")?;
     let given = fields::text_at(&call.input, "accountFullName").unwrap_or_default();
-    let normalise = |name: &str| name.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
+    let normalise = |name: &str| {
+        name.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase()
+    };
     // A name that does not match is a successful request with a failed validation: HTTP 200, 104101.
     if normalise(&given) != normalise(&account.name) {
         return Err(call.failure(104101));
@@ -144,7 +191,11 @@ pub fn mask(number: &str) -> String {
         return number.to_string();
     }
     let middle = "*".repeat(chars.len() - 8);
-    format!("{}{middle}{}", chars[..4].iter().collect::<String>(), chars[chars.len() - 4..].iter().collect::<String>())
+    format!(
+        "{}{middle}{}",
+        chars[..4].iter().collect::<String>(),
+        chars[chars.len() - 4..].iter().collect::<String>()
+    )
 }
 
 #[cfg(test)]
