@@ -30,6 +30,22 @@ pub struct Account {
     #[serde(default)]
     pub branch_code: String,
     pub balance: String,
+    /// Active, Inactive or Dormant (reference §5.5).
+    #[serde(default = "default_status")]
+    pub status: String,
+    #[serde(default)]
+    pub customer_id: String,
+    /// Retail or Corporate, as account inquiry reports it.
+    #[serde(default = "default_customer_type")]
+    pub customer_type: String,
+}
+
+fn default_status() -> String {
+    "Active".into()
+}
+
+fn default_customer_type() -> String {
+    "Retail".into()
 }
 
 fn default_country() -> String {
@@ -49,7 +65,11 @@ pub struct Merchant {
 
 impl Merchant {
     pub fn owns_account(&self, number: &str) -> bool {
-        self.accounts.iter().any(|a| a.number == number)
+        self.account(number).is_some()
+    }
+
+    pub fn account(&self, number: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.number == number)
     }
 
     /// What the admin API shows: everything but the secret's value.

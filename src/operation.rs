@@ -49,7 +49,35 @@ pub static STK_PUSH: Operation = Operation {
     }],
 };
 
-pub static ALL: &[&Operation] = &[&AUTHENTICATE, &STK_PUSH];
+pub static ACCOUNT_BALANCE: Operation = Operation {
+    id: "account_balance",
+    title: "Account balance",
+    families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["countryCode", "accountId"] }],
+};
+
+pub static ACCOUNT_INQUIRY: Operation = Operation {
+    id: "account_inquiry",
+    title: "Account inquiry (bank accounts)",
+    families: &[Family::AccountProfile, Family::AccountBalance, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["countryCode", "accountNumber"] }],
+};
+
+pub static ACCOUNT_VALIDATION: Operation = Operation {
+    id: "account_validation",
+    title: "Account validation (all accounts)",
+    families: &[Family::AccountProfile, Family::Signature, Family::Http],
+    auth: Auth::Bearer,
+    // The doc's example `KE00201XXXX14605JOHNDOE` drops the name's spaces; both forms are accepted.
+    signature: &[
+        Formula { name: "doc", fields: &["countryCode", "accountNumber", "accountFullName"] },
+        Formula { name: "name-without-spaces", fields: &["countryCode", "accountNumber", "accountFullNameCompact"] },
+    ],
+};
+
+pub static ALL: &[&Operation] = &[&AUTHENTICATE, &STK_PUSH, &ACCOUNT_BALANCE, &ACCOUNT_INQUIRY, &ACCOUNT_VALIDATION];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {
     ALL.iter().copied().find(|op| op.id == id)

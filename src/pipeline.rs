@@ -73,8 +73,9 @@ pub struct Spec {
     pub op: &'static Operation,
     /// Takes a JSON body (POST) rather than path parameters.
     pub json_body: bool,
-    /// Field rules; Err lists every problem. May note variants used.
-    pub validate: fn(&Value, &mut BTreeMap<String, String>) -> Result<(), String>,
+    /// Field rules; Err lists every problem. May note variants used, and add derived fields that
+    /// signature variants read (the journal keeps the body as sent).
+    pub validate: fn(&mut Value, &mut BTreeMap<String, String>) -> Result<(), String>,
     pub execute: fn(&mut Call) -> Outcome,
 }
 
@@ -101,12 +102,12 @@ async fn run(
         Auth::Credentials => None,
     };
     trace.merchant = merchant.as_ref().map(|m| m.code.clone());
-    let input = match path_input {
+    let mut input = match path_input {
         Some(input) => input,
         None if spec.json_body => parse_json(req, &raw)?,
         None => Value::Object(Map::new()),
     };
-    (spec.validate)(&input, &mut trace.variants).map_err(Failure::invalid)?;
+    (spec.validate)(&mut input, &mut trace.variants).map_err(Failure::invalid)?;
     if let Some(merchant) = &merchant {
         if !spec.op.signature.is_empty() && state.settings.signature_mode != Mode::Off {
             let header = req.headers().get("signature").and_then(|v| v.to_str().ok());

@@ -14,8 +14,8 @@ pub async fn authenticate(state: web::Data<AppState>, req: HttpRequest, payload:
     pipeline::serve(&state, &req, payload, &SPEC, None).await
 }
 
-fn validate(body: &Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
-    let mut check = Check::new(body);
+fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
     check.string("merchantCode");
     check.string("consumerSecret");
     check.finish()

@@ -1,6 +1,7 @@
 //! The mocked Jenga surface: each product family in its own module, mounted at the paths Jenga
 //! publishes. Handlers are thin: they name their operation's spec and hand over to the pipeline.
 
+pub mod accounts;
 pub mod authentication;
 pub mod stk_push;
 
@@ -13,6 +14,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/authentication/api/v3/authenticate/merchant", Method::POST, authentication::authenticate);
     route(cfg, "/v3-apis/payment-api/v3.0/stkussdpush/initiate", Method::POST, stk_push::initiate);
+    route(cfg, "/v3-apis/account-api/v3.0/accounts/balances/{countryCode}/{accountId}", Method::GET, accounts::get_balance);
+    route(cfg, "/v3-apis/account-api/v3.0/accounts/search/{countryCode}/{accountNumber}", Method::GET, accounts::get_inquiry);
+    // Paraphrases of the doc give this shorter path; published SDKs use the one above.
+    route(cfg, "/v3-apis/account-api/v3.0/search/{countryCode}/{accountNumber}", Method::GET, accounts::get_inquiry);
+    route(cfg, "/v3-apis/account-api/v3.0/account/validate", Method::POST, accounts::post_validation);
 }
 
 /// Mounts one path for one method; other methods answer 405 in the path's envelope.

@@ -44,8 +44,8 @@ const ACKNOWLEDGED: &str = "Transaction has been successfully acknowledged, awai
 /// Both spellings are seen in clients; the seed writes `callBackUrl`.
 const CALLBACK_URL_FIELDS: &[&str] = &["payment.callBackUrl", "payment.callbackUrl"];
 
-fn validate(body: &Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
-    let mut check = Check::new(body);
+fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
     let countries: Vec<&str> = COUNTRIES.iter().map(|(c, _)| *c).collect();
     let country = check.one_of("merchant.countryCode", &countries);
     check.string("merchant.accountNumber");

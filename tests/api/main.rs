@@ -12,3 +12,4 @@ mod signature;
 mod bad_input;
 mod admin;
 mod cli;
+mod accounts;
