@@ -1,2 +1,378 @@
-#[allow(unused_imports)]
+//! Callback delivery to a real receiver (wiremock): the body, retries, giving up, redelivery,
+//! multi-step ordering, the first delay on the sandbox clock, and never blocking the response.
+
 use crate::helpers::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const MOBILE: &str = "254764555291";
+
+/// A receiver answering every callback with `status`.
+async fn receiver(status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cb"))
+        .respond_with(ResponseTemplate::new(status))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn callback_url(server: &MockServer) -> String {
+    format!("{}/cb", server.uri())
+}
+
+/// Bodies the receiver got, in arrival order.
+async fn received(server: &MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+/// Waits until the receiver has at least `n` requests; returns their bodies.
+async fn wait_for_requests(server: &MockServer, n: usize) -> Vec<Value> {
+    wait_until(WAIT, || async {
+        let bodies = received(server).await;
+        (bodies.len() >= n).then_some(bodies)
+    })
+    .await
+}
+
+/// Waits until the reference's only job reaches `state`; returns the job.
+async fn wait_for_job(app: &TestApp, reference: &str, state: &str) -> Value {
+    wait_until(WAIT, || async {
+        let jobs = app.callbacks_for(reference).await;
+        jobs.into_iter().find(|j| j["state"] == state)
+    })
+    .await
+}
+
+/// A URL on a local port nobody listens on.
+fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/cb")
+}
+
+fn statuses(job: &Value) -> Vec<Value> {
+    job["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn callback_for_an_equitel_push_carries_exactly_the_documented_fields() {
+    // Arrange
+    let app = spawn_app().await;
+    let server = receiver(200).await;
+    let body = stk_body("CBEQT0000001", MOBILE, &callback_url(&server));
+    // Act
+    let response = app.stk_push(&body).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    let bodies = wait_for_requests(&server, 1).await;
+    assert_eq!(
+        bodies[0],
+        json!({
+            "status": true,
+            "code": 3,
+            "message": "Successful",
+            "transactionReference": "CBEQT0000001",
+            "telcoReference": "CBEQT0000001",
+            "mobileNumber": MOBILE,
+            "debitedAmount": 5,
+            "requestAmount": 5,
+            "charge": 1,
+            "currency": "KES",
+            "telco": "Equitel",
+        })
+    );
+    let request = &server.received_requests().await.unwrap()[0];
+    let content_type = request
+        .headers
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+}
+
+#[tokio::test]
+async fn callback_for_a_safaricom_push_rounds_the_amount_up_and_carries_a_receipt() {
+    // Arrange
+    let app = spawn_app().await;
+    let server = receiver(200).await;
+    let mut body = stk_body("CBSAF0000001", "254712345678", &callback_url(&server));
+    body["payment"]["telco"] = json!("Safaricom");
+    body["payment"]["amount"] = json!("5.50");
+    // Act
+    let response = app.stk_push(&body).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    let callback = wait_for_requests(&server, 1).await.remove(0);
+    assert_eq!(callback["code"], 3, "{callback}");
+    assert_eq!(callback["telco"], "Safaricom", "{callback}");
+    assert_eq!(callback["requestAmount"], 6, "{callback}");
+    assert_eq!(callback["debitedAmount"], 6, "{callback}");
+    let receipt = callback["telcoReference"]
+        .as_str()
+        .expect("a telcoReference");
+    assert_eq!(receipt.len(), 10, "{receipt}");
+    assert!(
+        receipt
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+        "{receipt}"
+    );
+    assert_ne!(receipt, "CBSAF0000001");
+}
+
+#[tokio::test]
+async fn callback_answered_500_twice_then_200_is_delivered_on_the_third_attempt() {
+    // Arrange
+    let app = spawn_app().await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cb"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/cb"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let body = stk_body("CBRETRY00001", MOBILE, &callback_url(&server));
+    // Act
+    let response = app.stk_push(&body).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    let job = wait_for_job(&app, "CBRETRY00001", "delivered").await;
+    assert_eq!(
+        statuses(&job),
+        vec![json!(500), json!(500), json!(200)],
+        "{job}"
+    );
+    assert_eq!(received(&server).await.len(), 3);
+}
+
+#[tokio::test]
+async fn callback_answered_429_is_retried_until_delivered() {
+    // Arrange
+    let app = spawn_app().await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cb"))
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/cb"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let body = stk_body("CB429000001", MOBILE, &callback_url(&server));
+    // Act
+    let response = app.stk_push(&body).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    let job = wait_for_job(&app, "CB429000001", "delivered").await;
+    assert_eq!(statuses(&job), vec![json!(429), json!(200)], "{job}");
+}
+
+#[tokio::test]
+async fn callback_to_a_receiver_slower_than_the_timeout_fails_with_timeouts_recorded() {
+    // Arrange
+    let app = spawn_app_with(|s| s.callbacks.timeout_ms = 100).await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cb"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+        .mount(&server)
+        .await;
+    let body = stk_body("CBTIMEOUT001", MOBILE, &callback_url(&server));
+    // Act
+    let response = app.stk_push(&body).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    let job = wait_for_job(&app, "CBTIMEOUT001", "failed").await;
+    let attempts = job["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 4, "{job}");
+    for attempt in attempts {
+        assert!(
+            attempt["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("timed out")),
+            "{attempt}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn callback_to_a_dead_receiver_fails_after_every_scheduled_attempt() {
+    // Arrange
+    let app = spawn_app().await;
+    let body = stk_body("CBDEAD000001", MOBILE, &dead_url());
+    // Act
+    let response = app.stk_push(&body).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    let job = wait_for_job(&app, "CBDEAD000001", "failed").await;
+    let attempts = job["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 4, "{job}");
+    for attempt in attempts {
+        assert!(
+            attempt["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{attempt}"
+        );
+        assert!(attempt["status"].is_null(), "{attempt}");
+    }
+}
+
+#[tokio::test]
+async fn callback_answered_400_is_not_retried() {
+    // Arrange
+    let app = spawn_app().await;
+    let server = receiver(400).await;
+    let body = stk_body("CB400000001", MOBILE, &callback_url(&server));
+    // Act
+    let response = app.stk_push(&body).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    let job = wait_for_job(&app, "CB400000001", "failed").await;
+    assert_eq!(statuses(&job), vec![json!(400)], "{job}");
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn redeliver_of_a_delivered_callback_sends_the_same_body_again() {
+    // Arrange
+    let app = spawn_app().await;
+    let server = receiver(200).await;
+    let body = stk_body("CBREDEL00001", MOBILE, &callback_url(&server));
+    assert_eq!(app.stk_push(&body).await.status(), 200);
+    let job = wait_for_job(&app, "CBREDEL00001", "delivered").await;
+    let id = job["id"].as_str().unwrap();
+    // Act
+    let response = app
+        .admin_post(&format!("/__sandbox/callbacks/{id}/redeliver"), json!({}))
+        .await;
+    // Assert
+    assert_eq!(response.status(), 202);
+    let bodies = wait_for_requests(&server, 2).await;
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0], bodies[1]);
+    assert_eq!(bodies[1]["transactionReference"], "CBREDEL00001");
+}
+
+#[tokio::test]
+async fn redeliver_of_an_unknown_job_is_not_found() {
+    // Arrange
+    let app = spawn_app().await;
+    // Act
+    let response = app
+        .admin_post("/__sandbox/callbacks/no-such-job/redeliver", json!({}))
+        .await;
+    // Assert
+    assert_eq!(response.status(), 404);
+}
+
+#[tokio::test]
+async fn callbacks_of_pending_then_completed_arrive_in_order_as_the_clock_advances() {
+    // Arrange
+    let app = spawn_app().await;
+    let server = receiver(200).await;
+    let body = stk_body("CBPTC0000001", "254700000010", &callback_url(&server));
+    let response = app.stk_push(&body).await;
+    assert_eq!(
+        response.headers()["x-sandbox-scenario"],
+        "pending-then-completed"
+    );
+    let pending = wait_for_requests(&server, 1).await;
+    assert_eq!(pending[0]["code"], 0);
+    let second = wait_until(WAIT, || async {
+        let jobs = app.callbacks_for("CBPTC0000001").await;
+        jobs.into_iter().find(|j| j["step"] == 2)
+    })
+    .await;
+    assert_eq!(second["state"], "scheduled", "{second}");
+    assert_eq!(received(&server).await.len(), 1);
+    // Act
+    let advanced = app
+        .admin_post("/__sandbox/clock/advance", json!({"seconds": 3}))
+        .await;
+    // Assert
+    assert_eq!(advanced.status(), 200);
+    let bodies = wait_for_requests(&server, 2).await;
+    let codes: Vec<&Value> = bodies.iter().map(|b| &b["code"]).collect();
+    assert_eq!(codes, vec![&json!(0), &json!(3)]);
+    assert_eq!(bodies[1]["message"], "Successful");
+}
+
+#[tokio::test]
+async fn callback_with_a_first_delay_waits_for_the_sandbox_clock() {
+    // Arrange
+    let app = spawn_app_with(|s| s.callbacks.first_delay_ms = 60_000).await;
+    let server = receiver(200).await;
+    let body = stk_body("CBDELAY00001", MOBILE, &callback_url(&server));
+    assert_eq!(app.stk_push(&body).await.status(), 200);
+    let jobs = app.callbacks_for("CBDELAY00001").await;
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0]["state"], "scheduled", "{}", jobs[0]);
+    assert!(received(&server).await.is_empty());
+    // Act
+    let advanced = app
+        .admin_post("/__sandbox/clock/advance", json!({"seconds": 61}))
+        .await;
+    // Assert
+    assert_eq!(advanced.status(), 200);
+    wait_for_job(&app, "CBDELAY00001", "delivered").await;
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+#[tokio::test]
+async fn stk_push_with_a_slow_receiver_is_acknowledged_before_the_callback_is_answered() {
+    // Arrange
+    let app = spawn_app_with(|s| s.callbacks.timeout_ms = 9_000).await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cb"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let body = stk_body("CBSLOW000001", MOBILE, &callback_url(&server));
+    let token = app.token().await;
+    let signature = sign(&stk_canonical(&body));
+    // Act
+    let started = Instant::now();
+    let response = app
+        .stk_push_with(&body, &token, Some(&signature), None)
+        .await;
+    let elapsed = started.elapsed();
+    // Assert
+    assert_eq!(response.status(), 200);
+    let jobs = app.callbacks_for("CBSLOW000001").await;
+    assert_eq!(jobs.len(), 1);
+    assert_ne!(jobs[0]["state"], "delivered", "{}", jobs[0]);
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "the acknowledgement took {elapsed:?}"
+    );
+    let job = wait_for_job(&app, "CBSLOW000001", "delivered").await;
+    assert_eq!(statuses(&job), vec![json!(200)]);
+}
