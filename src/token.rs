@@ -54,11 +54,12 @@ impl Tokens {
 
     pub fn issue_v3(&self, merchant: &str, now_ms: i64, ids: &Ids) -> Issued {
         let iat = now_ms / 1000;
-        let expires_at_ms = iat * 1000 + self.ttl_ms;
+        // The claims are in whole seconds; the grant itself runs the full lifetime from now.
+        let expires_at_ms = now_ms + self.ttl_ms;
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS512"}"#);
         // `account` is opaque in Jenga's tokens; here it carries the merchant code plus a nonce.
         let account = STANDARD.encode(format!("{merchant}:{}", ids.digits(12)));
-        let claims = json!({"tokenType": "MERCHANT", "env": "UAT", "exp": expires_at_ms / 1000, "iat": iat, "account": account});
+        let claims = json!({"tokenType": "MERCHANT", "env": "UAT", "exp": iat + self.ttl_ms / 1000, "iat": iat, "account": account});
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         let signing_input = format!("{header}.{payload}");
         let signature = URL_SAFE_NO_PAD.encode(self.issuer.sign_rs512(signing_input.as_bytes()));

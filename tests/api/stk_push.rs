@@ -465,7 +465,6 @@ async fn stk_push_with_a_token_899_seconds_old_is_accepted() {
 }
 
 #[tokio::test]
-#[ignore = "BUG: src/token.rs truncates iat to the second and sets exp = iat + 900, so a token issued at x.700 s expires 899.3 s later"]
 async fn stk_push_with_a_token_issued_late_in_its_second_is_accepted_until_900_seconds_have_passed()
 {
     // Arrange
