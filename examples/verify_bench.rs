@@ -8,10 +8,7 @@ use std::time::Instant;
 
 fn main() {
     let message = b"0170194290581MPS388388982254764555291Equitel5.00KES";
-    let signature = sign_sha256(
-        &parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(),
-        message,
-    );
+    let signature = sign_sha256(&parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(), message);
     let rounds = 20_000;
 
     let key = PublicKey::parse(fixtures::MERCHANT_PUBLIC_PEM).unwrap();
@@ -22,9 +19,7 @@ fn main() {
     let ring_us = started.elapsed().as_secs_f64() * 1e6 / rounds as f64;
 
     use base64::Engine;
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(&signature)
-        .unwrap();
+    let raw = base64::engine::general_purpose::STANDARD.decode(&signature).unwrap();
     let rsa_key = rsa::RsaPublicKey::from_public_key_pem(fixtures::MERCHANT_PUBLIC_PEM).unwrap();
     let verifying = rsa::pkcs1v15::VerifyingKey::<rsa::sha2::Sha256>::new(rsa_key);
     let parsed = rsa::pkcs1v15::Signature::try_from(raw.as_slice()).unwrap();

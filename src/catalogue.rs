@@ -212,12 +212,7 @@ const fn gateway(
 }
 
 /// A v3-only code from seed 001, with the HTTP status its table gives.
-const fn seed001(
-    code: i64,
-    v3_status: u16,
-    message: &'static str,
-    families: &'static [Family],
-) -> Row {
+const fn seed001(code: i64, v3_status: u16, message: &'static str, families: &'static [Family]) -> Row {
     Row {
         v3_status,
         source: "seed 001",
@@ -456,10 +451,9 @@ pub fn lookup(code: i64, families: &[Family]) -> Option<&'static Row> {
 
 /// The gateway (Http or V2Gateway) row with this v3 `error_code`, e.g. "NOT_FOUND".
 pub fn by_error_code(error_code: &str) -> Option<&'static Row> {
-    CATALOGUE.iter().find(|row| {
-        row.error_code == Some(error_code)
-            && row.families.iter().any(|f| matches!(f, Http | V2Gateway))
-    })
+    CATALOGUE
+        .iter()
+        .find(|row| row.error_code == Some(error_code) && row.families.iter().any(|f| matches!(f, Http | V2Gateway)))
 }
 
 #[cfg(test)]
@@ -500,12 +494,7 @@ mod tests {
             assert!(!row.message.contains("  "), "{}", row.code);
             assert!(!row.families.is_empty(), "{}", row.code);
             let unique: HashSet<_> = row.families.iter().collect();
-            assert_eq!(
-                unique.len(),
-                row.families.len(),
-                "{} lists a family twice",
-                row.code
-            );
+            assert_eq!(unique.len(), row.families.len(), "{} lists a family twice", row.code);
             if row.error_code.is_some() {
                 assert!(row.families.contains(&Http), "{}", row.code);
             }
@@ -518,10 +507,7 @@ mod tests {
     #[test]
     fn lookup_words_a_code_by_family() {
         let stk = lookup(400101, &[Family::StkPush]).unwrap();
-        assert_eq!(
-            stk.message,
-            "Transaction with the same reference already exists"
-        );
+        assert_eq!(stk.message, "Transaction with the same reference already exists");
         assert_eq!(stk.v3_status, 400);
         let airtime = lookup(400101, &[Family::Airtime]).unwrap();
         assert_eq!(airtime.message, "Duplicate Transaction/ Payment Reference");
@@ -532,10 +518,7 @@ mod tests {
         assert!(lookup(999999, &[]).is_none());
         // The caller's order decides between families.
         let both = lookup(111102, &[Family::TransactionStatus, Family::PaymentStatus]).unwrap();
-        assert_eq!(
-            both.message,
-            "Transaction with the passed reference cannot be found"
-        );
+        assert_eq!(both.message, "Transaction with the passed reference cannot be found");
         let both = lookup(111102, &[Family::PaymentStatus, Family::TransactionStatus]).unwrap();
         assert_eq!(both.message, "Bad request - Transaction not found.");
     }
@@ -555,10 +538,7 @@ mod tests {
         assert_eq!(status(106201, StkPush), (200, 200, "error"));
         assert_eq!(status(113102, Refund), (400, 200, "error"));
         // Curly apostrophes and dashes survive as in seed 000.
-        assert_eq!(
-            lookup(110103, &[]).unwrap().message,
-            "bill doesn\u{2019}t exist"
-        );
+        assert_eq!(lookup(110103, &[]).unwrap().message, "bill doesn\u{2019}t exist");
         assert_eq!(
             lookup(101102, &[]).unwrap().message,
             "Transaction declined \u{2013} contact issuing bank"
@@ -580,10 +560,7 @@ mod tests {
         ] {
             assert_eq!(by_error_code(code).unwrap().error_code, Some(code));
         }
-        assert_eq!(
-            by_error_code("NOT_FOUND").unwrap().message,
-            "Resource not found"
-        );
+        assert_eq!(by_error_code("NOT_FOUND").unwrap().message, "Resource not found");
         assert_eq!(
             by_error_code("INTERNAL_ERROR").unwrap().v2_response_status,
             "internal_server_error"
@@ -623,10 +600,7 @@ mod tests {
         ];
         assert_eq!(expected.len(), Family::ALL.len());
         for &(family, count) in expected {
-            let got = CATALOGUE
-                .iter()
-                .filter(|row| row.families.contains(&family))
-                .count();
+            let got = CATALOGUE.iter().filter(|row| row.families.contains(&family)).count();
             assert_eq!(got, count, "{family:?}");
         }
         // 159 distinct (code, message) pairs in seed 000, plus 900100, 9 Http, 500102..500105,

@@ -66,7 +66,10 @@ impl PublicKey {
     }
 
     fn from_rsa(rsa: RsaPublicKey) -> Self {
-        let der = rsa.to_public_key_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default();
+        let der = rsa
+            .to_public_key_der()
+            .map(|d| d.as_bytes().to_vec())
+            .unwrap_or_default();
         let pem = rsa.to_public_key_pem(LineEnding::LF).unwrap_or_default();
         Self {
             n: rsa.n().to_bytes_be(),
@@ -85,7 +88,10 @@ impl PublicKey {
     pub fn verify(&self, message: &[u8], signature_b64: &str) -> Result<(), VerifyError> {
         let sig = decode_signature(signature_b64)?;
         if sig.len() != self.rsa.size() {
-            return Err(VerifyError::WrongLength { got: sig.len(), expected: self.rsa.size() });
+            return Err(VerifyError::WrongLength {
+                got: sig.len(),
+                expected: self.rsa.size(),
+            });
         }
         let ok = if self.bits() >= 2048 {
             rs::RsaPublicKeyComponents { n: &self.n, e: &self.e }
@@ -108,7 +114,9 @@ impl PublicKey {
     /// Opens a signature with the public key to see what was signed. Only used to explain a
     /// failure: a well-formed PKCS#1 block means the right key signed something else.
     pub fn recover(&self, signature_b64: &str) -> Recovered {
-        let Ok(sig) = decode_signature(signature_b64) else { return Recovered::NotPkcs1 };
+        let Ok(sig) = decode_signature(signature_b64) else {
+            return Recovered::NotPkcs1;
+        };
         let s = BigUint::from_bytes_be(&sig);
         if &s >= self.rsa.n() {
             return Recovered::NotPkcs1;
@@ -127,10 +135,16 @@ impl PublicKey {
         let info = &m[zero + 1..];
         for (name, prefix) in DIGEST_INFOS {
             if info.len() > prefix.len() && info.starts_with(prefix) {
-                return Recovered::Digest { algorithm: name, hash: info[prefix.len()..].to_vec() };
+                return Recovered::Digest {
+                    algorithm: name,
+                    hash: info[prefix.len()..].to_vec(),
+                };
             }
         }
-        Recovered::Digest { algorithm: "none (raw digest without DigestInfo)", hash: info.to_vec() }
+        Recovered::Digest {
+            algorithm: "none (raw digest without DigestInfo)",
+            hash: info.to_vec(),
+        }
     }
 }
 
@@ -139,14 +153,40 @@ impl PublicKey {
 pub enum Recovered {
     /// Not a PKCS#1 v1.5 block under this key: signed with another key, or not a signature.
     NotPkcs1,
-    Digest { algorithm: &'static str, hash: Vec<u8> },
+    Digest {
+        algorithm: &'static str,
+        hash: Vec<u8>,
+    },
 }
 
 const DIGEST_INFOS: &[(&str, &[u8])] = &[
-    ("SHA-256", &[0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]),
-    ("SHA-1", &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14]),
-    ("SHA-512", &[0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40]),
-    ("SHA-384", &[0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30]),
+    (
+        "SHA-256",
+        &[
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04,
+            0x20,
+        ],
+    ),
+    (
+        "SHA-1",
+        &[
+            0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
+        ],
+    ),
+    (
+        "SHA-512",
+        &[
+            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04,
+            0x40,
+        ],
+    ),
+    (
+        "SHA-384",
+        &[
+            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04,
+            0x30,
+        ],
+    ),
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -165,10 +205,14 @@ fn decode_signature(b64: &str) -> Result<Vec<u8>, VerifyError> {
         return Ok(sig);
     }
     if URL_SAFE.decode(b64).is_ok() || URL_SAFE_NO_PAD.decode(b64).is_ok() {
-        return Err(VerifyError::NotBase64 { hint: " (it is URL-safe Base64; Jenga expects standard Base64 with + / and = padding)" });
+        return Err(VerifyError::NotBase64 {
+            hint: " (it is URL-safe Base64; Jenga expects standard Base64 with + / and = padding)",
+        });
     }
     if b64.len() % 2 == 0 && b64.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(VerifyError::NotBase64 { hint: " (it looks hex-encoded; Base64-encode the raw signature bytes)" });
+        return Err(VerifyError::NotBase64 {
+            hint: " (it looks hex-encoded; Base64-encode the raw signature bytes)",
+        });
     }
     Err(VerifyError::NotBase64 { hint: "" })
 }
@@ -190,7 +234,10 @@ pub fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, KeyError> {
 pub fn generate_pair() -> Result<(String, String), String> {
     let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|e| e.to_string())?;
     let private = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?.to_string();
-    let public = key.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+    let public = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())?;
     Ok((private, public))
 }
 
@@ -203,10 +250,15 @@ pub struct IssuerKey {
 impl IssuerKey {
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         let key = parse_private_key(pem)?;
-        let der = key.to_pkcs8_der().map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
-        let pair = rs::RsaKeyPair::from_pkcs8(der.as_bytes())
+        let der = key
+            .to_pkcs8_der()
             .map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
-        Ok(Self { pair, public: PublicKey::from_rsa(key.to_public_key()) })
+        let pair =
+            rs::RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
+        Ok(Self {
+            pair,
+            public: PublicKey::from_rsa(key.to_public_key()),
+        })
     }
 
     pub fn public(&self) -> &PublicKey {
@@ -229,9 +281,12 @@ impl IssuerKey {
     }
 
     pub fn verify_rs512(&self, message: &[u8], signature: &[u8]) -> bool {
-        rs::RsaPublicKeyComponents { n: &self.public.n, e: &self.public.e }
-            .verify(&rs::RSA_PKCS1_2048_8192_SHA512, message, signature)
-            .is_ok()
+        rs::RsaPublicKeyComponents {
+            n: &self.public.n,
+            e: &self.public.e,
+        }
+        .verify(&rs::RSA_PKCS1_2048_8192_SHA512, message, signature)
+        .is_ok()
     }
 }
 
@@ -290,7 +345,10 @@ mod tests {
         let sig = sign_sha256(&merchant_key(), b"KE1450160649886");
         assert_eq!(
             key.recover(&sig),
-            Recovered::Digest { algorithm: "SHA-256", hash: sha256(b"KE1450160649886") }
+            Recovered::Digest {
+                algorithm: "SHA-256",
+                hash: sha256(b"KE1450160649886")
+            }
         );
         let issuer = IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap();
         let foreign = STANDARD.encode(issuer.sign_rs256(b"KE1450160649886"));

@@ -34,7 +34,12 @@ pub static AUTHENTICATE: Operation = Operation {
 pub static STK_PUSH: Operation = Operation {
     id: "stk_push",
     title: "Equitel / M-Pesa STK/USSD push (account-based)",
-    families: &[Family::StkPush, Family::ReceiveMobileWallet, Family::AccountProfile, Family::Http],
+    families: &[
+        Family::StkPush,
+        Family::ReceiveMobileWallet,
+        Family::AccountProfile,
+        Family::Http,
+    ],
     auth: Auth::Bearer,
     signature: &[Formula {
         name: "doc",
@@ -54,7 +59,10 @@ pub static ACCOUNT_BALANCE: Operation = Operation {
     title: "Account balance",
     families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
     auth: Auth::Bearer,
-    signature: &[Formula { name: "doc", fields: &["countryCode", "accountId"] }],
+    signature: &[Formula {
+        name: "doc",
+        fields: &["countryCode", "accountId"],
+    }],
 };
 
 pub static ACCOUNT_INQUIRY: Operation = Operation {
@@ -62,7 +70,10 @@ pub static ACCOUNT_INQUIRY: Operation = Operation {
     title: "Account inquiry (bank accounts)",
     families: &[Family::AccountProfile, Family::AccountBalance, Family::Http],
     auth: Auth::Bearer,
-    signature: &[Formula { name: "doc", fields: &["countryCode", "accountNumber"] }],
+    signature: &[Formula {
+        name: "doc",
+        fields: &["countryCode", "accountNumber"],
+    }],
 };
 
 pub static ACCOUNT_VALIDATION: Operation = Operation {
@@ -72,12 +83,24 @@ pub static ACCOUNT_VALIDATION: Operation = Operation {
     auth: Auth::Bearer,
     // The doc's example `KE00201XXXX14605JOHNDOE` drops the name's spaces; both forms are accepted.
     signature: &[
-        Formula { name: "doc", fields: &["countryCode", "accountNumber", "accountFullName"] },
-        Formula { name: "name-without-spaces", fields: &["countryCode", "accountNumber", "accountFullNameCompact"] },
+        Formula {
+            name: "doc",
+            fields: &["countryCode", "accountNumber", "accountFullName"],
+        },
+        Formula {
+            name: "name-without-spaces",
+            fields: &["countryCode", "accountNumber", "accountFullNameCompact"],
+        },
     ],
 };
 
-pub static ALL: &[&Operation] = &[&AUTHENTICATE, &STK_PUSH, &ACCOUNT_BALANCE, &ACCOUNT_INQUIRY, &ACCOUNT_VALIDATION];
+pub static ALL: &[&Operation] = &[
+    &AUTHENTICATE,
+    &STK_PUSH,
+    &ACCOUNT_BALANCE,
+    &ACCOUNT_INQUIRY,
+    &ACCOUNT_VALIDATION,
+];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {
     ALL.iter().copied().find(|op| op.id == id)

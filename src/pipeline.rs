@@ -42,7 +42,9 @@ pub struct Call<'a> {
 
 impl Call<'_> {
     pub fn merchant(&self) -> &Merchant {
-        self.merchant.as_deref().expect("bearer operations run after authentication")
+        self.merchant
+            .as_deref()
+            .expect("bearer operations run after authentication")
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -62,7 +64,10 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(body: Value) -> Self {
-        Self { status: StatusCode::OK, body }
+        Self {
+            status: StatusCode::OK,
+            body,
+        }
     }
 }
 
@@ -80,7 +85,13 @@ pub struct Spec {
 }
 
 /// Runs one API request through the pipeline. `path_input` carries path parameters for GETs.
-pub async fn serve(state: &AppState, req: &HttpRequest, payload: Payload, spec: &Spec, path_input: Option<Value>) -> HttpResponse {
+pub async fn serve(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: Payload,
+    spec: &Spec,
+    path_input: Option<Value>,
+) -> HttpResponse {
     let generation = Generation::of_path(req.path());
     let mut trace = Trace::new(state, req, spec.op.id, generation);
     let outcome = run(state, req, payload, spec, path_input, &mut trace).await;
@@ -200,7 +211,10 @@ async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure>
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Failure::invalid(format!("the request body could not be read: {e}")))?;
         if body.len() + chunk.len() > limit {
-            return Err(Failure::http("PAYLOAD_TOO_LARGE", Some(format!("the limit is {limit} bytes"))));
+            return Err(Failure::http(
+                "PAYLOAD_TOO_LARGE",
+                Some(format!("the limit is {limit} bytes")),
+            ));
         }
         body.extend_from_slice(&chunk);
     }
@@ -208,7 +222,11 @@ async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure>
 }
 
 fn parse_json(req: &HttpRequest, raw: &[u8]) -> Result<Value, Failure> {
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
         return Err(Failure::http(
             "UNSUPPORTED_MEDIA_TYPE",
@@ -219,7 +237,11 @@ fn parse_json(req: &HttpRequest, raw: &[u8]) -> Result<Value, Failure> {
         return Err(Failure::invalid("the request body is empty; a JSON object is required"));
     }
     let value: Value = serde_json::from_slice(raw).map_err(|e| {
-        Failure::invalid(format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()))
+        Failure::invalid(format!(
+            "malformed JSON at line {} column {}: {e}",
+            e.line(),
+            e.column()
+        ))
     })?;
     if !value.is_object() {
         return Err(Failure::invalid("the request body must be a JSON object"));
@@ -287,7 +309,12 @@ impl<'a> Trace<'a> {
             .req
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = match serde_json::from_slice::<Value>(&self.raw_body) {
             Ok(value) => value,
@@ -309,7 +336,10 @@ impl<'a> Trace<'a> {
             scenario_source: self.decision.source,
             signature: self.signature,
             variants: self.variants,
-            response: Response { status: reply.status.as_u16(), body: reply.body },
+            response: Response {
+                status: reply.status.as_u16(),
+                body: reply.body,
+            },
             callbacks: self.callbacks,
         });
         response
@@ -319,7 +349,9 @@ impl<'a> Trace<'a> {
 /// Answers a request no operation serves (unknown path or method), in the envelope its path implies.
 pub async fn unmatched(state: &AppState, req: &HttpRequest, payload: Payload, failure: Failure) -> HttpResponse {
     let mut trace = Trace::new(state, req, "unmatched", Generation::of_path(req.path()));
-    trace.raw_body = read_body(payload, state.settings.max_body_bytes).await.unwrap_or_default();
+    trace.raw_body = read_body(payload, state.settings.max_body_bytes)
+        .await
+        .unwrap_or_default();
     trace.decision.source = Source::Default;
     trace.finish(Err(failure))
 }

@@ -36,7 +36,10 @@ impl Formula {
 
     /// The values, or the first missing field.
     pub fn values(&self, input: &Value) -> Result<Vec<String>, &'static str> {
-        self.fields.iter().map(|f| fields::text_at(input, f).ok_or(*f)).collect()
+        self.fields
+            .iter()
+            .map(|f| fields::text_at(input, f).ok_or(*f))
+            .collect()
     }
 
     pub fn canonical(&self, input: &Value) -> Result<String, &'static str> {
@@ -84,7 +87,10 @@ pub fn check(
     let fields = primary
         .fields
         .iter()
-        .map(|f| FieldValue { field: f, value: fields::text_at(input, f).unwrap_or_default() })
+        .map(|f| FieldValue {
+            field: f,
+            value: fields::text_at(input, f).unwrap_or_default(),
+        })
         .collect();
     let mut verdict = Verdict {
         valid: false,
@@ -106,7 +112,8 @@ pub fn check(
     };
     let Some(key) = key else {
         verdict.problem = Some("the merchant has no public key registered".into());
-        verdict.likely_mistake = Some("register one with PUT /__sandbox/merchants/{code}/public-key or --public-key".into());
+        verdict.likely_mistake =
+            Some("register one with PUT /__sandbox/merchants/{code}/public-key or --public-key".into());
         return verdict;
     };
     let mut first_error = None;
@@ -177,7 +184,10 @@ fn candidates(formulas: &[Formula], input: &Value, raw_body: &[u8]) -> Vec<(Stri
     let primary = &formulas[0];
     let Ok(values) = primary.values(input) else { return out };
     for (sep, name) in SEPARATORS {
-        out.push((format!("the values are joined with {name}; join them with nothing"), values.join(sep)));
+        out.push((
+            format!("the values are joined with {name}; join them with nothing"),
+            values.join(sep),
+        ));
     }
     if values.len() <= 7 {
         for order in permutations(values.len()) {
@@ -186,7 +196,14 @@ fn candidates(formulas: &[Formula], input: &Value, raw_body: &[u8]) -> Vec<(Stri
             }
             let fields: Vec<&str> = order.iter().map(|&i| primary.fields[i]).collect();
             let text: String = order.iter().map(|&i| values[i].as_str()).collect();
-            out.push((format!("wrong field order ({}); the order is {}", fields.join("+"), primary.written()), text));
+            out.push((
+                format!(
+                    "wrong field order ({}); the order is {}",
+                    fields.join("+"),
+                    primary.written()
+                ),
+                text,
+            ));
         }
     }
     for (i, value) in values.iter().enumerate() {
@@ -200,25 +217,45 @@ fn candidates(formulas: &[Formula], input: &Value, raw_body: &[u8]) -> Vec<(Stri
         }
         let trimmed: Vec<String> = values.iter().map(|v| v.trim().to_string()).collect();
         if trimmed != values {
-            out.push(("values were trimmed of spaces; sign them exactly as sent".into(), trimmed.concat()));
+            out.push((
+                "values were trimmed of spaces; sign them exactly as sent".into(),
+                trimmed.concat(),
+            ));
         }
     }
     let body = String::from_utf8_lossy(raw_body).to_string();
-    out.push(("the JSON body was signed instead of the documented fields".into(), body.clone()));
+    out.push((
+        "the JSON body was signed instead of the documented fields".into(),
+        body.clone(),
+    ));
     if let Ok(parsed) = serde_json::from_str::<Value>(&body) {
-        out.push(("the JSON body was signed instead of the documented fields".into(), parsed.to_string()));
+        out.push((
+            "the JSON body was signed instead of the documented fields".into(),
+            parsed.to_string(),
+        ));
     }
-    out.push((format!("the formula text was signed instead of the values; sign the values of {}", primary.written()), primary.written()));
+    out.push((
+        format!(
+            "the formula text was signed instead of the values; sign the values of {}",
+            primary.written()
+        ),
+        primary.written(),
+    ));
     for other in &formulas[1..] {
         if let Ok(text) = other.canonical(input) {
-            out.push((format!("the {} variant ({}) was signed", other.name, other.written()), text));
+            out.push((
+                format!("the {} variant ({}) was signed", other.name, other.written()),
+                text,
+            ));
         }
     }
     out
 }
 
 fn number_variants(value: &str) -> Vec<String> {
-    let Ok(number) = value.parse::<f64>() else { return Vec::new() };
+    let Ok(number) = value.parse::<f64>() else {
+        return Vec::new();
+    };
     if !value.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return Vec::new();
     }
@@ -285,7 +322,10 @@ mod tests {
     }
 
     fn sign(text: &str) -> String {
-        sign_sha256(&parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(), text.as_bytes())
+        sign_sha256(
+            &parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(),
+            text.as_bytes(),
+        )
     }
 
     fn key() -> PublicKey {
@@ -293,13 +333,23 @@ mod tests {
     }
 
     fn verdict_for(signed: &str) -> Verdict {
-        check(Mode::Strict, Some(&key()), STK, &seed_request(), Some(&sign(signed)), b"{}")
+        check(
+            Mode::Strict,
+            Some(&key()),
+            STK,
+            &seed_request(),
+            Some(&sign(signed)),
+            b"{}",
+        )
     }
 
     #[test]
     fn the_seed_example_string_is_the_canonical_string_without_separators() {
         // seed 001: 0170194290581+MPS3883889822982+254764555291+Equitel+5.00+KES
-        assert_eq!(STK[0].canonical(&seed_request()).unwrap(), "0170194290581MPS3883889822982254764555291Equitel5.00KES");
+        assert_eq!(
+            STK[0].canonical(&seed_request()).unwrap(),
+            "0170194290581MPS3883889822982254764555291Equitel5.00KES"
+        );
         assert!(verdict_for("0170194290581MPS3883889822982254764555291Equitel5.00KES").valid);
     }
 
@@ -315,7 +365,10 @@ mod tests {
         let v = verdict_for("MPS38838898229820170194290581254764555291Equitel5.00KES");
         assert!(v.likely_mistake.unwrap().contains("wrong field order"));
         let v = verdict_for("0170194290581MPS3883889822982254764555291Equitel5KES");
-        assert!(v.likely_mistake.unwrap().contains("payment.amount is formatted differently"));
+        assert!(v
+            .likely_mistake
+            .unwrap()
+            .contains("payment.amount is formatted differently"));
     }
 
     #[test]

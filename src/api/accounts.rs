@@ -43,29 +43,17 @@ fn path_input(req: &HttpRequest, names: &[&str]) -> Value {
     )
 }
 
-pub async fn get_balance(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
+pub async fn get_balance(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let input = path_input(&req, &["countryCode", "accountId"]);
     pipeline::serve(&state, &req, payload, &BALANCE, Some(input)).await
 }
 
-pub async fn get_inquiry(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
+pub async fn get_inquiry(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let input = path_input(&req, &["countryCode", "accountNumber"]);
     pipeline::serve(&state, &req, payload, &INQUIRY, Some(input)).await
 }
 
-pub async fn post_validation(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
+pub async fn post_validation(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &VALIDATION, None).await
 }
 
@@ -161,12 +149,7 @@ fn validation(call: &mut Call) -> Outcome {
     }
     let account = own_account(call, "accountNumber")?;
     let given = fields::text_at(&call.input, "accountFullName").unwrap_or_default();
-    let normalise = |name: &str| {
-        name.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_uppercase()
-    };
+    let normalise = |name: &str| name.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
     // A name that does not match is a successful request with a failed validation: HTTP 200, 104101.
     if normalise(&given) != normalise(&account.name) {
         return Err(call.failure(104101));

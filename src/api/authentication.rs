@@ -8,7 +8,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static SPEC: Spec = Spec { op: &AUTHENTICATE, json_body: true, validate, execute };
+static SPEC: Spec = Spec {
+    op: &AUTHENTICATE,
+    json_body: true,
+    validate,
+    execute,
+};
 
 pub async fn authenticate(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await
@@ -23,7 +28,9 @@ fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), St
 
 fn execute(call: &mut Call) -> Outcome {
     let unauthorized = |detail: String| call.failure(401101).with_detail(detail);
-    let api_key = call.header("api-key").ok_or_else(|| unauthorized("the Api-Key header is required".into()))?;
+    let api_key = call
+        .header("api-key")
+        .ok_or_else(|| unauthorized("the Api-Key header is required".into()))?;
     let code = call.input["merchantCode"].as_str().unwrap_or_default();
     let merchant = call
         .state

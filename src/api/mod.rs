@@ -12,13 +12,43 @@ use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    route(cfg, "/authentication/api/v3/authenticate/merchant", Method::POST, authentication::authenticate);
-    route(cfg, "/v3-apis/payment-api/v3.0/stkussdpush/initiate", Method::POST, stk_push::initiate);
-    route(cfg, "/v3-apis/account-api/v3.0/accounts/balances/{countryCode}/{accountId}", Method::GET, accounts::get_balance);
-    route(cfg, "/v3-apis/account-api/v3.0/accounts/search/{countryCode}/{accountNumber}", Method::GET, accounts::get_inquiry);
+    route(
+        cfg,
+        "/authentication/api/v3/authenticate/merchant",
+        Method::POST,
+        authentication::authenticate,
+    );
+    route(
+        cfg,
+        "/v3-apis/payment-api/v3.0/stkussdpush/initiate",
+        Method::POST,
+        stk_push::initiate,
+    );
+    route(
+        cfg,
+        "/v3-apis/account-api/v3.0/accounts/balances/{countryCode}/{accountId}",
+        Method::GET,
+        accounts::get_balance,
+    );
+    route(
+        cfg,
+        "/v3-apis/account-api/v3.0/accounts/search/{countryCode}/{accountNumber}",
+        Method::GET,
+        accounts::get_inquiry,
+    );
     // Paraphrases of the doc give this shorter path; published SDKs use the one above.
-    route(cfg, "/v3-apis/account-api/v3.0/search/{countryCode}/{accountNumber}", Method::GET, accounts::get_inquiry);
-    route(cfg, "/v3-apis/account-api/v3.0/account/validate", Method::POST, accounts::post_validation);
+    route(
+        cfg,
+        "/v3-apis/account-api/v3.0/search/{countryCode}/{accountNumber}",
+        Method::GET,
+        accounts::get_inquiry,
+    );
+    route(
+        cfg,
+        "/v3-apis/account-api/v3.0/account/validate",
+        Method::POST,
+        accounts::post_validation,
+    );
 }
 
 /// Mounts one path for one method; other methods answer 405 in the path's envelope.
@@ -30,12 +60,17 @@ where
 {
     let allowed = method.to_string();
     cfg.service(
-        web::resource(path).route(web::method(method).to(handler)).default_service(web::to(
-            move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| {
-                let detail = format!("{} is not served at {}; use {allowed}", req.method(), req.path());
-                async move { pipeline::unmatched(&state, &req, payload, Failure::http("METHOD_NOT_ALLOWED", Some(detail))).await }
-            },
-        )),
+        web::resource(path)
+            .route(web::method(method).to(handler))
+            .default_service(web::to(
+                move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| {
+                    let detail = format!("{} is not served at {}; use {allowed}", req.method(), req.path());
+                    async move {
+                        pipeline::unmatched(&state, &req, payload, Failure::http("METHOD_NOT_ALLOWED", Some(detail)))
+                            .await
+                    }
+                },
+            )),
     );
 }
 

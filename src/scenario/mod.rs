@@ -132,7 +132,11 @@ pub struct Decision {
 
 impl Decision {
     pub fn default_outcome() -> Self {
-        Self { name: "default".into(), source: Source::Default, effect: None }
+        Self {
+            name: "default".into(),
+            source: Source::Default,
+            effect: None,
+        }
     }
 }
 
@@ -155,7 +159,12 @@ impl Target {
                 .ok()
                 .filter(|&c| crate::catalogue::lookup(c, &[]).is_some())
                 .map(Self::Code)
-                .ok_or_else(|| format!("unknown error code {:?} in {text:?}; GET /__sandbox/errors lists them", code.trim())),
+                .ok_or_else(|| {
+                    format!(
+                        "unknown error code {:?} in {text:?}; GET /__sandbox/errors lists them",
+                        code.trim()
+                    )
+                }),
             None => Ok(Self::Named(text.to_string())),
         }
     }
@@ -193,7 +202,11 @@ pub struct Scenarios {
 
 impl Scenarios {
     pub fn new(set: ScenarioSet) -> Self {
-        Self { set: parking_lot::RwLock::new(Arc::new(set)), armed: Mutex::default(), next_armed_id: 1.into() }
+        Self {
+            set: parking_lot::RwLock::new(Arc::new(set)),
+            armed: Mutex::default(),
+            next_armed_id: 1.into(),
+        }
     }
 
     pub fn current(&self) -> Arc<ScenarioSet> {
@@ -216,7 +229,9 @@ impl Scenarios {
     pub fn arm(&self, mut armed: Armed) -> Result<Armed, String> {
         if let Target::Named(name) = &armed.target {
             if !self.current().scenarios.contains_key(name) {
-                return Err(format!("unknown scenario {name:?}; GET /__sandbox/scenarios lists them"));
+                return Err(format!(
+                    "unknown scenario {name:?}; GET /__sandbox/scenarios lists them"
+                ));
             }
         }
         armed.id = self.next_armed_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -225,13 +240,19 @@ impl Scenarios {
     }
 
     /// Picks the outcome for one request. Err names a bad header value.
-    pub fn decide(&self, header: Option<&str>, op: &Operation, merchant: &str, input: &Value) -> Result<Decision, String> {
+    pub fn decide(
+        &self,
+        header: Option<&str>,
+        op: &Operation,
+        merchant: &str,
+        input: &Value,
+    ) -> Result<Decision, String> {
         let set = self.current();
         if let Some(header) = header.map(str::trim).filter(|h| !h.is_empty()) {
             let target = Target::parse(header)?;
-            return self.fire(&set, &target, op, Source::Header)?.ok_or_else(|| {
-                format!("scenario {header:?} has nothing for operation {:?}", op.id)
-            });
+            return self
+                .fire(&set, &target, op, Source::Header)?
+                .ok_or_else(|| format!("scenario {header:?} has nothing for operation {:?}", op.id));
         }
         if let Some(decision) = self.take_armed(&set, op, merchant, input) {
             return Ok(decision);
@@ -240,13 +261,23 @@ impl Scenarios {
             let op_ok = rule.operation.as_deref().is_none_or(|o| o == op.id);
             if op_ok && rule.scenario.effect_for(op.id).is_some() && matches_all(&rule.predicates, input) {
                 let effect = rule.scenario.effect_for(op.id).cloned().map(Arc::new);
-                return Ok(Decision { name: rule.scenario.name.clone(), source: Source::Rule, effect });
+                return Ok(Decision {
+                    name: rule.scenario.name.clone(),
+                    source: Source::Rule,
+                    effect,
+                });
             }
         }
         Ok(Decision::default_outcome())
     }
 
-    fn fire(&self, set: &ScenarioSet, target: &Target, op: &Operation, source: Source) -> Result<Option<Decision>, String> {
+    fn fire(
+        &self,
+        set: &ScenarioSet,
+        target: &Target,
+        op: &Operation,
+        source: Source,
+    ) -> Result<Option<Decision>, String> {
         match target {
             Target::Code(code) => Ok(Some(Decision {
                 name: target.label(),
@@ -293,7 +324,9 @@ impl Scenarios {
 }
 
 pub fn matches_all(predicates: &[(String, Predicate)], input: &Value) -> bool {
-    predicates.iter().all(|(path, p)| p.matches(fields::text_at(input, path).as_deref()))
+    predicates
+        .iter()
+        .all(|(path, p)| p.matches(fields::text_at(input, path).as_deref()))
 }
 
 pub fn describe(p: &Predicate) -> String {

@@ -5,12 +5,7 @@ const BALANCE: &str = "/v3-apis/account-api/v3.0/accounts/balances";
 const INQUIRY: &str = "/v3-apis/account-api/v3.0/accounts/search";
 const VALIDATE: &str = "/v3-apis/account-api/v3.0/account/validate";
 
-async fn get_signed(
-    app: &TestApp,
-    path: &str,
-    signed: &str,
-    scenario: Option<&str>,
-) -> reqwest::Response {
+async fn get_signed(app: &TestApp, path: &str, signed: &str, scenario: Option<&str>) -> reqwest::Response {
     let token = app.token().await;
     let mut request = app
         .client
@@ -40,13 +35,7 @@ async fn balance_of_a_fixture_account_answers_available_and_current() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = get_signed(
-        &app,
-        &format!("{BALANCE}/KE/1450160649886"),
-        "KE1450160649886",
-        None,
-    )
-    .await;
+    let response = get_signed(&app, &format!("{BALANCE}/KE/1450160649886"), "KE1450160649886", None).await;
     // Assert
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
@@ -61,18 +50,9 @@ async fn balance_of_a_fixture_account_answers_available_and_current() {
 #[tokio::test]
 async fn balance_signed_over_the_wrong_fields_is_rejected_with_403() {
     let app = spawn_app().await;
-    let response = get_signed(
-        &app,
-        &format!("{BALANCE}/KE/1450160649886"),
-        "1450160649886KE",
-        None,
-    )
-    .await;
+    let response = get_signed(&app, &format!("{BALANCE}/KE/1450160649886"), "1450160649886KE", None).await;
     assert_eq!(response.status(), 403);
-    assert_eq!(
-        response.headers()["x-sandbox-signature-expected"],
-        "KE1450160649886"
-    );
+    assert_eq!(response.headers()["x-sandbox-signature-expected"], "KE1450160649886");
     let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
     assert!(
         entry["signature"]["likelyMistake"]
@@ -86,13 +66,7 @@ async fn balance_signed_over_the_wrong_fields_is_rejected_with_403() {
 #[tokio::test]
 async fn balance_of_an_unknown_account_answers_404_account_not_found() {
     let app = spawn_app().await;
-    let response = get_signed(
-        &app,
-        &format!("{BALANCE}/KE/9990000000001"),
-        "KE9990000000001",
-        None,
-    )
-    .await;
+    let response = get_signed(&app, &format!("{BALANCE}/KE/9990000000001"), "KE9990000000001", None).await;
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error_code"], "ACCOUNT_NOT_FOUND");
@@ -119,32 +93,17 @@ async fn balance_with_error_8504_answers_no_record_in_the_v3_envelope() {
 #[tokio::test]
 async fn balance_with_an_unsupported_country_answers_400_naming_it() {
     let app = spawn_app().await;
-    let response = get_signed(
-        &app,
-        &format!("{BALANCE}/XX/1450160649886"),
-        "XX1450160649886",
-        None,
-    )
-    .await;
+    let response = get_signed(&app, &format!("{BALANCE}/XX/1450160649886"), "XX1450160649886", None).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
-    assert!(
-        body["message"].as_str().unwrap().contains("countryCode"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("countryCode"), "{body}");
 }
 
 #[tokio::test]
 async fn account_inquiry_answers_on_both_published_paths() {
     let app = spawn_app().await;
     for path in [INQUIRY, "/v3-apis/account-api/v3.0/search"] {
-        let response = get_signed(
-            &app,
-            &format!("{path}/KE/1450160649886"),
-            "KE1450160649886",
-            None,
-        )
-        .await;
+        let response = get_signed(&app, &format!("{path}/KE/1450160649886"), "KE1450160649886", None).await;
         assert_eq!(response.status(), 200, "{path}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(

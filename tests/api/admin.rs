@@ -52,18 +52,10 @@ async fn health_answers_ok() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = app
-        .client
-        .get(app.url("/__sandbox/health"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(app.url("/__sandbox/health")).send().await.unwrap();
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.json::<Value>().await.unwrap(),
-        json!({"status": "ok"})
-    );
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({"status": "ok"}));
 }
 
 #[tokio::test]
@@ -161,10 +153,7 @@ async fn reset_clears_journal_callbacks_armed_scenarios_and_used_references() {
         "the reference is used before the reset"
     );
     let armed = app
-        .admin_post(
-            "/__sandbox/scenarios/arm",
-            json!({"scenario": "insufficient-funds"}),
-        )
+        .admin_post("/__sandbox/scenarios/arm", json!({"scenario": "insufficient-funds"}))
         .await;
     assert_eq!(armed.status(), StatusCode::CREATED);
     // Act
@@ -194,9 +183,7 @@ async fn reset_for_one_merchant_clears_only_that_merchants_entries() {
     app.stk_push(&body("RESET0000002", &app)).await;
     second_merchant_authenticates(&app, "5550000003").await;
     // Act
-    let response = app
-        .admin_post("/__sandbox/reset?merchant=5550000003", json!({}))
-        .await;
+    let response = app.admin_post("/__sandbox/reset?merchant=5550000003", json!({})).await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
     assert!(journal(&app, "?merchant=5550000003").await.is_empty());
@@ -232,10 +219,7 @@ async fn errors_lists_catalogue_rows_with_statuses_message_and_families() {
     let telco = rows.iter().find(|r| r["code"] == 106401).unwrap();
     assert_eq!(telco["v3Status"], 401);
     assert!(
-        telco["families"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("stk_push")),
+        telco["families"].as_array().unwrap().contains(&json!("stk_push")),
         "{telco}"
     );
 }
@@ -269,16 +253,9 @@ async fn put_merchant_with_an_unknown_key_is_refused_naming_the_key() {
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let answer: Value = response.json().await.unwrap();
-    assert!(
-        answer["error"].as_str().unwrap().contains("colour"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("colour"), "{answer}");
     let merchants = app.admin_get("/__sandbox/merchants").await;
-    assert!(!merchants
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|m| m["code"] == "5550000004"));
+    assert!(!merchants.as_array().unwrap().iter().any(|m| m["code"] == "5550000004"));
 }
 
 #[tokio::test]
@@ -332,18 +309,12 @@ async fn scenarios_lists_the_bundled_scenario_names() {
 async fn clock_advance_moves_the_offset_by_the_given_seconds() {
     // Arrange
     let app = spawn_app().await;
-    let before = app.admin_get("/__sandbox/clock").await["offsetMs"]
-        .as_i64()
-        .unwrap();
+    let before = app.admin_get("/__sandbox/clock").await["offsetMs"].as_i64().unwrap();
     // Act
-    let response = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": 60}))
-        .await;
+    let response = app.admin_post("/__sandbox/clock/advance", json!({"seconds": 60})).await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
-    let after = app.admin_get("/__sandbox/clock").await["offsetMs"]
-        .as_i64()
-        .unwrap();
+    let after = app.admin_get("/__sandbox/clock").await["offsetMs"].as_i64().unwrap();
     assert_eq!(after - before, 60_000);
 }
 
@@ -352,16 +323,11 @@ async fn clock_advance_by_negative_seconds_is_refused() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": -5}))
-        .await;
+    let response = app.admin_post("/__sandbox/clock/advance", json!({"seconds": -5})).await;
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let answer: Value = response.json().await.unwrap();
-    assert!(
-        answer["error"].as_str().unwrap().contains("seconds"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("seconds"), "{answer}");
     assert_eq!(app.admin_get("/__sandbox/clock").await["offsetMs"], 0);
 }
 
@@ -373,27 +339,15 @@ async fn admin_on_a_public_bind_without_the_token_is_unauthorized() {
         s.admin_token = Some("t0k".into());
     })
     .await;
-    let url = format!(
-        "http://127.0.0.1:{}/__sandbox/health",
-        port_of(&app.address)
-    );
+    let url = format!("http://127.0.0.1:{}/__sandbox/health", port_of(&app.address));
     // Act
     let missing = app.client.get(&url).send().await.unwrap();
-    let wrong = app
-        .client
-        .get(&url)
-        .bearer_auth("nope")
-        .send()
-        .await
-        .unwrap();
+    let wrong = app.client.get(&url).bearer_auth("nope").send().await.unwrap();
     // Assert
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     let answer: Value = missing.json().await.unwrap();
-    assert!(
-        answer["error"].as_str().unwrap().contains("Bearer"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("Bearer"), "{answer}");
 }
 
 #[tokio::test]
@@ -404,10 +358,7 @@ async fn admin_on_a_public_bind_with_the_token_is_served() {
         s.admin_token = Some("t0k".into());
     })
     .await;
-    let url = format!(
-        "http://127.0.0.1:{}/__sandbox/health",
-        port_of(&app.address)
-    );
+    let url = format!("http://127.0.0.1:{}/__sandbox/health", port_of(&app.address));
     // Act
     let response = app
         .client
@@ -418,10 +369,7 @@ async fn admin_on_a_public_bind_with_the_token_is_served() {
         .unwrap();
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.json::<Value>().await.unwrap(),
-        json!({"status": "ok"})
-    );
+    assert_eq!(response.json::<Value>().await.unwrap(), json!({"status": "ok"}));
 }
 
 #[tokio::test]
@@ -454,19 +402,13 @@ async fn journal_with_a_non_numeric_limit_is_refused_in_json_naming_the_paramete
         .unwrap();
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
     assert!(
         content_type.starts_with("application/json"),
         "content-type {content_type}"
     );
     let answer: Value = response.json().await.unwrap();
-    assert!(
-        answer["error"].as_str().unwrap().contains("limit"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("limit"), "{answer}");
 }
 
 #[tokio::test]
@@ -477,19 +419,13 @@ async fn reset_with_an_unknown_query_parameter_is_refused_in_json_naming_it() {
     let response = app.admin_post("/__sandbox/reset?bogus=1", json!({})).await;
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let content_type = response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
     assert!(
         content_type.starts_with("application/json"),
         "content-type {content_type}"
     );
     let answer: Value = response.json().await.unwrap();
-    assert!(
-        answer["error"].as_str().unwrap().contains("bogus"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("bogus"), "{answer}");
 }
 
 #[tokio::test]

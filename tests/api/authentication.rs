@@ -17,9 +17,7 @@ const SECOND_ACCOUNT: &str = "5550000000001";
 
 /// Decodes one Base64url segment of a JWT as JSON.
 fn jwt_segment(segment: &str) -> Value {
-    let bytes = URL_SAFE_NO_PAD
-        .decode(segment)
-        .expect("a JWT segment is Base64url");
+    let bytes = URL_SAFE_NO_PAD.decode(segment).expect("a JWT segment is Base64url");
     serde_json::from_slice(&bytes).expect("a JWT segment is JSON")
 }
 
@@ -87,22 +85,11 @@ async fn authenticate_with_valid_credentials_returns_exactly_the_documented_toke
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
-    let mut keys: Vec<&str> = body
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(
         keys,
-        [
-            "accessToken",
-            "expiresIn",
-            "issuedAt",
-            "refreshToken",
-            "tokenType"
-        ]
+        ["accessToken", "expiresIn", "issuedAt", "refreshToken", "tokenType"]
     );
     assert_eq!(body["tokenType"], "Bearer");
     assert!(!body["refreshToken"].as_str().unwrap().is_empty());
@@ -113,19 +100,11 @@ async fn authenticate_with_valid_credentials_gives_iso_utc_times_fifteen_minutes
     // Arrange
     let app = spawn_app().await;
     // Act
-    let body: Value = app
-        .token_for(API_KEY, MERCHANT, SECRET)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body: Value = app.token_for(API_KEY, MERCHANT, SECRET).await.json().await.unwrap();
     // Assert
     let issued = body["issuedAt"].as_str().unwrap();
     let expires = body["expiresIn"].as_str().unwrap();
-    assert!(
-        issued.ends_with('Z') && expires.ends_with('Z'),
-        "{issued} {expires}"
-    );
+    assert!(issued.ends_with('Z') && expires.ends_with('Z'), "{issued} {expires}");
     let issued = chrono::DateTime::parse_from_rfc3339(issued).expect("issuedAt is ISO-8601");
     let expires = chrono::DateTime::parse_from_rfc3339(expires).expect("expiresIn is ISO-8601");
     assert_eq!((expires - issued).num_seconds(), 900);
@@ -145,10 +124,7 @@ async fn authenticate_with_valid_credentials_issues_an_rs512_jwt_with_jengas_cla
     assert_eq!(claims["tokenType"], "MERCHANT");
     assert!(claims["env"].is_string(), "{claims}");
     assert!(claims["account"].is_string(), "{claims}");
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        900
-    );
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 900);
 }
 
 #[tokio::test]
@@ -161,13 +137,9 @@ async fn authenticate_with_valid_credentials_signs_the_jwt_with_the_issuer_key()
     let token = app.token().await;
     // Assert
     let (signing_input, signature) = token.rsplit_once('.').unwrap();
-    let signature =
-        rsa::pkcs1v15::Signature::try_from(URL_SAFE_NO_PAD.decode(signature).unwrap().as_slice())
-            .unwrap();
+    let signature = rsa::pkcs1v15::Signature::try_from(URL_SAFE_NO_PAD.decode(signature).unwrap().as_slice()).unwrap();
     assert!(
-        verifier
-            .verify(signing_input.as_bytes(), &signature)
-            .is_ok(),
+        verifier.verify(signing_input.as_bytes(), &signature).is_ok(),
         "the JWT signature verifies"
     );
     let tampered = format!("{signing_input}x");
@@ -241,10 +213,7 @@ async fn authenticate_without_a_merchant_code_is_an_invalid_request_naming_the_f
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], false);
     assert_eq!(body["error_code"], "INVALID_REQUEST");
-    assert!(
-        body["message"].as_str().unwrap().contains("merchantCode"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("merchantCode"), "{body}");
 }
 
 #[tokio::test]
@@ -256,12 +225,7 @@ async fn push_by_a_second_merchant_on_its_own_account_succeeds() {
     let body = body_for_account(SECOND_ACCOUNT, "ISOLATE00001", &app);
     // Act
     let response = app
-        .stk_push_with(
-            &body,
-            &token,
-            Some(&sign_with(&private, &stk_canonical(&body))),
-            None,
-        )
+        .stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None)
         .await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
@@ -295,12 +259,7 @@ async fn push_by_a_second_merchant_on_the_default_merchants_account_is_account_n
     let body = body_for_account(ACCOUNT, "ISOLATE00003", &app);
     // Act
     let response = app
-        .stk_push_with(
-            &body,
-            &token,
-            Some(&sign_with(&private, &stk_canonical(&body))),
-            None,
-        )
+        .stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None)
         .await;
     // Assert
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -317,29 +276,16 @@ async fn journal_filtered_by_merchant_shows_only_that_merchants_entries() {
     let token = second_token(&app).await;
     let body = body_for_account(SECOND_ACCOUNT, "ISOLATE00004", &app);
     let pushed = app
-        .stk_push_with(
-            &body,
-            &token,
-            Some(&sign_with(&private, &stk_canonical(&body))),
-            None,
-        )
+        .stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None)
         .await;
     assert_eq!(pushed.status(), StatusCode::OK);
     let default_push = app
-        .stk_push(&stk_body(
-            "ISOLATE00005",
-            "254764555291",
-            &app.sink_url("auth"),
-        ))
+        .stk_push(&stk_body("ISOLATE00005", "254764555291", &app.sink_url("auth")))
         .await;
     assert_eq!(default_push.status(), StatusCode::OK);
     // Act
-    let second = app
-        .admin_get(&format!("/__sandbox/requests?merchant={SECOND}"))
-        .await;
-    let default = app
-        .admin_get(&format!("/__sandbox/requests?merchant={MERCHANT}"))
-        .await;
+    let second = app.admin_get(&format!("/__sandbox/requests?merchant={SECOND}")).await;
+    let default = app.admin_get(&format!("/__sandbox/requests?merchant={MERCHANT}")).await;
     // Assert
     let second = second.as_array().unwrap();
     assert_eq!(
@@ -351,13 +297,8 @@ async fn journal_filtered_by_merchant_shows_only_that_merchants_entries() {
     assert_eq!(second[0]["body"]["payment"]["ref"], "ISOLATE00004");
     let default = default.as_array().unwrap();
     assert!(!default.is_empty());
-    assert!(
-        default.iter().all(|e| e["merchant"] == MERCHANT),
-        "{default:?}"
-    );
-    assert!(default
-        .iter()
-        .all(|e| e["body"]["payment"]["ref"] != "ISOLATE00004"));
+    assert!(default.iter().all(|e| e["merchant"] == MERCHANT), "{default:?}");
+    assert!(default.iter().all(|e| e["body"]["payment"]["ref"] != "ISOLATE00004"));
 }
 
 #[tokio::test]
@@ -378,10 +319,7 @@ async fn push_with_a_token_older_than_fifteen_minutes_on_the_sandbox_clock_is_un
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["error_code"], "UNAUTHORIZED");
-    assert!(
-        answer["message"].as_str().unwrap().contains("expired"),
-        "{answer}"
-    );
+    assert!(answer["message"].as_str().unwrap().contains("expired"), "{answer}");
 }
 
 #[tokio::test]

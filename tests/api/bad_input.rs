@@ -56,19 +56,11 @@ async fn push_with_malformed_json_is_an_invalid_request_naming_line_and_column()
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = post_raw(
-        &app,
-        "application/json",
-        "{\"merchant\": {\n  \"accountNumber\": }",
-    )
-    .await;
+    let response = post_raw(&app, "application/json", "{\"merchant\": {\n  \"accountNumber\": }").await;
     // Assert
     let body = assert_v3_failure(response, 400, "INVALID_REQUEST").await;
     let message = body["message"].as_str().unwrap();
-    assert!(
-        message.contains("line 2") && message.contains("column"),
-        "{message}"
-    );
+    assert!(message.contains("line 2") && message.contains("column"), "{message}");
 }
 
 #[tokio::test]
@@ -79,10 +71,7 @@ async fn push_with_a_json_array_body_is_an_invalid_request() {
     let response = post_raw(&app, "application/json", "[1, 2, 3]").await;
     // Assert
     let body = assert_v3_failure(response, 400, "INVALID_REQUEST").await;
-    assert!(
-        body["message"].as_str().unwrap().contains("JSON object"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("JSON object"), "{body}");
 }
 
 #[tokio::test]
@@ -93,10 +82,7 @@ async fn push_with_an_empty_body_is_an_invalid_request() {
     let response = post_raw(&app, "application/json", "").await;
     // Assert
     let body = assert_v3_failure(response, 400, "INVALID_REQUEST").await;
-    assert!(
-        body["message"].as_str().unwrap().contains("empty"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("empty"), "{body}");
 }
 
 #[tokio::test]
@@ -108,13 +94,7 @@ async fn push_sent_as_text_plain_is_an_unsupported_media_type() {
     let response = post_raw(&app, "text/plain", body.to_string()).await;
     // Assert
     let body = assert_v3_failure(response, 415, "UNSUPPORTED_MEDIA_TYPE").await;
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("application/json"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("application/json"), "{body}");
 }
 
 #[tokio::test]
@@ -201,14 +181,9 @@ async fn request_to_an_unknown_path_is_journaled_as_unmatched() {
         .send()
         .await
         .unwrap();
-    let request_id = response.headers()["x-sandbox-request-id"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let request_id = response.headers()["x-sandbox-request-id"].to_str().unwrap().to_string();
     // Assert
-    let entries = app
-        .admin_get("/__sandbox/requests?operation=unmatched")
-        .await;
+    let entries = app.admin_get("/__sandbox/requests?operation=unmatched").await;
     let entries = entries.as_array().unwrap();
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0]["id"], request_id);
@@ -228,10 +203,7 @@ async fn push_with_payment_as_a_string_is_an_invalid_request_naming_the_field() 
     let response = push_with_valid_signature(&app, &body).await;
     // Assert
     let answer = assert_v3_failure(response, 400, "INVALID_REQUEST").await;
-    assert!(
-        answer["message"].as_str().unwrap().contains("payment."),
-        "{answer}"
-    );
+    assert!(answer["message"].as_str().unwrap().contains("payment."), "{answer}");
 }
 
 #[tokio::test]
@@ -262,10 +234,7 @@ async fn push_with_a_numeric_amount_is_an_invalid_request_naming_the_field() {
     // Assert
     let answer = assert_v3_failure(response, 400, "INVALID_REQUEST").await;
     assert!(
-        answer["message"]
-            .as_str()
-            .unwrap()
-            .contains("payment.amount"),
+        answer["message"].as_str().unwrap().contains("payment.amount"),
         "{answer}"
     );
 }

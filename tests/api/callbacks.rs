@@ -98,16 +98,8 @@ async fn callback_for_an_equitel_push_carries_exactly_the_documented_fields() {
         })
     );
     let request = &server.received_requests().await.unwrap()[0];
-    let content_type = request
-        .headers
-        .get("content-type")
-        .unwrap()
-        .to_str()
-        .unwrap();
-    assert!(
-        content_type.starts_with("application/json"),
-        "{content_type}"
-    );
+    let content_type = request.headers.get("content-type").unwrap().to_str().unwrap();
+    assert!(content_type.starts_with("application/json"), "{content_type}");
 }
 
 #[tokio::test]
@@ -127,14 +119,10 @@ async fn callback_for_a_safaricom_push_rounds_the_amount_up_and_carries_a_receip
     assert_eq!(callback["telco"], "Safaricom", "{callback}");
     assert_eq!(callback["requestAmount"], 6, "{callback}");
     assert_eq!(callback["debitedAmount"], 6, "{callback}");
-    let receipt = callback["telcoReference"]
-        .as_str()
-        .expect("a telcoReference");
+    let receipt = callback["telcoReference"].as_str().expect("a telcoReference");
     assert_eq!(receipt.len(), 10, "{receipt}");
     assert!(
-        receipt
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+        receipt.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
         "{receipt}"
     );
     assert_ne!(receipt, "CBSAF0000001");
@@ -162,11 +150,7 @@ async fn callback_answered_500_twice_then_200_is_delivered_on_the_third_attempt(
     // Assert
     assert_eq!(response.status(), 200);
     let job = wait_for_job(&app, "CBRETRY00001", "delivered").await;
-    assert_eq!(
-        statuses(&job),
-        vec![json!(500), json!(500), json!(200)],
-        "{job}"
-    );
+    assert_eq!(statuses(&job), vec![json!(500), json!(500), json!(200)], "{job}");
     assert_eq!(received(&server).await.len(), 3);
 }
 
@@ -215,9 +199,7 @@ async fn callback_to_a_receiver_slower_than_the_timeout_fails_with_timeouts_reco
     assert_eq!(attempts.len(), 4, "{job}");
     for attempt in attempts {
         assert!(
-            attempt["error"]
-                .as_str()
-                .is_some_and(|e| e.contains("timed out")),
+            attempt["error"].as_str().is_some_and(|e| e.contains("timed out")),
             "{attempt}"
         );
     }
@@ -236,10 +218,7 @@ async fn callback_to_a_dead_receiver_fails_after_every_scheduled_attempt() {
     let attempts = job["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 4, "{job}");
     for attempt in attempts {
-        assert!(
-            attempt["error"].as_str().is_some_and(|e| !e.is_empty()),
-            "{attempt}"
-        );
+        assert!(attempt["error"].as_str().is_some_and(|e| !e.is_empty()), "{attempt}");
         assert!(attempt["status"].is_null(), "{attempt}");
     }
 }
@@ -299,10 +278,7 @@ async fn callbacks_of_pending_then_completed_arrive_in_order_as_the_clock_advanc
     let server = receiver(200).await;
     let body = stk_body("CBPTC0000001", "254700000010", &callback_url(&server));
     let response = app.stk_push(&body).await;
-    assert_eq!(
-        response.headers()["x-sandbox-scenario"],
-        "pending-then-completed"
-    );
+    assert_eq!(response.headers()["x-sandbox-scenario"], "pending-then-completed");
     let pending = wait_for_requests(&server, 1).await;
     assert_eq!(pending[0]["code"], 0);
     let second = wait_until(WAIT, || async {
@@ -313,9 +289,7 @@ async fn callbacks_of_pending_then_completed_arrive_in_order_as_the_clock_advanc
     assert_eq!(second["state"], "scheduled", "{second}");
     assert_eq!(received(&server).await.len(), 1);
     // Act
-    let advanced = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": 3}))
-        .await;
+    let advanced = app.admin_post("/__sandbox/clock/advance", json!({"seconds": 3})).await;
     // Assert
     assert_eq!(advanced.status(), 200);
     let bodies = wait_for_requests(&server, 2).await;
@@ -336,9 +310,7 @@ async fn callback_with_a_first_delay_waits_for_the_sandbox_clock() {
     assert_eq!(jobs[0]["state"], "scheduled", "{}", jobs[0]);
     assert!(received(&server).await.is_empty());
     // Act
-    let advanced = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": 61}))
-        .await;
+    let advanced = app.admin_post("/__sandbox/clock/advance", json!({"seconds": 61})).await;
     // Assert
     assert_eq!(advanced.status(), 200);
     wait_for_job(&app, "CBDELAY00001", "delivered").await;
@@ -360,19 +332,14 @@ async fn stk_push_with_a_slow_receiver_is_acknowledged_before_the_callback_is_an
     let signature = sign(&stk_canonical(&body));
     // Act
     let started = Instant::now();
-    let response = app
-        .stk_push_with(&body, &token, Some(&signature), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&signature), None).await;
     let elapsed = started.elapsed();
     // Assert
     assert_eq!(response.status(), 200);
     let jobs = app.callbacks_for("CBSLOW000001").await;
     assert_eq!(jobs.len(), 1);
     assert_ne!(jobs[0]["state"], "delivered", "{}", jobs[0]);
-    assert!(
-        elapsed < Duration::from_secs(3),
-        "the acknowledgement took {elapsed:?}"
-    );
+    assert!(elapsed < Duration::from_secs(3), "the acknowledgement took {elapsed:?}");
     let job = wait_for_job(&app, "CBSLOW000001", "delivered").await;
     assert_eq!(statuses(&job), vec![json!(200)]);
 }

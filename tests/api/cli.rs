@@ -9,10 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jenga-sandbox");
-const PRIVATE_PEM: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/fixtures/keys/sandbox-private.pem"
-);
+const PRIVATE_PEM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/sandbox-private.pem");
 
 /// A fresh, empty directory under the system temp dir, removed when dropped.
 struct TempDir(PathBuf);
@@ -25,8 +22,7 @@ impl TempDir {
             .unwrap()
             .as_nanos();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("jenga-cli-{}-{nanos}-{n}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("jenga-cli-{}-{nanos}-{n}", std::process::id()));
         std::fs::create_dir_all(&path).unwrap();
         Self(path)
     }
@@ -123,23 +119,14 @@ fn listening_address(line: &str) -> String {
     let port = address
         .strip_prefix("http://127.0.0.1:")
         .unwrap_or_else(|| panic!("not a loopback http address: {address:?}"));
-    let port: u16 = port
-        .parse()
-        .unwrap_or_else(|_| panic!("not a port: {port:?}"));
+    let port: u16 = port.parse().unwrap_or_else(|_| panic!("not a port: {port:?}"));
     assert_ne!(port, 0, "the real port is printed");
     address.to_string()
 }
 
 async fn health(address: &str) -> Value {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-    let response = client
-        .get(format!("{address}/__sandbox/health"))
-        .send()
-        .await
-        .unwrap();
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let response = client.get(format!("{address}/__sandbox/health")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
@@ -171,10 +158,7 @@ fn errors_prints_the_catalogue_with_the_known_codes() {
     // Assert
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
-    let line_400101 = text
-        .lines()
-        .find(|l| l.contains("400101"))
-        .expect("a 400101 line");
+    let line_400101 = text.lines().find(|l| l.contains("400101")).expect("a 400101 line");
     assert!(text.lines().any(|l| l.contains("106401")), "{text}");
     assert!(
         line_400101.to_lowercase().contains("payment reference"),
@@ -193,9 +177,7 @@ fn errors_with_json_prints_a_json_array_of_rows() {
     let rows: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
     let rows = rows.as_array().expect("an array");
     assert!(rows.iter().any(|r| r["code"] == 106401), "no 106401 row");
-    assert!(rows
-        .iter()
-        .all(|r| r["v3Status"].is_u64() && r["message"].is_string()));
+    assert!(rows.iter().all(|r| r["v3Status"].is_u64() && r["message"].is_string()));
 }
 
 #[test]
@@ -222,10 +204,7 @@ fn check_with_a_bad_scenario_file_fails_naming_file_and_line() {
     )
     .unwrap();
     // Act
-    let output = run(
-        dir.path(),
-        &["check", "--scenarios", scenarios.to_str().unwrap()],
-    );
+    let output = run(dir.path(), &["check", "--scenarios", scenarios.to_str().unwrap()]);
     // Assert
     assert!(!output.status.success());
     let expected = format!("{}:5: unknown error code", bad.display());
@@ -299,18 +278,10 @@ fn keygen_writes_a_matching_pkcs8_and_spki_pair() {
     assert!(output.status.success(), "{}", stderr(&output));
     let private = std::fs::read_to_string(out.join("privatekey.pem")).unwrap();
     let public = std::fs::read_to_string(out.join("publickey.pem")).unwrap();
-    assert!(
-        private.starts_with("-----BEGIN PRIVATE KEY-----"),
-        "{private}"
-    );
+    assert!(private.starts_with("-----BEGIN PRIVATE KEY-----"), "{private}");
     assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"), "{public}");
     let signature = sign_sha256(&parse_private_key(&private).unwrap(), b"pair");
-    assert_eq!(
-        PublicKey::parse(&public)
-            .unwrap()
-            .verify(b"pair", &signature),
-        Ok(())
-    );
+    assert_eq!(PublicKey::parse(&public).unwrap().verify(b"pair", &signature), Ok(()));
 }
 
 #[test]
@@ -331,10 +302,7 @@ fn keygen_into_a_directory_with_keys_fails_without_force() {
         before,
         "the key was not replaced"
     );
-    let forced = run(
-        dir.path(),
-        &["keygen", "--out", out.to_str().unwrap(), "--force"],
-    );
+    let forced = run(dir.path(), &["keygen", "--out", out.to_str().unwrap(), "--force"]);
     assert!(forced.status.success(), "{}", stderr(&forced));
 }
 
@@ -357,10 +325,7 @@ async fn serve_on_port_zero_prints_the_real_address_and_answers_health() {
         banner.contains("SANDBOX-API-KEY") && banner.contains("9999999999"),
         "credentials: {banner}"
     );
-    assert!(
-        banner.contains("sandbox-private.pem"),
-        "the test key: {banner}"
-    );
+    assert!(banner.contains("sandbox-private.pem"), "the test key: {banner}");
     let status = terminate(server);
     assert!(status.success(), "SIGTERM shuts down gracefully: {status}");
 }
@@ -393,10 +358,7 @@ fn serve_with_a_config_file_holding_an_unknown_key_fails_naming_file_and_line() 
     // Assert
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(
-        message.contains(&format!("{}:2", config.display())),
-        "{message}"
-    );
+    assert!(message.contains(&format!("{}:2", config.display())), "{message}");
     assert!(message.contains("bnid"), "{message}");
 }
 

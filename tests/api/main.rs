@@ -3,13 +3,13 @@
 
 mod helpers;
 
+mod accounts;
+mod admin;
+mod authentication;
+mod bad_input;
+mod callbacks;
+mod cli;
+mod scenarios;
+mod signature;
 mod smoke;
 mod stk_push;
-mod scenarios;
-mod callbacks;
-mod authentication;
-mod signature;
-mod bad_input;
-mod admin;
-mod cli;
-mod accounts;

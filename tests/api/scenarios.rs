@@ -10,13 +10,7 @@ const MOBILE: &str = "254764555291";
 
 /// (scenario, magic mobile number, callback code, callback message, callback status)
 const CALLBACK_SCENARIOS: &[(&str, &str, i64, &str, bool)] = &[
-    (
-        "insufficient-funds",
-        "254700000001",
-        1,
-        "InsufficientFund",
-        false,
-    ),
+    ("insufficient-funds", "254700000001", 1, "InsufficientFund", false),
     ("invalid-pin", "254700000002", 1, "Invalid pin", false),
     (
         "maximum-amount-exceeded",
@@ -64,8 +58,20 @@ const CALLBACK_SCENARIOS: &[(&str, &str, i64, &str, bool)] = &[
 
 /// (scenario, magic mobile number, HTTP status, code, message)
 const SYNC_ERROR_SCENARIOS: &[(&str, &str, u16, i64, &str)] = &[
-    ("telco-not-authorized", "254700000401", 401, 106401, "Not Authorized to access this Telco, Kindly contact support@finserve.africa"),
-    ("push-failed", "254700000201", 200, 106201, "Failed to initiate push. Kindly try again after a few minutes or contact support@finserve.africa"),
+    (
+        "telco-not-authorized",
+        "254700000401",
+        401,
+        106401,
+        "Not Authorized to access this Telco, Kindly contact support@finserve.africa",
+    ),
+    (
+        "push-failed",
+        "254700000201",
+        200,
+        106201,
+        "Failed to initiate push. Kindly try again after a few minutes or contact support@finserve.africa",
+    ),
     ("service-error", "254700000500", 500, 106500, "Error loading service"),
     ("mapping-error", "254700000501", 500, 106501, "Error mapping service"),
 ];
@@ -78,10 +84,7 @@ async fn push(app: &TestApp, body: &Value, scenario: Option<&str>) -> Response {
 }
 
 fn scenario_of(response: &Response) -> String {
-    response.headers()["x-sandbox-scenario"]
-        .to_str()
-        .unwrap()
-        .to_string()
+    response.headers()["x-sandbox-scenario"].to_str().unwrap().to_string()
 }
 
 /// The first callback the sink `name` receives.
@@ -99,18 +102,13 @@ fn temp_dir(tag: &str) -> PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    let dir = std::env::temp_dir().join(format!(
-        "jenga-scenarios-{tag}-{}-{nanos}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("jenga-scenarios-{tag}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 fn write_scenario(path: &Path, error_code: i64) {
-    let text = format!(
-        "scenarios:\n  - name: hot-custom\n    effects:\n      stk_push: {{error: {error_code}}}\n"
-    );
+    let text = format!("scenarios:\n  - name: hot-custom\n    effects:\n      stk_push: {{error: {error_code}}}\n");
     std::fs::write(path, text).unwrap();
 }
 
@@ -140,10 +138,7 @@ async fn stk_push_with_each_callback_scenario_header_sends_that_scenarios_callba
         );
         if *code == 1 {
             // Seed 001's failed callbacks carry no telcoReference.
-            assert!(
-                callback.get("telcoReference").is_none(),
-                "{name}: {callback}"
-            );
+            assert!(callback.get("telcoReference").is_none(), "{name}: {callback}");
         }
     }
 }
@@ -188,10 +183,7 @@ async fn stk_push_with_pending_forever_sends_exactly_one_pending_callback() {
     let received = app.sink("pending").await;
     assert_eq!(received.len(), 1);
     assert_eq!(received[0]["body"]["code"], 0);
-    assert_eq!(
-        received[0]["body"]["message"],
-        "Request pending to be processed"
-    );
+    assert_eq!(received[0]["body"]["message"], "Request pending to be processed");
 }
 
 #[tokio::test]
@@ -205,13 +197,9 @@ async fn stk_push_with_no_callback_scenario_creates_no_callback_job() {
     assert_eq!(response.status(), 200);
     assert_eq!(scenario_of(&response), "no-callback");
     assert!(app.callbacks_for("SCNNOCB00001").await.is_empty());
-    let journal = app
-        .admin_get("/__sandbox/requests?operation=stk_push")
-        .await;
+    let journal = app.admin_get("/__sandbox/requests?operation=stk_push").await;
     assert!(
-        journal[0]["callbacks"]
-            .as_array()
-            .is_none_or(|c| c.is_empty()),
+        journal[0]["callbacks"].as_array().is_none_or(|c| c.is_empty()),
         "{}",
         journal[0]
     );
@@ -254,10 +242,7 @@ async fn stk_push_with_an_unknown_scenario_header_is_invalid_and_names_it() {
     assert_eq!(answer["code"], 400);
     assert_eq!(answer["error_code"], "INVALID_REQUEST");
     assert!(
-        answer["message"]
-            .as_str()
-            .unwrap()
-            .contains("no-such-scenario"),
+        answer["message"].as_str().unwrap().contains("no-such-scenario"),
         "{answer}"
     );
     assert!(app.callbacks_for("SCNUNK000001").await.is_empty());
@@ -275,10 +260,7 @@ async fn stk_push_with_an_unknown_error_code_header_is_invalid_and_names_it() {
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["code"], 400);
     assert_eq!(answer["error_code"], "INVALID_REQUEST");
-    assert!(
-        answer["message"].as_str().unwrap().contains("999999"),
-        "{answer}"
-    );
+    assert!(answer["message"].as_str().unwrap().contains("999999"), "{answer}");
 }
 
 #[tokio::test]
@@ -295,10 +277,7 @@ async fn arm_for_one_request_fires_on_the_next_push_only() {
     // Assert
     assert_eq!(scenario_of(&first_response), "insufficient-funds");
     assert_eq!(scenario_of(&second_response), "default");
-    assert_eq!(
-        first_callback(&app, "armed-1").await["message"],
-        "InsufficientFund"
-    );
+    assert_eq!(first_callback(&app, "armed-1").await["message"], "InsufficientFund");
     assert_eq!(first_callback(&app, "armed-2").await["code"], 3);
 }
 
@@ -335,11 +314,7 @@ async fn arm_with_a_merchant_filter_fires_only_for_that_merchant() {
     let body = stk_body("SCNARMC00001", MOBILE, &app.sink_url("merchant"));
     let not_for_us = push(&app, &body, None).await;
     assert_eq!(scenario_of(&not_for_us), "default");
-    let ours = arm(
-        &app,
-        json!({"scenario": "rejected", "times": 1, "merchant": MERCHANT}),
-    )
-    .await;
+    let ours = arm(&app, json!({"scenario": "rejected", "times": 1, "merchant": MERCHANT})).await;
     assert_eq!(ours.status(), 201);
     let body = stk_body("SCNARMC00002", MOBILE, &app.sink_url("merchant"));
     // Act
@@ -380,12 +355,7 @@ async fn disarm_stops_an_armed_scenario_from_firing() {
     let app = spawn_app().await;
     let armed = arm(&app, json!({"scenario": "invalid-pin"})).await;
     assert_eq!(armed.status(), 201);
-    let before = push(
-        &app,
-        &stk_body("SCNDIS000001", MOBILE, &app.sink_url("disarm")),
-        None,
-    )
-    .await;
+    let before = push(&app, &stk_body("SCNDIS000001", MOBILE, &app.sink_url("disarm")), None).await;
     assert_eq!(scenario_of(&before), "invalid-pin");
     // Act
     let disarmed = app
@@ -394,12 +364,7 @@ async fn disarm_stops_an_armed_scenario_from_firing() {
         .send()
         .await
         .unwrap();
-    let after = push(
-        &app,
-        &stk_body("SCNDIS000002", MOBILE, &app.sink_url("disarm")),
-        None,
-    )
-    .await;
+    let after = push(&app, &stk_body("SCNDIS000002", MOBILE, &app.sink_url("disarm")), None).await;
     // Assert
     assert_eq!(disarmed.status(), 200);
     assert_eq!(scenario_of(&after), "default");
@@ -447,10 +412,7 @@ async fn stk_push_with_a_header_and_an_armed_scenario_follows_the_header() {
     let response = push(&app, &body, Some("invalid-pin")).await;
     // Assert
     assert_eq!(scenario_of(&response), "invalid-pin");
-    assert_eq!(
-        first_callback(&app, "prec-1").await["message"],
-        "Invalid pin"
-    );
+    assert_eq!(first_callback(&app, "prec-1").await["message"], "Invalid pin");
 }
 
 #[tokio::test]
@@ -458,9 +420,7 @@ async fn stk_push_with_an_armed_scenario_and_a_magic_number_follows_the_armed_on
     // Arrange
     let app = spawn_app().await;
     assert_eq!(
-        arm(&app, json!({"scenario": "invalid-pin", "times": 1}))
-            .await
-            .status(),
+        arm(&app, json!({"scenario": "invalid-pin", "times": 1})).await.status(),
         201
     );
     let body = stk_body("SCNPREC00002", "254700000001", &app.sink_url("prec-2"));
@@ -468,10 +428,7 @@ async fn stk_push_with_an_armed_scenario_and_a_magic_number_follows_the_armed_on
     let response = push(&app, &body, None).await;
     // Assert
     assert_eq!(scenario_of(&response), "invalid-pin");
-    assert_eq!(
-        first_callback(&app, "prec-2").await["message"],
-        "Invalid pin"
-    );
+    assert_eq!(first_callback(&app, "prec-2").await["message"], "Invalid pin");
 }
 
 #[tokio::test]
@@ -507,9 +464,7 @@ async fn reload_after_a_scenario_file_changed_uses_the_new_definition() {
     assert_eq!(before.json::<Value>().await.unwrap()["code"], 106201);
     write_scenario(&file, 106500);
     // Act
-    let reloaded = app
-        .admin_post("/__sandbox/scenarios/reload", json!({}))
-        .await;
+    let reloaded = app.admin_post("/__sandbox/scenarios/reload", json!({})).await;
     // Assert
     assert_eq!(reloaded.status(), 200);
     let after = push(
@@ -537,9 +492,7 @@ async fn reload_of_a_broken_file_is_refused_with_file_and_line_and_keeps_the_old
     )
     .unwrap();
     // Act
-    let reloaded = app
-        .admin_post("/__sandbox/scenarios/reload", json!({}))
-        .await;
+    let reloaded = app.admin_post("/__sandbox/scenarios/reload", json!({})).await;
     // Assert
     assert_eq!(reloaded.status(), 400);
     let answer: Value = reloaded.json().await.unwrap();

@@ -27,9 +27,7 @@ async fn last_entry(app: &TestApp) -> Value {
 /// Pushes `body` signed over `signed` with the fixture key; returns the status and the journal's diagnosis.
 async fn push_signed_over(app: &TestApp, body: &Value, signed: &str) -> (StatusCode, Value) {
     let token = app.token().await;
-    let response = app
-        .stk_push_with(body, &token, Some(&sign(signed)), None)
-        .await;
+    let response = app.stk_push_with(body, &token, Some(&sign(signed)), None).await;
     let status = response.status();
     (status, last_entry(app).await["signature"].clone())
 }
@@ -64,12 +62,7 @@ async fn assert_only_new_key_verifies(app: &TestApp, new_private: &str, referenc
     );
     let new = body(&format!("{reference}N"));
     let response = app
-        .stk_push_with(
-            &new,
-            &token,
-            Some(&sign_with(new_private, &stk_canonical(&new))),
-            None,
-        )
+        .stk_push_with(&new, &token, Some(&sign_with(new_private, &stk_canonical(&new))), None)
         .await;
     assert_eq!(response.status(), StatusCode::OK, "the new key verifies");
 }
@@ -113,17 +106,11 @@ async fn push_with_a_bad_signature_is_journaled_with_the_formula_fields_and_expe
     );
     assert_eq!(signature["formula"], FORMULA);
     let fields = signature["fields"].as_array().unwrap();
-    let names: Vec<&str> = fields
-        .iter()
-        .map(|f| f["field"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = fields.iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(names, FORMULA.split('+').collect::<Vec<_>>());
     assert_eq!(fields[1]["value"], "SIGBAD000002");
     assert_eq!(fields[4]["value"], "5.00");
-    assert!(
-        likely_mistake(&signature).contains("different string"),
-        "{signature}"
-    );
+    assert!(likely_mistake(&signature).contains("different string"), "{signature}");
 }
 
 #[tokio::test]
@@ -136,10 +123,7 @@ async fn push_signed_with_plus_sign_separators_is_diagnosed_as_separators() {
     let (status, signature) = push_signed_over(&app, &body, signed).await;
     // Assert
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(
-        likely_mistake(&signature).contains("plus signs"),
-        "{signature}"
-    );
+    assert!(likely_mistake(&signature).contains("plus signs"), "{signature}");
 }
 
 #[tokio::test]
@@ -152,10 +136,7 @@ async fn push_signed_in_the_wrong_field_order_is_diagnosed_as_wrong_order() {
     let (status, signature) = push_signed_over(&app, &body, signed).await;
     // Assert
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(
-        likely_mistake(&signature).contains("wrong field order"),
-        "{signature}"
-    );
+    assert!(likely_mistake(&signature).contains("wrong field order"), "{signature}");
 }
 
 #[tokio::test]
@@ -169,10 +150,7 @@ async fn push_signed_with_a_reformatted_amount_is_diagnosed_as_amount_formatting
     // Assert
     assert_eq!(status, StatusCode::FORBIDDEN);
     let mistake = likely_mistake(&signature);
-    assert!(
-        mistake.contains("payment.amount is formatted differently"),
-        "{mistake}"
-    );
+    assert!(mistake.contains("payment.amount is formatted differently"), "{mistake}");
 }
 
 #[tokio::test]
@@ -184,12 +162,7 @@ async fn push_signed_with_a_foreign_key_is_diagnosed_as_another_key() {
     let token = app.token().await;
     // Act
     let response = app
-        .stk_push_with(
-            &body,
-            &token,
-            Some(&sign_with(&foreign, &stk_canonical(&body))),
-            None,
-        )
+        .stk_push_with(&body, &token, Some(&sign_with(&foreign, &stk_canonical(&body))), None)
         .await;
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
@@ -254,10 +227,7 @@ async fn push_with_a_lower_case_signature_header_is_accepted() {
 async fn push_with_a_title_case_signature_header_is_accepted() {
     // Arrange
     let app = spawn_app().await;
-    let client = reqwest::Client::builder()
-        .http1_title_case_headers()
-        .build()
-        .unwrap();
+    let client = reqwest::Client::builder().http1_title_case_headers().build().unwrap();
     let body = body("SIGTITLE0001");
     let token = app.token().await;
     // Act: the client writes "Signature" on the wire
@@ -286,10 +256,7 @@ async fn push_with_a_signature_that_is_not_base64_is_forbidden_and_says_so() {
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let signature = last_entry(&app).await["signature"].clone();
-    assert!(
-        signature["problem"].as_str().unwrap().contains("Base64"),
-        "{signature}"
-    );
+    assert!(signature["problem"].as_str().unwrap().contains("Base64"), "{signature}");
 }
 
 #[tokio::test]
@@ -300,9 +267,7 @@ async fn push_signed_over_a_hand_built_canonical_string_is_accepted() {
     let canonical = "0170194290581MPS388388982254764555291Equitel5.00KES";
     let token = app.token().await;
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign(canonical)), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign(canonical)), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
     let signature = last_entry(&app).await["signature"].clone();
@@ -322,10 +287,7 @@ async fn push_with_a_bad_signature_in_warn_mode_is_accepted_and_diagnosed() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(signature["valid"], false);
     assert_eq!(signature["mode"], "warn");
-    assert!(
-        likely_mistake(&signature).contains("plus signs"),
-        "{signature}"
-    );
+    assert!(likely_mistake(&signature).contains("plus signs"), "{signature}");
 }
 
 #[tokio::test]
@@ -412,19 +374,11 @@ async fn register_a_private_key_is_refused_with_a_message() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = put_public_key(
-        &app,
-        "text/plain",
-        fixtures::MERCHANT_PRIVATE_PEM.to_string(),
-    )
-    .await;
+    let response = put_public_key(&app, "text/plain", fixtures::MERCHANT_PRIVATE_PEM.to_string()).await;
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let answer: Value = response.json().await.unwrap();
-    assert!(
-        answer["error"].as_str().unwrap().contains("private key"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("private key"), "{answer}");
     // the old key still verifies
     let ok = app.stk_push(&body("KEYPRIV00001")).await;
     assert_eq!(ok.status(), StatusCode::OK);
@@ -440,10 +394,7 @@ async fn register_garbage_as_a_key_is_refused_with_a_message() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let answer: Value = response.json().await.unwrap();
     assert!(
-        answer["error"]
-            .as_str()
-            .unwrap()
-            .contains("not an RSA public key"),
+        answer["error"].as_str().unwrap().contains("not an RSA public key"),
         "{answer}"
     );
 }
@@ -465,8 +416,5 @@ async fn register_a_key_for_an_unknown_merchant_is_not_found() {
     // Assert
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let answer: Value = response.json().await.unwrap();
-    assert!(
-        answer["error"].as_str().unwrap().contains("1231231231"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("1231231231"), "{answer}");
 }

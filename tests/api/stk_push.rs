@@ -6,8 +6,7 @@ use reqwest::Response;
 use serde_json::{json, Value};
 
 const MOBILE: &str = "254764555291";
-const ACKNOWLEDGED: &str =
-    "Transaction has been successfully acknowledged, await final transaction status on callback";
+const ACKNOWLEDGED: &str = "Transaction has been successfully acknowledged, await final transaction status on callback";
 
 /// Asserts a v3 INVALID_REQUEST answer whose message names `field`; returns the message.
 async fn assert_invalid(response: Response, field: &str) -> String {
@@ -17,10 +16,7 @@ async fn assert_invalid(response: Response, field: &str) -> String {
     assert_eq!(body["code"], 400, "{body}");
     assert_eq!(body["error_code"], "INVALID_REQUEST", "{body}");
     let message = body["message"].as_str().unwrap().to_string();
-    assert!(
-        message.contains(field),
-        "message does not name {field}: {message}"
-    );
+    assert!(message.contains(field), "message does not name {field}: {message}");
     message
 }
 
@@ -87,21 +83,25 @@ async fn stk_push_with_a_reference_already_used_is_refused_with_400101() {
     let answer: Value = second.json().await.unwrap();
     assert_eq!(answer["status"], false);
     assert_eq!(answer["code"], 400101);
-    assert_eq!(
-        answer["message"],
-        "Transaction with the same reference already exists"
-    );
+    assert_eq!(answer["message"], "Transaction with the same reference already exists");
 }
 
 #[tokio::test]
-async fn stk_push_with_each_documented_error_code_header_answers_its_status_and_creates_no_callback(
-) {
+async fn stk_push_with_each_documented_error_code_header_answers_its_status_and_creates_no_callback() {
     // Arrange
     let app = spawn_app().await;
     let token = app.token().await;
     let rows: &[(i64, u16, &str)] = &[
-        (106401, 401, "Not Authorized to access this Telco, Kindly contact support@finserve.africa"),
-        (106201, 200, "Failed to initiate push. Kindly try again after a few minutes or contact support@finserve.africa"),
+        (
+            106401,
+            401,
+            "Not Authorized to access this Telco, Kindly contact support@finserve.africa",
+        ),
+        (
+            106201,
+            200,
+            "Failed to initiate push. Kindly try again after a few minutes or contact support@finserve.africa",
+        ),
         (106500, 500, "Error loading service"),
         (106501, 500, "Error mapping service"),
         (400101, 400, "Transaction with the same reference already exists"),
@@ -112,12 +112,7 @@ async fn stk_push_with_each_documented_error_code_header_answers_its_status_and_
         let scenario = format!("error:{code}");
         // Act
         let response = app
-            .stk_push_with(
-                &body,
-                &token,
-                Some(&sign(&stk_canonical(&body))),
-                Some(&scenario),
-            )
+            .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), Some(&scenario))
             .await;
         // Assert
         assert_eq!(response.status(), *status, "{scenario}");
@@ -271,12 +266,7 @@ async fn stk_push_with_a_currency_not_of_the_country_is_invalid() {
 async fn stk_push_with_a_callback_url_that_is_not_http_is_invalid() {
     // Arrange
     let app = spawn_app().await;
-    let body = with_payment(
-        &app,
-        "STKURL000001",
-        "callBackUrl",
-        json!("ftp://example.com/cb"),
-    );
+    let body = with_payment(&app, "STKURL000001", "callBackUrl", json!("ftp://example.com/cb"));
     // Act
     let response = app.stk_push(&body).await;
     // Assert
@@ -289,10 +279,7 @@ async fn stk_push_with_missing_fields_is_invalid_and_names_each_of_them() {
     let app = spawn_app().await;
     let mut body = valid_body(&app, "STKMISS00001");
     body["payment"].as_object_mut().unwrap().remove("telco");
-    body["payment"]
-        .as_object_mut()
-        .unwrap()
-        .remove("callBackUrl");
+    body["payment"].as_object_mut().unwrap().remove("callBackUrl");
     body["merchant"].as_object_mut().unwrap().remove("name");
     // Act
     let response = app.stk_push(&body).await;
@@ -319,19 +306,13 @@ async fn stk_push_with_lower_case_callback_url_is_accepted_and_the_variant_is_jo
     // Arrange
     let app = spawn_app().await;
     let mut body = valid_body(&app, "STKLCURL0001");
-    let url = body["payment"]
-        .as_object_mut()
-        .unwrap()
-        .remove("callBackUrl")
-        .unwrap();
+    let url = body["payment"].as_object_mut().unwrap().remove("callBackUrl").unwrap();
     body["payment"]["callbackUrl"] = url;
     // Act
     let response = app.stk_push(&body).await;
     // Assert
     assert_eq!(response.status(), 200);
-    let journal = app
-        .admin_get("/__sandbox/requests?operation=stk_push")
-        .await;
+    let journal = app.admin_get("/__sandbox/requests?operation=stk_push").await;
     let entry = &journal.as_array().unwrap()[0];
     assert_eq!(entry["body"]["payment"]["ref"], "STKLCURL0001");
     assert_eq!(entry["variants"]["callBackUrl"], "callbackUrl", "{entry}");
@@ -346,9 +327,7 @@ async fn stk_push_with_the_documented_callback_url_spelling_journals_that_varian
     let response = app.stk_push(&body).await;
     // Assert
     assert_eq!(response.status(), 200);
-    let journal = app
-        .admin_get("/__sandbox/requests?operation=stk_push")
-        .await;
+    let journal = app.admin_get("/__sandbox/requests?operation=stk_push").await;
     let entry = &journal.as_array().unwrap()[0];
     assert_eq!(entry["variants"]["callBackUrl"], "callBackUrl", "{entry}");
 }
@@ -395,12 +374,7 @@ async fn stk_push_with_a_garbage_token_is_unauthorized() {
     let body = valid_body(&app, "STKBADTOK001");
     // Act
     let response = app
-        .stk_push_with(
-            &body,
-            "not-a-token",
-            Some(&sign(&stk_canonical(&body))),
-            None,
-        )
+        .stk_push_with(&body, "not-a-token", Some(&sign(&stk_canonical(&body))), None)
         .await;
     // Assert
     assert_unauthorized(response).await;
@@ -435,10 +409,7 @@ async fn align_clock_to_millisecond(app: &TestApp, millis: i64) {
         .as_millis() as i64;
     let step = (millis - (real + offset) % 1000).rem_euclid(1000);
     let advanced = app
-        .admin_post(
-            "/__sandbox/clock/advance",
-            json!({"seconds": step as f64 / 1000.0}),
-        )
+        .admin_post("/__sandbox/clock/advance", json!({"seconds": step as f64 / 1000.0}))
         .await;
     assert_eq!(advanced.status(), 200);
 }
@@ -465,8 +436,7 @@ async fn stk_push_with_a_token_899_seconds_old_is_accepted() {
 }
 
 #[tokio::test]
-async fn stk_push_with_a_token_issued_late_in_its_second_is_accepted_until_900_seconds_have_passed()
-{
+async fn stk_push_with_a_token_issued_late_in_its_second_is_accepted_until_900_seconds_have_passed() {
     // Arrange
     let app = spawn_app().await;
     align_clock_to_millisecond(&app, 700).await;
@@ -487,9 +457,5 @@ async fn stk_push_with_a_token_issued_late_in_its_second_is_accepted_until_900_s
         real < std::time::Duration::from_millis(500),
         "the token was {real:?} + 899.5 s old, not under 900 s; the check is void"
     );
-    assert_eq!(
-        response.status(),
-        200,
-        "a token under 900 s old was refused"
-    );
+    assert_eq!(response.status(), 200, "a token under 900 s old was refused");
 }
