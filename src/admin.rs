@@ -370,16 +370,7 @@ async fn sink_store(
     req: HttpRequest,
     raw: web::Bytes,
 ) -> HttpResponse {
-    let headers = req
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
+    let headers = crate::pipeline::header_map(&req);
     let entry = state
         .sink
         .store(&name, crate::clock::iso_ms(state.clock.now()), headers, &raw);

@@ -305,17 +305,7 @@ impl<'a> Trace<'a> {
             merchant = self.merchant.as_deref().unwrap_or("-"),
             "request"
         );
-        let headers = self
-            .req
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_map(self.req);
         let body = match serde_json::from_slice::<Value>(&self.raw_body) {
             Ok(value) => value,
             Err(_) if self.raw_body.is_empty() => Value::Null,
@@ -354,4 +344,17 @@ pub async fn unmatched(state: &AppState, req: &HttpRequest, payload: Payload, fa
         .unwrap_or_default();
     trace.decision.source = Source::Default;
     trace.finish(Err(failure))
+}
+
+/// A request's headers as text, for the journal and the sink.
+pub fn header_map(req: &HttpRequest) -> BTreeMap<String, String> {
+    req.headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
 }

@@ -301,17 +301,7 @@ mod tests {
     use crate::crypto::{fixtures, parse_private_key, sign_sha256};
     use serde_json::json;
 
-    const STK: &[Formula] = &[Formula {
-        name: "doc",
-        fields: &[
-            "merchant.accountNumber",
-            "payment.ref",
-            "payment.mobileNumber",
-            "payment.telco",
-            "payment.amount",
-            "payment.currency",
-        ],
-    }];
+    const STK: &[Formula] = crate::operation::STK_PUSH.signature;
 
     fn seed_request() -> Value {
         json!({
