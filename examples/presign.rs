@@ -10,10 +10,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let count: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
     let out = args.get(2).cloned().unwrap_or_else(|| "bench/stk-requests.tsv".into());
-    let callback = args
-        .get(3)
-        .cloned()
-        .unwrap_or_else(|| "http://127.0.0.1:8080/__sandbox/sink/bench".into());
+    let callback = args.get(3).cloned().unwrap_or_else(|| "http://127.0.0.1:8080/__sandbox/sink/bench".into());
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let chunks: Vec<Vec<String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)

@@ -59,10 +59,7 @@ pub fn scope() -> actix_web::Scope<
         .route("/sink/{name}", web::get().to(sink_list))
         .route("/sink/{name}", web::delete().to(sink_clear))
         .default_service(web::to(|req: HttpRequest| async move {
-            fail(
-                StatusCode::NOT_FOUND,
-                format!("no admin endpoint at {} {}", req.method(), req.path()),
-            )
+            fail(StatusCode::NOT_FOUND, format!("no admin endpoint at {} {}", req.method(), req.path()))
         }))
 }
 
@@ -80,16 +77,9 @@ async fn require_admin_token(
     let is_sink_delivery = req.path().starts_with("/__sandbox/sink/") && req.method() == actix_web::http::Method::POST;
     if let Some(state) = state.filter(|s| !s.settings.is_loopback() && !is_sink_delivery) {
         let expected = state.settings.admin_token.clone().unwrap_or_default();
-        let given = req
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
+        let given = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if given.strip_prefix("Bearer ").map(str::trim) != Some(expected.as_str()) {
-            let response = fail(
-                StatusCode::UNAUTHORIZED,
-                "the admin API needs Authorization: Bearer <admin token>",
-            );
+            let response = fail(StatusCode::UNAUTHORIZED, "the admin API needs Authorization: Bearer <admin token>");
             return Ok(req.into_response(response).map_into_right_body());
         }
     }
@@ -98,11 +88,7 @@ async fn require_admin_token(
 
 /// Parses a JSON body, naming the problem (e.g. an unknown key) on failure.
 fn body<T: DeserializeOwned>(raw: &[u8]) -> Result<T, HttpResponse> {
-    let raw = if raw.iter().all(u8::is_ascii_whitespace) {
-        b"{}".as_slice()
-    } else {
-        raw
-    };
+    let raw = if raw.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { raw };
     serde_json::from_slice(raw).map_err(|e| fail(StatusCode::BAD_REQUEST, format!("invalid body: {e}")))
 }
 
@@ -136,12 +122,7 @@ async fn requests(state: web::Data<AppState>, query: web::Query<RequestQuery>) -
         Ok(limit) => limit,
         Err(response) => return response,
     };
-    let filter = journal::Filter {
-        merchant: query.merchant,
-        operation: query.operation,
-        path: query.path,
-        limit,
-    };
+    let filter = journal::Filter { merchant: query.merchant, operation: query.operation, path: query.path, limit };
     HttpResponse::Ok().json(state.journal.list(&filter))
 }
 
@@ -158,8 +139,7 @@ struct CallbackQuery {
 fn parse_limit(limit: Option<String>) -> Result<Option<usize>, HttpResponse> {
     limit
         .map(|l| {
-            l.parse::<usize>()
-                .map_err(|_| fail(StatusCode::BAD_REQUEST, format!("limit: {l:?} is not a whole number")))
+            l.parse::<usize>().map_err(|_| fail(StatusCode::BAD_REQUEST, format!("limit: {l:?} is not a whole number")))
         })
         .transpose()
 }
@@ -170,12 +150,7 @@ async fn list_callbacks(state: web::Data<AppState>, query: web::Query<CallbackQu
         Ok(limit) => limit,
         Err(response) => return response,
     };
-    let filter = callbacks::Filter {
-        merchant: query.merchant,
-        reference: query.reference,
-        state: query.status,
-        limit,
-    };
+    let filter = callbacks::Filter { merchant: query.merchant, reference: query.reference, state: query.status, limit };
     HttpResponse::Ok().json(state.callbacks.list(&filter))
 }
 
@@ -239,17 +214,11 @@ async fn arm(state: web::Data<AppState>, raw: web::Bytes) -> HttpResponse {
     if let Some(op) = &request.operation {
         if crate::operation::by_id(op).is_none() {
             let known = crate::operation::ids().join(", ");
-            return fail(
-                StatusCode::BAD_REQUEST,
-                format!("unknown operation {op:?}; known: {known}"),
-            );
+            return fail(StatusCode::BAD_REQUEST, format!("unknown operation {op:?}; known: {known}"));
         }
     }
     if request.times == Some(0) {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            "times must be at least 1 (leave it out to fire until disarmed)",
-        );
+        return fail(StatusCode::BAD_REQUEST, "times must be at least 1 (leave it out to fire until disarmed)");
     }
     let mut predicates = Vec::new();
     for (path, value) in &request.matches {
@@ -322,10 +291,9 @@ async fn put_public_key(state: web::Data<AppState>, code: web::Path<String>, raw
     };
     match state.merchants.set_public_key(&code, &key) {
         Ok(Some(merchant)) => HttpResponse::Ok().json(merchant.summary()),
-        Ok(None) => fail(
-            StatusCode::NOT_FOUND,
-            format!("no merchant {code}; create it with PUT /__sandbox/merchants/{code}"),
-        ),
+        Ok(None) => {
+            fail(StatusCode::NOT_FOUND, format!("no merchant {code}; create it with PUT /__sandbox/merchants/{code}"))
+        }
         Err(e) => fail(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
@@ -371,9 +339,7 @@ async fn sink_store(
     raw: web::Bytes,
 ) -> HttpResponse {
     let headers = crate::pipeline::header_map(&req);
-    let entry = state
-        .sink
-        .store(&name, crate::clock::iso_ms(state.clock.now()), headers, &raw);
+    let entry = state.sink.store(&name, crate::clock::iso_ms(state.clock.now()), headers, &raw);
     HttpResponse::Ok().json(json!({"status": "received", "id": entry.id}))
 }
 

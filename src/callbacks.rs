@@ -140,15 +140,7 @@ impl Callbacks {
             .build()
             .expect("the HTTP client builds with static settings");
         let in_flight = Arc::new(Semaphore::new(settings.max_in_flight.max(1)));
-        Self {
-            store: Mutex::default(),
-            wake: Notify::new(),
-            settings,
-            client,
-            clock,
-            ids,
-            in_flight,
-        }
+        Self { store: Mutex::default(), wake: Notify::new(), settings, client, clock, ids, in_flight }
     }
 
     pub fn first_delay_ms(&self) -> u64 {
@@ -161,11 +153,7 @@ impl Callbacks {
             return Vec::new();
         }
         let now = self.clock.now_ms();
-        let copies = if plan.faults.contains(&CallbackFault::Duplicate) {
-            2
-        } else {
-            1
-        };
+        let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
         let mut store = self.store.lock();
         let mut created = Vec::new();
         if plan.faults.contains(&CallbackFault::NeverSent) || plan.faults.contains(&CallbackFault::OutOfOrder) {
@@ -183,11 +171,7 @@ impl Callbacks {
             dues.reverse();
             for (index, due) in dues.into_iter().enumerate() {
                 for _ in 0..copies {
-                    let state = if suppressed {
-                        JobState::Suppressed
-                    } else {
-                        JobState::Scheduled
-                    };
+                    let state = if suppressed { JobState::Suppressed } else { JobState::Scheduled };
                     created.push(self.create_job(&mut store, &plan, index, due, state));
                 }
             }
@@ -251,10 +235,7 @@ impl Callbacks {
     fn evict(&self, store: &mut Store) {
         while store.jobs.len() > self.settings.log_limit {
             let finished = store.order.iter().position(|id| {
-                store
-                    .jobs
-                    .get(id)
-                    .is_none_or(|j| !matches!(j.state, JobState::Scheduled | JobState::InFlight))
+                store.jobs.get(id).is_none_or(|j| !matches!(j.state, JobState::Scheduled | JobState::InFlight))
             });
             let Some(position) = finished else { break };
             if let Some(id) = store.order.remove(position) {
@@ -302,12 +283,7 @@ impl Callbacks {
             .filter_map(|id| store.jobs.get(id))
             .filter(|j| filter.merchant.as_deref().is_none_or(|m| j.merchant == m))
             .filter(|j| filter.reference.as_deref().is_none_or(|r| j.reference == r))
-            .filter(|j| {
-                filter
-                    .state
-                    .as_deref()
-                    .is_none_or(|s| serde_json::to_value(j.state).is_ok_and(|v| v == s))
-            })
+            .filter(|j| filter.state.as_deref().is_none_or(|s| serde_json::to_value(j.state).is_ok_and(|v| v == s)))
             .take(filter.limit.unwrap_or(usize::MAX))
             .cloned()
             .collect()
@@ -318,9 +294,7 @@ impl Callbacks {
         let mut store = self.store.lock();
         let keep = |j: &Job| merchant.is_some_and(|m| j.merchant != m);
         store.jobs.retain(|_, j| keep(j));
-        let Store {
-            jobs, order, chains, ..
-        } = &mut *store;
+        let Store { jobs, order, chains, .. } = &mut *store;
         order.retain(|id| jobs.contains_key(id));
         chains.retain(|id, c| jobs.contains_key(id) || merchant.is_some_and(|m| c.plan.merchant != m));
     }
@@ -331,12 +305,7 @@ impl Callbacks {
     }
 
     pub fn queued(&self) -> usize {
-        self.store
-            .lock()
-            .jobs
-            .values()
-            .filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight))
-            .count()
+        self.store.lock().jobs.values().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)).count()
     }
 
     /// The delivery loop; returns when `shutdown` turns true, marking what is left as abandoned.
@@ -443,14 +412,7 @@ impl Callbacks {
         let mut store = self.store.lock();
         let Some(job) = store.jobs.get_mut(id) else { return };
         let number = job.attempts.len() as u32 + 1;
-        job.attempts.push(Attempt {
-            number,
-            at,
-            status,
-            latency_ms,
-            error,
-            response_excerpt: excerpt,
-        });
+        job.attempts.push(Attempt { number, at, status, latency_ms, error, response_excerpt: excerpt });
         let attempts_allowed = self.settings.retry_schedule_ms.len() + 1;
         if delivered {
             job.state = JobState::Delivered;

@@ -199,25 +199,12 @@ const fn gateway(
     families: &'static [Family],
     source: &'static str,
 ) -> Row {
-    Row {
-        code,
-        v3_status: status,
-        v2_status: status,
-        v2_response_status,
-        message,
-        error_code,
-        families,
-        source,
-    }
+    Row { code, v3_status: status, v2_status: status, v2_response_status, message, error_code, families, source }
 }
 
 /// A v3-only code from seed 001, with the HTTP status its table gives.
 const fn seed001(code: i64, v3_status: u16, message: &'static str, families: &'static [Family]) -> Row {
-    Row {
-        v3_status,
-        source: "seed 001",
-        ..target(code, message, families)
-    }
+    Row { v3_status, source: "seed 001", ..target(code, message, families) }
 }
 
 /// Every row, in the order of the source tables (first appearance). Where a code has several
@@ -443,9 +430,7 @@ pub static CATALOGUE: &[Row] = &[
 pub fn lookup(code: i64, families: &[Family]) -> Option<&'static Row> {
     let rows = CATALOGUE.iter().filter(|row| row.code == code);
     let first = rows.clone().next()?;
-    let worded = families
-        .iter()
-        .find_map(|family| rows.clone().find(|row| row.families.contains(family)));
+    let worded = families.iter().find_map(|family| rows.clone().find(|row| row.families.contains(family)));
     Some(worded.unwrap_or(first))
 }
 
@@ -464,10 +449,7 @@ mod tests {
     #[test]
     fn every_family_has_rows_and_round_trips_its_name() {
         for &family in Family::ALL {
-            assert!(
-                CATALOGUE.iter().any(|row| row.families.contains(&family)),
-                "{family:?} has no row"
-            );
+            assert!(CATALOGUE.iter().any(|row| row.families.contains(&family)), "{family:?} has no row");
             assert_eq!(Family::from_name(family.name()), Some(family));
             assert_eq!(serde_json::to_value(family).unwrap(), family.name());
         }
@@ -478,12 +460,7 @@ mod tests {
     fn no_two_rows_share_code_and_message() {
         let mut seen = HashSet::new();
         for row in CATALOGUE {
-            assert!(
-                seen.insert((row.code, row.message)),
-                "duplicate row {} {:?}",
-                row.code,
-                row.message
-            );
+            assert!(seen.insert((row.code, row.message)), "duplicate row {} {:?}", row.code, row.message);
         }
     }
 
@@ -511,10 +488,7 @@ mod tests {
         assert_eq!(stk.v3_status, 400);
         let airtime = lookup(400101, &[Family::Airtime]).unwrap();
         assert_eq!(airtime.message, "Duplicate Transaction/ Payment Reference");
-        assert_eq!(
-            lookup(400101, &[]).unwrap().message,
-            "Duplicate Transaction/ Payment Reference"
-        );
+        assert_eq!(lookup(400101, &[]).unwrap().message, "Duplicate Transaction/ Payment Reference");
         assert!(lookup(999999, &[]).is_none());
         // The caller's order decides between families.
         let both = lookup(111102, &[Family::TransactionStatus, Family::PaymentStatus]).unwrap();
@@ -539,10 +513,7 @@ mod tests {
         assert_eq!(status(113102, Refund), (400, 200, "error"));
         // Curly apostrophes and dashes survive as in seed 000.
         assert_eq!(lookup(110103, &[]).unwrap().message, "bill doesn\u{2019}t exist");
-        assert_eq!(
-            lookup(101102, &[]).unwrap().message,
-            "Transaction declined \u{2013} contact issuing bank"
-        );
+        assert_eq!(lookup(101102, &[]).unwrap().message, "Transaction declined \u{2013} contact issuing bank");
     }
 
     #[test]
@@ -561,10 +532,7 @@ mod tests {
             assert_eq!(by_error_code(code).unwrap().error_code, Some(code));
         }
         assert_eq!(by_error_code("NOT_FOUND").unwrap().message, "Resource not found");
-        assert_eq!(
-            by_error_code("INTERNAL_ERROR").unwrap().v2_response_status,
-            "internal_server_error"
-        );
+        assert_eq!(by_error_code("INTERNAL_ERROR").unwrap().v2_response_status, "internal_server_error");
         assert!(by_error_code("TEAPOT").is_none());
     }
 

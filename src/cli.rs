@@ -12,11 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "jenga-sandbox",
-    version,
-    about = "An offline sandbox of Equity Bank's Jenga API"
-)]
+#[command(name = "jenga-sandbox", version, about = "An offline sandbox of Equity Bank's Jenga API")]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -128,12 +124,7 @@ pub fn main() -> ExitCode {
         None => serve(cli.serve),
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Keygen { out, force }) => keygen(out, force),
-        Some(Command::Sign {
-            key,
-            string,
-            operation,
-            body,
-        }) => sign(key, string, operation, body),
+        Some(Command::Sign { key, string, operation, body }) => sign(key, string, operation, body),
         Some(Command::Check { scenarios }) => check(scenarios),
         Some(Command::Errors { json }) => errors(json),
     };
@@ -149,10 +140,7 @@ pub fn main() -> ExitCode {
 fn serve(args: ServeArgs) -> Result<(), String> {
     let settings = args.settings()?;
     init_logging(settings.log_format);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let app = Application::build(settings).await.map_err(|e| e.to_string())?;
         println!("jenga-sandbox listening on {}", app.address());
@@ -172,9 +160,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.try_init(),
@@ -192,10 +178,7 @@ fn keygen(out: Option<PathBuf>, force: bool) -> Result<(), String> {
     let private_path = dir.join("privatekey.pem");
     let public_path = dir.join("publickey.pem");
     if !force && (private_path.exists() || public_path.exists()) {
-        return Err(format!(
-            "{} already holds a key pair; pass --force to replace it",
-            dir.display()
-        ));
+        return Err(format!("{} already holds a key pair; pass --force to replace it", dir.display()));
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let (private, public) = crypto::generate_pair()?;
@@ -220,10 +203,7 @@ fn sign(key: PathBuf, string: Option<String>, op: Option<String>, body: Option<P
         (None, Some(op), Some(body)) => {
             let operation = operation::by_id(&op)
                 .ok_or_else(|| format!("unknown operation {op:?}; known: {}", operation::ids().join(", ")))?;
-            let formula = operation
-                .signature
-                .first()
-                .ok_or_else(|| format!("operation {op} is not signed"))?;
+            let formula = operation.signature.first().ok_or_else(|| format!("operation {op} is not signed"))?;
             let raw = std::fs::read(&body).map_err(|e| format!("{}: {e}", body.display()))?;
             let input: serde_json::Value =
                 serde_json::from_slice(&raw).map_err(|e| format!("{}: not JSON: {e}", body.display()))?;
@@ -256,10 +236,7 @@ fn check(dirs: Vec<PathBuf>) -> Result<(), String> {
 
 fn errors(json: bool) -> Result<(), String> {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(CATALOGUE).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(CATALOGUE).map_err(|e| e.to_string())?);
         return Ok(());
     }
     println!("{:<8} {:>4} {:>4}  {:<40}  message", "code", "v3", "v2", "families");

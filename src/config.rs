@@ -103,14 +103,10 @@ pub enum ConfigError {
 impl Settings {
     /// Defaults, with the YAML file at `path` laid over them.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        crate::scenario::load::parse_yaml::<Settings>(&text).map_err(|(line, message)| ConfigError::Read {
-            path: format!("{}:{line}", path.display()),
-            message,
-        })
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read { path: path.display().to_string(), message: e.to_string() })?;
+        crate::scenario::load::parse_yaml::<Settings>(&text)
+            .map_err(|(line, message)| ConfigError::Read { path: format!("{}:{line}", path.display()), message })
     }
 
     /// Settings for the test suite: a free port, instant callbacks, millisecond retries.
@@ -132,10 +128,7 @@ impl Settings {
 
     pub fn validate(&self) -> Result<(), ConfigError> {
         let addr: std::net::SocketAddr = self.bind.parse().map_err(|_| {
-            ConfigError::Invalid(format!(
-                "bind: {:?} is not an address such as 127.0.0.1:8080",
-                self.bind
-            ))
+            ConfigError::Invalid(format!("bind: {:?} is not an address such as 127.0.0.1:8080", self.bind))
         })?;
         if !addr.ip().is_loopback() && self.admin_token.as_deref().is_none_or(str::is_empty) {
             return Err(ConfigError::Invalid(format!(
@@ -143,9 +136,7 @@ impl Settings {
             )));
         }
         if !(0.0..1.0).contains(&self.callbacks.jitter) {
-            return Err(ConfigError::Invalid(
-                "callbacks.jitter: must be at least 0 and below 1".into(),
-            ));
+            return Err(ConfigError::Invalid("callbacks.jitter: must be at least 0 and below 1".into()));
         }
         if self.max_body_bytes == 0 || self.journal_limit == 0 || self.callbacks.log_limit == 0 {
             return Err(ConfigError::Invalid(
@@ -156,9 +147,7 @@ impl Settings {
     }
 
     pub fn is_loopback(&self) -> bool {
-        self.bind
-            .parse::<std::net::SocketAddr>()
-            .is_ok_and(|a| a.ip().is_loopback())
+        self.bind.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback())
     }
 
     /// The default merchant's public key text: the configured file or text, else the test key.
@@ -168,10 +157,8 @@ impl Settings {
             Some(value) if value.contains("-----BEGIN") || !Path::new(value).exists() && value.len() > 200 => {
                 Ok(value.to_string())
             }
-            Some(path) => std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-                path: path.to_string(),
-                message: e.to_string(),
-            }),
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::Read { path: path.to_string(), message: e.to_string() }),
         }
     }
 }
@@ -200,15 +187,9 @@ mod tests {
 
     #[test]
     fn a_public_bind_needs_an_admin_token() {
-        let settings = Settings {
-            bind: "0.0.0.0:8080".into(),
-            ..Settings::default()
-        };
+        let settings = Settings { bind: "0.0.0.0:8080".into(), ..Settings::default() };
         assert!(settings.validate().is_err());
-        let settings = Settings {
-            admin_token: Some("t".into()),
-            ..settings
-        };
+        let settings = Settings { admin_token: Some("t".into()), ..settings };
         assert!(settings.validate().is_ok());
     }
 }

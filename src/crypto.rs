@@ -66,18 +66,9 @@ impl PublicKey {
     }
 
     fn from_rsa(rsa: RsaPublicKey) -> Self {
-        let der = rsa
-            .to_public_key_der()
-            .map(|d| d.as_bytes().to_vec())
-            .unwrap_or_default();
+        let der = rsa.to_public_key_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default();
         let pem = rsa.to_public_key_pem(LineEnding::LF).unwrap_or_default();
-        Self {
-            n: rsa.n().to_bytes_be(),
-            e: rsa.e().to_bytes_be(),
-            fingerprint: hex(&Sha256::digest(&der)),
-            pem,
-            rsa,
-        }
+        Self { n: rsa.n().to_bytes_be(), e: rsa.e().to_bytes_be(), fingerprint: hex(&Sha256::digest(&der)), pem, rsa }
     }
 
     pub fn bits(&self) -> usize {
@@ -88,10 +79,7 @@ impl PublicKey {
     pub fn verify(&self, message: &[u8], signature_b64: &str) -> Result<(), VerifyError> {
         let sig = decode_signature(signature_b64)?;
         if sig.len() != self.rsa.size() {
-            return Err(VerifyError::WrongLength {
-                got: sig.len(),
-                expected: self.rsa.size(),
-            });
+            return Err(VerifyError::WrongLength { got: sig.len(), expected: self.rsa.size() });
         }
         let ok = if self.bits() >= 2048 {
             rs::RsaPublicKeyComponents { n: &self.n, e: &self.e }
@@ -135,16 +123,10 @@ impl PublicKey {
         let info = &m[zero + 1..];
         for (name, prefix) in DIGEST_INFOS {
             if info.len() > prefix.len() && info.starts_with(prefix) {
-                return Recovered::Digest {
-                    algorithm: name,
-                    hash: info[prefix.len()..].to_vec(),
-                };
+                return Recovered::Digest { algorithm: name, hash: info[prefix.len()..].to_vec() };
             }
         }
-        Recovered::Digest {
-            algorithm: "none (raw digest without DigestInfo)",
-            hash: info.to_vec(),
-        }
+        Recovered::Digest { algorithm: "none (raw digest without DigestInfo)", hash: info.to_vec() }
     }
 }
 
@@ -167,12 +149,7 @@ const DIGEST_INFOS: &[(&str, &[u8])] = &[
             0x20,
         ],
     ),
-    (
-        "SHA-1",
-        &[
-            0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
-        ],
-    ),
+    ("SHA-1", &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14]),
     (
         "SHA-512",
         &[
@@ -210,9 +187,7 @@ fn decode_signature(b64: &str) -> Result<Vec<u8>, VerifyError> {
         });
     }
     if b64.len() % 2 == 0 && b64.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(VerifyError::NotBase64 {
-            hint: " (it looks hex-encoded; Base64-encode the raw signature bytes)",
-        });
+        return Err(VerifyError::NotBase64 { hint: " (it looks hex-encoded; Base64-encode the raw signature bytes)" });
     }
     Err(VerifyError::NotBase64 { hint: "" })
 }
@@ -234,10 +209,7 @@ pub fn parse_private_key(pem: &str) -> Result<RsaPrivateKey, KeyError> {
 pub fn generate_pair() -> Result<(String, String), String> {
     let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).map_err(|e| e.to_string())?;
     let private = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?.to_string();
-    let public = key
-        .to_public_key()
-        .to_public_key_pem(LineEnding::LF)
-        .map_err(|e| e.to_string())?;
+    let public = key.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| e.to_string())?;
     Ok((private, public))
 }
 
@@ -250,15 +222,10 @@ pub struct IssuerKey {
 impl IssuerKey {
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         let key = parse_private_key(pem)?;
-        let der = key
-            .to_pkcs8_der()
-            .map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
+        let der = key.to_pkcs8_der().map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
         let pair =
             rs::RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
-        Ok(Self {
-            pair,
-            public: PublicKey::from_rsa(key.to_public_key()),
-        })
+        Ok(Self { pair, public: PublicKey::from_rsa(key.to_public_key()) })
     }
 
     pub fn public(&self) -> &PublicKey {
@@ -281,12 +248,9 @@ impl IssuerKey {
     }
 
     pub fn verify_rs512(&self, message: &[u8], signature: &[u8]) -> bool {
-        rs::RsaPublicKeyComponents {
-            n: &self.public.n,
-            e: &self.public.e,
-        }
-        .verify(&rs::RSA_PKCS1_2048_8192_SHA512, message, signature)
-        .is_ok()
+        rs::RsaPublicKeyComponents { n: &self.public.n, e: &self.public.e }
+            .verify(&rs::RSA_PKCS1_2048_8192_SHA512, message, signature)
+            .is_ok()
     }
 }
 
@@ -333,23 +297,14 @@ mod tests {
 
     #[test]
     fn a_private_key_is_refused_as_a_public_key() {
-        assert_eq!(
-            PublicKey::parse(fixtures::MERCHANT_PRIVATE_PEM).unwrap_err(),
-            KeyError::PrivateKeyGiven
-        );
+        assert_eq!(PublicKey::parse(fixtures::MERCHANT_PRIVATE_PEM).unwrap_err(), KeyError::PrivateKeyGiven);
     }
 
     #[test]
     fn recovering_a_signature_yields_the_signed_digest() {
         let key = PublicKey::parse(fixtures::MERCHANT_PUBLIC_PEM).unwrap();
         let sig = sign_sha256(&merchant_key(), b"KE1450160649886");
-        assert_eq!(
-            key.recover(&sig),
-            Recovered::Digest {
-                algorithm: "SHA-256",
-                hash: sha256(b"KE1450160649886")
-            }
-        );
+        assert_eq!(key.recover(&sig), Recovered::Digest { algorithm: "SHA-256", hash: sha256(b"KE1450160649886") });
         let issuer = IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap();
         let foreign = STANDARD.encode(issuer.sign_rs256(b"KE1450160649886"));
         assert_eq!(key.recover(&foreign), Recovered::NotPkcs1);

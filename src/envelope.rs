@@ -48,11 +48,7 @@ impl Failure {
         let row = catalogue::by_error_code(error_code)
             .or_else(|| catalogue::by_error_code("INTERNAL_ERROR"))
             .expect("the catalogue holds the gateway rows");
-        Self {
-            row,
-            message: None,
-            detail: detail.into(),
-        }
+        Self { row, message: None, detail: detail.into() }
     }
 
     pub fn invalid(detail: impl Into<String>) -> Self {
@@ -61,11 +57,7 @@ impl Failure {
 
     /// A catalogue code as the operation's families word it; None for an unknown code.
     pub fn code(code: i64, families: &[Family]) -> Option<Self> {
-        catalogue::lookup(code, families).map(|row| Self {
-            row,
-            message: None,
-            detail: None,
-        })
+        catalogue::lookup(code, families).map(|row| Self { row, message: None, detail: None })
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -135,10 +127,7 @@ mod tests {
     fn paths_are_told_apart_by_generation() {
         assert_eq!(Generation::of_path("/identity-test/v2/token"), Generation::V2);
         assert_eq!(Generation::of_path("/transaction/v2/remittance"), Generation::V2);
-        assert_eq!(
-            Generation::of_path("/v3-apis/payment-api/v3.0/stkussdpush/initiate"),
-            Generation::V3
-        );
+        assert_eq!(Generation::of_path("/v3-apis/payment-api/v3.0/stkussdpush/initiate"), Generation::V3);
         assert_eq!(Generation::of_path("/nowhere"), Generation::V3);
         assert_eq!(Generation::of_path("/account-test/v3/x"), Generation::V3);
     }

@@ -28,10 +28,7 @@ pub struct Check<'a> {
 
 impl<'a> Check<'a> {
     pub fn new(body: &'a Value) -> Self {
-        Self {
-            body,
-            problems: Vec::new(),
-        }
+        Self { body, problems: Vec::new() }
     }
 
     pub fn problem(&mut self, path: &str, what: impl std::fmt::Display) {
@@ -163,9 +160,7 @@ pub fn amount_number(value: f64) -> Value {
     if value.fract() == 0.0 && value.abs() < 1e15 {
         Value::from(value as i64)
     } else {
-        serde_json::Number::from_f64((value * 100.0).round() / 100.0)
-            .map(Value::Number)
-            .unwrap_or(Value::Null)
+        serde_json::Number::from_f64((value * 100.0).round() / 100.0).map(Value::Number).unwrap_or(Value::Null)
     }
 }
 

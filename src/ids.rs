@@ -16,11 +16,7 @@ const ALNUM_UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 impl Ids {
     pub fn new(seed: u64) -> Self {
-        Self {
-            rng: Mutex::new(StdRng::seed_from_u64(seed)),
-            requests: AtomicU64::new(0),
-            callbacks: AtomicU64::new(0),
-        }
+        Self { rng: Mutex::new(StdRng::seed_from_u64(seed)), requests: AtomicU64::new(0), callbacks: AtomicU64::new(0) }
     }
 
     pub fn request_id(&self) -> String {
@@ -39,9 +35,7 @@ impl Ids {
     /// Upper-case letters and digits, the look of an M-Pesa receipt such as `QJ50A5ZZMI`.
     pub fn receipt(&self, len: usize) -> String {
         let mut rng = self.rng.lock();
-        (0..len)
-            .map(|_| char::from(ALNUM_UPPER[rng.gen_range(0..ALNUM_UPPER.len())]))
-            .collect()
+        (0..len).map(|_| char::from(ALNUM_UPPER[rng.gen_range(0..ALNUM_UPPER.len())])).collect()
     }
 
     pub fn bytes(&self, len: usize) -> Vec<u8> {

@@ -56,10 +56,7 @@ pub struct Journal {
 
 impl Journal {
     pub fn new(limit: usize) -> Self {
-        Self {
-            entries: RwLock::new(VecDeque::with_capacity(limit.min(1024))),
-            limit,
-        }
+        Self { entries: RwLock::new(VecDeque::with_capacity(limit.min(1024))), limit }
     }
 
     pub fn record(&self, entry: Entry) {
@@ -74,12 +71,7 @@ impl Journal {
         self.entries
             .read()
             .iter()
-            .filter(|e| {
-                filter
-                    .merchant
-                    .as_deref()
-                    .is_none_or(|m| e.merchant.as_deref() == Some(m))
-            })
+            .filter(|e| filter.merchant.as_deref().is_none_or(|m| e.merchant.as_deref() == Some(m)))
             .filter(|e| filter.operation.as_deref().is_none_or(|o| e.operation == o))
             .filter(|e| filter.path.as_deref().is_none_or(|p| e.path.contains(p)))
             .take(filter.limit.unwrap_or(usize::MAX))

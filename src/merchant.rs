@@ -125,12 +125,7 @@ impl Merchants {
 
     /// Creates or updates `code`; fields left out keep their value (or a default for a new merchant).
     pub fn upsert(&self, code: &str, spec: MerchantSpec) -> Result<(Arc<Merchant>, bool), KeyError> {
-        let public_key = spec
-            .public_key
-            .as_deref()
-            .map(PublicKey::parse)
-            .transpose()?
-            .map(Arc::new);
+        let public_key = spec.public_key.as_deref().map(PublicKey::parse).transpose()?.map(Arc::new);
         let mut map = self.by_code.write();
         let existing = map.get(code).cloned();
         let created = existing.is_none();
@@ -150,10 +145,7 @@ impl Merchants {
                 .unwrap_or_else(|| format!("{code}-secret")),
             public_key: public_key.or_else(|| existing.as_ref().and_then(|m| m.public_key.clone())),
             ipn: spec.ipn.or_else(|| existing.as_ref().and_then(|m| m.ipn.clone())),
-            accounts: spec
-                .accounts
-                .or_else(|| existing.as_ref().map(|m| m.accounts.clone()))
-                .unwrap_or_default(),
+            accounts: spec.accounts.or_else(|| existing.as_ref().map(|m| m.accounts.clone())).unwrap_or_default(),
         };
         let merchant = Arc::new(merchant);
         map.insert(code.to_string(), merchant.clone());

@@ -34,12 +34,7 @@ pub static AUTHENTICATE: Operation = Operation {
 pub static STK_PUSH: Operation = Operation {
     id: "stk_push",
     title: "Equitel / M-Pesa STK/USSD push (account-based)",
-    families: &[
-        Family::StkPush,
-        Family::ReceiveMobileWallet,
-        Family::AccountProfile,
-        Family::Http,
-    ],
+    families: &[Family::StkPush, Family::ReceiveMobileWallet, Family::AccountProfile, Family::Http],
     auth: Auth::Bearer,
     signature: &[Formula {
         name: "doc",
@@ -59,10 +54,7 @@ pub static ACCOUNT_BALANCE: Operation = Operation {
     title: "Account balance",
     families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
     auth: Auth::Bearer,
-    signature: &[Formula {
-        name: "doc",
-        fields: &["countryCode", "accountId"],
-    }],
+    signature: &[Formula { name: "doc", fields: &["countryCode", "accountId"] }],
 };
 
 pub static ACCOUNT_INQUIRY: Operation = Operation {
@@ -70,10 +62,7 @@ pub static ACCOUNT_INQUIRY: Operation = Operation {
     title: "Account inquiry (bank accounts)",
     families: &[Family::AccountProfile, Family::AccountBalance, Family::Http],
     auth: Auth::Bearer,
-    signature: &[Formula {
-        name: "doc",
-        fields: &["countryCode", "accountNumber"],
-    }],
+    signature: &[Formula { name: "doc", fields: &["countryCode", "accountNumber"] }],
 };
 
 pub static ACCOUNT_VALIDATION: Operation = Operation {
@@ -83,15 +72,33 @@ pub static ACCOUNT_VALIDATION: Operation = Operation {
     auth: Auth::Bearer,
     // The doc's example `KE00201XXXX14605JOHNDOE` drops the name's spaces; both forms are accepted.
     signature: &[
-        Formula {
-            name: "doc",
-            fields: &["countryCode", "accountNumber", "accountFullName"],
-        },
-        Formula {
-            name: "name-without-spaces",
-            fields: &["countryCode", "accountNumber", "accountFullNameCompact"],
-        },
+        Formula { name: "doc", fields: &["countryCode", "accountNumber", "accountFullName"] },
+        Formula { name: "name-without-spaces", fields: &["countryCode", "accountNumber", "accountFullNameCompact"] },
     ],
+};
+
+pub static BILLERS: Operation = Operation {
+    id: "billers",
+    title: "Get all billers",
+    families: &[Family::BillTill, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static EAZZYPAY_MERCHANTS: Operation = Operation {
+    id: "eazzypay_merchants",
+    title: "Get all EazzyPay merchants",
+    families: &[Family::EazzypayPush, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static FOREX_RATES: Operation = Operation {
+    id: "forex_rates",
+    title: "Foreign exchange rates",
+    families: &[Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
 };
 
 pub static ALL: &[&Operation] = &[
@@ -100,6 +107,9 @@ pub static ALL: &[&Operation] = &[
     &ACCOUNT_BALANCE,
     &ACCOUNT_INQUIRY,
     &ACCOUNT_VALIDATION,
+    &BILLERS,
+    &EAZZYPAY_MERCHANTS,
+    &FOREX_RATES,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

@@ -42,9 +42,7 @@ pub struct Call<'a> {
 
 impl Call<'_> {
     pub fn merchant(&self) -> &Merchant {
-        self.merchant
-            .as_deref()
-            .expect("bearer operations run after authentication")
+        self.merchant.as_deref().expect("bearer operations run after authentication")
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -64,10 +62,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn ok(body: Value) -> Self {
-        Self {
-            status: StatusCode::OK,
-            body,
-        }
+        Self { status: StatusCode::OK, body }
     }
 }
 
@@ -211,10 +206,7 @@ async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure>
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Failure::invalid(format!("the request body could not be read: {e}")))?;
         if body.len() + chunk.len() > limit {
-            return Err(Failure::http(
-                "PAYLOAD_TOO_LARGE",
-                Some(format!("the limit is {limit} bytes")),
-            ));
+            return Err(Failure::http("PAYLOAD_TOO_LARGE", Some(format!("the limit is {limit} bytes"))));
         }
         body.extend_from_slice(&chunk);
     }
@@ -222,11 +214,7 @@ async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure>
 }
 
 fn parse_json(req: &HttpRequest, raw: &[u8]) -> Result<Value, Failure> {
-    let content_type = req
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
     if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
         return Err(Failure::http(
             "UNSUPPORTED_MEDIA_TYPE",
@@ -236,13 +224,8 @@ fn parse_json(req: &HttpRequest, raw: &[u8]) -> Result<Value, Failure> {
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(Failure::invalid("the request body is empty; a JSON object is required"));
     }
-    let value: Value = serde_json::from_slice(raw).map_err(|e| {
-        Failure::invalid(format!(
-            "malformed JSON at line {} column {}: {e}",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    let value: Value = serde_json::from_slice(raw)
+        .map_err(|e| Failure::invalid(format!("malformed JSON at line {} column {}: {e}", e.line(), e.column())))?;
     if !value.is_object() {
         return Err(Failure::invalid("the request body must be a JSON object"));
     }
@@ -326,10 +309,7 @@ impl<'a> Trace<'a> {
             scenario_source: self.decision.source,
             signature: self.signature,
             variants: self.variants,
-            response: Response {
-                status: reply.status.as_u16(),
-                body: reply.body,
-            },
+            response: Response { status: reply.status.as_u16(), body: reply.body },
             callbacks: self.callbacks,
         });
         response
@@ -339,9 +319,7 @@ impl<'a> Trace<'a> {
 /// Answers a request no operation serves (unknown path or method), in the envelope its path implies.
 pub async fn unmatched(state: &AppState, req: &HttpRequest, payload: Payload, failure: Failure) -> HttpResponse {
     let mut trace = Trace::new(state, req, "unmatched", Generation::of_path(req.path()));
-    trace.raw_body = read_body(payload, state.settings.max_body_bytes)
-        .await
-        .unwrap_or_default();
+    trace.raw_body = read_body(payload, state.settings.max_body_bytes).await.unwrap_or_default();
     trace.decision.source = Source::Default;
     trace.finish(Err(failure))
 }
@@ -350,11 +328,6 @@ pub async fn unmatched(state: &AppState, req: &HttpRequest, payload: Payload, fa
 pub fn header_map(req: &HttpRequest) -> BTreeMap<String, String> {
     req.headers()
         .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_string(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect()
 }

@@ -36,10 +36,7 @@ impl Formula {
 
     /// The values, or the first missing field.
     pub fn values(&self, input: &Value) -> Result<Vec<String>, &'static str> {
-        self.fields
-            .iter()
-            .map(|f| fields::text_at(input, f).ok_or(*f))
-            .collect()
+        self.fields.iter().map(|f| fields::text_at(input, f).ok_or(*f)).collect()
     }
 
     pub fn canonical(&self, input: &Value) -> Result<String, &'static str> {
@@ -87,10 +84,7 @@ pub fn check(
     let fields = primary
         .fields
         .iter()
-        .map(|f| FieldValue {
-            field: f,
-            value: fields::text_at(input, f).unwrap_or_default(),
-        })
+        .map(|f| FieldValue { field: f, value: fields::text_at(input, f).unwrap_or_default() })
         .collect();
     let mut verdict = Verdict {
         valid: false,
@@ -184,10 +178,7 @@ fn candidates(formulas: &[Formula], input: &Value, raw_body: &[u8]) -> Vec<(Stri
     let primary = &formulas[0];
     let Ok(values) = primary.values(input) else { return out };
     for (sep, name) in SEPARATORS {
-        out.push((
-            format!("the values are joined with {name}; join them with nothing"),
-            values.join(sep),
-        ));
+        out.push((format!("the values are joined with {name}; join them with nothing"), values.join(sep)));
     }
     if values.len() <= 7 {
         for order in permutations(values.len()) {
@@ -196,14 +187,7 @@ fn candidates(formulas: &[Formula], input: &Value, raw_body: &[u8]) -> Vec<(Stri
             }
             let fields: Vec<&str> = order.iter().map(|&i| primary.fields[i]).collect();
             let text: String = order.iter().map(|&i| values[i].as_str()).collect();
-            out.push((
-                format!(
-                    "wrong field order ({}); the order is {}",
-                    fields.join("+"),
-                    primary.written()
-                ),
-                text,
-            ));
+            out.push((format!("wrong field order ({}); the order is {}", fields.join("+"), primary.written()), text));
         }
     }
     for (i, value) in values.iter().enumerate() {
@@ -217,36 +201,21 @@ fn candidates(formulas: &[Formula], input: &Value, raw_body: &[u8]) -> Vec<(Stri
         }
         let trimmed: Vec<String> = values.iter().map(|v| v.trim().to_string()).collect();
         if trimmed != values {
-            out.push((
-                "values were trimmed of spaces; sign them exactly as sent".into(),
-                trimmed.concat(),
-            ));
+            out.push(("values were trimmed of spaces; sign them exactly as sent".into(), trimmed.concat()));
         }
     }
     let body = String::from_utf8_lossy(raw_body).to_string();
-    out.push((
-        "the JSON body was signed instead of the documented fields".into(),
-        body.clone(),
-    ));
+    out.push(("the JSON body was signed instead of the documented fields".into(), body.clone()));
     if let Ok(parsed) = serde_json::from_str::<Value>(&body) {
-        out.push((
-            "the JSON body was signed instead of the documented fields".into(),
-            parsed.to_string(),
-        ));
+        out.push(("the JSON body was signed instead of the documented fields".into(), parsed.to_string()));
     }
     out.push((
-        format!(
-            "the formula text was signed instead of the values; sign the values of {}",
-            primary.written()
-        ),
+        format!("the formula text was signed instead of the values; sign the values of {}", primary.written()),
         primary.written(),
     ));
     for other in &formulas[1..] {
         if let Ok(text) = other.canonical(input) {
-            out.push((
-                format!("the {} variant ({}) was signed", other.name, other.written()),
-                text,
-            ));
+            out.push((format!("the {} variant ({}) was signed", other.name, other.written()), text));
         }
     }
     out
@@ -259,12 +228,8 @@ fn number_variants(value: &str) -> Vec<String> {
     if !value.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return Vec::new();
     }
-    let mut variants = vec![
-        format!("{number:.2}"),
-        format!("{number:.1}"),
-        format!("{number}"),
-        format!("{:.0}", number.trunc()),
-    ];
+    let mut variants =
+        vec![format!("{number:.2}"), format!("{number:.1}"), format!("{number}"), format!("{:.0}", number.trunc())];
     variants.retain(|v| v != value);
     variants.dedup();
     variants
@@ -312,10 +277,7 @@ mod tests {
     }
 
     fn sign(text: &str) -> String {
-        sign_sha256(
-            &parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(),
-            text.as_bytes(),
-        )
+        sign_sha256(&parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(), text.as_bytes())
     }
 
     fn key() -> PublicKey {
@@ -323,14 +285,7 @@ mod tests {
     }
 
     fn verdict_for(signed: &str) -> Verdict {
-        check(
-            Mode::Strict,
-            Some(&key()),
-            STK,
-            &seed_request(),
-            Some(&sign(signed)),
-            b"{}",
-        )
+        check(Mode::Strict, Some(&key()), STK, &seed_request(), Some(&sign(signed)), b"{}")
     }
 
     #[test]
@@ -355,10 +310,7 @@ mod tests {
         let v = verdict_for("MPS38838898229820170194290581254764555291Equitel5.00KES");
         assert!(v.likely_mistake.unwrap().contains("wrong field order"));
         let v = verdict_for("0170194290581MPS3883889822982254764555291Equitel5KES");
-        assert!(v
-            .likely_mistake
-            .unwrap()
-            .contains("payment.amount is formatted differently"));
+        assert!(v.likely_mistake.unwrap().contains("payment.amount is formatted differently"));
     }
 
     #[test]

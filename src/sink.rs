@@ -38,12 +38,7 @@ impl Sink {
             serde_json::from_slice(raw).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(raw).into_owned()));
         let mut inner = self.inner.lock();
         inner.next_id += 1;
-        let entry = Received {
-            id: inner.next_id,
-            received_at,
-            headers,
-            body,
-        };
+        let entry = Received { id: inner.next_id, received_at, headers, body };
         if !inner.by_name.contains_key(name) {
             inner.names.push_back(name.to_string());
             if inner.names.len() > SINKS {
@@ -59,12 +54,7 @@ impl Sink {
     }
 
     pub fn list(&self, name: &str) -> Vec<Received> {
-        self.inner
-            .lock()
-            .by_name
-            .get(name)
-            .map(|l| l.iter().cloned().collect())
-            .unwrap_or_default()
+        self.inner.lock().by_name.get(name).map(|l| l.iter().cloned().collect()).unwrap_or_default()
     }
 
     pub fn clear(&self, name: &str) {

@@ -24,14 +24,8 @@ impl Application {
         let bind = settings.bind.clone();
         let shutdown_timeout = settings.shutdown_timeout_secs;
         let state = web::Data::new(AppState::from_settings(settings)?);
-        let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {
-            bind: bind.clone(),
-            source,
-        })?;
-        let local = listener.local_addr().map_err(|source| StartupError::Bind {
-            bind: bind.clone(),
-            source,
-        })?;
+        let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
+        let local = listener.local_addr().map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -41,22 +35,12 @@ impl Application {
                 .default_service(web::to(api::not_found))
         })
         .listen(listener)
-        .map_err(|source| StartupError::Bind {
-            bind: bind.clone(),
-            source,
-        })?
+        .map_err(|source| StartupError::Bind { bind: bind.clone(), source })?
         .shutdown_timeout(shutdown_timeout)
         .run();
         let (stop_worker, stopped) = watch::channel(false);
         let worker = tokio::spawn(state.callbacks.clone().run(stopped));
-        Ok(Self {
-            port: local.port(),
-            host: local.ip().to_string(),
-            server,
-            state,
-            stop_worker,
-            worker,
-        })
+        Ok(Self { port: local.port(), host: local.ip().to_string(), server, state, stop_worker, worker })
     }
 
     pub fn port(&self) -> u16 {

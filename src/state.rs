@@ -65,10 +65,7 @@ impl AppState {
             })?;
             merchants
                 .upsert(&code, spec.clone())
-                .map_err(|e| StartupError::Merchant {
-                    code: code.clone(),
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| StartupError::Merchant { code: code.clone(), message: e.to_string() })?;
         }
         Ok(Self {
             tokens: Tokens::new(issuer, settings.token_ttl_secs),
@@ -86,11 +83,7 @@ impl AppState {
 
     /// Records `reference` for `merchant`; false when it was already used.
     pub fn claim_reference(&self, merchant: &str, reference: &str) -> bool {
-        self.references
-            .lock()
-            .entry(merchant.to_string())
-            .or_default()
-            .insert(reference.to_string())
+        self.references.lock().entry(merchant.to_string()).or_default().insert(reference.to_string())
     }
 
     /// Clears what requests created (of one merchant, or all); merchants and scenarios stay.

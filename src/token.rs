@@ -45,11 +45,7 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(issuer: IssuerKey, ttl_secs: u64) -> Self {
-        Self {
-            issuer,
-            ttl_ms: ttl_secs as i64 * 1000,
-            live: RwLock::default(),
-        }
+        Self { issuer, ttl_ms: ttl_secs as i64 * 1000, live: RwLock::default() }
     }
 
     pub fn issuer(&self) -> &IssuerKey {
@@ -68,20 +64,8 @@ impl Tokens {
         let signing_input = format!("{header}.{payload}");
         let signature = URL_SAFE_NO_PAD.encode(self.issuer.sign_rs512(signing_input.as_bytes()));
         let access_token = format!("{signing_input}.{signature}");
-        self.remember(
-            &access_token,
-            Grant {
-                merchant: merchant.to_string(),
-                expires_at_ms,
-            },
-            now_ms,
-        );
-        Issued {
-            access_token,
-            refresh_token: STANDARD.encode(ids.bytes(64)),
-            issued_at_ms: iat * 1000,
-            expires_at_ms,
-        }
+        self.remember(&access_token, Grant { merchant: merchant.to_string(), expires_at_ms }, now_ms);
+        Issued { access_token, refresh_token: STANDARD.encode(ids.bytes(64)), issued_at_ms: iat * 1000, expires_at_ms }
     }
 
     fn remember(&self, token: &str, grant: Grant, now_ms: i64) {
@@ -99,9 +83,7 @@ impl Tokens {
             None => self.decode_v3(token).ok_or(TokenError::Unknown)?,
         };
         if grant.expires_at_ms <= now_ms {
-            return Err(TokenError::Expired(crate::clock::iso(crate::clock::Clock::at(
-                grant.expires_at_ms,
-            ))));
+            return Err(TokenError::Expired(crate::clock::iso(crate::clock::Clock::at(grant.expires_at_ms))));
         }
         Ok(grant.merchant)
     }
@@ -116,10 +98,7 @@ impl Tokens {
         let claims: Value = serde_json::from_slice(&payload).ok()?;
         let account = String::from_utf8(STANDARD.decode(claims["account"].as_str()?).ok()?).ok()?;
         let merchant = account.split(':').next()?.to_string();
-        Some(Grant {
-            merchant,
-            expires_at_ms: claims["exp"].as_i64()? * 1000,
-        })
+        Some(Grant { merchant, expires_at_ms: claims["exp"].as_i64()? * 1000 })
     }
 
     pub fn clear(&self) {
@@ -130,10 +109,7 @@ impl Tokens {
 /// The token in an `Authorization: Bearer ...` header value (the scheme is matched case-insensitively;
 /// a bare token without the scheme is accepted too, as the MPGS docs show it).
 pub fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
-    let value = header
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or(TokenError::Missing)?;
+    let value = header.map(str::trim).filter(|v| !v.is_empty()).ok_or(TokenError::Missing)?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),
         Some(_) => Err(TokenError::Unknown),
@@ -159,14 +135,8 @@ mod tests {
         let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         assert_eq!(claims["tokenType"], "MERCHANT");
         assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 900);
-        assert_eq!(
-            tokens.check(&issued.access_token, 1_700_000_899_000),
-            Ok("9999999999".into())
-        );
-        assert!(matches!(
-            tokens.check(&issued.access_token, 1_700_000_900_000),
-            Err(TokenError::Expired(_))
-        ));
+        assert_eq!(tokens.check(&issued.access_token, 1_700_000_899_000), Ok("9999999999".into()));
+        assert!(matches!(tokens.check(&issued.access_token, 1_700_000_900_000), Err(TokenError::Expired(_))));
     }
 
     #[test]

@@ -13,34 +13,15 @@ use std::collections::BTreeMap;
 /// Countries where Equity account services run (reference §1).
 pub const COUNTRIES: &[&str] = &["KE", "SS", "TZ", "UG", "DRC", "RW"];
 
-static BALANCE: Spec = Spec {
-    op: &ACCOUNT_BALANCE,
-    json_body: false,
-    validate: validate_balance,
-    execute: balance,
-};
-static INQUIRY: Spec = Spec {
-    op: &ACCOUNT_INQUIRY,
-    json_body: false,
-    validate: validate_inquiry,
-    execute: inquiry,
-};
-static VALIDATION: Spec = Spec {
-    op: &ACCOUNT_VALIDATION,
-    json_body: true,
-    validate: validate_validation,
-    execute: validation,
-};
+static BALANCE: Spec = Spec { op: &ACCOUNT_BALANCE, json_body: false, validate: validate_balance, execute: balance };
+static INQUIRY: Spec = Spec { op: &ACCOUNT_INQUIRY, json_body: false, validate: validate_inquiry, execute: inquiry };
+static VALIDATION: Spec =
+    Spec { op: &ACCOUNT_VALIDATION, json_body: true, validate: validate_validation, execute: validation };
 
 /// The path parameters as an object named after the signature's fields.
 fn path_input(req: &HttpRequest, names: &[&str]) -> Value {
     let info = req.match_info();
-    Value::Object(
-        names
-            .iter()
-            .map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default())))
-            .collect(),
-    )
+    Value::Object(names.iter().map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default()))).collect())
 }
 
 pub async fn get_balance(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
@@ -75,9 +56,7 @@ fn validate_validation(input: &mut Value, _: &mut BTreeMap<String, String>) -> R
     let mut check = Check::new(&*input);
     check.one_of("countryCode", COUNTRIES);
     check.string("accountNumber");
-    let name = check
-        .string("accountFullName")
-        .map(|n| n.split_whitespace().collect::<String>());
+    let name = check.string("accountFullName").map(|n| n.split_whitespace().collect::<String>());
     if fields::get(input, "chargeAccount").is_some_and(|v| !v.is_null() && !v.is_string()) {
         check.problem("chargeAccount", "must be a string");
     }
@@ -94,18 +73,12 @@ fn own_account<'a>(call: &'a Call, number_field: &str) -> Result<&'a Account, Fa
     let number = fields::text_at(&call.input, number_field).unwrap_or_default();
     let country = fields::text_at(&call.input, "countryCode").unwrap_or_default();
     let merchant = call.merchant();
-    merchant
-        .account(&number)
-        .filter(|a| a.country_code == country)
-        .ok_or_else(|| {
-            Failure::http(
-                "ACCOUNT_NOT_FOUND",
-                Some(format!(
-                    "no account {number} in {country} for merchant {}",
-                    merchant.code
-                )),
-            )
-        })
+    merchant.account(&number).filter(|a| a.country_code == country).ok_or_else(|| {
+        Failure::http(
+            "ACCOUNT_NOT_FOUND",
+            Some(format!("no account {number} in {country} for merchant {}", merchant.code)),
+        )
+    })
 }
 
 fn balance(call: &mut Call) -> Outcome {
@@ -141,10 +114,7 @@ fn inquiry(call: &mut Call) -> Outcome {
 fn validation(call: &mut Call) -> Outcome {
     if let Some(charge) = fields::text_at(&call.input, "chargeAccount") {
         if !call.merchant().owns_account(&charge) {
-            return Err(Failure::http(
-                "ACCOUNT_NOT_FOUND",
-                Some(format!("chargeAccount {charge} is not yours")),
-            ));
+            return Err(Failure::http("ACCOUNT_NOT_FOUND", Some(format!("chargeAccount {charge} is not yours"))));
         }
     }
     let account = own_account(call, "accountNumber")?;
@@ -174,11 +144,7 @@ pub fn mask(number: &str) -> String {
         return number.to_string();
     }
     let middle = "*".repeat(chars.len() - 8);
-    format!(
-        "{}{middle}{}",
-        chars[..4].iter().collect::<String>(),
-        chars[chars.len() - 4..].iter().collect::<String>()
-    )
+    format!("{}{middle}{}", chars[..4].iter().collect::<String>(), chars[chars.len() - 4..].iter().collect::<String>())
 }
 
 #[cfg(test)]

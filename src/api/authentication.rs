@@ -8,12 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static SPEC: Spec = Spec {
-    op: &AUTHENTICATE,
-    json_body: true,
-    validate,
-    execute,
-};
+static SPEC: Spec = Spec { op: &AUTHENTICATE, json_body: true, validate, execute };
 
 pub async fn authenticate(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await
@@ -28,15 +23,10 @@ fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), St
 
 fn execute(call: &mut Call) -> Outcome {
     let unauthorized = |detail: String| call.failure(401101).with_detail(detail);
-    let api_key = call
-        .header("api-key")
-        .ok_or_else(|| unauthorized("the Api-Key header is required".into()))?;
+    let api_key = call.header("api-key").ok_or_else(|| unauthorized("the Api-Key header is required".into()))?;
     let code = call.input["merchantCode"].as_str().unwrap_or_default();
-    let merchant = call
-        .state
-        .merchants
-        .get(code)
-        .ok_or_else(|| unauthorized(format!("no merchant with merchantCode {code}")))?;
+    let merchant =
+        call.state.merchants.get(code).ok_or_else(|| unauthorized(format!("no merchant with merchantCode {code}")))?;
     if merchant.api_key != api_key {
         return Err(unauthorized(format!("the Api-Key does not belong to merchant {code}")));
     }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod authentication;
+pub mod queries;
 pub mod stk_push;
 
 use crate::envelope::Failure;
@@ -12,18 +13,8 @@ use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    route(
-        cfg,
-        "/authentication/api/v3/authenticate/merchant",
-        Method::POST,
-        authentication::authenticate,
-    );
-    route(
-        cfg,
-        "/v3-apis/payment-api/v3.0/stkussdpush/initiate",
-        Method::POST,
-        stk_push::initiate,
-    );
+    route(cfg, "/authentication/api/v3/authenticate/merchant", Method::POST, authentication::authenticate);
+    route(cfg, "/v3-apis/payment-api/v3.0/stkussdpush/initiate", Method::POST, stk_push::initiate);
     route(
         cfg,
         "/v3-apis/account-api/v3.0/accounts/balances/{countryCode}/{accountId}",
@@ -37,18 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         accounts::get_inquiry,
     );
     // Paraphrases of the doc give this shorter path; published SDKs use the one above.
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/search/{countryCode}/{accountNumber}",
-        Method::GET,
-        accounts::get_inquiry,
-    );
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/account/validate",
-        Method::POST,
-        accounts::post_validation,
-    );
+    route(cfg, "/v3-apis/account-api/v3.0/search/{countryCode}/{accountNumber}", Method::GET, accounts::get_inquiry);
+    route(cfg, "/v3-apis/account-api/v3.0/account/validate", Method::POST, accounts::post_validation);
+    route(cfg, "/v3-apis/transaction-api/v3.0/billers", Method::GET, queries::get_billers);
+    route(cfg, "/v3-apis/transaction-api/v3.0/merchants", Method::GET, queries::get_merchants);
+    route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
 }
 
 /// Mounts one path for one method; other methods answer 405 in the path's envelope.
@@ -59,19 +43,14 @@ where
     F::Output: actix_web::Responder + 'static,
 {
     let allowed = method.to_string();
-    cfg.service(
-        web::resource(path)
-            .route(web::method(method).to(handler))
-            .default_service(web::to(
-                move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| {
-                    let detail = format!("{} is not served at {}; use {allowed}", req.method(), req.path());
-                    async move {
-                        pipeline::unmatched(&state, &req, payload, Failure::http("METHOD_NOT_ALLOWED", Some(detail)))
-                            .await
-                    }
-                },
-            )),
-    );
+    cfg.service(web::resource(path).route(web::method(method).to(handler)).default_service(web::to(
+        move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| {
+            let detail = format!("{} is not served at {}; use {allowed}", req.method(), req.path());
+            async move {
+                pipeline::unmatched(&state, &req, payload, Failure::http("METHOD_NOT_ALLOWED", Some(detail))).await
+            }
+        },
+    )));
 }
 
 /// Any path the sandbox does not serve.

@@ -13,26 +13,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static SPEC: Spec = Spec {
-    op: &STK_PUSH,
-    json_body: true,
-    validate,
-    execute,
-};
+static SPEC: Spec = Spec { op: &STK_PUSH, json_body: true, validate, execute };
 
 pub async fn initiate(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await
 }
 
 /// Supported countries and their currency (seed 001, "Supported Countries & Currencies").
-pub const COUNTRIES: &[(&str, &str)] = &[
-    ("KE", "KES"),
-    ("UG", "UGX"),
-    ("TZ", "TZS"),
-    ("RW", "RWF"),
-    ("SS", "USD"),
-    ("DRC", "USD"),
-];
+pub const COUNTRIES: &[(&str, &str)] =
+    &[("KE", "KES"), ("UG", "UGX"), ("TZ", "TZS"), ("RW", "RWF"), ("SS", "USD"), ("DRC", "USD")];
 
 pub const TELCOS: &[&str] = &["Equitel", "Safaricom"];
 
@@ -44,10 +33,7 @@ pub fn callback_code(code: i64) -> (&'static str, bool) {
         1 => ("Transaction Failed", false),
         2 => ("Transaction Successful - Awaiting Third Party Settlement", true),
         3 => ("Successful", true),
-        4 => (
-            "Transaction was successful, But failed to credit merchant account",
-            false,
-        ),
+        4 => ("Transaction was successful, But failed to credit merchant account", false),
         5 | 6 => ("Transaction was Cancelled, E.g by user", false),
         _ => ("Transaction rejected due to validation errors", false),
     }
@@ -78,16 +64,9 @@ fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result
     check.amount("payment.amount", 2);
     let currency = check.string("payment.currency");
     if let (Some(country), Some(currency)) = (country, currency) {
-        let expected = COUNTRIES
-            .iter()
-            .find(|(c, _)| *c == country)
-            .map(|(_, cur)| *cur)
-            .unwrap_or_default();
+        let expected = COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
         if currency != expected {
-            check.problem(
-                "payment.currency",
-                format!("must be {expected} for country {country}, not {currency:?}"),
-            );
+            check.problem("payment.currency", format!("must be {expected} for country {country}, not {currency:?}"));
         }
     }
     check.date("payment.date");
@@ -106,10 +85,7 @@ fn execute(call: &mut Call) -> Outcome {
     if !merchant.owns_account(&account) {
         return Err(Failure::http(
             "ACCOUNT_NOT_FOUND",
-            Some(format!(
-                "merchant.accountNumber {account} is not an account of merchant {}",
-                merchant.code
-            )),
+            Some(format!("merchant.accountNumber {account} is not an account of merchant {}", merchant.code)),
         ));
     }
     let reference = text("payment.ref");
@@ -125,14 +101,8 @@ fn execute(call: &mut Call) -> Outcome {
         fields: Default::default(),
     }];
     let effect = call.decision.effect.clone();
-    let steps = effect
-        .as_ref()
-        .and_then(|e| e.callbacks.as_deref())
-        .unwrap_or(&default_steps);
-    let url = CALLBACK_URL_FIELDS
-        .iter()
-        .find_map(|f| fields::text_at(&call.input, f))
-        .unwrap_or_default();
+    let steps = effect.as_ref().and_then(|e| e.callbacks.as_deref()).unwrap_or(&default_steps);
+    let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
     let plan = Plan {
         merchant: merchant.code.clone(),
         operation: call.op.id.into(),
@@ -140,13 +110,7 @@ fn execute(call: &mut Call) -> Outcome {
         scenario: call.decision.name.clone(),
         url,
         basic_auth: None,
-        steps: steps
-            .iter()
-            .map(|s| Step {
-                after_ms: s.after_ms,
-                body: callback_body(call, s),
-            })
-            .collect(),
+        steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: callback_body(call, s) }).collect(),
         faults: effect.map(|e| e.faults.clone()).unwrap_or_default(),
     };
     call.callbacks = call.state.callbacks.enqueue(plan);
@@ -166,11 +130,7 @@ fn callback_body(call: &Call, step: &CallbackStep) -> Value {
     let reference = text("payment.ref");
     let requested: f64 = text("payment.amount").parse().unwrap_or_default();
     // M-Pesa pushes are rounded up to a whole amount (reference §7.1).
-    let amount = if telco == "Safaricom" {
-        requested.ceil()
-    } else {
-        requested
-    };
+    let amount = if telco == "Safaricom" { requested.ceil() } else { requested };
     let charge = (amount / 100.0).round().max(1.0);
     let (default_message, success) = callback_code(step.code);
     let mut body = json!({
@@ -187,11 +147,7 @@ fn callback_body(call: &Call, step: &CallbackStep) -> Value {
     });
     if matches!(step.code, 2..=4) {
         // Equitel echoes the reference; M-Pesa gives its own receipt number.
-        let receipt = if telco == "Safaricom" {
-            call.state.ids.receipt(10)
-        } else {
-            reference
-        };
+        let receipt = if telco == "Safaricom" { call.state.ids.receipt(10) } else { reference };
         body["telcoReference"] = Value::String(receipt);
     }
     if let Value::Object(map) = &mut body {

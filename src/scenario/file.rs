@@ -125,10 +125,7 @@ impl<'de> Deserialize<'de> for OperationKey {
         if key == "*" || operation::by_id(&key).is_some() {
             Ok(Self(key))
         } else {
-            Err(D::Error::custom(format!(
-                "unknown operation {key:?}; known: *, {}",
-                operation::ids().join(", ")
-            )))
+            Err(D::Error::custom(format!("unknown operation {key:?}; known: *, {}", operation::ids().join(", "))))
         }
     }
 }
@@ -142,9 +139,7 @@ impl<'de> Deserialize<'de> for CatalogueCode {
         let code = crate::fields::raw_text(&value).and_then(|t| t.parse::<i64>().ok());
         match code {
             Some(code) if catalogue::lookup(code, &[]).is_some() => Ok(Self(code)),
-            _ => Err(D::Error::custom(format!(
-                "unknown error code {value}; `jenga-sandbox errors` lists them"
-            ))),
+            _ => Err(D::Error::custom(format!("unknown error code {value}; `jenga-sandbox errors` lists them"))),
         }
     }
 }
@@ -180,9 +175,7 @@ impl<'de> Deserialize<'de> for CallbackCode {
                 let as_sent = if value.is_string() { value } else { Value::from(number) };
                 Ok(Self { number, as_sent })
             }
-            _ => Err(D::Error::custom(format!(
-                "callback code {value} is not one of the documented 0..7"
-            ))),
+            _ => Err(D::Error::custom(format!("callback code {value} is not one of the documented 0..7"))),
         }
     }
 }
@@ -216,9 +209,7 @@ impl PredicateDef {
             return Ok(Self::Eq(text));
         }
         let Some(map) = value.as_object().filter(|m| m.len() == 1) else {
-            return Err(format!(
-                "predicate {value} must be a value or a one-key map such as {{prefix: \"2547\"}}"
-            ));
+            return Err(format!("predicate {value} must be a value or a one-key map such as {{prefix: \"2547\"}}"));
         };
         let (op, arg) = map.iter().next().expect("one entry");
         let text = || crate::fields::raw_text(arg).ok_or_else(|| format!("{op} needs a text value, not {arg}"));
@@ -236,10 +227,7 @@ impl PredicateDef {
             "gte" => Self::Gte(number()?),
             "lt" => Self::Lt(number()?),
             "lte" => Self::Lte(number()?),
-            "exists" => Self::Exists(
-                arg.as_bool()
-                    .ok_or_else(|| format!("exists needs true or false, not {arg}"))?,
-            ),
+            "exists" => Self::Exists(arg.as_bool().ok_or_else(|| format!("exists needs true or false, not {arg}"))?),
             "in" => Self::In(
                 arg.as_array()
                     .ok_or_else(|| format!("in needs a list, not {arg}"))?

@@ -31,10 +31,8 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str) -> Result<T, (u64, String)> {
 
 /// Where scenario files come from, in load order.
 pub fn sources(extra_dirs: &[PathBuf], local: bool) -> Result<Vec<(String, String)>, Vec<String>> {
-    let mut files: Vec<(String, String)> = EMBEDDED
-        .iter()
-        .map(|(name, text)| (format!("embedded:{name}"), text.to_string()))
-        .collect();
+    let mut files: Vec<(String, String)> =
+        EMBEDDED.iter().map(|(name, text)| (format!("embedded:{name}"), text.to_string())).collect();
     let mut dirs = Vec::new();
     if local && Path::new("scenarios").is_dir() {
         dirs.push(PathBuf::from("scenarios"));
@@ -60,10 +58,7 @@ fn read_dir(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
         .collect();
     paths.sort();
-    paths
-        .into_iter()
-        .map(|p| Ok((p.display().to_string(), std::fs::read_to_string(&p)?)))
-        .collect()
+    paths.into_iter().map(|p| Ok((p.display().to_string(), std::fs::read_to_string(&p)?))).collect()
 }
 
 /// Parses and validates every file; all problems are returned, not just the first.
@@ -84,9 +79,8 @@ pub fn build(files: &[(String, String)]) -> Result<ScenarioSet, Vec<String>> {
             let line = def.name.referenced.line();
             let name = def.name.value.0.clone();
             if let Some(first) = seen_here.insert(name.clone(), line) {
-                errors.push(format!(
-                    "{path}:{line}: scenario {name:?} is already defined in this file at line {first}"
-                ));
+                errors
+                    .push(format!("{path}:{line}: scenario {name:?} is already defined in this file at line {first}"));
                 continue;
             }
             let origin = format!("{path}:{line}");
@@ -119,10 +113,7 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
     let mut effects = BTreeMap::new();
     for (key, e) in def.effects {
         if e.error.is_some() && e.response.is_some() {
-            return Err(format!(
-                "effect for {:?} sets both `error` and `response`; pick one",
-                key.0
-            ));
+            return Err(format!("effect for {:?} sets both `error` and `response`; pick one", key.0));
         }
         if e.message.is_some() && e.error.is_none() {
             return Err(format!("effect for {:?} sets `message` without `error`", key.0));
@@ -140,10 +131,7 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
                 })
                 .collect()
         });
-        let (status, fields) = e
-            .response
-            .map(|r| (r.status.map(|s| s.0), r.fields))
-            .unwrap_or_default();
+        let (status, fields) = e.response.map(|r| (r.status.map(|s| s.0), r.fields)).unwrap_or_default();
         effects.insert(
             key.0,
             Effect {
@@ -169,19 +157,12 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
             fields: r.fields.iter().map(|(k, p)| (k.clone(), super::describe(p))).collect(),
         })
         .collect();
-    let scenario = Arc::new(Scenario {
-        name: name.clone(),
-        description: def.description,
-        origin,
-        effects,
-        rules: views,
-    });
+    let scenario =
+        Arc::new(Scenario { name: name.clone(), description: def.description, origin, effects, rules: views });
     let mut rules = Vec::new();
     for r in def.rules {
         if r.fields.is_empty() {
-            return Err(format!(
-                "a match rule of {name:?} has no fields; it would match every request"
-            ));
+            return Err(format!("a match rule of {name:?} has no fields; it would match every request"));
         }
         let operation = r.operation.map(|o| o.0).filter(|o| o != "*");
         if let Some(op) = &operation {
@@ -236,28 +217,19 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert!(errors[0].starts_with("t.yaml:5: unknown error code 123"), "{errors:?}");
         let errors = one("scenarios:\n  - name: a\n    effects:\n      nope: {}\n").unwrap_err();
-        assert!(
-            errors[0].starts_with("t.yaml:4: unknown operation \"nope\""),
-            "{errors:?}"
-        );
+        assert!(errors[0].starts_with("t.yaml:4: unknown operation \"nope\""), "{errors:?}");
         let errors = one("scenarios:\n  - name: a\n    efects: {}\n").unwrap_err();
         assert!(errors[0].starts_with("t.yaml:3: unknown field"), "{errors:?}");
         let errors = one(
             "scenarios:\n  - name: a\n    effects:\n      stk_push: {error: 106201}\n    match:\n      - fields:\n          payment.amount: {between: 3}\n",
         )
         .unwrap_err();
-        assert!(
-            errors[0].starts_with("t.yaml:7: unknown predicate \"between\""),
-            "{errors:?}"
-        );
+        assert!(errors[0].starts_with("t.yaml:7: unknown predicate \"between\""), "{errors:?}");
         let errors = one(
             "scenarios:\n  - name: a\n    effects: {stk_push: {error: 106201}}\n  - name: a\n    effects: {stk_push: {error: 106201}}\n",
         )
         .unwrap_err();
-        assert!(
-            errors[0].starts_with("t.yaml:4: scenario \"a\" is already defined"),
-            "{errors:?}"
-        );
+        assert!(errors[0].starts_with("t.yaml:4: scenario \"a\" is already defined"), "{errors:?}");
     }
 
     #[test]

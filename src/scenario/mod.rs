@@ -132,11 +132,7 @@ pub struct Decision {
 
 impl Decision {
     pub fn default_outcome() -> Self {
-        Self {
-            name: "default".into(),
-            source: Source::Default,
-            effect: None,
-        }
+        Self { name: "default".into(), source: Source::Default, effect: None }
     }
 }
 
@@ -160,10 +156,7 @@ impl Target {
                 .filter(|&c| crate::catalogue::lookup(c, &[]).is_some())
                 .map(Self::Code)
                 .ok_or_else(|| {
-                    format!(
-                        "unknown error code {:?} in {text:?}; GET /__sandbox/errors lists them",
-                        code.trim()
-                    )
+                    format!("unknown error code {:?} in {text:?}; GET /__sandbox/errors lists them", code.trim())
                 }),
             None => Ok(Self::Named(text.to_string())),
         }
@@ -202,11 +195,7 @@ pub struct Scenarios {
 
 impl Scenarios {
     pub fn new(set: ScenarioSet) -> Self {
-        Self {
-            set: parking_lot::RwLock::new(Arc::new(set)),
-            armed: Mutex::default(),
-            next_armed_id: 1.into(),
-        }
+        Self { set: parking_lot::RwLock::new(Arc::new(set)), armed: Mutex::default(), next_armed_id: 1.into() }
     }
 
     pub fn current(&self) -> Arc<ScenarioSet> {
@@ -229,9 +218,7 @@ impl Scenarios {
     pub fn arm(&self, mut armed: Armed) -> Result<Armed, String> {
         if let Target::Named(name) = &armed.target {
             if !self.current().scenarios.contains_key(name) {
-                return Err(format!(
-                    "unknown scenario {name:?}; GET /__sandbox/scenarios lists them"
-                ));
+                return Err(format!("unknown scenario {name:?}; GET /__sandbox/scenarios lists them"));
             }
         }
         armed.id = self.next_armed_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -261,11 +248,7 @@ impl Scenarios {
             let op_ok = rule.operation.as_deref().is_none_or(|o| o == op.id);
             if op_ok && rule.scenario.effect_for(op.id).is_some() && matches_all(&rule.predicates, input) {
                 let effect = rule.scenario.effect_for(op.id).cloned().map(Arc::new);
-                return Ok(Decision {
-                    name: rule.scenario.name.clone(),
-                    source: Source::Rule,
-                    effect,
-                });
+                return Ok(Decision { name: rule.scenario.name.clone(), source: Source::Rule, effect });
             }
         }
         Ok(Decision::default_outcome())
@@ -279,11 +262,9 @@ impl Scenarios {
         source: Source,
     ) -> Result<Option<Decision>, String> {
         match target {
-            Target::Code(code) => Ok(Some(Decision {
-                name: target.label(),
-                source,
-                effect: Some(Arc::new(Effect::error(*code))),
-            })),
+            Target::Code(code) => {
+                Ok(Some(Decision { name: target.label(), source, effect: Some(Arc::new(Effect::error(*code))) }))
+            }
             Target::Named(name) => {
                 let scenario = set
                     .scenarios
@@ -324,9 +305,7 @@ impl Scenarios {
 }
 
 pub fn matches_all(predicates: &[(String, Predicate)], input: &Value) -> bool {
-    predicates
-        .iter()
-        .all(|(path, p)| p.matches(fields::text_at(input, path).as_deref()))
+    predicates.iter().all(|(path, p)| p.matches(fields::text_at(input, path).as_deref()))
 }
 
 pub fn describe(p: &Predicate) -> String {

@@ -7,11 +7,7 @@ const VALIDATE: &str = "/v3-apis/account-api/v3.0/account/validate";
 
 async fn get_signed(app: &TestApp, path: &str, signed: &str, scenario: Option<&str>) -> reqwest::Response {
     let token = app.token().await;
-    let mut request = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .header("signature", sign(signed));
+    let mut request = app.client.get(app.url(path)).bearer_auth(token).header("signature", sign(signed));
     if let Some(scenario) = scenario {
         request = request.header("X-Sandbox-Scenario", scenario);
     }
@@ -54,13 +50,7 @@ async fn balance_signed_over_the_wrong_fields_is_rejected_with_403() {
     assert_eq!(response.status(), 403);
     assert_eq!(response.headers()["x-sandbox-signature-expected"], "KE1450160649886");
     let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
-    assert!(
-        entry["signature"]["likelyMistake"]
-            .as_str()
-            .unwrap()
-            .contains("wrong field order"),
-        "{entry}"
-    );
+    assert!(entry["signature"]["likelyMistake"].as_str().unwrap().contains("wrong field order"), "{entry}");
 }
 
 #[tokio::test]
@@ -75,19 +65,11 @@ async fn balance_of_an_unknown_account_answers_404_account_not_found() {
 #[tokio::test]
 async fn balance_with_error_8504_answers_no_record_in_the_v3_envelope() {
     let app = spawn_app().await;
-    let response = get_signed(
-        &app,
-        &format!("{BALANCE}/KE/1450160649886"),
-        "KE1450160649886",
-        Some("error:8504"),
-    )
-    .await;
+    let response =
+        get_signed(&app, &format!("{BALANCE}/KE/1450160649886"), "KE1450160649886", Some("error:8504")).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
-    assert_eq!(
-        body,
-        json!({"status": false, "code": 8504, "message": "No record could be retrieved"})
-    );
+    assert_eq!(body, json!({"status": false, "code": 8504, "message": "No record could be retrieved"}));
 }
 
 #[tokio::test]

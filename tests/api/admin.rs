@@ -12,34 +12,20 @@ fn body(reference: &str, app: &TestApp) -> Value {
 }
 
 async fn journal(app: &TestApp, query: &str) -> Vec<Value> {
-    app.admin_get(&format!("/__sandbox/requests{query}"))
-        .await
-        .as_array()
-        .unwrap()
-        .clone()
+    app.admin_get(&format!("/__sandbox/requests{query}")).await.as_array().unwrap().clone()
 }
 
 async fn put_merchant(app: &TestApp, code: &str, spec: Value) -> reqwest::Response {
-    app.client
-        .put(app.url(&format!("/__sandbox/merchants/{code}")))
-        .json(&spec)
-        .send()
-        .await
-        .unwrap()
+    app.client.put(app.url(&format!("/__sandbox/merchants/{code}"))).json(&spec).send().await.unwrap()
 }
 
 /// Creates merchant `code` (credentials `code`-key / `code`-secret, no key needed) and authenticates it once.
 async fn second_merchant_authenticates(app: &TestApp, code: &str) {
-    let created = put_merchant(
-        app,
-        code,
-        json!({"apiKey": format!("{code}-key"), "consumerSecret": format!("{code}-secret")}),
-    )
-    .await;
+    let created =
+        put_merchant(app, code, json!({"apiKey": format!("{code}-key"), "consumerSecret": format!("{code}-secret")}))
+            .await;
     assert_eq!(created.status(), StatusCode::CREATED);
-    let response = app
-        .token_for(&format!("{code}-key"), code, &format!("{code}-secret"))
-        .await;
+    let response = app.token_for(&format!("{code}-key"), code, &format!("{code}-secret")).await;
     assert_eq!(response.status(), StatusCode::OK);
 }
 
@@ -147,14 +133,8 @@ async fn reset_clears_journal_callbacks_armed_scenarios_and_used_references() {
     })
     .await;
     let duplicate = app.stk_push(&body("RESET0000001", &app)).await;
-    assert_eq!(
-        duplicate.status(),
-        StatusCode::BAD_REQUEST,
-        "the reference is used before the reset"
-    );
-    let armed = app
-        .admin_post("/__sandbox/scenarios/arm", json!({"scenario": "insufficient-funds"}))
-        .await;
+    assert_eq!(duplicate.status(), StatusCode::BAD_REQUEST, "the reference is used before the reset");
+    let armed = app.admin_post("/__sandbox/scenarios/arm", json!({"scenario": "insufficient-funds"})).await;
     assert_eq!(armed.status(), StatusCode::CREATED);
     // Act
     let response = app.admin_post("/__sandbox/reset", json!({})).await;
@@ -164,16 +144,8 @@ async fn reset_clears_journal_callbacks_armed_scenarios_and_used_references() {
     assert_eq!(app.admin_get("/__sandbox/callbacks").await, json!([]));
     assert_eq!(app.admin_get("/__sandbox/scenarios/armed").await, json!([]));
     let again = app.stk_push(&body("RESET0000001", &app)).await;
-    assert_eq!(
-        again.status(),
-        StatusCode::OK,
-        "the same reference succeeds after the reset"
-    );
-    assert_eq!(
-        again.headers()["x-sandbox-scenario"],
-        "default",
-        "no armed scenario fired"
-    );
+    assert_eq!(again.status(), StatusCode::OK, "the same reference succeeds after the reset");
+    assert_eq!(again.headers()["x-sandbox-scenario"], "default", "no armed scenario fired");
 }
 
 #[tokio::test]
@@ -191,11 +163,7 @@ async fn reset_for_one_merchant_clears_only_that_merchants_entries() {
     assert_eq!(remaining.len(), 2, "{remaining:?}");
     assert!(remaining.iter().all(|e| e["merchant"] == MERCHANT));
     let duplicate = app.stk_push(&body("RESET0000002", &app)).await;
-    assert_eq!(
-        duplicate.status(),
-        StatusCode::BAD_REQUEST,
-        "the default merchant's references are kept"
-    );
+    assert_eq!(duplicate.status(), StatusCode::BAD_REQUEST, "the default merchant's references are kept");
 }
 
 #[tokio::test]
@@ -207,10 +175,7 @@ async fn errors_lists_catalogue_rows_with_statuses_message_and_families() {
     // Assert
     let rows = rows.as_array().unwrap();
     for code in [400101, 106401] {
-        let row = rows
-            .iter()
-            .find(|r| r["code"] == code)
-            .unwrap_or_else(|| panic!("no row {code}"));
+        let row = rows.iter().find(|r| r["code"] == code).unwrap_or_else(|| panic!("no row {code}"));
         assert!(row["v3Status"].is_u64(), "{row}");
         assert!(row["v2Status"].is_u64(), "{row}");
         assert!(!row["message"].as_str().unwrap().is_empty(), "{row}");
@@ -218,10 +183,7 @@ async fn errors_lists_catalogue_rows_with_statuses_message_and_families() {
     }
     let telco = rows.iter().find(|r| r["code"] == 106401).unwrap();
     assert_eq!(telco["v3Status"], 401);
-    assert!(
-        telco["families"].as_array().unwrap().contains(&json!("stk_push")),
-        "{telco}"
-    );
+    assert!(telco["families"].as_array().unwrap().contains(&json!("stk_push")), "{telco}");
 }
 
 #[tokio::test]
@@ -238,10 +200,7 @@ async fn merchants_lists_the_default_merchant_with_its_api_key() {
         .find(|m| m["code"] == MERCHANT)
         .unwrap_or_else(|| panic!("no default merchant in {merchants}"));
     assert_eq!(default["apiKey"], API_KEY);
-    assert!(
-        default.get("consumerSecret").is_none(),
-        "the secret is not shown: {default}"
-    );
+    assert!(default.get("consumerSecret").is_none(), "the secret is not shown: {default}");
 }
 
 #[tokio::test]
@@ -263,12 +222,8 @@ async fn put_merchant_creates_then_updates() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let created = put_merchant(
-        &app,
-        "5550000005",
-        json!({"name": "First", "apiKey": "K1", "consumerSecret": "S1"}),
-    )
-    .await;
+    let created =
+        put_merchant(&app, "5550000005", json!({"name": "First", "apiKey": "K1", "consumerSecret": "S1"})).await;
     let created_status = created.status();
     let updated = put_merchant(&app, "5550000005", json!({"name": "Renamed"})).await;
     // Assert
@@ -288,19 +243,9 @@ async fn scenarios_lists_the_bundled_scenario_names() {
     // Act
     let listing = app.admin_get("/__sandbox/scenarios").await;
     // Assert
-    let names: Vec<&str> = listing["scenarios"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
-    for name in [
-        "insufficient-funds",
-        "invalid-pin",
-        "maximum-amount-exceeded",
-        "cancelled-by-user",
-        "no-callback",
-    ] {
+    let names: Vec<&str> =
+        listing["scenarios"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    for name in ["insufficient-funds", "invalid-pin", "maximum-amount-exceeded", "cancelled-by-user", "no-callback"] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
 }
@@ -360,13 +305,7 @@ async fn admin_on_a_public_bind_with_the_token_is_served() {
     .await;
     let url = format!("http://127.0.0.1:{}/__sandbox/health", port_of(&app.address));
     // Act
-    let response = app
-        .client
-        .get(&url)
-        .header("Authorization", "Bearer t0k")
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(&url).header("Authorization", "Bearer t0k").send().await.unwrap();
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.json::<Value>().await.unwrap(), json!({"status": "ok"}));
@@ -375,11 +314,7 @@ async fn admin_on_a_public_bind_with_the_token_is_served() {
 #[tokio::test]
 async fn build_on_a_public_bind_without_an_admin_token_fails() {
     // Arrange
-    let settings = Settings {
-        bind: "0.0.0.0:0".into(),
-        admin_token: None,
-        ..Settings::for_tests()
-    };
+    let settings = Settings { bind: "0.0.0.0:0".into(), admin_token: None, ..Settings::for_tests() };
     // Act
     let result = Application::build(settings).await;
     // Assert
@@ -394,19 +329,11 @@ async fn journal_with_a_non_numeric_limit_is_refused_in_json_naming_the_paramete
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = app
-        .client
-        .get(app.url("/__sandbox/requests?limit=abc"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(app.url("/__sandbox/requests?limit=abc")).send().await.unwrap();
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
-    assert!(
-        content_type.starts_with("application/json"),
-        "content-type {content_type}"
-    );
+    assert!(content_type.starts_with("application/json"), "content-type {content_type}");
     let answer: Value = response.json().await.unwrap();
     assert!(answer["error"].as_str().unwrap().contains("limit"), "{answer}");
 }
@@ -420,10 +347,7 @@ async fn reset_with_an_unknown_query_parameter_is_refused_in_json_naming_it() {
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
-    assert!(
-        content_type.starts_with("application/json"),
-        "content-type {content_type}"
-    );
+    assert!(content_type.starts_with("application/json"), "content-type {content_type}");
     let answer: Value = response.json().await.unwrap();
     assert!(answer["error"].as_str().unwrap().contains("bogus"), "{answer}");
 }
@@ -440,9 +364,7 @@ async fn sink_on_a_public_bind_accepts_callbacks_without_the_admin_token() {
     let sink = format!("{base}/__sandbox/sink/public");
     let body = stk_body("PUBSINK00001", "254764555291", &sink);
     let token = app.token().await;
-    let pushed = app
-        .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None)
-        .await;
+    let pushed = app.stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None).await;
     assert_eq!(pushed.status(), StatusCode::OK);
     // Act
     let job = wait_until(WAIT, || async {
@@ -456,24 +378,11 @@ async fn sink_on_a_public_bind_accepts_callbacks_without_the_admin_token() {
             .json()
             .await
             .unwrap();
-        jobs.as_array()
-            .unwrap()
-            .first()
-            .filter(|j| j["state"] == "delivered" || j["state"] == "failed")
-            .cloned()
+        jobs.as_array().unwrap().first().filter(|j| j["state"] == "delivered" || j["state"] == "failed").cloned()
     })
     .await;
     // Assert
     assert_eq!(job["state"], "delivered", "{job}");
-    let received: Value = app
-        .client
-        .get(&sink)
-        .bearer_auth("t0k")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let received: Value = app.client.get(&sink).bearer_auth("t0k").send().await.unwrap().json().await.unwrap();
     assert_eq!(received[0]["body"]["transactionReference"], "PUBSINK00001");
 }

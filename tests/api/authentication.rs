@@ -37,12 +37,7 @@ async fn create_second_merchant(app: &TestApp) -> String {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::CREATED,
-        "{}",
-        response.text().await.unwrap()
-    );
+    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
     private
 }
 
@@ -70,10 +65,7 @@ async fn assert_unauthorized(response: reqwest::Response, needle: &str) {
     assert_eq!(body["status"], false, "{body}");
     assert_eq!(body["code"], 401101, "{body}");
     let message = body["message"].as_str().unwrap();
-    assert!(
-        message.contains(needle),
-        "message {message:?} should mention {needle:?}"
-    );
+    assert!(message.contains(needle), "message {message:?} should mention {needle:?}");
 }
 
 #[tokio::test]
@@ -87,10 +79,7 @@ async fn authenticate_with_valid_credentials_returns_exactly_the_documented_toke
     let body: Value = response.json().await.unwrap();
     let mut keys: Vec<&str> = body.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(
-        keys,
-        ["accessToken", "expiresIn", "issuedAt", "refreshToken", "tokenType"]
-    );
+    assert_eq!(keys, ["accessToken", "expiresIn", "issuedAt", "refreshToken", "tokenType"]);
     assert_eq!(body["tokenType"], "Bearer");
     assert!(!body["refreshToken"].as_str().unwrap().is_empty());
 }
@@ -138,15 +127,9 @@ async fn authenticate_with_valid_credentials_signs_the_jwt_with_the_issuer_key()
     // Assert
     let (signing_input, signature) = token.rsplit_once('.').unwrap();
     let signature = rsa::pkcs1v15::Signature::try_from(URL_SAFE_NO_PAD.decode(signature).unwrap().as_slice()).unwrap();
-    assert!(
-        verifier.verify(signing_input.as_bytes(), &signature).is_ok(),
-        "the JWT signature verifies"
-    );
+    assert!(verifier.verify(signing_input.as_bytes(), &signature).is_ok(), "the JWT signature verifies");
     let tampered = format!("{signing_input}x");
-    assert!(
-        verifier.verify(tampered.as_bytes(), &signature).is_err(),
-        "a changed token does not"
-    );
+    assert!(verifier.verify(tampered.as_bytes(), &signature).is_err(), "a changed token does not");
 }
 
 #[tokio::test]
@@ -224,9 +207,7 @@ async fn push_by_a_second_merchant_on_its_own_account_succeeds() {
     let token = second_token(&app).await;
     let body = body_for_account(SECOND_ACCOUNT, "ISOLATE00001", &app);
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
     let ack: Value = response.json().await.unwrap();
@@ -241,9 +222,7 @@ async fn push_by_a_second_merchant_signed_with_the_default_merchants_key_is_forb
     let token = second_token(&app).await;
     let body = body_for_account(SECOND_ACCOUNT, "ISOLATE00002", &app);
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let answer: Value = response.json().await.unwrap();
@@ -258,9 +237,7 @@ async fn push_by_a_second_merchant_on_the_default_merchants_account_is_account_n
     let token = second_token(&app).await;
     let body = body_for_account(ACCOUNT, "ISOLATE00003", &app);
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let answer: Value = response.json().await.unwrap();
@@ -275,24 +252,16 @@ async fn journal_filtered_by_merchant_shows_only_that_merchants_entries() {
     let private = create_second_merchant(&app).await;
     let token = second_token(&app).await;
     let body = body_for_account(SECOND_ACCOUNT, "ISOLATE00004", &app);
-    let pushed = app
-        .stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None)
-        .await;
+    let pushed = app.stk_push_with(&body, &token, Some(&sign_with(&private, &stk_canonical(&body))), None).await;
     assert_eq!(pushed.status(), StatusCode::OK);
-    let default_push = app
-        .stk_push(&stk_body("ISOLATE00005", "254764555291", &app.sink_url("auth")))
-        .await;
+    let default_push = app.stk_push(&stk_body("ISOLATE00005", "254764555291", &app.sink_url("auth"))).await;
     assert_eq!(default_push.status(), StatusCode::OK);
     // Act
     let second = app.admin_get(&format!("/__sandbox/requests?merchant={SECOND}")).await;
     let default = app.admin_get(&format!("/__sandbox/requests?merchant={MERCHANT}")).await;
     // Assert
     let second = second.as_array().unwrap();
-    assert_eq!(
-        second.len(),
-        2,
-        "the second merchant's authenticate and push: {second:?}"
-    );
+    assert_eq!(second.len(), 2, "the second merchant's authenticate and push: {second:?}");
     assert!(second.iter().all(|e| e["merchant"] == SECOND), "{second:?}");
     assert_eq!(second[0]["body"]["payment"]["ref"], "ISOLATE00004");
     let default = default.as_array().unwrap();
@@ -306,15 +275,11 @@ async fn push_with_a_token_older_than_fifteen_minutes_on_the_sandbox_clock_is_un
     // Arrange
     let app = spawn_app().await;
     let token = app.token().await;
-    let advanced = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": 901}))
-        .await;
+    let advanced = app.admin_post("/__sandbox/clock/advance", json!({"seconds": 901})).await;
     assert_eq!(advanced.status(), StatusCode::OK);
     let body = stk_body("EXPIRED00001", "254764555291", &app.sink_url("auth"));
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let answer: Value = response.json().await.unwrap();
@@ -327,15 +292,11 @@ async fn push_with_a_token_younger_than_fifteen_minutes_on_the_sandbox_clock_is_
     // Arrange
     let app = spawn_app().await;
     let token = app.token().await;
-    let advanced = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": 850}))
-        .await;
+    let advanced = app.admin_post("/__sandbox/clock/advance", json!({"seconds": 850})).await;
     assert_eq!(advanced.status(), StatusCode::OK);
     let body = stk_body("FRESHTKN0001", "254764555291", &app.sink_url("auth"));
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
 }

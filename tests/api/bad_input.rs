@@ -8,21 +8,9 @@ use serde_json::{json, Value};
 /// Asserts a v3 failure envelope with `status` and `error_code`, JSON and the request id header; returns the body.
 async fn assert_v3_failure(response: Response, status: u16, error_code: &str) -> Value {
     assert_eq!(response.status().as_u16(), status);
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .expect("a content type")
-        .to_str()
-        .unwrap();
-    assert!(
-        content_type.starts_with("application/json"),
-        "content-type {content_type}"
-    );
-    assert!(
-        response.headers().contains_key("x-sandbox-request-id"),
-        "{:?}",
-        response.headers()
-    );
+    let content_type = response.headers().get("content-type").expect("a content type").to_str().unwrap();
+    assert!(content_type.starts_with("application/json"), "content-type {content_type}");
+    assert!(response.headers().contains_key("x-sandbox-request-id"), "{:?}", response.headers());
     assert_eq!(response.headers()["x-sandbox-scenario"], "default");
     let body: Value = response.json().await.expect("the body is JSON");
     assert_eq!(body["status"], false, "{body}");
@@ -47,8 +35,7 @@ async fn post_raw(app: &TestApp, content_type: &str, raw: impl Into<reqwest::Bod
 
 async fn push_with_valid_signature(app: &TestApp, body: &Value) -> Response {
     let token = app.token().await;
-    app.stk_push_with(body, &token, Some(&sign(&stk_canonical(body))), None)
-        .await
+    app.stk_push_with(body, &token, Some(&sign(&stk_canonical(body))), None).await
 }
 
 #[tokio::test]
@@ -115,22 +102,10 @@ async fn request_to_an_unknown_path_is_not_found_in_the_v3_envelope() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = app
-        .client
-        .post(app.url("/v3-apis/nowhere/v3.0/nothing"))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.post(app.url("/v3-apis/nowhere/v3.0/nothing")).json(&json!({})).send().await.unwrap();
     // Assert
     let body = assert_v3_failure(response, 404, "NOT_FOUND").await;
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("/v3-apis/nowhere/v3.0/nothing"),
-        "{body}"
-    );
+    assert!(body["message"].as_str().unwrap().contains("/v3-apis/nowhere/v3.0/nothing"), "{body}");
 }
 
 #[tokio::test]
@@ -138,18 +113,10 @@ async fn request_to_an_unknown_v2_path_is_not_found_in_the_v2_envelope() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = app
-        .client
-        .get(app.url("/transaction-test/v2/nowhere"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.get(app.url("/transaction-test/v2/nowhere")).send().await.unwrap();
     // Assert
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert!(response.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("application/json"));
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     assert!(response.headers().contains_key("x-sandbox-request-id"));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["response_status"], "not_found", "{body}");
@@ -174,13 +141,7 @@ async fn request_to_an_unknown_path_is_journaled_as_unmatched() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = app
-        .client
-        .post(app.url("/not/a/jenga/path"))
-        .json(&json!({"a": 1}))
-        .send()
-        .await
-        .unwrap();
+    let response = app.client.post(app.url("/not/a/jenga/path")).json(&json!({"a": 1})).send().await.unwrap();
     let request_id = response.headers()["x-sandbox-request-id"].to_str().unwrap().to_string();
     // Assert
     let entries = app.admin_get("/__sandbox/requests?operation=unmatched").await;
@@ -217,10 +178,7 @@ async fn push_with_a_numeric_ref_is_an_invalid_request_naming_the_field() {
     // Assert
     let answer = assert_v3_failure(response, 400, "INVALID_REQUEST").await;
     let message = answer["message"].as_str().unwrap();
-    assert!(
-        message.contains("payment.ref") && message.contains("string"),
-        "{message}"
-    );
+    assert!(message.contains("payment.ref") && message.contains("string"), "{message}");
 }
 
 #[tokio::test]
@@ -233,8 +191,5 @@ async fn push_with_a_numeric_amount_is_an_invalid_request_naming_the_field() {
     let response = push_with_valid_signature(&app, &body).await;
     // Assert
     let answer = assert_v3_failure(response, 400, "INVALID_REQUEST").await;
-    assert!(
-        answer["message"].as_str().unwrap().contains("payment.amount"),
-        "{answer}"
-    );
+    assert!(answer["message"].as_str().unwrap().contains("payment.amount"), "{answer}");
 }

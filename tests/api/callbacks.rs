@@ -12,11 +12,7 @@ const MOBILE: &str = "254764555291";
 /// A receiver answering every callback with `status`.
 async fn receiver(status: u16) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/cb"))
-        .respond_with(ResponseTemplate::new(status))
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/cb")).respond_with(ResponseTemplate::new(status)).mount(&server).await;
     server
 }
 
@@ -62,12 +58,7 @@ fn dead_url() -> String {
 }
 
 fn statuses(job: &Value) -> Vec<Value> {
-    job["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["status"].clone())
-        .collect()
+    job["attempts"].as_array().unwrap().iter().map(|a| a["status"].clone()).collect()
 }
 
 #[tokio::test]
@@ -121,10 +112,7 @@ async fn callback_for_a_safaricom_push_rounds_the_amount_up_and_carries_a_receip
     assert_eq!(callback["debitedAmount"], 6, "{callback}");
     let receipt = callback["telcoReference"].as_str().expect("a telcoReference");
     assert_eq!(receipt.len(), 10, "{receipt}");
-    assert!(
-        receipt.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
-        "{receipt}"
-    );
+    assert!(receipt.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()), "{receipt}");
     assert_ne!(receipt, "CBSAF0000001");
 }
 
@@ -139,11 +127,7 @@ async fn callback_answered_500_twice_then_200_is_delivered_on_the_third_attempt(
         .up_to_n_times(2)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/cb"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/cb")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
     let body = stk_body("CBRETRY00001", MOBILE, &callback_url(&server));
     // Act
     let response = app.stk_push(&body).await;
@@ -165,11 +149,7 @@ async fn callback_answered_429_is_retried_until_delivered() {
         .up_to_n_times(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/cb"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&server)
-        .await;
+    Mock::given(method("POST")).and(path("/cb")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
     let body = stk_body("CB429000001", MOBILE, &callback_url(&server));
     // Act
     let response = app.stk_push(&body).await;
@@ -198,10 +178,7 @@ async fn callback_to_a_receiver_slower_than_the_timeout_fails_with_timeouts_reco
     let attempts = job["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 4, "{job}");
     for attempt in attempts {
-        assert!(
-            attempt["error"].as_str().is_some_and(|e| e.contains("timed out")),
-            "{attempt}"
-        );
+        assert!(attempt["error"].as_str().is_some_and(|e| e.contains("timed out")), "{attempt}");
     }
 }
 
@@ -248,9 +225,7 @@ async fn redeliver_of_a_delivered_callback_sends_the_same_body_again() {
     let job = wait_for_job(&app, "CBREDEL00001", "delivered").await;
     let id = job["id"].as_str().unwrap();
     // Act
-    let response = app
-        .admin_post(&format!("/__sandbox/callbacks/{id}/redeliver"), json!({}))
-        .await;
+    let response = app.admin_post(&format!("/__sandbox/callbacks/{id}/redeliver"), json!({})).await;
     // Assert
     assert_eq!(response.status(), 202);
     let bodies = wait_for_requests(&server, 2).await;
@@ -264,9 +239,7 @@ async fn redeliver_of_an_unknown_job_is_not_found() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = app
-        .admin_post("/__sandbox/callbacks/no-such-job/redeliver", json!({}))
-        .await;
+    let response = app.admin_post("/__sandbox/callbacks/no-such-job/redeliver", json!({})).await;
     // Assert
     assert_eq!(response.status(), 404);
 }

@@ -17,10 +17,7 @@ struct TempDir(PathBuf);
 impl TempDir {
     fn new() -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path = std::env::temp_dir().join(format!("jenga-cli-{}-{nanos}-{n}", std::process::id()));
         std::fs::create_dir_all(&path).unwrap();
@@ -100,11 +97,7 @@ fn stderr(output: &Output) -> String {
 
 /// Starts a server and reads its first stdout line.
 fn start_server(mut command: Command) -> (Server, String) {
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server starts");
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("the server starts");
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
@@ -113,12 +106,10 @@ fn start_server(mut command: Command) -> (Server, String) {
 
 /// The `http://127.0.0.1:PORT` of a `jenga-sandbox listening on ...` line, with a real port.
 fn listening_address(line: &str) -> String {
-    let address = line
-        .strip_prefix("jenga-sandbox listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    let port = address
-        .strip_prefix("http://127.0.0.1:")
-        .unwrap_or_else(|| panic!("not a loopback http address: {address:?}"));
+    let address =
+        line.strip_prefix("jenga-sandbox listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let port =
+        address.strip_prefix("http://127.0.0.1:").unwrap_or_else(|| panic!("not a loopback http address: {address:?}"));
     let port: u16 = port.parse().unwrap_or_else(|_| panic!("not a port: {port:?}"));
     assert_ne!(port, 0, "the real port is printed");
     address.to_string()
@@ -141,10 +132,7 @@ fn terminate(mut server: Server) -> std::process::ExitStatus {
         if let Some(status) = server.0.try_wait().unwrap() {
             return status;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not stop within 10 s of SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "the server did not stop within 10 s of SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -160,10 +148,7 @@ fn errors_prints_the_catalogue_with_the_known_codes() {
     let text = stdout(&output);
     let line_400101 = text.lines().find(|l| l.contains("400101")).expect("a 400101 line");
     assert!(text.lines().any(|l| l.contains("106401")), "{text}");
-    assert!(
-        line_400101.to_lowercase().contains("payment reference"),
-        "the message is printed: {line_400101}"
-    );
+    assert!(line_400101.to_lowercase().contains("payment reference"), "the message is printed: {line_400101}");
 }
 
 #[test]
@@ -198,11 +183,7 @@ fn check_with_a_bad_scenario_file_fails_naming_file_and_line() {
     let scenarios = dir.path().join("extra");
     std::fs::create_dir_all(&scenarios).unwrap();
     let bad = scenarios.join("bad.yaml");
-    std::fs::write(
-        &bad,
-        "scenarios:\n  - name: broken\n    effects:\n      stk_push:\n        error: 123\n",
-    )
-    .unwrap();
+    std::fs::write(&bad, "scenarios:\n  - name: broken\n    effects:\n      stk_push:\n        error: 123\n").unwrap();
     // Act
     let output = run(dir.path(), &["check", "--scenarios", scenarios.to_str().unwrap()]);
     // Assert
@@ -217,10 +198,7 @@ fn sign_a_string_prints_a_signature_that_verifies_with_the_public_key() {
     // Arrange
     let dir = TempDir::new();
     // Act
-    let output = run(
-        dir.path(),
-        &["sign", "--key", PRIVATE_PEM, "--string", "KE1450160649886"],
-    );
+    let output = run(dir.path(), &["sign", "--key", PRIVATE_PEM, "--string", "KE1450160649886"]);
     // Assert
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
@@ -244,18 +222,8 @@ fn sign_an_operation_body_prints_the_canonical_string_then_its_signature() {
                         "callBackUrl": "http://127.0.0.1:9/cb", "pushType": "STK"}}"#,
     );
     // Act
-    let output = run(
-        dir.path(),
-        &[
-            "sign",
-            "--key",
-            PRIVATE_PEM,
-            "--operation",
-            "stk_push",
-            "--body",
-            body.to_str().unwrap(),
-        ],
-    );
+    let output =
+        run(dir.path(), &["sign", "--key", PRIVATE_PEM, "--operation", "stk_push", "--body", body.to_str().unwrap()]);
     // Assert
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
@@ -297,11 +265,7 @@ fn keygen_into_a_directory_with_keys_fails_without_force() {
     // Assert
     assert!(!second.status.success());
     assert!(stderr(&second).contains("--force"), "{}", stderr(&second));
-    assert_eq!(
-        std::fs::read_to_string(out.join("privatekey.pem")).unwrap(),
-        before,
-        "the key was not replaced"
-    );
+    assert_eq!(std::fs::read_to_string(out.join("privatekey.pem")).unwrap(), before, "the key was not replaced");
     let forced = run(dir.path(), &["keygen", "--out", out.to_str().unwrap(), "--force"]);
     assert!(forced.status.success(), "{}", stderr(&forced));
 }
@@ -321,10 +285,7 @@ async fn serve_on_port_zero_prints_the_real_address_and_answers_health() {
     for _ in 0..2 {
         server.1.read_line(&mut banner).unwrap();
     }
-    assert!(
-        banner.contains("SANDBOX-API-KEY") && banner.contains("9999999999"),
-        "credentials: {banner}"
-    );
+    assert!(banner.contains("SANDBOX-API-KEY") && banner.contains("9999999999"), "credentials: {banner}");
     assert!(banner.contains("sandbox-private.pem"), "the test key: {banner}");
     let status = terminate(server);
     assert!(status.success(), "SIGTERM shuts down gracefully: {status}");
@@ -340,10 +301,7 @@ async fn serve_with_the_bind_environment_twin_listens_there() {
     let (server, line) = start_server(command);
     // Assert
     let address = listening_address(&line);
-    assert!(
-        !address.ends_with(":8080"),
-        "the environment's port 0 was used, not the default: {address}"
-    );
+    assert!(!address.ends_with(":8080"), "the environment's port 0 was used, not the default: {address}");
     assert_eq!(health(&address).await["status"], "ok");
     terminate(server);
 }
@@ -368,23 +326,10 @@ fn sign_with_an_unknown_operation_fails_listing_the_known_ones() {
     let dir = TempDir::new();
     let body = dir.write("body.json", "{}");
     // Act
-    let output = run(
-        dir.path(),
-        &[
-            "sign",
-            "--key",
-            PRIVATE_PEM,
-            "--operation",
-            "nope",
-            "--body",
-            body.to_str().unwrap(),
-        ],
-    );
+    let output =
+        run(dir.path(), &["sign", "--key", PRIVATE_PEM, "--operation", "nope", "--body", body.to_str().unwrap()]);
     // Assert
     assert!(!output.status.success());
     let message = stderr(&output);
-    assert!(
-        message.contains("\"nope\"") && message.contains("stk_push"),
-        "{message}"
-    );
+    assert!(message.contains("\"nope\"") && message.contains("stk_push"), "{message}");
 }

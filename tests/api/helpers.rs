@@ -38,20 +38,12 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let handle = app.handle();
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        handle,
-        state,
-    }
+    TestApp { address, client: reqwest::Client::new(), handle, state }
 }
 
 /// Signs with the fixture private key registered for the default merchant.
 pub fn sign(text: &str) -> String {
-    sign_sha256(
-        &parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(),
-        text.as_bytes(),
-    )
+    sign_sha256(&parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(), text.as_bytes())
 }
 
 /// The canonical STK push string: accountNumber+ref+mobileNumber+telco+amount+currency.
@@ -62,17 +54,10 @@ pub fn stk_canonical(body: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    [
-        &m["accountNumber"],
-        &p["ref"],
-        &p["mobileNumber"],
-        &p["telco"],
-        &p["amount"],
-        &p["currency"],
-    ]
-    .into_iter()
-    .map(text)
-    .collect()
+    [&m["accountNumber"], &p["ref"], &p["mobileNumber"], &p["telco"], &p["amount"], &p["currency"]]
+        .into_iter()
+        .map(text)
+        .collect()
 }
 
 /// A valid STK push body (seed 001's example, with a 12-character ref).
@@ -112,8 +97,7 @@ impl TestApp {
     /// POSTs `body` to the STK push with a valid token and the correct signature.
     pub async fn stk_push(&self, body: &Value) -> Response {
         let token = self.token().await;
-        self.stk_push_with(body, &token, Some(&sign(&stk_canonical(body))), None)
-            .await
+        self.stk_push_with(body, &token, Some(&sign(&stk_canonical(body))), None).await
     }
 
     pub async fn stk_push_with(
@@ -145,19 +129,13 @@ impl TestApp {
 
     /// Callback jobs for a reference, newest first.
     pub async fn callbacks_for(&self, reference: &str) -> Vec<Value> {
-        let jobs = self
-            .admin_get(&format!("/__sandbox/callbacks?reference={reference}"))
-            .await;
+        let jobs = self.admin_get(&format!("/__sandbox/callbacks?reference={reference}")).await;
         jobs.as_array().unwrap().clone()
     }
 
     /// What the built-in sink `name` received, newest first.
     pub async fn sink(&self, name: &str) -> Vec<Value> {
-        self.admin_get(&format!("/__sandbox/sink/{name}"))
-            .await
-            .as_array()
-            .unwrap()
-            .clone()
+        self.admin_get(&format!("/__sandbox/sink/{name}")).await.as_array().unwrap().clone()
     }
 
     pub fn sink_url(&self, name: &str) -> String {
@@ -176,10 +154,7 @@ where
         if let Some(value) = probe().await {
             return value;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not met within {limit:?}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "condition not met within {limit:?}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }

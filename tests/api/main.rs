@@ -9,6 +9,7 @@ mod authentication;
 mod bad_input;
 mod callbacks;
 mod cli;
+mod queries;
 mod scenarios;
 mod signature;
 mod smoke;

@@ -12,13 +12,7 @@ const MOBILE: &str = "254764555291";
 const CALLBACK_SCENARIOS: &[(&str, &str, i64, &str, bool)] = &[
     ("insufficient-funds", "254700000001", 1, "InsufficientFund", false),
     ("invalid-pin", "254700000002", 1, "Invalid pin", false),
-    (
-        "maximum-amount-exceeded",
-        "254700000003",
-        1,
-        "MaximumAmountExceeded",
-        false,
-    ),
+    ("maximum-amount-exceeded", "254700000003", 1, "MaximumAmountExceeded", false),
     (
         "awaiting-settlement",
         "254700000004",
@@ -26,27 +20,9 @@ const CALLBACK_SCENARIOS: &[(&str, &str, i64, &str, bool)] = &[
         "Transaction was successful, But failed to credit merchant account",
         false,
     ),
-    (
-        "cancelled-by-user",
-        "254700000005",
-        5,
-        "Transaction was Cancelled, E.g by user",
-        false,
-    ),
-    (
-        "no-response-from-user",
-        "254700000006",
-        6,
-        "No response from user.",
-        false,
-    ),
-    (
-        "rejected",
-        "254700000007",
-        7,
-        "Transaction rejected due to validation errors",
-        false,
-    ),
+    ("cancelled-by-user", "254700000005", 5, "Transaction was Cancelled, E.g by user", false),
+    ("no-response-from-user", "254700000006", 6, "No response from user.", false),
+    ("rejected", "254700000007", 7, "Transaction rejected due to validation errors", false),
     (
         "awaiting-third-party-settlement",
         "254700000011",
@@ -79,8 +55,7 @@ const SYNC_ERROR_SCENARIOS: &[(&str, &str, u16, i64, &str)] = &[
 /// Pushes `body` signed with a fresh token, with an optional scenario header.
 async fn push(app: &TestApp, body: &Value, scenario: Option<&str>) -> Response {
     let token = app.token().await;
-    app.stk_push_with(body, &token, Some(&sign(&stk_canonical(body))), scenario)
-        .await
+    app.stk_push_with(body, &token, Some(&sign(&stk_canonical(body))), scenario).await
 }
 
 fn scenario_of(response: &Response) -> String {
@@ -98,10 +73,7 @@ async fn arm(app: &TestApp, body: Value) -> Response {
 
 /// A fresh directory under the system temp dir, unique to this test.
 fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let dir = std::env::temp_dir().join(format!("jenga-scenarios-{tag}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -131,11 +103,7 @@ async fn stk_push_with_each_callback_scenario_header_sends_that_scenarios_callba
         assert_eq!(callback["code"], *code, "{name}: {callback}");
         assert_eq!(callback["message"], *message, "{name}: {callback}");
         assert_eq!(callback["status"], *status, "{name}: {callback}");
-        assert_eq!(
-            callback["transactionReference"],
-            reference.as_str(),
-            "{name}: {callback}"
-        );
+        assert_eq!(callback["transactionReference"], reference.as_str(), "{name}: {callback}");
         if *code == 1 {
             // Seed 001's failed callbacks carry no telcoReference.
             assert!(callback.get("telcoReference").is_none(), "{name}: {callback}");
@@ -198,11 +166,7 @@ async fn stk_push_with_no_callback_scenario_creates_no_callback_job() {
     assert_eq!(scenario_of(&response), "no-callback");
     assert!(app.callbacks_for("SCNNOCB00001").await.is_empty());
     let journal = app.admin_get("/__sandbox/requests?operation=stk_push").await;
-    assert!(
-        journal[0]["callbacks"].as_array().is_none_or(|c| c.is_empty()),
-        "{}",
-        journal[0]
-    );
+    assert!(journal[0]["callbacks"].as_array().is_none_or(|c| c.is_empty()), "{}", journal[0]);
 }
 
 #[tokio::test]
@@ -221,10 +185,7 @@ async fn stk_push_with_each_sync_error_magic_number_answers_its_documented_code(
         assert_eq!(answer["status"], false, "{name}: {answer}");
         assert_eq!(answer["code"], *code, "{name}: {answer}");
         assert_eq!(answer["message"], *message, "{name}: {answer}");
-        assert!(
-            app.callbacks_for(&reference).await.is_empty(),
-            "{name} created a callback job"
-        );
+        assert!(app.callbacks_for(&reference).await.is_empty(), "{name} created a callback job");
     }
 }
 
@@ -241,10 +202,7 @@ async fn stk_push_with_an_unknown_scenario_header_is_invalid_and_names_it() {
     assert_eq!(answer["status"], false);
     assert_eq!(answer["code"], 400);
     assert_eq!(answer["error_code"], "INVALID_REQUEST");
-    assert!(
-        answer["message"].as_str().unwrap().contains("no-such-scenario"),
-        "{answer}"
-    );
+    assert!(answer["message"].as_str().unwrap().contains("no-such-scenario"), "{answer}");
     assert!(app.callbacks_for("SCNUNK000001").await.is_empty());
 }
 
@@ -305,11 +263,7 @@ async fn arm_with_a_match_filter_fires_only_for_matching_requests() {
 async fn arm_with_a_merchant_filter_fires_only_for_that_merchant() {
     // Arrange
     let app = spawn_app().await;
-    let elsewhere = arm(
-        &app,
-        json!({"scenario": "rejected", "times": 1, "merchant": "1234567890"}),
-    )
-    .await;
+    let elsewhere = arm(&app, json!({"scenario": "rejected", "times": 1, "merchant": "1234567890"})).await;
     assert_eq!(elsewhere.status(), 201);
     let body = stk_body("SCNARMC00001", MOBILE, &app.sink_url("merchant"));
     let not_for_us = push(&app, &body, None).await;
@@ -327,20 +281,12 @@ async fn arm_with_a_merchant_filter_fires_only_for_that_merchant() {
 async fn arm_with_an_operation_filter_fires_only_for_that_operation() {
     // Arrange
     let app = spawn_app().await;
-    let wrong_op = arm(
-        &app,
-        json!({"scenario": "rejected", "times": 1, "operation": "authenticate"}),
-    )
-    .await;
+    let wrong_op = arm(&app, json!({"scenario": "rejected", "times": 1, "operation": "authenticate"})).await;
     assert_eq!(wrong_op.status(), 201);
     let body = stk_body("SCNARMO00001", MOBILE, &app.sink_url("operation"));
     let not_for_us = push(&app, &body, None).await;
     assert_eq!(scenario_of(&not_for_us), "default");
-    let ours = arm(
-        &app,
-        json!({"scenario": "rejected", "times": 1, "operation": "stk_push"}),
-    )
-    .await;
+    let ours = arm(&app, json!({"scenario": "rejected", "times": 1, "operation": "stk_push"})).await;
     assert_eq!(ours.status(), 201);
     let body = stk_body("SCNARMO00002", MOBILE, &app.sink_url("operation"));
     // Act
@@ -358,12 +304,7 @@ async fn disarm_stops_an_armed_scenario_from_firing() {
     let before = push(&app, &stk_body("SCNDIS000001", MOBILE, &app.sink_url("disarm")), None).await;
     assert_eq!(scenario_of(&before), "invalid-pin");
     // Act
-    let disarmed = app
-        .client
-        .delete(app.url("/__sandbox/scenarios/armed"))
-        .send()
-        .await
-        .unwrap();
+    let disarmed = app.client.delete(app.url("/__sandbox/scenarios/armed")).send().await.unwrap();
     let after = push(&app, &stk_body("SCNDIS000002", MOBILE, &app.sink_url("disarm")), None).await;
     // Assert
     assert_eq!(disarmed.status(), 200);
@@ -401,12 +342,7 @@ async fn arm_with_an_unknown_key_is_refused_and_names_the_key() {
 async fn stk_push_with_a_header_and_an_armed_scenario_follows_the_header() {
     // Arrange
     let app = spawn_app().await;
-    assert_eq!(
-        arm(&app, json!({"scenario": "insufficient-funds", "times": 1}))
-            .await
-            .status(),
-        201
-    );
+    assert_eq!(arm(&app, json!({"scenario": "insufficient-funds", "times": 1})).await.status(), 201);
     let body = stk_body("SCNPREC00001", MOBILE, &app.sink_url("prec-1"));
     // Act
     let response = push(&app, &body, Some("invalid-pin")).await;
@@ -419,10 +355,7 @@ async fn stk_push_with_a_header_and_an_armed_scenario_follows_the_header() {
 async fn stk_push_with_an_armed_scenario_and_a_magic_number_follows_the_armed_one() {
     // Arrange
     let app = spawn_app().await;
-    assert_eq!(
-        arm(&app, json!({"scenario": "invalid-pin", "times": 1})).await.status(),
-        201
-    );
+    assert_eq!(arm(&app, json!({"scenario": "invalid-pin", "times": 1})).await.status(), 201);
     let body = stk_body("SCNPREC00002", "254700000001", &app.sink_url("prec-2"));
     // Act
     let response = push(&app, &body, None).await;
@@ -454,12 +387,7 @@ async fn reload_after_a_scenario_file_changed_uses_the_new_definition() {
     let file = dir.join("custom.yaml");
     write_scenario(&file, 106201);
     let app = spawn_app_with(|s| s.scenarios = vec![dir.clone()]).await;
-    let before = push(
-        &app,
-        &stk_body("SCNHOT000001", MOBILE, &app.sink_url("hot")),
-        Some("hot-custom"),
-    )
-    .await;
+    let before = push(&app, &stk_body("SCNHOT000001", MOBILE, &app.sink_url("hot")), Some("hot-custom")).await;
     assert_eq!(before.status(), 200);
     assert_eq!(before.json::<Value>().await.unwrap()["code"], 106201);
     write_scenario(&file, 106500);
@@ -467,12 +395,7 @@ async fn reload_after_a_scenario_file_changed_uses_the_new_definition() {
     let reloaded = app.admin_post("/__sandbox/scenarios/reload", json!({})).await;
     // Assert
     assert_eq!(reloaded.status(), 200);
-    let after = push(
-        &app,
-        &stk_body("SCNHOT000002", MOBILE, &app.sink_url("hot")),
-        Some("hot-custom"),
-    )
-    .await;
+    let after = push(&app, &stk_body("SCNHOT000002", MOBILE, &app.sink_url("hot")), Some("hot-custom")).await;
     assert_eq!(after.status(), 500);
     assert_eq!(scenario_of(&after), "hot-custom");
     assert_eq!(after.json::<Value>().await.unwrap()["code"], 106500);
@@ -499,17 +422,10 @@ async fn reload_of_a_broken_file_is_refused_with_file_and_line_and_keeps_the_old
     let problems = answer["problems"].as_array().expect("a problems list");
     let prefix = format!("{}:5:", file.display());
     assert!(
-        problems.iter().any(|p| p
-            .as_str()
-            .is_some_and(|p| p.starts_with(&prefix) && p.contains("bogus"))),
+        problems.iter().any(|p| p.as_str().is_some_and(|p| p.starts_with(&prefix) && p.contains("bogus"))),
         "no problem starts with {prefix}: {problems:?}"
     );
-    let still = push(
-        &app,
-        &stk_body("SCNHOT000003", MOBILE, &app.sink_url("hot")),
-        Some("hot-custom"),
-    )
-    .await;
+    let still = push(&app, &stk_body("SCNHOT000003", MOBILE, &app.sink_url("hot")), Some("hot-custom")).await;
     assert_eq!(still.status(), 200);
     assert_eq!(still.json::<Value>().await.unwrap()["code"], 106201);
     std::fs::remove_dir_all(&dir).ok();

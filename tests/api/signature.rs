@@ -33,9 +33,7 @@ async fn push_signed_over(app: &TestApp, body: &Value, signed: &str) -> (StatusC
 }
 
 fn likely_mistake(signature: &Value) -> &str {
-    signature["likelyMistake"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no likelyMistake in {signature}"))
+    signature["likelyMistake"].as_str().unwrap_or_else(|| panic!("no likelyMistake in {signature}"))
 }
 
 async fn put_public_key(app: &TestApp, content_type: &str, body: String) -> reqwest::Response {
@@ -52,18 +50,10 @@ async fn put_public_key(app: &TestApp, content_type: &str, body: String) -> reqw
 async fn assert_only_new_key_verifies(app: &TestApp, new_private: &str, reference: &str) {
     let token = app.token().await;
     let old = body(&format!("{reference}O"));
-    let response = app
-        .stk_push_with(&old, &token, Some(&sign(&stk_canonical(&old))), None)
-        .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::FORBIDDEN,
-        "the old key no longer verifies"
-    );
+    let response = app.stk_push_with(&old, &token, Some(&sign(&stk_canonical(&old))), None).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "the old key no longer verifies");
     let new = body(&format!("{reference}N"));
-    let response = app
-        .stk_push_with(&new, &token, Some(&sign_with(new_private, &stk_canonical(&new))), None)
-        .await;
+    let response = app.stk_push_with(&new, &token, Some(&sign_with(new_private, &stk_canonical(&new))), None).await;
     assert_eq!(response.status(), StatusCode::OK, "the new key verifies");
 }
 
@@ -74,9 +64,7 @@ async fn push_with_a_bad_signature_is_forbidden_in_the_v3_envelope() {
     let body = body("SIGBAD000001");
     let token = app.token().await;
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign("something else")), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign("something else")), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(
@@ -100,10 +88,7 @@ async fn push_with_a_bad_signature_is_journaled_with_the_formula_fields_and_expe
     // Assert
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(signature["valid"], false);
-    assert_eq!(
-        signature["expected"],
-        "0170194290581SIGBAD000002254764555291Equitel5.00KES"
-    );
+    assert_eq!(signature["expected"], "0170194290581SIGBAD000002254764555291Equitel5.00KES");
     assert_eq!(signature["formula"], FORMULA);
     let fields = signature["fields"].as_array().unwrap();
     let names: Vec<&str> = fields.iter().map(|f| f["field"].as_str().unwrap()).collect();
@@ -161,16 +146,11 @@ async fn push_signed_with_a_foreign_key_is_diagnosed_as_another_key() {
     let body = body("SIGFRGN00001");
     let token = app.token().await;
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign_with(&foreign, &stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign_with(&foreign, &stk_canonical(&body))), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let signature = last_entry(&app).await["signature"].clone();
-    assert!(
-        likely_mistake(&signature).contains("key other than the one registered"),
-        "{signature}"
-    );
+    assert!(likely_mistake(&signature).contains("key other than the one registered"), "{signature}");
 }
 
 #[tokio::test]
@@ -182,10 +162,7 @@ async fn push_signed_over_the_json_body_is_diagnosed_as_body_signing() {
     let (status, signature) = push_signed_over(&app, &body, &body.to_string()).await;
     // Assert
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(
-        likely_mistake(&signature).contains("JSON body was signed"),
-        "{signature}"
-    );
+    assert!(likely_mistake(&signature).contains("JSON body was signed"), "{signature}");
 }
 
 #[tokio::test]
@@ -250,9 +227,7 @@ async fn push_with_a_signature_that_is_not_base64_is_forbidden_and_says_so() {
     let body = body("SIGNB6400001");
     let token = app.token().await;
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some("this is not base64 !!"), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some("this is not base64 !!"), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let signature = last_entry(&app).await["signature"].clone();
@@ -323,11 +298,7 @@ async fn register_a_pkcs1_pem_then_only_the_new_key_verifies() {
     use rsa::pkcs1::EncodeRsaPublicKey;
     let app = spawn_app().await;
     let (private, _) = generate_pair().unwrap();
-    let pkcs1 = parse_private_key(&private)
-        .unwrap()
-        .to_public_key()
-        .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
-        .unwrap();
+    let pkcs1 = parse_private_key(&private).unwrap().to_public_key().to_pkcs1_pem(rsa::pkcs8::LineEnding::LF).unwrap();
     assert!(pkcs1.starts_with("-----BEGIN RSA PUBLIC KEY-----"));
     // Act
     let response = put_public_key(&app, "application/x-pem-file", pkcs1).await;
@@ -393,10 +364,7 @@ async fn register_garbage_as_a_key_is_refused_with_a_message() {
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let answer: Value = response.json().await.unwrap();
-    assert!(
-        answer["error"].as_str().unwrap().contains("not an RSA public key"),
-        "{answer}"
-    );
+    assert!(answer["error"].as_str().unwrap().contains("not an RSA public key"), "{answer}");
 }
 
 #[tokio::test]

@@ -51,10 +51,7 @@ async fn stk_push_with_a_valid_request_is_acknowledged_with_code_minus_one() {
     // Assert
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["x-sandbox-scenario"], "default");
-    let request_id = response
-        .headers()
-        .get("x-sandbox-request-id")
-        .expect("x-sandbox-request-id is set");
+    let request_id = response.headers().get("x-sandbox-request-id").expect("x-sandbox-request-id is set");
     assert!(!request_id.is_empty());
     let ack: Value = response.json().await.unwrap();
     assert_eq!(
@@ -92,11 +89,7 @@ async fn stk_push_with_each_documented_error_code_header_answers_its_status_and_
     let app = spawn_app().await;
     let token = app.token().await;
     let rows: &[(i64, u16, &str)] = &[
-        (
-            106401,
-            401,
-            "Not Authorized to access this Telco, Kindly contact support@finserve.africa",
-        ),
+        (106401, 401, "Not Authorized to access this Telco, Kindly contact support@finserve.africa"),
         (
             106201,
             200,
@@ -111,9 +104,7 @@ async fn stk_push_with_each_documented_error_code_header_answers_its_status_and_
         let body = valid_body(&app, &reference);
         let scenario = format!("error:{code}");
         // Act
-        let response = app
-            .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), Some(&scenario))
-            .await;
+        let response = app.stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), Some(&scenario)).await;
         // Assert
         assert_eq!(response.status(), *status, "{scenario}");
         assert_eq!(response.headers()["x-sandbox-scenario"], scenario.as_str());
@@ -121,10 +112,7 @@ async fn stk_push_with_each_documented_error_code_header_answers_its_status_and_
         assert_eq!(answer["status"], false, "{scenario}: {answer}");
         assert_eq!(answer["code"], *code, "{scenario}: {answer}");
         assert_eq!(answer["message"], *message, "{scenario}: {answer}");
-        assert!(
-            app.callbacks_for(&reference).await.is_empty(),
-            "{scenario} created a callback job"
-        );
+        assert!(app.callbacks_for(&reference).await.is_empty(), "{scenario} created a callback job");
     }
 }
 
@@ -373,9 +361,7 @@ async fn stk_push_with_a_garbage_token_is_unauthorized() {
     let app = spawn_app().await;
     let body = valid_body(&app, "STKBADTOK001");
     // Act
-    let response = app
-        .stk_push_with(&body, "not-a-token", Some(&sign(&stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, "not-a-token", Some(&sign(&stk_canonical(&body))), None).await;
     // Assert
     assert_unauthorized(response).await;
 }
@@ -385,15 +371,11 @@ async fn stk_push_with_a_token_older_than_fifteen_minutes_is_unauthorized() {
     // Arrange
     let app = spawn_app().await;
     let token = app.token().await;
-    let advanced = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": 901}))
-        .await;
+    let advanced = app.admin_post("/__sandbox/clock/advance", json!({"seconds": 901})).await;
     assert_eq!(advanced.status(), 200);
     let body = valid_body(&app, "STKEXPTOK001");
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None).await;
     // Assert
     assert_unauthorized(response).await;
 }
@@ -403,14 +385,9 @@ async fn stk_push_with_a_token_older_than_fifteen_minutes_is_unauthorized() {
 async fn align_clock_to_millisecond(app: &TestApp, millis: i64) {
     let clock = app.admin_get("/__sandbox/clock").await;
     let offset = clock["offsetMs"].as_i64().unwrap();
-    let real = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let real = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     let step = (millis - (real + offset) % 1000).rem_euclid(1000);
-    let advanced = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": step as f64 / 1000.0}))
-        .await;
+    let advanced = app.admin_post("/__sandbox/clock/advance", json!({"seconds": step as f64 / 1000.0})).await;
     assert_eq!(advanced.status(), 200);
 }
 
@@ -422,15 +399,11 @@ async fn stk_push_with_a_token_899_seconds_old_is_accepted() {
     // below) cannot cut its 900 s short by more than a few milliseconds.
     align_clock_to_millisecond(&app, 20).await;
     let token = app.token().await;
-    let advanced = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": 899}))
-        .await;
+    let advanced = app.admin_post("/__sandbox/clock/advance", json!({"seconds": 899})).await;
     assert_eq!(advanced.status(), 200);
     let body = valid_body(&app, "STKLIVTOK001");
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None).await;
     // Assert
     assert_eq!(response.status(), 200);
 }
@@ -442,15 +415,11 @@ async fn stk_push_with_a_token_issued_late_in_its_second_is_accepted_until_900_s
     align_clock_to_millisecond(&app, 700).await;
     let started = std::time::Instant::now();
     let token = app.token().await;
-    let advanced = app
-        .admin_post("/__sandbox/clock/advance", json!({"seconds": 899.5}))
-        .await;
+    let advanced = app.admin_post("/__sandbox/clock/advance", json!({"seconds": 899.5})).await;
     assert_eq!(advanced.status(), 200);
     let body = valid_body(&app, "STKLATETOK01");
     // Act
-    let response = app
-        .stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None)
-        .await;
+    let response = app.stk_push_with(&body, &token, Some(&sign(&stk_canonical(&body))), None).await;
     // Assert
     let real = started.elapsed();
     assert!(

@@ -1,0 +1,153 @@
+//! Lists and rates (reference §8.2, §8.3, §9.2): billers, EazzyPay merchants and forex rates,
+//! served from fixtures. None of them is signed.
+
+use crate::envelope::{v3_success, Failure};
+use crate::fields::{self, Check};
+use crate::operation::{BILLERS, EAZZYPAY_MERCHANTS, FOREX_RATES};
+use crate::pipeline::{self, Call, Outcome, Reply, Spec};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+#[derive(Deserialize)]
+struct Biller {
+    name: String,
+    code: String,
+    category: String,
+}
+
+#[derive(Deserialize)]
+struct Rate {
+    from: String,
+    to: String,
+    rate: f64,
+}
+
+// Parsed once, on first use.
+static BILLER_LIST: LazyLock<Vec<Biller>> =
+    LazyLock::new(|| serde_json::from_str(include_str!("../../fixtures/billers.json")).expect("fixtures/billers.json"));
+static MERCHANT_LIST: LazyLock<Vec<Value>> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../../fixtures/merchants.json")).expect("fixtures/merchants.json")
+});
+static RATES: LazyLock<Vec<Rate>> =
+    LazyLock::new(|| serde_json::from_str(include_str!("../../fixtures/forex.json")).expect("fixtures/forex.json"));
+
+static BILLERS_SPEC: Spec = Spec { op: &BILLERS, json_body: false, validate: validate_page, execute: billers };
+static MERCHANTS_SPEC: Spec =
+    Spec { op: &EAZZYPAY_MERCHANTS, json_body: false, validate: validate_page, execute: merchants };
+static FOREX_SPEC: Spec = Spec { op: &FOREX_RATES, json_body: true, validate: validate_forex, execute: forex };
+
+/// Countries with forex rates (reference §9.2).
+const FOREX_COUNTRIES: &[(&str, &str)] = &[("KE", "KES"), ("TZ", "TZS"), ("UG", "UGX"), ("RW", "RWF")];
+
+fn query_input(req: &HttpRequest) -> Value {
+    let pairs = url::form_urlencoded::parse(req.query_string().as_bytes());
+    Value::Object(pairs.map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect::<Map<_, _>>())
+}
+
+pub async fn get_billers(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let input = query_input(&req);
+    pipeline::serve(&state, &req, payload, &BILLERS_SPEC, Some(input)).await
+}
+
+pub async fn get_merchants(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let input = query_input(&req);
+    pipeline::serve(&state, &req, payload, &MERCHANTS_SPEC, Some(input)).await
+}
+
+pub async fn post_forex(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &FOREX_SPEC, None).await
+}
+
+fn validate_page(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*input);
+    for name in ["page", "per_page"] {
+        if fields::get(input, name).is_some() {
+            check.rule(name, |v| v.parse::<usize>().is_ok_and(|n| n > 0), "must be a whole number from 1");
+        }
+    }
+    check.finish()
+}
+
+/// The slice of `items` that `page` and `per_page` select (1-based; all items when absent).
+fn page<T>(input: &Value, items: &[T]) -> std::ops::Range<usize> {
+    let number = |name| fields::text_at(input, name).and_then(|v| v.parse::<usize>().ok());
+    let per_page = number("per_page").unwrap_or(items.len().max(1));
+    let start = (number("page").unwrap_or(1) - 1).saturating_mul(per_page).min(items.len());
+    start..(start + per_page).min(items.len())
+}
+
+fn billers(call: &mut Call) -> Outcome {
+    let category = fields::text_at(&call.input, "category").map(|c| c.to_lowercase());
+    let matching: Vec<&Biller> =
+        BILLER_LIST.iter().filter(|b| category.as_deref().is_none_or(|c| b.category == c)).collect();
+    let list: Vec<Value> =
+        matching[page(&call.input, &matching)].iter().map(|b| json!({"name": b.name, "code": b.code})).collect();
+    Ok(Reply::ok(v3_success(Some(json!({"billers": list})), &[])))
+}
+
+/// EazzyPay merchants come back without the v3 envelope (reference §8.3).
+fn merchants(call: &mut Call) -> Outcome {
+    let list = &MERCHANT_LIST[page(&call.input, &MERCHANT_LIST)];
+    Ok(Reply::ok(json!({"merchants": list})))
+}
+
+fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*input);
+    let countries: Vec<&str> = FOREX_COUNTRIES.iter().map(|(c, _)| *c).collect();
+    check.one_of("countryCode", &countries);
+    check.rule("currencyCode", is_currency, "must be a 3-letter currency code");
+    if fields::get(input, "toCurrency").is_some() {
+        check.rule("toCurrency", is_currency, "must be a 3-letter currency code");
+    }
+    match fields::get(input, "amount") {
+        None => check.problem("amount", "is required"),
+        Some(v) => {
+            if !fields::raw_text(v).and_then(|t| t.parse::<f64>().ok()).is_some_and(|a| a > 0.0) {
+                check.problem("amount", format!("must be a positive number, not {v}"));
+            }
+        }
+    }
+    check.finish()
+}
+
+fn is_currency(code: &str) -> bool {
+    code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase())
+}
+
+fn rate(from: &str, to: &str) -> Option<f64> {
+    if from == to {
+        return Some(1.0);
+    }
+    RATES
+        .iter()
+        .find(|r| r.from == from && r.to == to)
+        .map(|r| r.rate)
+        .or_else(|| RATES.iter().find(|r| r.from == to && r.to == from).map(|r| 1.0 / r.rate))
+}
+
+fn forex(call: &mut Call) -> Outcome {
+    let text = |name| fields::text_at(&call.input, name).unwrap_or_default();
+    let country = text("countryCode");
+    let from = text("currencyCode");
+    // Without toCurrency, the country's own currency is meant.
+    let to = fields::text_at(&call.input, "toCurrency").unwrap_or_else(|| {
+        FOREX_COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| cur.to_string()).unwrap_or_default()
+    });
+    let amount: f64 = text("amount").parse().unwrap_or_default();
+    let rate = rate(&from, &to)
+        .ok_or_else(|| Failure::invalid(format!("no {from} to {to} rate; fixtures/forex.json lists the pairs")))?;
+    let round = |v: f64| (v * 10_000.0).round() / 10_000.0;
+    Ok(Reply::ok(v3_success(
+        Some(json!({
+            "convertedAmount": fields::amount_number(amount * rate),
+            "rate": round(rate),
+            "fromAmount": call.input["amount"],
+            "rateCode": "TTB",
+        })),
+        &[],
+    )))
+}
