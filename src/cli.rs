@@ -48,6 +48,9 @@ enum Command {
         /// JSON request body (or path parameters as a JSON object).
         #[arg(long, requires = "operation")]
         body: Option<PathBuf>,
+        /// The calling merchant's code, for formulas that sign it.
+        #[arg(long, default_value = merchant::DEFAULT_CODE)]
+        merchant: String,
     },
     /// Validate scenario files (the embedded set, ./scenarios and the given directories).
     Check {
@@ -124,7 +127,7 @@ pub fn main() -> ExitCode {
         None => serve(cli.serve),
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Keygen { out, force }) => keygen(out, force),
-        Some(Command::Sign { key, string, operation, body }) => sign(key, string, operation, body),
+        Some(Command::Sign { key, string, operation, body, merchant }) => sign(key, string, operation, body, &merchant),
         Some(Command::Check { scenarios }) => check(scenarios),
         Some(Command::Errors { json }) => errors(json),
     };
@@ -195,7 +198,13 @@ fn keygen(out: Option<PathBuf>, force: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn sign(key: PathBuf, string: Option<String>, op: Option<String>, body: Option<PathBuf>) -> Result<(), String> {
+fn sign(
+    key: PathBuf,
+    string: Option<String>,
+    op: Option<String>,
+    body: Option<PathBuf>,
+    merchant: &str,
+) -> Result<(), String> {
     let pem = std::fs::read_to_string(&key).map_err(|e| format!("{}: {e}", key.display()))?;
     let private = crypto::parse_private_key(&pem).map_err(|e| format!("{}: {e}", key.display()))?;
     let text = match (string, op, body) {
@@ -205,8 +214,11 @@ fn sign(key: PathBuf, string: Option<String>, op: Option<String>, body: Option<P
                 .ok_or_else(|| format!("unknown operation {op:?}; known: {}", operation::ids().join(", ")))?;
             let formula = operation.signature.first().ok_or_else(|| format!("operation {op} is not signed"))?;
             let raw = std::fs::read(&body).map_err(|e| format!("{}: {e}", body.display()))?;
-            let input: serde_json::Value =
+            let mut input: serde_json::Value =
                 serde_json::from_slice(&raw).map_err(|e| format!("{}: not JSON: {e}", body.display()))?;
+            if let serde_json::Value::Object(map) = &mut input {
+                map.insert(crate::signature::MERCHANT_CODE.into(), merchant.into());
+            }
             let canonical = formula
                 .canonical(&input)
                 .map_err(|field| format!("{}: field {field} is missing ({})", body.display(), formula.written()))?;

@@ -101,6 +101,23 @@ pub static FOREX_RATES: Operation = Operation {
     signature: &[],
 };
 
+pub static IDENTITY_VERIFICATION: Operation = Operation {
+    id: "identity_verification",
+    title: "KYC identity search and verification",
+    families: &[Family::Identity, Family::Http],
+    auth: Auth::Bearer,
+    // The v3 formula is undocumented: v2's (confirmed), one SDK's, and another SDK's buggy one
+    // (country code twice) are all accepted, and the journal says which matched.
+    signature: &[
+        Formula {
+            name: "v2-doc",
+            fields: &[crate::signature::MERCHANT_CODE, "identity.documentNumber", "identity.countryCode"],
+        },
+        Formula { name: "country-document", fields: &["identity.countryCode", "identity.documentNumber"] },
+        Formula { name: "country-twice", fields: &["identity.countryCode", "identity.countryCode"] },
+    ],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -110,6 +127,7 @@ pub static ALL: &[&Operation] = &[
     &BILLERS,
     &EAZZYPAY_MERCHANTS,
     &FOREX_RATES,
+    &IDENTITY_VERIFICATION,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

@@ -117,11 +117,20 @@ async fn run(
     if let Some(merchant) = &merchant {
         if !spec.op.signature.is_empty() && state.settings.signature_mode != Mode::Off {
             let header = req.headers().get("signature").and_then(|v| v.to_str().ok());
+            // Some formulas sign the caller's merchant code, which the request body does not carry.
+            let needs_merchant = spec.op.signature.iter().any(|f| f.fields.contains(&signature::MERCHANT_CODE));
+            let signed_input = if needs_merchant {
+                let mut with_merchant = input.clone();
+                with_merchant[signature::MERCHANT_CODE] = Value::String(merchant.code.clone());
+                std::borrow::Cow::Owned(with_merchant)
+            } else {
+                std::borrow::Cow::Borrowed(&input)
+            };
             let verdict = signature::check(
                 state.settings.signature_mode,
                 merchant.public_key.as_deref(),
                 spec.op.signature,
-                &input,
+                &signed_input,
                 header,
                 &raw,
             );

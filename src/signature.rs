@@ -20,6 +20,9 @@ pub enum Mode {
     Off,
 }
 
+/// A formula field that stands for the calling merchant's code (v2 formulas sign it).
+pub const MERCHANT_CODE: &str = "@merchantCode";
+
 /// One documented way to build the string to sign: dotted field paths, in order.
 #[derive(Debug)]
 pub struct Formula {

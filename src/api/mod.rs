@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod authentication;
+pub mod kyc;
 pub mod queries;
 pub mod stk_push;
 
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/billers", Method::GET, queries::get_billers);
     route(cfg, "/v3-apis/transaction-api/v3.0/merchants", Method::GET, queries::get_merchants);
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
+    route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify);
 }
 
 /// Mounts one path for one method; other methods answer 405 in the path's envelope.

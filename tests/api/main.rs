@@ -9,6 +9,7 @@ mod authentication;
 mod bad_input;
 mod callbacks;
 mod cli;
+mod kyc;
 mod queries;
 mod scenarios;
 mod signature;
