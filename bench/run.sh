@@ -13,7 +13,7 @@ base="http://127.0.0.1:$port"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
 cargo build --release --quiet --bin jenga-sandbox --example presign
 ./target/release/examples/presign "$requests" bench/stk-requests.tsv "$base/__sandbox/sink/bench"
-./target/release/jenga-sandbox --bind "127.0.0.1:$port" >/tmp/jenga-bench.log 2>&1 &
+RUST_LOG=${RUST_LOG:-warn} ./target/release/jenga-sandbox --bind "127.0.0.1:$port" >/tmp/jenga-bench.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "$base/__sandbox/health" >/dev/null && break; sleep 0.05; done
