@@ -118,6 +118,14 @@ pub static IDENTITY_VERIFICATION: Operation = Operation {
     ],
 };
 
+pub static AIRTIME: Operation = Operation {
+    id: "airtime",
+    title: "Airtime purchase",
+    families: &[Family::Airtime, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["airtime.telco", "airtime.amount", "airtime.reference"] }],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -128,6 +136,7 @@ pub static ALL: &[&Operation] = &[
     &EAZZYPAY_MERCHANTS,
     &FOREX_RATES,
     &IDENTITY_VERIFICATION,
+    &AIRTIME,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

@@ -2,6 +2,7 @@
 //! publishes. Handlers are thin: they name their operation's spec and hand over to the pipeline.
 
 pub mod accounts;
+pub mod airtime;
 pub mod authentication;
 pub mod kyc;
 pub mod queries;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/merchants", Method::GET, queries::get_merchants);
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
     route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify);
+    route(cfg, "/v3-apis/transaction-api/v3.0/airtime", Method::POST, airtime::purchase);
 }
 
 /// Mounts one path for one method; other methods answer 405 in the path's envelope.

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod airtime;
 mod authentication;
 mod bad_input;
 mod callbacks;

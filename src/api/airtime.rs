@@ -1,0 +1,74 @@
+//! Airtime purchase (reference §9.1): `POST /v3-apis/transaction-api/v3.0/airtime`.
+
+use crate::envelope::v3_success;
+use crate::fields::{self, Check};
+use crate::operation::AIRTIME;
+use crate::pipeline::{self, Call, Outcome, Reply, Spec};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+static SPEC: Spec = Spec { op: &AIRTIME, json_body: true, validate, execute };
+
+pub async fn purchase(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &SPEC, None).await
+}
+
+const COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "SS"];
+const TELCOS: &[&str] = &["Safaricom", "Airtel", "Equitel"];
+/// "The maximum amount allowed for transfers per transaction is KES 8000" (code 107109).
+const MAXIMUM_AMOUNT: f64 = 8_000.0;
+
+fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    check.one_of("customer.countryCode", COUNTRIES);
+    check.string("customer.mobileNumber");
+    check.string("airtime.telco");
+    check.string("airtime.reference");
+    // Examples send the amount as a string ("100"); SDKs that send a number are accepted too.
+    match fields::get(body, "airtime.amount") {
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {}
+        Some(Value::Number(n)) => check.problem("airtime.amount", format!("must be above 0, not {n}")),
+        _ => {
+            check.amount("airtime.amount", 2);
+        }
+    }
+    if fields::get(body, "customer.accountNumber").is_some_and(|v| !v.is_null() && !v.is_string()) {
+        check.problem("customer.accountNumber", "must be a string");
+    }
+    check.finish()
+}
+
+/// Business rules answer with the Purchase Airtime codes, in this order: telco, number, amount,
+/// debit account, duplicate reference.
+fn execute(call: &mut Call) -> Outcome {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    if !TELCOS.contains(&text("airtime.telco").as_str()) {
+        return Err(call.failure(107102));
+    }
+    let mobile = text("customer.mobileNumber");
+    if !(9..=15).contains(&mobile.len()) || !mobile.chars().all(|c| c.is_ascii_digit()) {
+        return Err(call.failure(107104));
+    }
+    let amount: f64 = text("airtime.amount").parse().unwrap_or_default();
+    if amount > MAXIMUM_AMOUNT {
+        return Err(call.failure(107109));
+    }
+    if let Some(account) = fields::text_at(&call.input, "customer.accountNumber") {
+        if !call.merchant().owns_account(&account) {
+            return Err(crate::envelope::Failure::http(
+                "ACCOUNT_NOT_FOUND",
+                Some(format!("customer.accountNumber {account} is not an account of this merchant")),
+            ));
+        }
+    }
+    let reference = text("airtime.reference");
+    if !call.state.claim_reference(&call.merchant().code, &reference) {
+        return Err(call.failure(400101));
+    }
+    Ok(Reply::ok(v3_success(
+        Some(json!({"referenceNumber": reference, "status": "SUCCESS"})),
+        &[("reference", json!(reference))],
+    )))
+}
