@@ -20,9 +20,8 @@ pub struct Entry {
     pub path: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub query: String,
-    pub headers: BTreeMap<String, String>,
-    /// The body as JSON when it parsed, else as text.
-    pub body: Value,
+    pub headers: Headers,
+    pub body: RawBody,
     pub scenario: String,
     pub scenario_source: crate::scenario::Source,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -39,6 +38,33 @@ pub struct Entry {
 pub struct Response {
     pub status: u16,
     pub body: Value,
+}
+
+/// The request headers, kept as received (cheap to clone) and turned into text only when read.
+#[derive(Debug)]
+pub struct Headers(pub actix_web::http::header::HeaderMap);
+
+impl Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let map: BTreeMap<&str, String> =
+            self.0.iter().map(|(k, v)| (k.as_str(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+        map.serialize(serializer)
+    }
+}
+
+/// The request body as received; shown as JSON when it parses, else as text, and parsed only
+/// when the journal is read, not on the request path.
+#[derive(Debug)]
+pub struct RawBody(pub actix_web::web::Bytes);
+
+impl Serialize for RawBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match serde_json::from_slice::<Value>(&self.0) {
+            Ok(value) => value.serialize(serializer),
+            Err(_) if self.0.is_empty() => serializer.serialize_none(),
+            Err(_) => serializer.serialize_str(&String::from_utf8_lossy(&self.0)),
+        }
+    }
 }
 
 #[derive(Default, Debug, Clone)]

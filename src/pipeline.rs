@@ -4,7 +4,7 @@
 //! Operation handlers only validate their fields and build their success.
 
 use crate::envelope::{Failure, Generation};
-use crate::journal::{Entry, Response};
+use crate::journal::{Entry, Headers, RawBody, Response};
 use crate::merchant::Merchant;
 use crate::operation::{Auth, Operation};
 use crate::scenario::{Decision, Source};
@@ -297,12 +297,6 @@ impl<'a> Trace<'a> {
             merchant = self.merchant.as_deref().unwrap_or("-"),
             "request"
         );
-        let headers = header_map(self.req);
-        let body = match serde_json::from_slice::<Value>(&self.raw_body) {
-            Ok(value) => value,
-            Err(_) if self.raw_body.is_empty() => Value::Null,
-            Err(_) => Value::String(String::from_utf8_lossy(&self.raw_body).into_owned()),
-        };
         self.state.journal.record(Entry {
             id: self.request_id,
             time: crate::clock::iso_ms(self.state.clock.now()),
@@ -312,8 +306,8 @@ impl<'a> Trace<'a> {
             method: self.req.method().to_string(),
             path: self.req.path().to_string(),
             query: self.req.query_string().to_string(),
-            headers,
-            body,
+            headers: Headers(self.req.headers().clone()),
+            body: RawBody(self.raw_body),
             scenario: self.decision.name,
             scenario_source: self.decision.source,
             signature: self.signature,

@@ -5,33 +5,12 @@ const BALANCE: &str = "/v3-apis/account-api/v3.0/accounts/balances";
 const INQUIRY: &str = "/v3-apis/account-api/v3.0/accounts/search";
 const VALIDATE: &str = "/v3-apis/account-api/v3.0/account/validate";
 
-async fn get_signed(app: &TestApp, path: &str, signed: &str, scenario: Option<&str>) -> reqwest::Response {
-    let token = app.token().await;
-    let mut request = app.client.get(app.url(path)).bearer_auth(token).header("signature", sign(signed));
-    if let Some(scenario) = scenario {
-        request = request.header("X-Sandbox-Scenario", scenario);
-    }
-    request.send().await.unwrap()
-}
-
-async fn validate(app: &TestApp, body: &Value, signed: &str) -> reqwest::Response {
-    let token = app.token().await;
-    app.client
-        .post(app.url(VALIDATE))
-        .bearer_auth(token)
-        .header("Signature", sign(signed))
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn balance_of_a_fixture_account_answers_available_and_current() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = get_signed(&app, &format!("{BALANCE}/KE/1450160649886"), "KE1450160649886", None).await;
+    let response = app.get_signed(&format!("{BALANCE}/KE/1450160649886"), "KE1450160649886", None).await;
     // Assert
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
@@ -46,7 +25,7 @@ async fn balance_of_a_fixture_account_answers_available_and_current() {
 #[tokio::test]
 async fn balance_signed_over_the_wrong_fields_is_rejected_with_403() {
     let app = spawn_app().await;
-    let response = get_signed(&app, &format!("{BALANCE}/KE/1450160649886"), "1450160649886KE", None).await;
+    let response = app.get_signed(&format!("{BALANCE}/KE/1450160649886"), "1450160649886KE", None).await;
     assert_eq!(response.status(), 403);
     assert_eq!(response.headers()["x-sandbox-signature-expected"], "KE1450160649886");
     let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
@@ -56,7 +35,7 @@ async fn balance_signed_over_the_wrong_fields_is_rejected_with_403() {
 #[tokio::test]
 async fn balance_of_an_unknown_account_answers_404_account_not_found() {
     let app = spawn_app().await;
-    let response = get_signed(&app, &format!("{BALANCE}/KE/9990000000001"), "KE9990000000001", None).await;
+    let response = app.get_signed(&format!("{BALANCE}/KE/9990000000001"), "KE9990000000001", None).await;
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error_code"], "ACCOUNT_NOT_FOUND");
@@ -65,8 +44,7 @@ async fn balance_of_an_unknown_account_answers_404_account_not_found() {
 #[tokio::test]
 async fn balance_with_error_8504_answers_no_record_in_the_v3_envelope() {
     let app = spawn_app().await;
-    let response =
-        get_signed(&app, &format!("{BALANCE}/KE/1450160649886"), "KE1450160649886", Some("error:8504")).await;
+    let response = app.get_signed(&format!("{BALANCE}/KE/1450160649886"), "KE1450160649886", Some("error:8504")).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, json!({"status": false, "code": 8504, "message": "No record could be retrieved"}));
@@ -75,7 +53,7 @@ async fn balance_with_error_8504_answers_no_record_in_the_v3_envelope() {
 #[tokio::test]
 async fn balance_with_an_unsupported_country_answers_400_naming_it() {
     let app = spawn_app().await;
-    let response = get_signed(&app, &format!("{BALANCE}/XX/1450160649886"), "XX1450160649886", None).await;
+    let response = app.get_signed(&format!("{BALANCE}/XX/1450160649886"), "XX1450160649886", None).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("countryCode"), "{body}");
@@ -85,7 +63,7 @@ async fn balance_with_an_unsupported_country_answers_400_naming_it() {
 async fn account_inquiry_answers_on_both_published_paths() {
     let app = spawn_app().await;
     for path in [INQUIRY, "/v3-apis/account-api/v3.0/search"] {
-        let response = get_signed(&app, &format!("{path}/KE/1450160649886"), "KE1450160649886", None).await;
+        let response = app.get_signed(&format!("{path}/KE/1450160649886"), "KE1450160649886", None).await;
         assert_eq!(response.status(), 200, "{path}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(
@@ -103,7 +81,7 @@ async fn account_inquiry_answers_on_both_published_paths() {
 async fn account_validation_with_the_right_name_answers_the_masked_account() {
     let app = spawn_app().await;
     let body = json!({"countryCode": "KE", "accountNumber": "1450160649886", "accountFullName": "Catherine Muranditsi Mukabwa"});
-    let response = validate(&app, &body, "KE1450160649886Catherine Muranditsi Mukabwa").await;
+    let response = app.post_signed(VALIDATE, &body, "KE1450160649886Catherine Muranditsi Mukabwa", None).await;
     assert_eq!(response.status(), 200);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(
@@ -116,7 +94,7 @@ async fn account_validation_with_the_right_name_answers_the_masked_account() {
 async fn account_validation_signed_with_the_name_without_spaces_is_accepted_and_recorded() {
     let app = spawn_app().await;
     let body = json!({"countryCode": "KE", "accountNumber": "1450160649886", "accountFullName": "CATHERINE MURANDITSI MUKABWA"});
-    let response = validate(&app, &body, "KE1450160649886CATHERINEMURANDITSIMUKABWA").await;
+    let response = app.post_signed(VALIDATE, &body, "KE1450160649886CATHERINEMURANDITSIMUKABWA", None).await;
     assert_eq!(response.status(), 200);
     let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
     assert_eq!(entry["variants"]["signature"], "name-without-spaces");
@@ -126,7 +104,7 @@ async fn account_validation_signed_with_the_name_without_spaces_is_accepted_and_
 async fn account_validation_with_another_name_answers_200_with_104101() {
     let app = spawn_app().await;
     let body = json!({"countryCode": "KE", "accountNumber": "1450160649886", "accountFullName": "JOHN DOE"});
-    let response = validate(&app, &body, "KE1450160649886JOHN DOE").await;
+    let response = app.post_signed(VALIDATE, &body, "KE1450160649886JOHN DOE", None).await;
     assert_eq!(response.status(), 200);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["status"], false);

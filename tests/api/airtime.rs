@@ -9,7 +9,6 @@ fn purchase(reference: &str, amount: &str, telco: &str) -> Value {
 }
 
 async fn buy(app: &TestApp, body: &Value, scenario: Option<&str>) -> (u16, Value) {
-    let token = app.token().await;
     let airtime = &body["airtime"];
     let signed = format!(
         "{}{}{}",
@@ -17,12 +16,7 @@ async fn buy(app: &TestApp, body: &Value, scenario: Option<&str>) -> (u16, Value
         airtime["amount"].as_str().unwrap(),
         airtime["reference"].as_str().unwrap()
     );
-    let mut request =
-        app.client.post(app.url(AIRTIME)).bearer_auth(token).header("signature", sign(&signed)).json(body);
-    if let Some(scenario) = scenario {
-        request = request.header("X-Sandbox-Scenario", scenario);
-    }
-    let response = request.send().await.unwrap();
+    let response = app.post_signed(AIRTIME, body, &signed, scenario).await;
     (response.status().as_u16(), response.json().await.unwrap())
 }
 

@@ -117,6 +117,20 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// GETs `path` with a fresh token, signing `signed` (the canonical string the test expects).
+    pub async fn get_signed(&self, path: &str, signed: &str, scenario: Option<&str>) -> Response {
+        let token = self.token().await;
+        let request = self.client.get(self.url(path)).bearer_auth(token).header("signature", sign(signed));
+        with_scenario(request, scenario).send().await.unwrap()
+    }
+
+    /// POSTs `body` to `path` with a fresh token, signing `signed`.
+    pub async fn post_signed(&self, path: &str, body: &Value, signed: &str, scenario: Option<&str>) -> Response {
+        let token = self.token().await;
+        let request = self.client.post(self.url(path)).bearer_auth(token).header("signature", sign(signed)).json(body);
+        with_scenario(request, scenario).send().await.unwrap()
+    }
+
     pub async fn admin_get(&self, path: &str) -> Value {
         let response = self.client.get(self.url(path)).send().await.unwrap();
         assert!(response.status().is_success(), "GET {path}: {}", response.status());
@@ -140,6 +154,13 @@ impl TestApp {
 
     pub fn sink_url(&self, name: &str) -> String {
         self.url(&format!("/__sandbox/sink/{name}"))
+    }
+}
+
+fn with_scenario(request: reqwest::RequestBuilder, scenario: Option<&str>) -> reqwest::RequestBuilder {
+    match scenario {
+        Some(name) => request.header("X-Sandbox-Scenario", name),
+        None => request,
     }
 }
 

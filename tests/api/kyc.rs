@@ -8,24 +8,12 @@ fn identity(number: &str) -> Value {
                         "documentNumber": number, "countryCode": "KE"}})
 }
 
-async fn verify(app: &TestApp, body: &Value, signed: &str) -> reqwest::Response {
-    let token = app.token().await;
-    app.client
-        .post(app.url(IDENTITY))
-        .bearer_auth(token)
-        .header("signature", sign(signed))
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn identity_verification_of_a_known_id_answers_the_iprs_record_with_its_casing() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = verify(&app, &identity("555555"), &format!("{MERCHANT}555555KE")).await;
+    let response = app.post_signed(IDENTITY, &identity("555555"), &format!("{MERCHANT}555555KE"), None).await;
     // Assert
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
@@ -44,7 +32,7 @@ async fn identity_verification_accepts_each_published_signature_variant_and_reco
         ("KE555555".to_string(), "country-document"),
         ("KEKE".to_string(), "country-twice"),
     ] {
-        let response = verify(&app, &identity("555555"), &signed).await;
+        let response = app.post_signed(IDENTITY, &identity("555555"), &signed, None).await;
         assert_eq!(response.status(), 200, "{variant}");
         let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
         assert_eq!(entry["variants"]["signature"], variant);
@@ -54,7 +42,7 @@ async fn identity_verification_accepts_each_published_signature_variant_and_reco
 #[tokio::test]
 async fn identity_verification_of_an_unknown_id_answers_115105() {
     let app = spawn_app().await;
-    let response = verify(&app, &identity("123456"), &format!("{MERCHANT}123456KE")).await;
+    let response = app.post_signed(IDENTITY, &identity("123456"), &format!("{MERCHANT}123456KE"), None).await;
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_eq!(
@@ -66,7 +54,7 @@ async fn identity_verification_of_an_unknown_id_answers_115105() {
 #[tokio::test]
 async fn identity_verification_with_a_bad_signature_expects_the_merchant_code_formula() {
     let app = spawn_app().await;
-    let response = verify(&app, &identity("555555"), "555555").await;
+    let response = app.post_signed(IDENTITY, &identity("555555"), "555555", None).await;
     assert_eq!(response.status(), 403);
     assert_eq!(response.headers()["x-sandbox-signature-expected"], format!("{MERCHANT}555555KE").as_str());
 }
@@ -76,7 +64,7 @@ async fn identity_verification_outside_kenya_and_rwanda_answers_400() {
     let app = spawn_app().await;
     let mut body = identity("555555");
     body["identity"]["countryCode"] = json!("UG");
-    let response = verify(&app, &body, "UG555555").await;
+    let response = app.post_signed(IDENTITY, &body, "UG555555", None).await;
     assert_eq!(response.status(), 400);
     let answer: Value = response.json().await.unwrap();
     assert!(answer["message"].as_str().unwrap().contains("identity.countryCode"), "{answer}");
