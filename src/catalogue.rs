@@ -434,6 +434,11 @@ pub fn lookup(code: i64, families: &[Family]) -> Option<&'static Row> {
     Some(worded.unwrap_or(first))
 }
 
+/// The v2 gateway row (§4.3) that speaks for a gateway-level failure of this HTTP status, if v2 has one.
+pub fn v2_gateway_for(status: u16) -> Option<&'static Row> {
+    CATALOGUE.iter().find(|row| row.families == [V2Gateway] && row.v2_status == status)
+}
+
 /// The gateway (Http or V2Gateway) row with this v3 `error_code`, e.g. "NOT_FOUND".
 pub fn by_error_code(error_code: &str) -> Option<&'static Row> {
     CATALOGUE

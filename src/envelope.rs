@@ -97,11 +97,31 @@ impl Failure {
                 }
                 body
             }
-            Generation::V2 => json!({
-                "response_status": self.row.v2_response_status,
-                "response_code": self.row.code.to_string(),
-                "response_msg": self.text(),
-            }),
+            Generation::V2 => {
+                // v2 words gateway failures with its own codes (500102..500105); 500102 carries
+                // the validator's text as its message.
+                let v2_row = if self.row.families.contains(&Family::Http) {
+                    catalogue::v2_gateway_for(self.row.v2_status)
+                } else {
+                    None
+                };
+                match v2_row {
+                    Some(row) => json!({
+                        "response_status": row.v2_response_status,
+                        "response_code": row.code.to_string(),
+                        "response_msg": match (&self.detail, row.code) {
+                            (Some(detail), 500102) => detail.clone(),
+                            (Some(detail), _) => format!("{}: {detail}", row.message),
+                            (None, _) => row.message.to_string(),
+                        },
+                    }),
+                    None => json!({
+                        "response_status": self.row.v2_response_status,
+                        "response_code": self.row.code.to_string(),
+                        "response_msg": self.text(),
+                    }),
+                }
+            }
         };
         (self.status(generation), body)
     }
@@ -143,5 +163,11 @@ mod tests {
         let (status, body) = failure.render(Generation::V2);
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body["response_status"], "invalid_request_error");
+        assert_eq!(body["response_code"], "500102");
+        assert_eq!(body["response_msg"], "payment.ref: required");
+        let (status, body) = Failure::http("UNAUTHORIZED", None).render(Generation::V2);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["response_code"], "500103");
+        assert_eq!(body["response_msg"], "Unauthorized - Please check your Bearer token.");
     }
 }

@@ -120,7 +120,7 @@ async fn request_to_an_unknown_v2_path_is_not_found_in_the_v2_envelope() {
     assert!(response.headers().contains_key("x-sandbox-request-id"));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["response_status"], "not_found", "{body}");
-    assert_eq!(body["response_code"], "404", "{body}");
+    assert_eq!(body["response_code"], "500104", "{body}"); // reference §4.3
     assert!(body["response_msg"].is_string(), "{body}");
     assert!(body.get("status").is_none(), "not the v3 envelope: {body}");
 }
