@@ -38,6 +38,13 @@ impl Ids {
         (0..len).map(|_| char::from(ALNUM_UPPER[rng.gen_range(0..ALNUM_UPPER.len())])).collect()
     }
 
+    /// Letters and digits of both cases, the look of a v2 access token.
+    pub fn token_text(&self, len: usize) -> String {
+        const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut rng = self.rng.lock();
+        (0..len).map(|_| char::from(ALNUM[rng.gen_range(0..ALNUM.len())])).collect()
+    }
+
     pub fn bytes(&self, len: usize) -> Vec<u8> {
         let mut rng = self.rng.lock();
         (0..len).map(|_| rng.gen()).collect()

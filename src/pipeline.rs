@@ -49,6 +49,14 @@ impl Call<'_> {
         self.request.headers().get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// A success body: the v3 envelope around `data` (with `extra` beside it), or `data` bare for v2.
+    pub fn success(&self, data: Value, extra: &[(&str, Value)]) -> Reply {
+        match self.generation {
+            Generation::V3 => Reply::ok(crate::envelope::v3_success(Some(data), extra)),
+            Generation::V2 => Reply::ok(data),
+        }
+    }
+
     /// A catalogue code as this operation's families word it.
     pub fn failure(&self, code: i64) -> Failure {
         Failure::code(code, self.op.families).unwrap_or_else(|| Failure::http("INTERNAL_ERROR", None))
@@ -110,7 +118,7 @@ async fn run(
     trace.merchant = merchant.as_ref().map(|m| m.code.clone());
     let mut input = match path_input {
         Some(input) => input,
-        None if spec.json_body => parse_json(req, &raw)?,
+        None if spec.json_body => parse_body(req, &raw, trace.generation)?,
         None => Value::Object(Map::new()),
     };
     (spec.validate)(&mut input, &mut trace.variants).map_err(Failure::invalid)?;
@@ -222,8 +230,14 @@ async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure>
     Ok(body.freeze())
 }
 
-fn parse_json(req: &HttpRequest, raw: &[u8]) -> Result<Value, Failure> {
+/// JSON for every call; v2 calls may also send a form (`application/x-www-form-urlencoded`),
+/// as the v2 token call must and several v2 clients do elsewhere.
+fn parse_body(req: &HttpRequest, raw: &[u8], generation: Generation) -> Result<Value, Failure> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if generation == Generation::V2 && content_type.to_ascii_lowercase().contains("x-www-form-urlencoded") {
+        let fields = url::form_urlencoded::parse(raw).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())));
+        return Ok(Value::Object(fields.collect()));
+    }
     if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
         return Err(Failure::http(
             "UNSUPPORTED_MEDIA_TYPE",

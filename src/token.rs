@@ -76,6 +76,14 @@ impl Tokens {
         live.insert(token.to_string(), grant);
     }
 
+    /// A v2 token: an opaque 28-character string (reference §2.2), valid `ttl_secs`.
+    pub fn issue_v2(&self, merchant: &str, now_ms: i64, ttl_secs: u64, ids: &Ids) -> (String, i64) {
+        let token = ids.token_text(28);
+        let expires_at_ms = now_ms + ttl_secs as i64 * 1000;
+        self.remember(&token, Grant { merchant: merchant.to_string(), expires_at_ms }, now_ms);
+        (token, expires_at_ms)
+    }
+
     /// The merchant a bearer token belongs to, if it is valid now.
     pub fn check(&self, token: &str, now_ms: i64) -> Result<String, TokenError> {
         let grant = match self.live.read().get(token).cloned() {

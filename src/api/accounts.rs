@@ -83,32 +83,28 @@ fn own_account<'a>(call: &'a Call, number_field: &str) -> Result<&'a Account, Fa
 
 fn balance(call: &mut Call) -> Outcome {
     let account = own_account(call, "accountId")?;
-    Ok(Reply::ok(v3_success(
-        Some(json!({
-            "balances": [
-                {"amount": account.balance, "type": "Available"},
-                {"amount": account.balance, "type": "Current"},
-            ],
-            "currency": account.currency,
-        })),
-        &[],
-    )))
+    let data = json!({
+        "balances": [
+            {"amount": account.balance, "type": "Available"},
+            {"amount": account.balance, "type": "Current"},
+        ],
+        "currency": account.currency,
+    });
+    Ok(call.success(data, &[]))
 }
 
 fn inquiry(call: &mut Call) -> Outcome {
     let account = own_account(call, "accountNumber")?;
-    Ok(Reply::ok(v3_success(
-        Some(json!({
-            "account": {
-                "branchCode": account.branch_code,
-                "number": account.number,
-                "currency": account.currency,
-                "status": account.status,
-            },
-            "customer": [{"name": account.name, "id": account.customer_id, "type": account.customer_type}],
-        })),
-        &[],
-    )))
+    let data = json!({
+        "account": {
+            "branchCode": account.branch_code,
+            "number": account.number,
+            "currency": account.currency,
+            "status": account.status,
+        },
+        "customer": [{"name": account.name, "id": account.customer_id, "type": account.customer_type}],
+    });
+    Ok(call.success(data, &[]))
 }
 
 fn validation(call: &mut Call) -> Outcome {

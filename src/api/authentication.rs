@@ -44,3 +44,53 @@ fn execute(call: &mut Call) -> Outcome {
         "tokenType": "Bearer",
     })))
 }
+
+/// v2 token lifetime (reference §2.2: `expires_in` 3600).
+const V2_TOKEN_SECS: u64 = 3600;
+
+static V2_SPEC: Spec = Spec { op: &AUTHENTICATE, json_body: true, validate: validate_v2, execute: execute_v2 };
+
+/// `POST /identity[-test]/v2/token`: `Authorization: Basic <API key>` and a form with
+/// `username` (merchant code) and `password` (reference §2.2).
+pub async fn token_v2(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &V2_SPEC, None).await
+}
+
+fn validate_v2(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    check.string("username");
+    check.string("password");
+    check.finish()
+}
+
+fn execute_v2(call: &mut Call) -> Outcome {
+    let unauthorized = |detail: String| crate::envelope::Failure::http("UNAUTHORIZED", Some(detail));
+    let header = call.header("authorization").unwrap_or_default().trim();
+    // The SDKs send the key exactly as JengaHQ shows it, `Basic <key>`; a bare key is taken too.
+    let api_key = match header.split_once(' ') {
+        Some((scheme, key)) if scheme.eq_ignore_ascii_case("basic") => key.trim(),
+        _ => header,
+    };
+    if api_key.is_empty() {
+        return Err(unauthorized("the Authorization: Basic <API key> header is required".into()));
+    }
+    let code = call.input["username"].as_str().unwrap_or_default();
+    let merchant =
+        call.state.merchants.get(code).ok_or_else(|| unauthorized(format!("no merchant with username {code}")))?;
+    if merchant.api_key != api_key {
+        return Err(unauthorized(format!("the API key does not belong to merchant {code}")));
+    }
+    if merchant.consumer_secret != call.input["password"].as_str().unwrap_or_default() {
+        return Err(unauthorized(format!("wrong password for merchant {code}")));
+    }
+    let state = call.state;
+    let now = state.clock.now_ms();
+    let (token, _) = state.tokens.issue_v2(&merchant.code, now, V2_TOKEN_SECS, &state.ids);
+    call.merchant = Some(merchant);
+    Ok(Reply::ok(json!({
+        "token_type": "bearer",
+        "issued_at": now.to_string(),
+        "expires_in": V2_TOKEN_SECS,
+        "access_token": token,
+    })))
+}

@@ -37,6 +37,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
     route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify);
     route(cfg, "/v3-apis/transaction-api/v3.0/airtime", Method::POST, airtime::purchase);
+    for service in ["identity-test", "identity"] {
+        route(cfg, &format!("/{service}/v2/token"), Method::POST, authentication::token_v2);
+    }
+    for service in ["account-test", "account"] {
+        route(
+            cfg,
+            &format!("/{service}/v2/accounts/balances/{{countryCode}}/{{accountId}}"),
+            Method::GET,
+            accounts::get_balance,
+        );
+        route(
+            cfg,
+            &format!("/{service}/v2/search/{{countryCode}}/{{accountNumber}}"),
+            Method::GET,
+            accounts::get_inquiry,
+        );
+    }
 }
 
 /// Mounts one path for one method; other methods answer 405 in the path's envelope.

@@ -16,3 +16,4 @@ mod scenarios;
 mod signature;
 mod smoke;
 mod stk_push;
+mod v2;
