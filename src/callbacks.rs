@@ -73,6 +73,8 @@ pub struct Job {
     #[serde(skip)]
     malformed: bool,
     #[serde(skip)]
+    ignore_first_answer: bool,
+    #[serde(skip)]
     basic_auth: Option<(String, String)>,
 }
 
@@ -148,7 +150,7 @@ impl Callbacks {
     }
 
     /// Queues a transaction's callbacks; returns the ids of the jobs created now.
-    pub fn enqueue(&self, plan: Plan) -> Vec<String> {
+    pub fn enqueue(&self, mut plan: Plan) -> Vec<String> {
         if plan.steps.is_empty() {
             return Vec::new();
         }
@@ -156,23 +158,14 @@ impl Callbacks {
         let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
         let mut store = self.store.lock();
         let mut created = Vec::new();
-        if plan.faults.contains(&CallbackFault::NeverSent) || plan.faults.contains(&CallbackFault::OutOfOrder) {
-            // Every step is created now: suppressed, or due last-first with no chaining.
-            let suppressed = plan.faults.contains(&CallbackFault::NeverSent);
-            let mut at = now;
-            let mut dues: Vec<i64> = plan
-                .steps
-                .iter()
-                .map(|s| {
-                    at += self.delay_of(s) as i64;
-                    at
-                })
-                .collect();
-            dues.reverse();
-            for (index, due) in dues.into_iter().enumerate() {
+        if plan.faults.contains(&CallbackFault::OutOfOrder) {
+            // Last step first, each still waiting for the one before it.
+            plan.steps.reverse();
+        }
+        if plan.faults.contains(&CallbackFault::NeverSent) {
+            for index in 0..plan.steps.len() {
                 for _ in 0..copies {
-                    let state = if suppressed { JobState::Suppressed } else { JobState::Scheduled };
-                    created.push(self.create_job(&mut store, &plan, index, due, state));
+                    created.push(self.create_job(&mut store, &plan, index, now, JobState::Suppressed));
                 }
             }
         } else {
@@ -218,6 +211,7 @@ impl Callbacks {
             attempts: Vec::new(),
             due_ms,
             malformed: plan.faults.contains(&CallbackFault::MalformedBody),
+            ignore_first_answer: plan.faults.contains(&CallbackFault::ReceiverTimeout),
             basic_auth: plan.basic_auth.clone(),
         };
         if state == JobState::Scheduled {
@@ -404,6 +398,13 @@ impl Callbacks {
             Err(e) => (None, None, Some(describe(&e)), None),
         };
         let latency_ms = started.elapsed().as_millis() as u64;
+        // The receiver_timeout fault: the first answer is treated as never having come, so the
+        // receiver sees the callback again, as after a real timeout.
+        let (status, error, excerpt) = if job.ignore_first_answer && job.attempts.is_empty() {
+            (None, Some("timed out (receiver_timeout fault: the receiver's answer was ignored)".to_string()), None)
+        } else {
+            (status, error, excerpt)
+        };
         let retryable = match status {
             Some(s) => s == 429 || s >= 500,
             None => true,

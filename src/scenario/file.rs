@@ -79,6 +79,8 @@ pub enum CallbackFault {
     OutOfOrder,
     /// The body is cut short, so it is not valid JSON.
     MalformedBody,
+    /// The first attempt is recorded as timed out whatever the receiver answered, so it is sent again.
+    ReceiverTimeout,
 }
 
 #[derive(Debug, Deserialize)]

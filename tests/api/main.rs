@@ -10,6 +10,7 @@ mod authentication;
 mod bad_input;
 mod callbacks;
 mod cli;
+mod faults;
 mod kyc;
 mod queries;
 mod scenarios;
