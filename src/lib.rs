@@ -26,3 +26,4 @@ pub mod sink;
 pub mod startup;
 pub mod state;
 pub mod token;
+pub mod transactions;

@@ -126,6 +126,14 @@ pub static AIRTIME: Operation = Operation {
     signature: &[Formula { name: "doc", fields: &["airtime.telco", "airtime.amount", "airtime.reference"] }],
 };
 
+pub static TRANSACTION_DETAILS: Operation = Operation {
+    id: "transaction_details",
+    title: "Query transaction details / status",
+    families: &[Family::TransactionStatus, Family::PaymentStatus, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["ref"] }],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -137,6 +145,7 @@ pub static ALL: &[&Operation] = &[
     &FOREX_RATES,
     &IDENTITY_VERIFICATION,
     &AIRTIME,
+    &TRANSACTION_DETAILS,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

@@ -23,6 +23,7 @@ pub struct AppState {
     pub journal: Journal,
     pub callbacks: Arc<Callbacks>,
     pub sink: crate::sink::Sink,
+    pub transactions: crate::transactions::Transactions,
     /// Payment references already used, per merchant (duplicates answer 400101).
     pub references: Mutex<HashMap<String, HashSet<String>>>,
 }
@@ -74,6 +75,7 @@ impl AppState {
             scenarios: Scenarios::new(scenarios),
             references: Mutex::default(),
             sink: Default::default(),
+            transactions: Default::default(),
             merchants,
             clock,
             ids,
@@ -90,6 +92,7 @@ impl AppState {
     pub fn reset(&self, merchant: Option<&str>) {
         self.journal.clear(merchant);
         self.callbacks.clear(merchant);
+        self.transactions.clear(merchant);
         match merchant {
             None => {
                 self.references.lock().clear();

@@ -67,6 +67,16 @@ fn execute(call: &mut Call) -> Outcome {
     if !call.state.claim_reference(&call.merchant().code, &reference) {
         return Err(call.failure(400101));
     }
+    call.state.transactions.record(crate::transactions::Transaction {
+        merchant: call.merchant().code.clone(),
+        reference: reference.clone(),
+        service_name: "Airtime",
+        amount,
+        charge: 0.0,
+        created_ms: call.state.clock.now_ms(),
+        steps: Vec::new(),
+        biller: String::new(),
+    });
     Ok(Reply::ok(v3_success(
         Some(json!({"referenceNumber": reference, "status": "SUCCESS"})),
         &[("reference", json!(reference))],

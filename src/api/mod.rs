@@ -7,6 +7,7 @@ pub mod authentication;
 pub mod kyc;
 pub mod queries;
 pub mod stk_push;
+pub mod transactions;
 
 use crate::envelope::Failure;
 use crate::pipeline;
@@ -37,6 +38,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
     route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify);
     route(cfg, "/v3-apis/transaction-api/v3.0/airtime", Method::POST, airtime::purchase);
+    // The documented path, then the paths published SDKs call (reference §8.1, §14).
+    for path in ["transactions/details", "payments/details", "transaction"] {
+        route(cfg, &format!("/v3-apis/transaction-api/v3.0/{path}/{{ref}}"), Method::GET, transactions::details);
+    }
+    for service in ["transaction-test", "transaction"] {
+        route(cfg, &format!("/{service}/v2/payments/details/{{ref}}"), Method::GET, transactions::details);
+    }
     for service in ["identity-test", "identity"] {
         route(cfg, &format!("/{service}/v2/token"), Method::POST, authentication::token_v2);
     }

@@ -9,6 +9,7 @@ use crate::operation::STK_PUSH;
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
 use crate::state::AppState;
+use crate::transactions::Transaction;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -111,8 +112,31 @@ fn execute(call: &mut Call) -> Outcome {
         url,
         basic_auth: None,
         steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: callback_body(call, s) }).collect(),
-        faults: effect.map(|e| e.faults.clone()).unwrap_or_default(),
+        faults: effect.as_ref().map(|e| e.faults.clone()).unwrap_or_default(),
     };
+    let now = call.state.clock.now_ms();
+    let mut at = now;
+    let schedule = plan
+        .steps
+        .iter()
+        .zip(steps)
+        .map(|(planned, step)| {
+            at += planned.after_ms.unwrap_or(call.state.callbacks.first_delay_ms()) as i64;
+            let message = planned.body["message"].as_str().unwrap_or_default().to_string();
+            (at, step.code, message)
+        })
+        .collect();
+    let (amount, charge) = charged_amount(call);
+    call.state.transactions.record(Transaction {
+        merchant: merchant.code.clone(),
+        reference: reference.clone(),
+        service_name: "STK/USSD Push",
+        amount,
+        charge,
+        created_ms: now,
+        steps: schedule,
+        biller: String::new(),
+    });
     call.callbacks = call.state.callbacks.enqueue(plan);
     Ok(Reply::ok(json!({
         "status": true,
@@ -123,15 +147,21 @@ fn execute(call: &mut Call) -> Outcome {
     })))
 }
 
+/// The amount debited and the service charge: M-Pesa pushes are rounded up to a whole amount
+/// (reference §7.1); the charge, undocumented, is 1% and at least 1.
+fn charged_amount(call: &Call) -> (f64, f64) {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let requested: f64 = text("payment.amount").parse().unwrap_or_default();
+    let amount = if text("payment.telco") == "Safaricom" { requested.ceil() } else { requested };
+    (amount, (amount / 100.0).round().max(1.0))
+}
+
 /// The body Jenga posts to `callBackUrl` (seed 001 callback examples).
 fn callback_body(call: &Call, step: &CallbackStep) -> Value {
     let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
     let telco = text("payment.telco");
     let reference = text("payment.ref");
-    let requested: f64 = text("payment.amount").parse().unwrap_or_default();
-    // M-Pesa pushes are rounded up to a whole amount (reference §7.1).
-    let amount = if telco == "Safaricom" { requested.ceil() } else { requested };
-    let charge = (amount / 100.0).round().max(1.0);
+    let (amount, charge) = charged_amount(call);
     let (default_message, success) = callback_code(step.code);
     let mut body = json!({
         "status": step.status.unwrap_or(success),

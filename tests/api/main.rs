@@ -17,4 +17,5 @@ mod scenarios;
 mod signature;
 mod smoke;
 mod stk_push;
+mod transactions;
 mod v2;

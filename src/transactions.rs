@@ -1,0 +1,108 @@
+//! Transactions the sandbox accepted, per merchant, for the transaction details query. An
+//! asynchronous transaction's state follows its callback schedule on the sandbox clock: pending
+//! until a step's time has come, then what that step's code says.
+
+use parking_lot::Mutex;
+use std::collections::{HashMap, VecDeque};
+
+/// Records kept; the oldest go first.
+const LIMIT: usize = 100_000;
+
+#[derive(Debug, Clone)]
+pub struct Transaction {
+    pub merchant: String,
+    pub reference: String,
+    pub service_name: &'static str,
+    pub amount: f64,
+    pub charge: f64,
+    pub created_ms: i64,
+    /// (sandbox time, callback code, message) of each planned callback; empty for synchronous ones.
+    pub steps: Vec<(i64, i64, String)>,
+    pub biller: String,
+}
+
+/// What the details query reports: `state`, `stateCode`, `code`, `message`.
+#[derive(Debug, PartialEq)]
+pub struct Status {
+    pub state: &'static str,
+    pub state_code: i64,
+    pub code: i64,
+    pub message: String,
+}
+
+impl Transaction {
+    pub fn status_at(&self, now_ms: i64) -> Status {
+        if self.steps.is_empty() {
+            return Status { state: "Success", state_code: 2, code: 0, message: "Success".into() };
+        }
+        let reached = self.steps.iter().filter(|(at, _, _)| *at <= now_ms).last();
+        match reached {
+            None | Some((_, 0, _)) => Status {
+                state: "Pending",
+                state_code: -1,
+                code: -1,
+                message: "Transaction has been successfully acknowledged, await final transaction status on callback"
+                    .into(),
+            },
+            Some((_, 2 | 3, _)) => Status { state: "Success", state_code: 2, code: 0, message: "Success".into() },
+            Some((_, code, message)) => {
+                Status { state: "Failed", state_code: 1, code: *code, message: message.clone() }
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Transactions {
+    inner: Mutex<(HashMap<(String, String), Transaction>, VecDeque<(String, String)>)>,
+}
+
+impl Transactions {
+    pub fn record(&self, transaction: Transaction) {
+        let key = (transaction.merchant.clone(), transaction.reference.clone());
+        let mut inner = self.inner.lock();
+        let (map, order) = &mut *inner;
+        if map.insert(key.clone(), transaction).is_none() {
+            order.push_back(key);
+        }
+        while order.len() > LIMIT {
+            if let Some(oldest) = order.pop_front() {
+                map.remove(&oldest);
+            }
+        }
+    }
+
+    pub fn get(&self, merchant: &str, reference: &str) -> Option<Transaction> {
+        self.inner.lock().0.get(&(merchant.to_string(), reference.to_string())).cloned()
+    }
+
+    pub fn clear(&self, merchant: Option<&str>) {
+        let mut inner = self.inner.lock();
+        let (map, order) = &mut *inner;
+        map.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
+        order.retain(|key| map.contains_key(key));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_asynchronous_transaction_follows_its_callback_schedule() {
+        let t = Transaction {
+            merchant: "m".into(),
+            reference: "r".into(),
+            service_name: "STK Push",
+            amount: 5.0,
+            charge: 1.0,
+            created_ms: 0,
+            steps: vec![(100, 0, "pending".into()), (200, 1, "InsufficientFund".into())],
+            biller: String::new(),
+        };
+        assert_eq!(t.status_at(50).state_code, -1);
+        assert_eq!(t.status_at(150).state_code, -1);
+        let failed = t.status_at(200);
+        assert_eq!((failed.state, failed.code, failed.message.as_str()), ("Failed", 1, "InsufficientFund"));
+    }
+}
