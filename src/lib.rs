@@ -17,6 +17,7 @@ pub mod envelope;
 pub mod fields;
 pub mod ids;
 pub mod journal;
+pub mod ledger;
 pub mod merchant;
 pub mod operation;
 pub mod pipeline;

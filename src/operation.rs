@@ -134,6 +134,17 @@ pub static TRANSACTION_DETAILS: Operation = Operation {
     signature: &[Formula { name: "doc", fields: &["ref"] }],
 };
 
+pub static SEND_WITHIN_EQUITY: Operation = Operation {
+    id: "send_within_equity",
+    title: "Send money within Equity",
+    families: &[Family::SendWithinEquity, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &["source.accountNumber", "transfer.amount", "transfer.currencyCode", "transfer.reference"],
+    }],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -146,6 +157,7 @@ pub static ALL: &[&Operation] = &[
     &IDENTITY_VERIFICATION,
     &AIRTIME,
     &TRANSACTION_DETAILS,
+    &SEND_WITHIN_EQUITY,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

@@ -24,6 +24,7 @@ pub struct AppState {
     pub callbacks: Arc<Callbacks>,
     pub sink: crate::sink::Sink,
     pub transactions: crate::transactions::Transactions,
+    pub ledger: crate::ledger::Ledger,
     /// Payment references already used, per merchant (duplicates answer 400101).
     pub references: Mutex<HashMap<String, HashSet<String>>>,
 }
@@ -76,6 +77,7 @@ impl AppState {
             references: Mutex::default(),
             sink: Default::default(),
             transactions: Default::default(),
+            ledger: Default::default(),
             merchants,
             clock,
             ids,
@@ -93,6 +95,7 @@ impl AppState {
         self.journal.clear(merchant);
         self.callbacks.clear(merchant);
         self.transactions.clear(merchant);
+        self.ledger.clear(merchant);
         match merchant {
             None => {
                 self.references.lock().clear();

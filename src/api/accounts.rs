@@ -83,10 +83,11 @@ fn own_account<'a>(call: &'a Call, number_field: &str) -> Result<&'a Account, Fa
 
 fn balance(call: &mut Call) -> Outcome {
     let account = own_account(call, "accountId")?;
+    let balance = call.state.ledger.balance(call.merchant(), &account.number).map(crate::ledger::format_cents);
     let data = json!({
         "balances": [
-            {"amount": account.balance, "type": "Available"},
-            {"amount": account.balance, "type": "Current"},
+            {"amount": balance, "type": "Available"},
+            {"amount": balance, "type": "Current"},
         ],
         "currency": account.currency,
     });

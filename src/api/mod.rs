@@ -6,6 +6,7 @@ pub mod airtime;
 pub mod authentication;
 pub mod kyc;
 pub mod queries;
+pub mod send_money;
 pub mod stk_push;
 pub mod transactions;
 
@@ -38,6 +39,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
     route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify);
     route(cfg, "/v3-apis/transaction-api/v3.0/airtime", Method::POST, airtime::purchase);
+    route(
+        cfg,
+        "/v3-apis/transaction-api/v3.0/remittance/internalBankTransfer",
+        Method::POST,
+        send_money::within_equity,
+    );
     // The documented path, then the paths published SDKs call (reference §8.1, §14).
     for path in ["transactions/details", "payments/details", "transaction"] {
         route(cfg, &format!("/v3-apis/transaction-api/v3.0/{path}/{{ref}}"), Method::GET, transactions::details);

@@ -14,6 +14,7 @@ mod faults;
 mod kyc;
 mod queries;
 mod scenarios;
+mod send_money;
 mod signature;
 mod smoke;
 mod stk_push;

@@ -1,0 +1,123 @@
+use crate::helpers::*;
+use serde_json::{json, Value};
+
+const WITHIN: &str = "/v3-apis/transaction-api/v3.0/remittance/internalBankTransfer";
+
+fn transfer(reference: &str, from: &str, to: &str, amount: &str) -> Value {
+    json!({
+        "source": {"countryCode": "KE", "name": "John Doe", "accountNumber": from},
+        "destination": {"type": "bank", "countryCode": "KE", "name": "Tom Doe", "accountNumber": to},
+        "transfer": {"type": "InternalFundsTransfer", "amount": amount, "currencyCode": "KES", "reference": reference,
+                     "date": "2023-10-13", "description": "test"}
+    })
+}
+
+async fn send(app: &TestApp, body: &Value) -> (u16, Value) {
+    let t = &body["transfer"];
+    let signed = format!(
+        "{}{}{}{}",
+        body["source"]["accountNumber"].as_str().unwrap(),
+        t["amount"].as_str().unwrap(),
+        t["currencyCode"].as_str().unwrap(),
+        t["reference"].as_str().unwrap()
+    );
+    let response = app.post_signed(WITHIN, body, &signed, None).await;
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn balance(app: &TestApp, account: &str) -> String {
+    let response = app
+        .get_signed(&format!("/v3-apis/account-api/v3.0/accounts/balances/KE/{account}"), &format!("KE{account}"), None)
+        .await;
+    let body: Value = response.json().await.unwrap();
+    body["data"]["balances"][0]["amount"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn within_equity_transfer_debits_the_source_and_credits_an_own_destination() {
+    // Arrange
+    let app = spawn_app().await;
+    // Act
+    let (status, body) = send(&app, &transfer("192112602006", "0020100014605", "1100194977404", "500.00")).await;
+    // Assert
+    assert_eq!(status, 200);
+    assert_eq!(body["reference"], "192112602006");
+    assert_eq!(body["data"]["status"], "SUCCESS");
+    assert_eq!(balance(&app, "0020100014605").await, "999500.00");
+    assert_eq!(balance(&app, "1100194977404").await, "100500.00");
+}
+
+#[tokio::test]
+async fn within_equity_transfer_beyond_the_balance_answers_400104_and_moves_nothing() {
+    let app = spawn_app().await;
+    let (status, body) = send(&app, &transfer("192112602007", "1450160649886", "1100194977404", "5655.59")).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(400104)));
+    assert_eq!(body["message"], "Failed, insufficient funds");
+    assert_eq!(balance(&app, "1450160649886").await, "5655.58");
+    let (status, _) = send(&app, &transfer("192112602008", "1450160649886", "1100194977404", "5655.58")).await;
+    assert_eq!(status, 200);
+    assert_eq!(balance(&app, "1450160649886").await, "0.00");
+}
+
+#[tokio::test]
+async fn within_equity_transfer_above_999999_answers_118110() {
+    let app = spawn_app().await;
+    let (status, body) = send(&app, &transfer("192112602009", "0020100014605", "1100194977404", "1000000.00")).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(118110)));
+}
+
+#[tokio::test]
+async fn within_equity_transfer_with_a_reused_reference_answers_400101() {
+    let app = spawn_app().await;
+    send(&app, &transfer("192112602010", "0020100014605", "1100194977404", "1.00")).await;
+    let (status, body) = send(&app, &transfer("192112602010", "0020100014605", "1100194977404", "1.00")).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(400101)));
+    assert_eq!(balance(&app, "0020100014605").await, "999999.00");
+}
+
+#[tokio::test]
+async fn within_equity_transfer_of_type_eft_is_accepted_and_recorded() {
+    let app = spawn_app().await;
+    let mut body = transfer("192112602011", "0020100014605", "1100194977404", "1.00");
+    body["transfer"]["type"] = json!("EFT");
+    let (status, _) = send(&app, &body).await;
+    assert_eq!(status, 200);
+    let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
+    assert_eq!(entry["variants"]["transfer.type"], "EFT");
+}
+
+#[tokio::test]
+async fn within_equity_transfer_is_reported_by_transaction_details_and_undone_by_reset() {
+    let app = spawn_app().await;
+    send(&app, &transfer("192112602012", "0020100014605", "1100194977404", "250.00")).await;
+    let response =
+        app.get_signed("/v3-apis/transaction-api/v3.0/transactions/details/192112602012", "192112602012", None).await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["serviceName"], "InternalFundsTransfer");
+    assert_eq!(body["data"]["amount"], 250);
+    app.admin_post("/__sandbox/reset", json!({})).await;
+    assert_eq!(balance(&app, "0020100014605").await, "1000000.00");
+}
+
+#[tokio::test]
+async fn within_equity_transfer_from_a_foreign_account_answers_404() {
+    let app = spawn_app().await;
+    let (status, body) = send(&app, &transfer("192112602013", "9990000000001", "1100194977404", "1.00")).await;
+    assert_eq!((status, body["error_code"].clone()), (404, json!("ACCOUNT_NOT_FOUND")));
+}
+
+#[tokio::test]
+async fn parallel_transfers_from_one_account_never_overdraw_it_and_conserve_money() {
+    // Arrange: 5655.58 on the source; 50 transfers of 200.00 at once can fit 28 times.
+    let app = spawn_app().await;
+    let bodies: Vec<Value> =
+        (0..50).map(|i| transfer(&format!("3000000000{i:02}"), "1450160649886", "1100194977404", "200.00")).collect();
+    // Act
+    let results = futures_util::future::join_all(bodies.iter().map(|b| send(&app, b))).await;
+    // Assert
+    let accepted = results.iter().filter(|(status, _)| *status == 200).count();
+    let refused = results.iter().filter(|(_, body)| body["code"] == 400104).count();
+    assert_eq!((accepted, refused), (28, 22));
+    assert_eq!(balance(&app, "1450160649886").await, "55.58");
+    assert_eq!(balance(&app, "1100194977404").await, "105600.00");
+}
