@@ -51,6 +51,7 @@ pub fn scope() -> actix_web::Scope<
         .route("/merchants", web::get().to(merchants))
         .route("/merchants/{code}", web::put().to(put_merchant))
         .route("/merchants/{code}/public-key", web::put().to(put_public_key))
+        .route("/accounts", web::get().to(accounts))
         .route("/clock", web::get().to(clock))
         .route("/clock/advance", web::post().to(advance_clock))
         .route("/errors", web::get().to(errors))
@@ -296,6 +297,24 @@ async fn put_public_key(state: web::Data<AppState>, code: web::Path<String>, raw
         }
         Err(e) => fail(StatusCode::BAD_REQUEST, e.to_string()),
     }
+}
+
+/// Every account with its ledger balance (of one merchant with `?merchant=`).
+async fn accounts(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> HttpResponse {
+    let merchants = state.merchants.all();
+    let listed: Vec<Value> = merchants
+        .iter()
+        .filter(|m| query.merchant.as_deref().is_none_or(|code| m.code == code))
+        .flat_map(|m| {
+            let state = &state;
+            m.accounts.iter().map(move |a| {
+                let balance = state.ledger.balance(m, &a.number).map(crate::ledger::format_cents);
+                json!({"merchant": m.code, "number": a.number, "name": a.name, "currency": a.currency,
+                       "countryCode": a.country_code, "status": a.status, "balance": balance})
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(listed)
 }
 
 fn clock_view(state: &AppState) -> Value {

@@ -67,6 +67,13 @@ fn execute(call: &mut Call) -> Outcome {
     if !call.state.claim_reference(&call.merchant().code, &reference) {
         return Err(call.failure(400101));
     }
+    // The guide's optional debit account pays for the airtime.
+    if let Some(account) = fields::text_at(&call.input, "customer.accountNumber") {
+        let cents = crate::ledger::cents(&text("airtime.amount")).unwrap_or_default();
+        if call.state.ledger.transfer(call.merchant(), &account, None, cents).is_err() {
+            return Err(call.failure(104103));
+        }
+    }
     call.state.transactions.record(crate::transactions::Transaction {
         merchant: call.merchant().code.clone(),
         reference: reference.clone(),

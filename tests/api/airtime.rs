@@ -90,3 +90,19 @@ async fn airtime_purchase_with_a_bad_signature_answers_403() {
     assert_eq!(response.status(), 403);
     assert_eq!(response.headers()["x-sandbox-signature-expected"], "Safaricom100212194600782");
 }
+
+#[tokio::test]
+async fn airtime_purchase_with_a_debit_account_is_paid_from_it_and_refused_beyond_its_balance() {
+    let app = spawn_app().await;
+    let mut body = purchase("212194600790", "5000", "Safaricom");
+    body["customer"]["accountNumber"] = json!("1450160649886");
+    let (status, _) = buy(&app, &body, None).await;
+    assert_eq!(status, 200);
+    let accounts = app.admin_get("/__sandbox/accounts?merchant=9999999999").await;
+    let account = accounts.as_array().unwrap().iter().find(|a| a["number"] == "1450160649886").unwrap().clone();
+    assert_eq!(account["balance"], "655.58");
+    let mut body = purchase("212194600791", "1000", "Safaricom");
+    body["customer"]["accountNumber"] = json!("1450160649886");
+    let (status, answer) = buy(&app, &body, None).await;
+    assert_eq!((status, answer["code"].clone()), (400, json!(104103)));
+}
