@@ -134,7 +134,7 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
         let (status, fields) = e.response.map(|r| (r.status.map(|s| s.0), r.fields)).unwrap_or_default();
         effects.insert(
             key.0,
-            Effect {
+            Arc::new(Effect {
                 error: e.error.map(|c| c.0),
                 message: e.message,
                 status,
@@ -142,7 +142,7 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
                 delay_ms: e.delay_ms,
                 callbacks,
                 faults: e.faults,
-            },
+            }),
         );
     }
     if effects.is_empty() {

@@ -76,7 +76,7 @@ pub struct Scenario {
     pub description: String,
     /// `file:line` where it was defined.
     pub origin: String,
-    pub effects: BTreeMap<String, Effect>,
+    pub effects: BTreeMap<String, Arc<Effect>>,
     #[serde(rename = "match")]
     pub rules: Vec<RuleView>,
 }
@@ -91,7 +91,7 @@ pub struct RuleView {
 
 impl Scenario {
     /// The effect for an operation: its own entry, else the `*` entry.
-    pub fn effect_for(&self, operation: &str) -> Option<&Effect> {
+    pub fn effect_for(&self, operation: &str) -> Option<&Arc<Effect>> {
         self.effects.get(operation).or_else(|| self.effects.get("*"))
     }
 }
@@ -247,7 +247,7 @@ impl Scenarios {
         for rule in &set.rules {
             let op_ok = rule.operation.as_deref().is_none_or(|o| o == op.id);
             if op_ok && rule.scenario.effect_for(op.id).is_some() && matches_all(&rule.predicates, input) {
-                let effect = rule.scenario.effect_for(op.id).cloned().map(Arc::new);
+                let effect = rule.scenario.effect_for(op.id).cloned();
                 return Ok(Decision { name: rule.scenario.name.clone(), source: Source::Rule, effect });
             }
         }
@@ -273,7 +273,7 @@ impl Scenarios {
                 Ok(scenario.effect_for(op.id).map(|effect| Decision {
                     name: name.clone(),
                     source,
-                    effect: Some(Arc::new(effect.clone())),
+                    effect: Some(effect.clone()),
                 }))
             }
         }
