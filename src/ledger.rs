@@ -5,10 +5,40 @@ use crate::merchant::Merchant;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 
+/// Statement lines kept per account; the oldest go first.
+const LINES_PER_ACCOUNT: usize = 1_000;
+
+/// One movement on an account, as statements show it.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub at_ms: i64,
+    /// Signed: negative for a debit.
+    pub cents: i64,
+    pub balance_after: i64,
+    pub description: String,
+    pub reference: String,
+}
+
+#[derive(Default)]
+struct Books {
+    /// (merchant, account number) → balance in cents; absent means "still at the fixture balance".
+    balances: HashMap<(String, String), i64>,
+    lines: HashMap<(String, String), std::collections::VecDeque<Line>>,
+}
+
 #[derive(Default)]
 pub struct Ledger {
-    /// (merchant, account number) → balance in cents; absent means "still at the fixture balance".
-    balances: Mutex<HashMap<(String, String), i64>>,
+    books: Mutex<Books>,
+}
+
+/// What moves money: who, from where, to where, and how it reads on a statement.
+pub struct Movement<'a> {
+    pub from: &'a str,
+    pub to: Option<&'a str>,
+    pub cents: i64,
+    pub at_ms: i64,
+    pub reference: &'a str,
+    pub description: &'a str,
 }
 
 #[derive(Debug, PartialEq, thiserror::Error)]
@@ -42,36 +72,75 @@ impl Ledger {
 
     pub fn balance(&self, merchant: &Merchant, account: &str) -> Option<i64> {
         let key = (merchant.code.clone(), account.to_string());
-        let balances = self.balances.lock();
-        balances.get(&key).copied().or_else(|| Self::opening(merchant, account))
+        let books = self.books.lock();
+        books.balances.get(&key).copied().or_else(|| Self::opening(merchant, account))
     }
 
-    /// Debits `from` and, when it is one of the merchant's accounts too, credits `to`.
-    pub fn transfer(&self, merchant: &Merchant, from: &str, to: Option<&str>, amount: i64) -> Result<i64, LedgerError> {
-        let mut balances = self.balances.lock();
-        let from_key = (merchant.code.clone(), from.to_string());
-        let balance = match balances.get(&from_key) {
+    /// Debits `from` and, when it is one of the merchant's accounts too, credits `to`, writing a
+    /// statement line on each. Returns the source's new balance.
+    pub fn transfer(&self, merchant: &Merchant, movement: Movement) -> Result<i64, LedgerError> {
+        let mut books = self.books.lock();
+        let from_key = (merchant.code.clone(), movement.from.to_string());
+        let balance = match books.balances.get(&from_key) {
             Some(b) => *b,
-            None => Self::opening(merchant, from).ok_or_else(|| LedgerError::UnknownAccount(from.to_string()))?,
+            None => Self::opening(merchant, movement.from)
+                .ok_or_else(|| LedgerError::UnknownAccount(movement.from.to_string()))?,
         };
-        if balance < amount {
+        if balance < movement.cents {
             return Err(LedgerError::InsufficientFunds {
                 balance: format_cents(balance),
-                needed: format_cents(amount),
+                needed: format_cents(movement.cents),
             });
         }
-        balances.insert(from_key, balance - amount);
-        if let Some(to) = to.filter(|to| merchant.owns_account(to)) {
+        books.post(from_key, balance, -movement.cents, &movement);
+        if let Some(to) = movement.to.filter(|to| merchant.owns_account(to)) {
             let to_key = (merchant.code.clone(), to.to_string());
-            let current = balances.get(&to_key).copied().or_else(|| Self::opening(merchant, to)).unwrap_or(0);
-            balances.insert(to_key, current + amount);
+            let current = books.balances.get(&to_key).copied().or_else(|| Self::opening(merchant, to)).unwrap_or(0);
+            books.post(to_key, current, movement.cents, &movement);
         }
-        Ok(balance - amount)
+        Ok(balance - movement.cents)
+    }
+
+    /// The account's statement lines, oldest first.
+    pub fn lines(&self, merchant: &Merchant, account: &str) -> Vec<Line> {
+        let key = (merchant.code.clone(), account.to_string());
+        self.books.lock().lines.get(&key).map(|l| l.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// The balance at `at_ms`: after the last line before it, else before the first line after it.
+    pub fn balance_at(&self, merchant: &Merchant, account: &str, at_ms: i64) -> Option<i64> {
+        let lines = self.lines(merchant, account);
+        match lines.iter().rev().find(|l| l.at_ms < at_ms) {
+            Some(line) => Some(line.balance_after),
+            None => match lines.first() {
+                Some(first) => Some(first.balance_after - first.cents),
+                None => self.balance(merchant, account),
+            },
+        }
     }
 
     /// Back to fixture balances (of one merchant, or all).
     pub fn clear(&self, merchant: Option<&str>) {
-        self.balances.lock().retain(|(m, _), _| merchant.is_some_and(|x| x != m));
+        let mut books = self.books.lock();
+        books.balances.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
+        books.lines.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
+    }
+}
+
+impl Books {
+    fn post(&mut self, key: (String, String), before: i64, cents: i64, movement: &Movement) {
+        self.balances.insert(key.clone(), before + cents);
+        let lines = self.lines.entry(key).or_default();
+        lines.push_back(Line {
+            at_ms: movement.at_ms,
+            cents,
+            balance_after: before + cents,
+            description: movement.description.to_string(),
+            reference: movement.reference.to_string(),
+        });
+        if lines.len() > LINES_PER_ACCOUNT {
+            lines.pop_front();
+        }
     }
 }
 

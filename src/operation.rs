@@ -145,6 +145,22 @@ pub static SEND_WITHIN_EQUITY: Operation = Operation {
     }],
 };
 
+pub static MINI_STATEMENT: Operation = Operation {
+    id: "mini_statement",
+    title: "Mini statement (last 10 transactions)",
+    families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["countryCode", "accountNumber"] }],
+};
+
+pub static OPENING_CLOSING_BALANCE: Operation = Operation {
+    id: "opening_closing_balance",
+    title: "Opening and closing balance",
+    families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["accountId", "countryCode", "date"] }],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -158,6 +174,8 @@ pub static ALL: &[&Operation] = &[
     &AIRTIME,
     &TRANSACTION_DETAILS,
     &SEND_WITHIN_EQUITY,
+    &MINI_STATEMENT,
+    &OPENING_CLOSING_BALANCE,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

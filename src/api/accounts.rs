@@ -3,7 +3,7 @@
 use crate::envelope::{v3_success, Failure};
 use crate::fields::{self, Check};
 use crate::merchant::Account;
-use crate::operation::{ACCOUNT_BALANCE, ACCOUNT_INQUIRY, ACCOUNT_VALIDATION};
+use crate::operation::{ACCOUNT_BALANCE, ACCOUNT_INQUIRY, ACCOUNT_VALIDATION, MINI_STATEMENT, OPENING_CLOSING_BALANCE};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -22,6 +22,23 @@ static VALIDATION: Spec =
 fn path_input(req: &HttpRequest, names: &[&str]) -> Value {
     let info = req.match_info();
     Value::Object(names.iter().map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default()))).collect())
+}
+
+static MINI: Spec = Spec { op: &MINI_STATEMENT, json_body: false, validate: validate_inquiry, execute: mini_statement };
+static OPENING_CLOSING: Spec = Spec {
+    op: &OPENING_CLOSING_BALANCE,
+    json_body: true,
+    validate: validate_opening_closing,
+    execute: opening_closing,
+};
+
+pub async fn get_mini_statement(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let input = path_input(&req, &["countryCode", "accountNumber"]);
+    pipeline::serve(&state, &req, payload, &MINI, Some(input)).await
+}
+
+pub async fn post_opening_closing(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &OPENING_CLOSING, None).await
 }
 
 pub async fn get_balance(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
@@ -132,6 +149,64 @@ fn validation(call: &mut Call) -> Outcome {
         })),
         &[],
     )))
+}
+
+fn validate_opening_closing(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*input);
+    check.one_of("countryCode", COUNTRIES);
+    check.string("accountId");
+    check.date("date");
+    check.finish()
+}
+
+/// The last 10 movements, newest first (reference §5.2).
+fn mini_statement(call: &mut Call) -> Outcome {
+    let account = own_account(call, "accountNumber")?;
+    let merchant = call.merchant();
+    let balance = call.state.ledger.balance(merchant, &account.number).unwrap_or_default();
+    let transactions: Vec<Value> = call
+        .state
+        .ledger
+        .lines(merchant, &account.number)
+        .iter()
+        .rev()
+        .take(10)
+        .map(|line| {
+            json!({
+                "date": crate::clock::Clock::at(line.at_ms).format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+                "amount": crate::ledger::format_cents(line.cents.abs()),
+                "description": line.description,
+                "chequeNumber": null,
+                "type": if line.cents < 0 { "Debit" } else { "Credit" },
+            })
+        })
+        .collect();
+    let data = json!({
+        "balance": fields::amount_number(balance as f64 / 100.0),
+        "currency": account.currency,
+        "accountNumber": account.number,
+        "transactions": transactions,
+    });
+    Ok(call.success(data, &[]))
+}
+
+/// The balance at the start and at the end of `date` (UTC, sandbox clock).
+fn opening_closing(call: &mut Call) -> Outcome {
+    let account = own_account(call, "accountId")?;
+    let date = fields::text_at(&call.input, "date").unwrap_or_default();
+    let start = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or_default();
+    let ledger = &call.state.ledger;
+    let merchant = call.merchant();
+    let at = |ms| ledger.balance_at(merchant, &account.number, ms).map(crate::ledger::format_cents);
+    let data = json!({"balances": [
+        {"amount": at(start + 86_400_000), "type": "Closing Balance"},
+        {"amount": at(start), "type": "Opening Balance"},
+    ]});
+    Ok(call.success(data, &[]))
 }
 
 /// `1036200681230` → `1036*****1230`, as the doc's example masks it.

@@ -70,7 +70,16 @@ fn execute(call: &mut Call) -> Outcome {
     // The guide's optional debit account pays for the airtime.
     if let Some(account) = fields::text_at(&call.input, "customer.accountNumber") {
         let cents = crate::ledger::cents(&text("airtime.amount")).unwrap_or_default();
-        if call.state.ledger.transfer(call.merchant(), &account, None, cents).is_err() {
+        let description = format!("AIRTIME {} {} REF {reference}", text("airtime.telco").to_uppercase(), mobile);
+        let movement = crate::ledger::Movement {
+            from: &account,
+            to: None,
+            cents,
+            at_ms: call.state.clock.now_ms(),
+            reference: &reference,
+            description: &description,
+        };
+        if call.state.ledger.transfer(call.merchant(), movement).is_err() {
             return Err(call.failure(104103));
         }
     }

@@ -34,6 +34,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // Paraphrases of the doc give this shorter path; published SDKs use the one above.
     route(cfg, "/v3-apis/account-api/v3.0/search/{countryCode}/{accountNumber}", Method::GET, accounts::get_inquiry);
     route(cfg, "/v3-apis/account-api/v3.0/account/validate", Method::POST, accounts::post_validation);
+    route(
+        cfg,
+        "/v3-apis/account-api/v3.0/accounts/miniStatement/{countryCode}/{accountNumber}",
+        Method::GET,
+        accounts::get_mini_statement,
+    );
+    route(cfg, "/v3-apis/account-api/v3.0/accounts/accountBalance/query", Method::POST, accounts::post_opening_closing);
     route(cfg, "/v3-apis/transaction-api/v3.0/billers", Method::GET, queries::get_billers);
     route(cfg, "/v3-apis/transaction-api/v3.0/merchants", Method::GET, queries::get_merchants);
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
@@ -67,6 +74,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             &format!("/{service}/v2/search/{{countryCode}}/{{accountNumber}}"),
             Method::GET,
             accounts::get_inquiry,
+        );
+        route(
+            cfg,
+            &format!("/{service}/v2/accounts/ministatement/{{countryCode}}/{{accountNumber}}"),
+            Method::GET,
+            accounts::get_mini_statement,
+        );
+        route(
+            cfg,
+            &format!("/{service}/v2/accounts/accountbalance/query"),
+            Method::POST,
+            accounts::post_opening_closing,
         );
     }
 }

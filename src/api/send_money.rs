@@ -68,7 +68,16 @@ fn execute(call: &mut Call) -> Outcome {
     if !call.state.claim_reference(&merchant.code, &reference) {
         return Err(call.failure(400101));
     }
-    match call.state.ledger.transfer(merchant, &source, Some(&destination), amount) {
+    let description = format!("TRANSFER TO A/C {destination} REF {reference}");
+    let movement = ledger::Movement {
+        from: &source,
+        to: Some(&destination),
+        cents: amount,
+        at_ms: call.state.clock.now_ms(),
+        reference: &reference,
+        description: &description,
+    };
+    match call.state.ledger.transfer(merchant, movement) {
         Ok(_) => {}
         Err(LedgerError::InsufficientFunds { .. }) => return Err(call.failure(400104)),
         Err(LedgerError::UnknownAccount(_)) => return Err(Failure::http("ACCOUNT_NOT_FOUND", None)),

@@ -121,3 +121,39 @@ async fn parallel_transfers_from_one_account_never_overdraw_it_and_conserve_mone
     assert_eq!(balance(&app, "1450160649886").await, "55.58");
     assert_eq!(balance(&app, "1100194977404").await, "105600.00");
 }
+
+#[tokio::test]
+async fn mini_statement_lists_transfers_newest_first_with_debits_and_credits() {
+    let app = spawn_app().await;
+    send(&app, &transfer("400000000001", "0020100014605", "1100194977404", "10.00")).await;
+    send(&app, &transfer("400000000002", "1100194977404", "0020100014605", "2.50")).await;
+    let response = app
+        .get_signed("/v3-apis/account-api/v3.0/accounts/miniStatement/KE/0020100014605", "KE0020100014605", None)
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let data = &body["data"];
+    assert_eq!(data["balance"], json!(999992.5));
+    assert_eq!(data["accountNumber"], "0020100014605");
+    let lines = data["transactions"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!((lines[0]["type"].clone(), lines[0]["amount"].clone()), (json!("Credit"), json!("2.50")));
+    assert_eq!((lines[1]["type"].clone(), lines[1]["amount"].clone()), (json!("Debit"), json!("10.00")));
+}
+
+#[tokio::test]
+async fn opening_and_closing_balance_of_a_day_bracket_its_transfers() {
+    let app = spawn_app().await;
+    send(&app, &transfer("400000000003", "0020100014605", "1100194977404", "100.00")).await;
+    let today = app.admin_get("/__sandbox/clock").await["now"].as_str().unwrap()[..10].to_string();
+    let body = json!({"countryCode": "KE", "accountId": "0020100014605", "date": today});
+    let signed = format!("0020100014605KE{today}");
+    let response =
+        app.post_signed("/v3-apis/account-api/v3.0/accounts/accountBalance/query", &body, &signed, None).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(
+        answer["data"]["balances"],
+        json!([{"amount": "999900.00", "type": "Closing Balance"}, {"amount": "1000000.00", "type": "Opening Balance"}])
+    );
+}
