@@ -52,6 +52,7 @@ pub fn scope() -> actix_web::Scope<
         .route("/merchants/{code}", web::put().to(put_merchant))
         .route("/merchants/{code}/public-key", web::put().to(put_public_key))
         .route("/accounts", web::get().to(accounts))
+        .route("/accounts/{number}", web::put().to(put_account))
         .route("/clock", web::get().to(clock))
         .route("/clock/advance", web::post().to(advance_clock))
         .route("/errors", web::get().to(errors))
@@ -315,6 +316,56 @@ async fn accounts(state: web::Data<AppState>, query: web::Query<MerchantQuery>) 
         })
         .collect();
     HttpResponse::Ok().json(listed)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AccountBody {
+    balance: Value,
+    currency: Option<String>,
+    merchant: Option<String>,
+    daily_limit: Option<Value>,
+}
+
+/// Sets an account's balance (and currency), creating the account for the merchant if needed.
+async fn put_account(state: web::Data<AppState>, number: web::Path<String>, raw: web::Bytes) -> HttpResponse {
+    let request: AccountBody = match body(&raw) {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    if request.daily_limit.is_some() {
+        return fail(StatusCode::BAD_REQUEST, "dailyLimit: daily limits are not enforced by this version yet");
+    }
+    let Some(cents) = crate::fields::raw_text(&request.balance).and_then(|b| crate::ledger::cents(&b)) else {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            format!("balance: {} is not an amount such as \"100.00\"", request.balance),
+        );
+    };
+    let code = request.merchant.unwrap_or_else(|| crate::merchant::DEFAULT_CODE.to_string());
+    let Some(merchant) = state.merchants.get(&code) else {
+        return fail(StatusCode::NOT_FOUND, format!("no merchant {code}"));
+    };
+    let mut account = merchant.account(&number).cloned().unwrap_or_else(|| crate::merchant::Account {
+        number: number.to_string(),
+        currency: "KES".into(),
+        country_code: "KE".into(),
+        name: merchant.name.clone(),
+        branch_code: String::new(),
+        balance: "0.00".into(),
+        status: "Active".into(),
+        customer_id: String::new(),
+        customer_type: "Corporate".into(),
+    });
+    if let Some(currency) = request.currency {
+        account.currency = currency;
+    }
+    let Some(merchant) = state.merchants.put_account(&code, account.clone()) else {
+        return fail(StatusCode::NOT_FOUND, format!("no merchant {code}"));
+    };
+    state.ledger.set(&merchant, &number, cents, state.clock.now_ms());
+    HttpResponse::Ok().json(json!({"merchant": code, "number": account.number, "currency": account.currency,
+                                   "balance": crate::ledger::format_cents(cents)}))
 }
 
 fn clock_view(state: &AppState) -> Value {

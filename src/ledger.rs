@@ -101,6 +101,16 @@ impl Ledger {
         Ok(balance - movement.cents)
     }
 
+    /// Sets a balance (admin), writing the difference as an adjustment line.
+    pub fn set(&self, merchant: &Merchant, account: &str, cents: i64, at_ms: i64) {
+        let mut books = self.books.lock();
+        let key = (merchant.code.clone(), account.to_string());
+        let current = books.balances.get(&key).copied().or_else(|| Self::opening(merchant, account)).unwrap_or(0);
+        let movement =
+            Movement { from: account, to: None, cents: 0, at_ms, reference: "", description: "BALANCE ADJUSTMENT" };
+        books.post(key, current, cents - current, &movement);
+    }
+
     /// The account's statement lines, oldest first.
     pub fn lines(&self, merchant: &Merchant, account: &str) -> Vec<Line> {
         let key = (merchant.code.clone(), account.to_string());

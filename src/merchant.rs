@@ -64,6 +64,19 @@ pub struct Merchant {
 }
 
 impl Merchant {
+    /// A copy to change one part of (merchants are shared read-only).
+    fn with_same_identity(&self) -> Merchant {
+        Merchant {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            api_key: self.api_key.clone(),
+            consumer_secret: self.consumer_secret.clone(),
+            public_key: self.public_key.clone(),
+            ipn: self.ipn.clone(),
+            accounts: self.accounts.clone(),
+        }
+    }
+
     pub fn owns_account(&self, number: &str) -> bool {
         self.account(number).is_some()
     }
@@ -152,19 +165,25 @@ impl Merchants {
         Ok((merchant, created))
     }
 
+    /// Adds or replaces one account of a merchant.
+    pub fn put_account(&self, code: &str, account: Account) -> Option<Arc<Merchant>> {
+        let mut map = self.by_code.write();
+        let existing = map.get(code)?;
+        let mut accounts = existing.accounts.clone();
+        match accounts.iter_mut().find(|a| a.number == account.number) {
+            Some(slot) => *slot = account,
+            None => accounts.push(account),
+        }
+        let updated = Arc::new(Merchant { accounts, ..existing.with_same_identity() });
+        map.insert(code.to_string(), updated.clone());
+        Some(updated)
+    }
+
     pub fn set_public_key(&self, code: &str, text: &str) -> Result<Option<Arc<Merchant>>, KeyError> {
         let key = Arc::new(PublicKey::parse(text)?);
         let mut map = self.by_code.write();
         let Some(existing) = map.get(code) else { return Ok(None) };
-        let updated = Arc::new(Merchant {
-            code: existing.code.clone(),
-            name: existing.name.clone(),
-            api_key: existing.api_key.clone(),
-            consumer_secret: existing.consumer_secret.clone(),
-            public_key: Some(key),
-            ipn: existing.ipn.clone(),
-            accounts: existing.accounts.clone(),
-        });
+        let updated = Arc::new(Merchant { public_key: Some(key), ..existing.with_same_identity() });
         map.insert(code.to_string(), updated.clone());
         Ok(Some(updated))
     }

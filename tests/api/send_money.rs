@@ -157,3 +157,27 @@ async fn opening_and_closing_balance_of_a_day_bracket_its_transfers() {
         json!([{"amount": "999900.00", "type": "Closing Balance"}, {"amount": "1000000.00", "type": "Opening Balance"}])
     );
 }
+
+#[tokio::test]
+async fn an_admin_set_balance_is_what_transfers_and_balances_see() {
+    let app = spawn_app().await;
+    let put = |number: &str, body: Value| {
+        app.client.put(app.url(&format!("/__sandbox/accounts/{number}"))).json(&body).send()
+    };
+    let response = put("0020100014605", json!({"balance": "50.00"})).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(balance(&app, "0020100014605").await, "50.00");
+    let (status, body) = send(&app, &transfer("500000000001", "0020100014605", "1100194977404", "50.01")).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(400104)));
+    let response = put("7770000000001", json!({"balance": 12.5, "currency": "KES"})).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(balance(&app, "7770000000001").await, "12.50");
+    for bad in [
+        json!({"balance": "abc"}),
+        json!({"balance": "1", "colour": "red"}),
+        json!({"balance": "1", "dailyLimit": "5"}),
+    ] {
+        let response = put("0020100014605", bad.clone()).await.unwrap();
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+}
