@@ -161,6 +161,14 @@ pub static OPENING_CLOSING_BALANCE: Operation = Operation {
     signature: &[Formula { name: "doc", fields: &["accountId", "countryCode", "date"] }],
 };
 
+pub static FULL_STATEMENT: Operation = Operation {
+    id: "full_statement",
+    title: "Full statement",
+    families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["accountNumber", "countryCode", "toDate"] }],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -176,6 +184,7 @@ pub static ALL: &[&Operation] = &[
     &SEND_WITHIN_EQUITY,
     &MINI_STATEMENT,
     &OPENING_CLOSING_BALANCE,
+    &FULL_STATEMENT,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

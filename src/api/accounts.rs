@@ -3,7 +3,9 @@
 use crate::envelope::{v3_success, Failure};
 use crate::fields::{self, Check};
 use crate::merchant::Account;
-use crate::operation::{ACCOUNT_BALANCE, ACCOUNT_INQUIRY, ACCOUNT_VALIDATION, MINI_STATEMENT, OPENING_CLOSING_BALANCE};
+use crate::operation::{
+    ACCOUNT_BALANCE, ACCOUNT_INQUIRY, ACCOUNT_VALIDATION, FULL_STATEMENT, MINI_STATEMENT, OPENING_CLOSING_BALANCE,
+};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -39,6 +41,12 @@ pub async fn get_mini_statement(state: web::Data<AppState>, req: HttpRequest, pa
 
 pub async fn post_opening_closing(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &OPENING_CLOSING, None).await
+}
+
+static FULL: Spec = Spec { op: &FULL_STATEMENT, json_body: true, validate: validate_full, execute: full_statement };
+
+pub async fn post_full_statement(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &FULL, None).await
 }
 
 pub async fn get_balance(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
@@ -157,6 +165,69 @@ fn validate_opening_closing(input: &mut Value, _: &mut BTreeMap<String, String>)
     check.string("accountId");
     check.date("date");
     check.finish()
+}
+
+fn validate_full(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*input);
+    check.one_of("countryCode", COUNTRIES);
+    check.string("accountNumber");
+    let from = check.date("fromDate").map(str::to_string);
+    let to = check.date("toDate").map(str::to_string);
+    if let (Some(from), Some(to)) = (from, to) {
+        if from > to {
+            check.problem("fromDate", format!("must not be after toDate ({to})"));
+        }
+    }
+    if let Some(limit) = fields::get(input, "limit").filter(|v| !v.is_null()) {
+        if !fields::raw_text(limit).and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > 0) {
+            check.problem("limit", format!("must be a whole number from 1, not {limit}"));
+        }
+    }
+    check.finish()
+}
+
+/// Movements between `fromDate` and `toDate` inclusive, oldest first, at most `limit` (reference §5.3).
+fn full_statement(call: &mut Call) -> Outcome {
+    let account = own_account(call, "accountNumber")?;
+    let day_start = |field| {
+        fields::text_at(&call.input, field)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc().timestamp_millis())
+            .unwrap_or_default()
+    };
+    let (from, until) = (day_start("fromDate"), day_start("toDate") + 86_400_000);
+    let limit = fields::text_at(&call.input, "limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(usize::MAX);
+    let merchant = call.merchant();
+    let lines = call.state.ledger.lines(merchant, &account.number);
+    let transactions: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| (from..until).contains(&line.at_ms))
+        .take(limit)
+        .map(|(serial, line)| {
+            let at = crate::clock::Clock::at(line.at_ms);
+            json!({
+                "reference": line.reference,
+                "date": at.format("%Y-%m-%dT00:00:00.000").to_string(),
+                "description": line.description,
+                "amount": fields::amount_number(line.cents.abs() as f64 / 100.0),
+                "serial": (serial + 1).to_string(),
+                "postedDateTime": at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
+                "type": if line.cents < 0 { "Debit" } else { "Credit" },
+                "runningBalance": {"currency": account.currency,
+                                   "amount": fields::amount_number(line.balance_after as f64 / 100.0)},
+            })
+        })
+        .collect();
+    let balance = call.state.ledger.balance(merchant, &account.number).unwrap_or_default();
+    let data = json!({
+        "balance": fields::amount_number(balance as f64 / 100.0),
+        "currency": account.currency,
+        "accountNumber": account.number,
+        "transactions": transactions,
+    });
+    Ok(call.success(data, &[]))
 }
 
 /// The last 10 movements, newest first (reference §5.2).

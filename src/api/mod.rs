@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         accounts::get_mini_statement,
     );
     route(cfg, "/v3-apis/account-api/v3.0/accounts/accountBalance/query", Method::POST, accounts::post_opening_closing);
+    route(cfg, "/v3-apis/account-api/v3.0/accounts/fullStatement", Method::POST, accounts::post_full_statement);
     route(cfg, "/v3-apis/transaction-api/v3.0/billers", Method::GET, queries::get_billers);
     route(cfg, "/v3-apis/transaction-api/v3.0/merchants", Method::GET, queries::get_merchants);
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
@@ -87,6 +88,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Method::POST,
             accounts::post_opening_closing,
         );
+        route(cfg, &format!("/{service}/v2/accounts/fullstatement"), Method::POST, accounts::post_full_statement);
     }
 }
 

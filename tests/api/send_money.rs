@@ -181,3 +181,29 @@ async fn an_admin_set_balance_is_what_transfers_and_balances_see() {
         assert_eq!(response.status(), 400, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn full_statement_lists_the_days_movements_with_running_balances() {
+    let app = spawn_app().await;
+    send(&app, &transfer("600000000001", "0020100014605", "1100194977404", "100.00")).await;
+    send(&app, &transfer("600000000002", "0020100014605", "1100194977404", "50.00")).await;
+    let today = app.admin_get("/__sandbox/clock").await["now"].as_str().unwrap()[..10].to_string();
+    let body =
+        json!({"countryCode": "KE", "accountNumber": "0020100014605", "fromDate": today, "toDate": today, "limit": 10});
+    let signed = format!("0020100014605KE{today}");
+    let response = app.post_signed("/v3-apis/account-api/v3.0/accounts/fullStatement", &body, &signed, None).await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    let lines = answer["data"]["transactions"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["reference"], "600000000001");
+    assert_eq!(lines[0]["runningBalance"], json!({"currency": "KES", "amount": 999900}));
+    assert_eq!(lines[1]["runningBalance"]["amount"], 999850);
+    assert_eq!(lines[1]["type"], "Debit");
+    let body = json!({"countryCode": "KE", "accountNumber": "0020100014605", "fromDate": "2000-01-01", "toDate": "2000-01-02"});
+    let response = app
+        .post_signed("/v3-apis/account-api/v3.0/accounts/fullStatement", &body, "0020100014605KE2000-01-02", None)
+        .await;
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["data"]["transactions"], json!([]));
+}
