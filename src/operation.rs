@@ -169,6 +169,80 @@ pub static FULL_STATEMENT: Operation = Operation {
     signature: &[Formula { name: "doc", fields: &["accountNumber", "countryCode", "toDate"] }],
 };
 
+/// RTGS and SWIFT sign the same fields (reference §3.2).
+const RTGS_SWIFT_FORMULA: &[Formula] = &[Formula {
+    name: "doc",
+    fields: &[
+        "transfer.reference",
+        "transfer.date",
+        "source.accountNumber",
+        "destination.accountNumber",
+        "transfer.amount",
+    ],
+}];
+
+/// Both PesaLink rails sign the same fields (reference §3.2).
+const PESALINK_FORMULA: &[Formula] = &[Formula {
+    name: "doc",
+    fields: &[
+        "transfer.amount",
+        "transfer.currencyCode",
+        "transfer.reference",
+        "destination.name",
+        "source.accountNumber",
+    ],
+}];
+
+pub static SEND_RTGS: Operation = Operation {
+    id: "send_rtgs",
+    title: "Send money by RTGS",
+    families: &[Family::Rtgs, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: RTGS_SWIFT_FORMULA,
+};
+
+pub static SEND_SWIFT: Operation = Operation {
+    id: "send_swift",
+    title: "Send money by SWIFT",
+    families: &[Family::Rtgs, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: RTGS_SWIFT_FORMULA,
+};
+
+pub static SEND_PESALINK_BANK: Operation = Operation {
+    id: "send_pesalink_bank",
+    title: "Send money by PesaLink to a bank account",
+    families: &[Family::Pesalink, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: PESALINK_FORMULA,
+};
+
+pub static SEND_PESALINK_MOBILE: Operation = Operation {
+    id: "send_pesalink_mobile",
+    title: "Send money by PesaLink to a mobile number",
+    families: &[Family::Pesalink, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: PESALINK_FORMULA,
+};
+
+pub static SEND_MOBILE_WALLET: Operation = Operation {
+    id: "send_mobile_wallet",
+    title: "Send money to a mobile wallet (M-Pesa, Airtel, Equitel)",
+    families: &[Family::SendMobileWallet, Family::SendWithinEquity, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    // The v3 doc has one formula; the v2 doc (and one SDK) sign Equitel wallets in another order.
+    signature: &[
+        Formula {
+            name: "doc",
+            fields: &["transfer.amount", "transfer.currencyCode", "transfer.reference", "source.accountNumber"],
+        },
+        Formula {
+            name: "equitel",
+            fields: &["source.accountNumber", "transfer.amount", "transfer.currencyCode", "transfer.reference"],
+        },
+    ],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -185,6 +259,11 @@ pub static ALL: &[&Operation] = &[
     &MINI_STATEMENT,
     &OPENING_CLOSING_BALANCE,
     &FULL_STATEMENT,
+    &SEND_RTGS,
+    &SEND_SWIFT,
+    &SEND_PESALINK_BANK,
+    &SEND_PESALINK_MOBILE,
+    &SEND_MOBILE_WALLET,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

@@ -47,12 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
     route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify);
     route(cfg, "/v3-apis/transaction-api/v3.0/airtime", Method::POST, airtime::purchase);
-    route(
-        cfg,
-        "/v3-apis/transaction-api/v3.0/remittance/internalBankTransfer",
-        Method::POST,
-        send_money::within_equity,
-    );
+    route(cfg, "/v3-apis/transaction-api/v3.0/remittance/{rail}", Method::POST, send_money::send);
     // The documented path, then the paths published SDKs call (reference §8.1, §14).
     for path in ["transactions/details", "payments/details", "transaction"] {
         route(cfg, &format!("/v3-apis/transaction-api/v3.0/{path}/{{ref}}"), Method::GET, transactions::details);

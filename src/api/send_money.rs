@@ -1,10 +1,11 @@
-//! Send money (reference §6). Within Equity: `POST /v3-apis/transaction-api/v3.0/remittance/internalBankTransfer`,
-//! debiting the source account on the ledger.
+//! Send money (reference §6): every rail is a row of `RAILS`, and one validator and one executor
+//! serve them all. A transfer debits the source account on the ledger (crediting a destination
+//! that is one of the merchant's own accounts).
 
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
 use crate::ledger::{self, LedgerError};
-use crate::operation::SEND_WITHIN_EQUITY;
+use crate::operation::{self, Operation};
 use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
 use crate::transactions::Transaction;
@@ -12,28 +13,142 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static WITHIN_EQUITY: Spec = Spec { op: &SEND_WITHIN_EQUITY, json_body: true, validate, execute };
-
-pub async fn within_equity(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &WITHIN_EQUITY, None).await
+/// What sets one rail apart from the others.
+pub struct Rail {
+    pub op: &'static Operation,
+    /// Path under `/v3-apis/transaction-api/v3.0/remittance/`.
+    pub path: &'static str,
+    pub destination_type: &'static str,
+    /// `transfer.type` values clients send for this rail.
+    pub transfer_types: &'static [&'static str],
+    /// Destination fields the rail needs besides `type`, `countryCode` and `name`.
+    pub destination_fields: &'static [&'static str],
+    /// None: any country (SWIFT goes abroad).
+    pub destination_countries: Option<&'static [&'static str]>,
+    pub wallets: &'static [&'static str],
+    pub insufficient_funds: i64,
+    /// (largest amount in cents, code answering above it)
+    pub maximum: Option<(i64, i64)>,
 }
 
-const COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "DRC", "SS"];
-/// `InternalFundsTransfer` in the v2 docs and UAT examples; the v3 API Explorer shows `EFT`.
-const TRANSFER_TYPES: &[&str] = &["InternalFundsTransfer", "EFT"];
-/// "Failed, maximum transfer amount is 999,999 per transaction" (118110).
-const MAXIMUM_CENTS: i64 = 999_999 * 100;
+const EQUITY_COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "DRC", "SS"];
 
-fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
+pub static RAILS: &[Rail] = &[
+    Rail {
+        op: &operation::SEND_WITHIN_EQUITY,
+        path: "internalBankTransfer",
+        destination_type: "bank",
+        // `InternalFundsTransfer` in the v2 docs and UAT examples; the v3 API Explorer shows `EFT`.
+        transfer_types: &["InternalFundsTransfer", "EFT"],
+        destination_fields: &["destination.accountNumber"],
+        destination_countries: Some(EQUITY_COUNTRIES),
+        wallets: &[],
+        insufficient_funds: 400104,
+        maximum: Some((999_999 * 100, 118110)),
+    },
+    Rail {
+        op: &operation::SEND_MOBILE_WALLET,
+        path: "sendmobile",
+        destination_type: "mobile",
+        transfer_types: &["MobileWallet"],
+        destination_fields: &["destination.mobileNumber", "destination.walletName"],
+        destination_countries: Some(&["KE", "UG", "TZ", "RW"]),
+        wallets: &["Mpesa", "Airtel", "Equitel"],
+        insufficient_funds: 400104,
+        maximum: Some((70_000 * 100, 105158)),
+    },
+    Rail {
+        op: &operation::SEND_RTGS,
+        path: "rtgs",
+        destination_type: "bank",
+        transfer_types: &["RTGS"],
+        destination_fields: &["destination.bankCode", "destination.accountNumber"],
+        destination_countries: Some(EQUITY_COUNTRIES),
+        wallets: &[],
+        insufficient_funds: 103104,
+        maximum: None,
+    },
+    Rail {
+        op: &operation::SEND_SWIFT,
+        path: "swift",
+        destination_type: "bank",
+        transfer_types: &["SWIFT"],
+        destination_fields: &["destination.bankBic", "destination.accountNumber"],
+        destination_countries: None,
+        wallets: &[],
+        insufficient_funds: 103104,
+        maximum: None,
+    },
+    Rail {
+        op: &operation::SEND_PESALINK_BANK,
+        path: "pesalinkacc",
+        destination_type: "bank",
+        transfer_types: &["PesaLink"],
+        destination_fields: &["destination.bankCode", "destination.accountNumber"],
+        destination_countries: Some(&["KE"]),
+        wallets: &[],
+        insufficient_funds: 400104,
+        maximum: None,
+    },
+    Rail {
+        op: &operation::SEND_PESALINK_MOBILE,
+        path: "pesalinkMobile",
+        destination_type: "mobile",
+        transfer_types: &["PesaLink"],
+        destination_fields: &["destination.bankCode", "destination.mobileNumber"],
+        destination_countries: Some(&["KE"]),
+        wallets: &[],
+        insufficient_funds: 400104,
+        maximum: None,
+    },
+];
+
+fn rail_of(op: &Operation) -> &'static Rail {
+    RAILS.iter().find(|r| std::ptr::eq(r.op, op)).expect("every send-money operation has a rail")
+}
+
+macro_rules! rail_specs {
+    ($($index:literal => $name:ident),*) => {
+        $(
+            fn $name(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
+                validate(&RAILS[$index], body, variants)
+            }
+        )*
+        static SPECS: &[Spec] = &[$(Spec { op: RAILS[$index].op, json_body: true, validate: $name, execute }),*];
+    };
+}
+
+rail_specs!(0 => validate_within_equity, 1 => validate_mobile, 2 => validate_rtgs, 3 => validate_swift,
+            4 => validate_pesalink_bank, 5 => validate_pesalink_mobile);
+
+/// Serves every rail; the route tells which (`remittance/{rail}`).
+pub async fn send(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let path = req.match_info().get("rail").unwrap_or_default();
+    match RAILS.iter().position(|r| r.path == path) {
+        Some(index) => pipeline::serve(&state, &req, payload, &SPECS[index], None).await,
+        None => super::not_found(state, req, payload).await,
+    }
+}
+
+fn validate(rail: &Rail, body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
-    check.one_of("source.countryCode", COUNTRIES);
+    check.one_of("source.countryCode", EQUITY_COUNTRIES);
     check.string("source.name");
     check.string("source.accountNumber");
-    check.one_of("destination.type", &["bank"]);
-    check.one_of("destination.countryCode", COUNTRIES);
+    check.one_of("destination.type", &[rail.destination_type]);
+    match rail.destination_countries {
+        Some(countries) => {
+            check.one_of("destination.countryCode", countries);
+        }
+        None => {
+            check.rule("destination.countryCode", |c| c.len() == 2, "must be a 2-letter country code");
+        }
+    }
     check.string("destination.name");
-    check.string("destination.accountNumber");
-    if let Some(kind) = check.one_of("transfer.type", TRANSFER_TYPES) {
+    for field in rail.destination_fields {
+        check.string(field);
+    }
+    if let Some(kind) = check.one_of("transfer.type", rail.transfer_types) {
         variants.insert("transfer.type".into(), kind.into());
     }
     check.amount("transfer.amount", 2);
@@ -48,9 +163,10 @@ fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result
 }
 
 fn execute(call: &mut Call) -> Outcome {
+    let rail = rail_of(call.op);
     let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let (source, destination, reference) =
-        (text("source.accountNumber"), text("destination.accountNumber"), text("transfer.reference"));
+    let (source, reference) = (text("source.accountNumber"), text("transfer.reference"));
+    let destination = text("destination.accountNumber");
     let amount = ledger::cents(&text("transfer.amount")).unwrap_or_default();
     let merchant = call.merchant();
     let Some(account) = merchant.account(&source) else {
@@ -59,19 +175,26 @@ fn execute(call: &mut Call) -> Outcome {
             Some(format!("source.accountNumber {source} is not an account of merchant {}", merchant.code)),
         ));
     };
-    if account.currency != text("transfer.currencyCode") {
+    if !rail.wallets.is_empty() && !rail.wallets.contains(&text("destination.walletName").as_str()) {
+        return Err(call.failure(105160));
+    }
+    if rail.op.id == operation::SEND_WITHIN_EQUITY.id && account.currency != text("transfer.currencyCode") {
         return Err(call.failure(400103).with_detail(format!("the source account holds {}", account.currency)));
     }
-    if amount > MAXIMUM_CENTS {
-        return Err(call.failure(118110));
+    if let Some((maximum, code)) = rail.maximum {
+        if amount > maximum {
+            return Err(call.failure(code));
+        }
     }
     if !call.state.claim_reference(&merchant.code, &reference) {
         return Err(call.failure(400101));
     }
-    let description = format!("TRANSFER TO A/C {destination} REF {reference}");
+    let to = (!destination.is_empty()).then_some(destination.as_str());
+    let counterpart = if destination.is_empty() { text("destination.mobileNumber") } else { destination.clone() };
+    let description = format!("{} TO {counterpart} REF {reference}", rail.transfer_types[0].to_uppercase());
     let movement = ledger::Movement {
         from: &source,
-        to: Some(&destination),
+        to,
         cents: amount,
         at_ms: call.state.clock.now_ms(),
         reference: &reference,
@@ -79,14 +202,14 @@ fn execute(call: &mut Call) -> Outcome {
     };
     match call.state.ledger.transfer(merchant, movement) {
         Ok(_) => {}
-        Err(LedgerError::InsufficientFunds { .. }) => return Err(call.failure(400104)),
+        Err(LedgerError::InsufficientFunds { .. }) => return Err(call.failure(rail.insufficient_funds)),
         Err(LedgerError::UnknownAccount(_)) => return Err(Failure::http("ACCOUNT_NOT_FOUND", None)),
     }
     let transaction_id = call.state.ids.digits(10);
     call.state.transactions.record(Transaction {
         merchant: merchant.code.clone(),
         reference: reference.clone(),
-        service_name: "InternalFundsTransfer",
+        service_name: rail.transfer_types[0],
         amount: amount as f64 / 100.0,
         charge: 0.0,
         created_ms: call.state.clock.now_ms(),

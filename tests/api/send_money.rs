@@ -207,3 +207,96 @@ async fn full_statement_lists_the_days_movements_with_running_balances() {
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["data"]["transactions"], json!([]));
 }
+
+async fn post_rail(app: &TestApp, rail: &str, body: &Value, signed: &str) -> (u16, Value) {
+    let response =
+        app.post_signed(&format!("/v3-apis/transaction-api/v3.0/remittance/{rail}"), body, signed, None).await;
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn mobile_transfer(reference: &str, wallet: &str, amount: &str) -> Value {
+    json!({
+        "source": {"countryCode": "KE", "name": "John Doe", "accountNumber": "0020100014605"},
+        "destination": {"type": "mobile", "countryCode": "KE", "name": "A N Other", "mobileNumber": "254722000000", "walletName": wallet},
+        "transfer": {"type": "MobileWallet", "amount": amount, "currencyCode": "KES", "reference": reference,
+                     "date": "2023-10-13", "description": "test", "callbackUrl": "http://127.0.0.1:9/cb"}
+    })
+}
+
+#[tokio::test]
+async fn send_to_mobile_accepts_both_published_formulas_and_enforces_its_limits() {
+    let app = spawn_app().await;
+    let (status, body) = post_rail(
+        &app,
+        "sendmobile",
+        &mobile_transfer("700000000001", "Mpesa", "100.00"),
+        "100.00KES7000000000010020100014605",
+    )
+    .await;
+    assert_eq!((status, body["data"]["status"].clone()), (200, json!("SUCCESS")));
+    let (status, _) = post_rail(
+        &app,
+        "sendmobile",
+        &mobile_transfer("700000000002", "Equitel", "100.00"),
+        "0020100014605100.00KES700000000002",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
+    assert_eq!(entry["variants"]["signature"], "equitel");
+    let (status, body) = post_rail(
+        &app,
+        "sendmobile",
+        &mobile_transfer("700000000003", "Mpesa", "70000.01"),
+        "70000.01KES7000000000030020100014605",
+    )
+    .await;
+    assert_eq!((status, body["code"].clone()), (400, json!(105158)));
+    let (status, body) = post_rail(
+        &app,
+        "sendmobile",
+        &mobile_transfer("700000000004", "Tkash", "1.00"),
+        "1.00KES7000000000040020100014605",
+    )
+    .await;
+    assert_eq!((status, body["code"].clone()), (400, json!(105160)));
+    assert_eq!(balance(&app, "0020100014605").await, "999800.00");
+}
+
+#[tokio::test]
+async fn rtgs_swift_and_pesalink_debit_the_source_with_their_own_formulas() {
+    let app = spawn_app().await;
+    let rtgs = json!({
+        "source": {"countryCode": "KE", "currency": "KES", "name": "John Doe", "accountNumber": "0020100014605"},
+        "destination": {"type": "bank", "countryCode": "KE", "name": "Tom Doe", "bankCode": "61", "accountNumber": "1100194977404"},
+        "transfer": {"type": "RTGS", "amount": "200", "currencyCode": "KES", "reference": "16110014834489833", "date": "2023-10-13", "description": "x"}
+    });
+    let (status, _) = post_rail(&app, "rtgs", &rtgs, "161100148344898332023-10-1300201000146051100194977404200").await;
+    assert_eq!(status, 200);
+    let swift = json!({
+        "source": {"countryCode": "KE", "sourceCurrency": "KES", "name": "John Doe", "accountNumber": "0020100014605"},
+        "destination": {"type": "bank", "countryCode": "IT", "currency": "USD", "name": "rtest", "bankBic": "BRASITMMXXX", "accountNumber": "10291281982198", "addressline1": "24rth Street Turin"},
+        "transfer": {"type": "SWIFT", "amount": "200.98", "currencyCode": "USD", "reference": "6a52ef6f0003432", "date": "2023-10-11", "description": "test transfer"}
+    });
+    let (status, _) =
+        post_rail(&app, "swift", &swift, "6a52ef6f00034322023-10-11002010001460510291281982198200.98").await;
+    assert_eq!(status, 200);
+    let pesalink = json!({
+        "source": {"countryCode": "KE", "name": "John Doe", "accountNumber": "0020100014605"},
+        "destination": {"type": "bank", "countryCode": "KE", "name": "Tom Doe", "bankCode": "57", "accountNumber": "99901288715910"},
+        "transfer": {"type": "PesaLink", "amount": "500.00", "currencyCode": "KES", "reference": "112194688993", "date": "2023-10-13", "description": "x"}
+    });
+    let (status, _) = post_rail(&app, "pesalinkacc", &pesalink, "500.00KES112194688993Tom Doe0020100014605").await;
+    assert_eq!(status, 200);
+    assert_eq!(balance(&app, "0020100014605").await, format!("{:.2}", 1_000_000.0 - 200.0 - 200.98 - 500.0));
+    let (status, body) = post_rail(&app, "rtgs", &json!({}), "x").await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().contains("destination.bankCode"), "{body}");
+}
+
+#[tokio::test]
+async fn an_unknown_remittance_rail_is_not_found() {
+    let app = spawn_app().await;
+    let (status, body) = post_rail(&app, "teleport", &json!({}), "x").await;
+    assert_eq!((status, body["error_code"].clone()), (404, json!("NOT_FOUND")));
+}
