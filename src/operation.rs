@@ -243,6 +243,37 @@ pub static SEND_MOBILE_WALLET: Operation = Operation {
     ],
 };
 
+pub static BILL_PAYMENT: Operation = Operation {
+    id: "bill_payment",
+    title: "Bill payment",
+    families: &[Family::BillTill, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &["biller.billerCode", "bill.amount", "payer.reference", "partnerId"],
+    }],
+};
+
+/// The doc shows a formula but its example, and every SDK, sends no signature: unsigned here.
+pub static BILL_VALIDATION: Operation = Operation {
+    id: "bill_validation",
+    title: "Bill validation",
+    families: &[Family::BillTill, Family::QueryBill, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static TILL_PAYMENT: Operation = Operation {
+    id: "till_payment",
+    title: "Merchant (till) payment",
+    families: &[Family::BillTill, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &["merchant.till", "partner.id", "payment.amount", "payment.currency", "payment.ref"],
+    }],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -264,6 +295,9 @@ pub static ALL: &[&Operation] = &[
     &SEND_PESALINK_BANK,
     &SEND_PESALINK_MOBILE,
     &SEND_MOBILE_WALLET,
+    &BILL_PAYMENT,
+    &BILL_VALIDATION,
+    &TILL_PAYMENT,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

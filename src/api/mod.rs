@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod airtime;
 pub mod authentication;
 pub mod kyc;
+pub mod payments;
 pub mod queries;
 pub mod send_money;
 pub mod stk_push;
@@ -47,6 +48,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
     route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify);
     route(cfg, "/v3-apis/transaction-api/v3.0/airtime", Method::POST, airtime::purchase);
+    route(cfg, "/v3-apis/transaction-api/v3.0/bills/pay", Method::POST, payments::bill_payment);
+    route(cfg, "/v3-apis/transaction-api/v3.0/bills/validation", Method::POST, payments::bill_validation);
+    route(cfg, "/v3-apis/transaction-api/v3.0/tills/pay", Method::POST, payments::till_payment);
     route(cfg, "/v3-apis/transaction-api/v3.0/remittance/{rail}", Method::POST, send_money::send);
     // The documented path, then the paths published SDKs call (reference §8.1, §14).
     for path in ["transactions/details", "payments/details", "transaction"] {

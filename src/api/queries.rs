@@ -151,3 +151,22 @@ fn forex(call: &mut Call) -> Outcome {
         &[],
     )))
 }
+
+/// The name of a published biller.
+pub fn biller_name(code: &str) -> Option<&'static str> {
+    BILLER_LIST.iter().find(|b| b.code == code).map(|b| b.name.as_str())
+}
+
+/// The name of the EazzyPay merchant (or outlet) owning a till.
+pub fn till_name(till: &str) -> Option<String> {
+    MERCHANT_LIST.iter().find_map(|m| {
+        let own = (m["tillnumber"] == till).then(|| m["name"].as_str().unwrap_or_default().to_string());
+        own.or_else(|| {
+            m["outlets"]
+                .as_array()?
+                .iter()
+                .find(|o| o["tillnumber"] == till)
+                .map(|o| o["name"].as_str().unwrap_or_default().to_string())
+        })
+    })
+}

@@ -12,6 +12,7 @@ mod callbacks;
 mod cli;
 mod faults;
 mod kyc;
+mod payments;
 mod queries;
 mod scenarios;
 mod send_money;
