@@ -52,6 +52,7 @@ pub fn scope() -> actix_web::Scope<
         .route("/merchants/{code}", web::put().to(put_merchant))
         .route("/merchants/{code}/public-key", web::put().to(put_public_key))
         .route("/accounts", web::get().to(accounts))
+        .route("/transactions", web::get().to(transactions))
         .route("/accounts/{number}", web::put().to(put_account))
         .route("/clock", web::get().to(clock))
         .route("/clock/advance", web::post().to(advance_clock))
@@ -366,6 +367,38 @@ async fn put_account(state: web::Data<AppState>, number: web::Path<String>, raw:
     state.ledger.set(&merchant, &number, cents, state.clock.now_ms());
     HttpResponse::Ok().json(json!({"merchant": code, "number": account.number, "currency": account.currency,
                                    "balance": crate::ledger::format_cents(cents)}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TransactionQuery {
+    merchant: Option<String>,
+    limit: Option<String>,
+}
+
+/// Transactions with their state now (on the sandbox clock), newest first.
+async fn transactions(state: web::Data<AppState>, query: web::Query<TransactionQuery>) -> HttpResponse {
+    let query = query.into_inner();
+    let limit = match parse_limit(query.limit) {
+        Ok(limit) => limit.unwrap_or(usize::MAX),
+        Err(response) => return response,
+    };
+    let now = state.clock.now_ms();
+    let listed: Vec<Value> = state
+        .transactions
+        .list(query.merchant.as_deref(), limit)
+        .iter()
+        .map(|t| {
+            let status = t.status_at(now);
+            json!({
+                "merchant": t.merchant, "reference": t.reference, "serviceName": t.service_name,
+                "amount": crate::fields::amount_number(t.amount), "charge": crate::fields::amount_number(t.charge),
+                "createdAt": crate::clock::iso_ms(crate::clock::Clock::at(t.created_ms)),
+                "state": status.state, "stateCode": status.state_code, "code": status.code, "message": status.message,
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(listed)
 }
 
 fn clock_view(state: &AppState) -> Value {

@@ -72,6 +72,19 @@ impl Transactions {
         }
     }
 
+    /// Newest first, of one merchant or all.
+    pub fn list(&self, merchant: Option<&str>, limit: usize) -> Vec<Transaction> {
+        let inner = self.inner.lock();
+        let (map, order) = &*inner;
+        order
+            .iter()
+            .rev()
+            .filter(|(m, _)| merchant.is_none_or(|x| x == m))
+            .filter_map(|key| map.get(key).cloned())
+            .take(limit)
+            .collect()
+    }
+
     pub fn get(&self, merchant: &str, reference: &str) -> Option<Transaction> {
         self.inner.lock().0.get(&(merchant.to_string(), reference.to_string())).cloned()
     }

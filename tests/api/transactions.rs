@@ -93,3 +93,18 @@ async fn transaction_details_of_another_merchants_reference_is_not_found() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], 111102);
 }
+
+#[tokio::test]
+async fn admin_transactions_lists_states_newest_first_per_merchant() {
+    let app = spawn_app().await;
+    app.stk_push(&stk_body("TXNLIST00001", "254764555291", &app.sink_url("t"))).await;
+    app.stk_push(&stk_body("TXNLIST00002", "254700000001", &app.sink_url("t"))).await;
+    let listed = app.admin_get("/__sandbox/transactions?merchant=9999999999").await;
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["reference"], "TXNLIST00002");
+    assert_eq!(listed[0]["state"], "Failed");
+    assert_eq!(listed[1]["state"], "Success");
+    assert_eq!(app.admin_get("/__sandbox/transactions?merchant=nobody").await, json!([]));
+    assert_eq!(app.admin_get("/__sandbox/transactions?limit=1").await.as_array().unwrap().len(), 1);
+}
