@@ -57,6 +57,20 @@ impl Call<'_> {
         }
     }
 
+    /// Records a transaction that completed synchronously (no callbacks), for the details query.
+    pub fn record_completed(&self, reference: &str, service_name: &'static str, amount: f64, biller: &str) {
+        self.state.transactions.record(crate::transactions::Transaction {
+            merchant: self.merchant().code.clone(),
+            reference: reference.to_string(),
+            service_name,
+            amount,
+            charge: 0.0,
+            created_ms: self.state.clock.now_ms(),
+            steps: Vec::new(),
+            biller: biller.to_string(),
+        });
+    }
+
     /// A catalogue code as this operation's families word it.
     pub fn failure(&self, code: i64) -> Failure {
         Failure::code(code, self.op.families).unwrap_or_else(|| Failure::http("INTERNAL_ERROR", None))

@@ -189,13 +189,8 @@ fn validate_full(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
 /// Movements between `fromDate` and `toDate` inclusive, oldest first, at most `limit` (reference §5.3).
 fn full_statement(call: &mut Call) -> Outcome {
     let account = own_account(call, "accountNumber")?;
-    let day_start = |field| {
-        fields::text_at(&call.input, field)
-            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc().timestamp_millis())
-            .unwrap_or_default()
-    };
+    let day_start =
+        |field| fields::text_at(&call.input, field).and_then(|d| fields::day_start_ms(&d)).unwrap_or_default();
     let (from, until) = (day_start("fromDate"), day_start("toDate") + 86_400_000);
     let limit = fields::text_at(&call.input, "limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(usize::MAX);
     let merchant = call.merchant();
@@ -220,21 +215,25 @@ fn full_statement(call: &mut Call) -> Outcome {
             })
         })
         .collect();
-    let balance = call.state.ledger.balance(merchant, &account.number).unwrap_or_default();
+    Ok(statement(call, account, transactions))
+}
+
+/// A statement body (mini and full): the current balance and the given lines.
+fn statement(call: &Call, account: &Account, transactions: Vec<Value>) -> Reply {
+    let balance = call.state.ledger.balance(call.merchant(), &account.number).unwrap_or_default();
     let data = json!({
         "balance": fields::amount_number(balance as f64 / 100.0),
         "currency": account.currency,
         "accountNumber": account.number,
         "transactions": transactions,
     });
-    Ok(call.success(data, &[]))
+    call.success(data, &[])
 }
 
 /// The last 10 movements, newest first (reference §5.2).
 fn mini_statement(call: &mut Call) -> Outcome {
     let account = own_account(call, "accountNumber")?;
     let merchant = call.merchant();
-    let balance = call.state.ledger.balance(merchant, &account.number).unwrap_or_default();
     let transactions: Vec<Value> = call
         .state
         .ledger
@@ -252,24 +251,14 @@ fn mini_statement(call: &mut Call) -> Outcome {
             })
         })
         .collect();
-    let data = json!({
-        "balance": fields::amount_number(balance as f64 / 100.0),
-        "currency": account.currency,
-        "accountNumber": account.number,
-        "transactions": transactions,
-    });
-    Ok(call.success(data, &[]))
+    Ok(statement(call, account, transactions))
 }
 
 /// The balance at the start and at the end of `date` (UTC, sandbox clock).
 fn opening_closing(call: &mut Call) -> Outcome {
     let account = own_account(call, "accountId")?;
     let date = fields::text_at(&call.input, "date").unwrap_or_default();
-    let start = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
-        .unwrap_or_default();
+    let start = fields::day_start_ms(&date).unwrap_or_default();
     let ledger = &call.state.ledger;
     let merchant = call.merchant();
     let at = |ms| ledger.balance_at(merchant, &account.number, ms).map(crate::ledger::format_cents);

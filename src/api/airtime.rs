@@ -83,16 +83,7 @@ fn execute(call: &mut Call) -> Outcome {
             return Err(call.failure(104103));
         }
     }
-    call.state.transactions.record(crate::transactions::Transaction {
-        merchant: call.merchant().code.clone(),
-        reference: reference.clone(),
-        service_name: "Airtime",
-        amount,
-        charge: 0.0,
-        created_ms: call.state.clock.now_ms(),
-        steps: Vec::new(),
-        biller: String::new(),
-    });
+    call.record_completed(&reference, "Airtime", amount, "");
     Ok(Reply::ok(v3_success(
         Some(json!({"referenceNumber": reference, "status": "SUCCESS"})),
         &[("reference", json!(reference))],

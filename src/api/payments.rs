@@ -8,7 +8,6 @@ use crate::ledger::{self, LedgerError};
 use crate::operation::{BILL_PAYMENT, BILL_VALIDATION, TILL_PAYMENT};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::state::AppState;
-use crate::transactions::Transaction;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -97,16 +96,7 @@ fn debit(
             return Err(call.failure(102106));
         }
     }
-    call.state.transactions.record(Transaction {
-        merchant: merchant.code.clone(),
-        reference: reference.to_string(),
-        service_name: service,
-        amount: cents as f64 / 100.0,
-        charge: 0.0,
-        created_ms: call.state.clock.now_ms(),
-        steps: Vec::new(),
-        biller: biller.to_string(),
-    });
+    call.record_completed(reference, service, cents as f64 / 100.0, biller);
     Ok(())
 }
 

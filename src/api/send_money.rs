@@ -8,7 +8,6 @@ use crate::ledger::{self, LedgerError};
 use crate::operation::{self, Operation};
 use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
-use crate::transactions::Transaction;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -206,16 +205,7 @@ fn execute(call: &mut Call) -> Outcome {
         Err(LedgerError::UnknownAccount(_)) => return Err(Failure::http("ACCOUNT_NOT_FOUND", None)),
     }
     let transaction_id = call.state.ids.digits(10);
-    call.state.transactions.record(Transaction {
-        merchant: merchant.code.clone(),
-        reference: reference.clone(),
-        service_name: rail.transfer_types[0],
-        amount: amount as f64 / 100.0,
-        charge: 0.0,
-        created_ms: call.state.clock.now_ms(),
-        steps: Vec::new(),
-        biller: String::new(),
-    });
+    call.record_completed(&reference, rail.transfer_types[0], amount as f64 / 100.0, "");
     let data = json!({"transactionId": transaction_id, "status": "SUCCESS"});
     Ok(call.success(data, &[("reference", json!(reference))]))
 }
