@@ -4,7 +4,11 @@
 use serde_json::Value;
 
 pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(body, |v, key| v.get(key))
+    // A numeric segment indexes an array (`customer.0.dateOfBirth`).
+    path.split('.').try_fold(body, |v, key| match (v, key.parse::<usize>()) {
+        (Value::Array(items), Ok(index)) => items.get(index),
+        _ => v.get(key),
+    })
 }
 
 /// A field's value as the client sent it: strings as they are, numbers in their original text.
@@ -148,6 +152,11 @@ pub fn day_start_ms(date: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp_millis())
 }
 
+/// v2's reference rule (codes 400116 and 107107).
+pub fn is_twelve_digits(s: &str) -> bool {
+    s.len() == 12 && s.chars().all(|c| c.is_ascii_digit())
+}
+
 pub fn is_http_url(s: &str) -> bool {
     url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
@@ -172,6 +181,51 @@ pub fn amount_number(value: f64) -> Value {
     }
 }
 
+/// A form body as a JSON object. Keys may name nested fields as `customer.countryCode` or
+/// `customer[countryCode]`. A key sent twice is refused: that is what a client produces when it
+/// puts a nested object into a form (`destination=type`), and guessing would lose data.
+pub fn from_form(raw: &[u8]) -> Result<Value, String> {
+    let mut body = Value::Object(serde_json::Map::new());
+    let mut seen: Vec<(String, Vec<String>)> = Vec::new();
+    for (key, value) in url::form_urlencoded::parse(raw) {
+        match seen.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, values)) => values.push(value.into_owned()),
+            None => seen.push((key.into_owned(), vec![value.into_owned()])),
+        }
+    }
+    let mut problems = Vec::new();
+    for (key, values) in seen {
+        if values.len() > 1 {
+            problems.push(format!(
+                "{key}: sent {} times in a form body ({}); a form cannot carry a nested object or a list, \
+                 send the body as JSON",
+                values.len(),
+                values.iter().map(|v| format!("{key}={v}")).collect::<Vec<_>>().join("&")
+            ));
+            continue;
+        }
+        let path: Vec<&str> = key.split(['.', '[', ']']).filter(|segment| !segment.is_empty()).collect();
+        let mut node = &mut body;
+        for (depth, segment) in path.iter().enumerate() {
+            if !node.is_object() {
+                problems.push(format!("{key}: conflicts with another form field of the same name"));
+                break;
+            }
+            let last = depth + 1 == path.len();
+            let entry = node.as_object_mut().expect("checked above").entry(segment.to_string());
+            node = entry.or_insert_with(|| if last { Value::Null } else { Value::Object(serde_json::Map::new()) });
+            if last {
+                *node = Value::String(values[0].clone());
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(body)
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +247,15 @@ mod tests {
         for bad in ["", "5.", ".5", "5.001", "-5", "0", "0.00", "5,00", "1e3", "abc"] {
             assert!(!is_amount(bad, 2), "{bad}");
         }
+    }
+
+    #[test]
+    fn forms_nest_dotted_and_bracketed_keys_and_refuse_repeated_ones() {
+        let body = from_form(b"customer.countryCode=KE&customer[mobileNumber]=0722000000&limit=10").unwrap();
+        assert_eq!(body, json!({"customer": {"countryCode": "KE", "mobileNumber": "0722000000"}, "limit": "10"}));
+        let err = from_form(b"requestId=1&destination=type&transfer=date&destination=x").unwrap_err();
+        assert!(err.contains("destination: sent 2 times"), "{err}");
+        assert!(!err.contains("transfer"), "{err}");
     }
 
     #[test]

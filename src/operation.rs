@@ -123,7 +123,14 @@ pub static AIRTIME: Operation = Operation {
     title: "Airtime purchase",
     families: &[Family::Airtime, Family::AccountProfile, Family::Http],
     auth: Auth::Bearer,
-    signature: &[Formula { name: "doc", fields: &["airtime.telco", "airtime.amount", "airtime.reference"] }],
+    signature: &[
+        Formula { name: "doc", fields: &["airtime.telco", "airtime.amount", "airtime.reference"] },
+        // v2 also signs the merchant code (`merchant.code` in the body, or the caller's own).
+        Formula {
+            name: "v2-doc",
+            fields: &[crate::signature::MERCHANT_CODE, "airtime.telco", "airtime.amount", "airtime.reference"],
+        },
+    ],
 };
 
 pub static TRANSACTION_DETAILS: Operation = Operation {
@@ -274,6 +281,95 @@ pub static TILL_PAYMENT: Operation = Operation {
     }],
 };
 
+/// v2 only: `transfer.type` "EFT" on the one v2 remittance path.
+pub static SEND_EFT: Operation = Operation {
+    id: "send_eft",
+    title: "Send money by EFT (v2)",
+    families: &[Family::Rtgs, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "v2-doc",
+        fields: &[
+            "transfer.reference",
+            "source.accountNumber",
+            "destination.accountNumber",
+            "transfer.amount",
+            "destination.bankCode",
+        ],
+    }],
+};
+
+pub static PESALINK_INQUIRY: Operation = Operation {
+    id: "pesalink_inquiry",
+    title: "PesaLink linked banks of a mobile number (v2)",
+    families: &[Family::Pesalink, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static B2C_STATUS: Operation = Operation {
+    id: "b2c_status",
+    title: "B2C (mobile wallet) transaction status (v2)",
+    families: &[Family::SendMobileWallet, Family::PaymentStatus, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static EAZZYPAY_PUSH: Operation = Operation {
+    id: "eazzypay_push",
+    title: "EazzyPay push (v2)",
+    families: &[Family::EazzypayPush, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "v2-doc",
+        fields: &[
+            "transaction.reference",
+            "transaction.amount",
+            crate::signature::MERCHANT_CODE,
+            "customer.countryCode",
+        ],
+    }],
+};
+
+pub static PAYMENT_STATUS: Operation = Operation {
+    id: "payment_status",
+    title: "EazzyPay payment status (v2)",
+    families: &[Family::PaymentStatus, Family::QueryPayment, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static EAZZYPAY_REFUND: Operation = Operation {
+    id: "eazzypay_refund",
+    title: "EazzyPay refund or reversal (v2)",
+    families: &[Family::Refund, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "v2-doc", fields: &["transaction.amount", "transaction.reference"] }],
+};
+
+pub static MPESA_ONLINE: Operation = Operation {
+    id: "mpesa_online",
+    title: "Lipa na M-Pesa Online (v2)",
+    families: &[Family::MpesaOnline, Family::Generic, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static CREDIT_INFO: Operation = Operation {
+    id: "credit_info",
+    title: "Credit score / credit info (v2)",
+    families: &[Family::Identity, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "v2-doc",
+        fields: &[
+            "customer.0.dateOfBirth",
+            crate::signature::MERCHANT_CODE,
+            "customer.0.identityDocument.documentNumber",
+        ],
+    }],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -298,6 +394,14 @@ pub static ALL: &[&Operation] = &[
     &BILL_PAYMENT,
     &BILL_VALIDATION,
     &TILL_PAYMENT,
+    &SEND_EFT,
+    &PESALINK_INQUIRY,
+    &B2C_STATUS,
+    &EAZZYPAY_PUSH,
+    &PAYMENT_STATUS,
+    &EAZZYPAY_REFUND,
+    &MPESA_ONLINE,
+    &CREDIT_INFO,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

@@ -101,17 +101,43 @@ pub struct Spec {
     pub execute: fn(&mut Call) -> Outcome,
 }
 
+/// Which spec serves a request: fixed by the route, or chosen from the body (v2 posts every
+/// transfer type to one `remittance` path and `transfer.type` picks the rail).
+#[derive(Clone, Copy)]
+pub enum Route {
+    Fixed(&'static Spec),
+    /// Bearer-authenticated, JSON-bodied calls; the name stands in the journal if no spec is chosen.
+    ByBody {
+        name: &'static str,
+        choose: fn(&Value) -> Result<&'static Spec, String>,
+    },
+}
+
 /// Runs one API request through the pipeline. `path_input` carries path parameters for GETs.
 pub async fn serve(
     state: &AppState,
     req: &HttpRequest,
     payload: Payload,
-    spec: &Spec,
+    spec: &'static Spec,
+    path_input: Option<Value>,
+) -> HttpResponse {
+    serve_route(state, req, payload, Route::Fixed(spec), path_input).await
+}
+
+pub async fn serve_route(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: Payload,
+    route: Route,
     path_input: Option<Value>,
 ) -> HttpResponse {
     let generation = Generation::of_path(req.path());
-    let mut trace = Trace::new(state, req, spec.op.id, generation);
-    let outcome = run(state, req, payload, spec, path_input, &mut trace).await;
+    let name = match route {
+        Route::Fixed(spec) => spec.op.id,
+        Route::ByBody { name, .. } => name,
+    };
+    let mut trace = Trace::new(state, req, name, generation);
+    let outcome = run(state, req, payload, route, path_input, &mut trace).await;
     trace.finish(outcome)
 }
 
@@ -119,23 +145,39 @@ async fn run(
     state: &AppState,
     req: &HttpRequest,
     payload: Payload,
-    spec: &Spec,
+    route: Route,
     path_input: Option<Value>,
     trace: &mut Trace<'_>,
 ) -> Outcome {
     let raw = read_body(payload, state.settings.max_body_bytes).await?;
     trace.raw_body = raw.clone();
-    let merchant = match spec.op.auth {
+    let (auth, json_body) = match route {
+        Route::Fixed(spec) => (&spec.op.auth, spec.json_body),
+        Route::ByBody { .. } => (&Auth::Bearer, true),
+    };
+    let merchant = match auth {
         Auth::Bearer => Some(authenticate(state, req)?),
         Auth::Credentials => None,
     };
     trace.merchant = merchant.as_ref().map(|m| m.code.clone());
     let mut input = match path_input {
         Some(input) => input,
-        None if spec.json_body => parse_body(req, &raw, trace.generation)?,
+        None if json_body => parse_body(req, &raw, trace.generation, &mut trace.variants)?,
         None => Value::Object(Map::new()),
     };
-    (spec.validate)(&mut input, &mut trace.variants).map_err(Failure::invalid)?;
+    let spec = match route {
+        Route::Fixed(spec) => spec,
+        Route::ByBody { choose, .. } => choose(&input).map_err(Failure::invalid)?,
+    };
+    trace.operation = spec.op.id;
+    (spec.validate)(&mut input, &mut trace.variants).map_err(|problems| {
+        let from_form = trace.variants.get("body").is_some_and(|b| b.starts_with("form"));
+        Failure::invalid(if from_form {
+            format!("{problems} (the body was read as a form: send nested objects as JSON, or as dotted keys such as customer.countryCode)")
+        } else {
+            problems
+        })
+    })?;
     if let Some(merchant) = &merchant {
         if !spec.op.signature.is_empty() && state.settings.signature_mode != Mode::Off {
             let header = req.headers().get("signature").and_then(|v| v.to_str().ok());
@@ -245,12 +287,27 @@ async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure>
 }
 
 /// JSON for every call; v2 calls may also send a form (`application/x-www-form-urlencoded`),
-/// as the v2 token call must and several v2 clients do elsewhere.
-fn parse_body(req: &HttpRequest, raw: &[u8], generation: Generation) -> Result<Value, Failure> {
+/// as the v2 token call must and several v2 clients do elsewhere. Some v2 clients send a form
+/// while declaring JSON, so a v2 body that is plainly a form is read as one, and noted.
+fn parse_body(
+    req: &HttpRequest,
+    raw: &[u8],
+    generation: Generation,
+    variants: &mut BTreeMap<String, String>,
+) -> Result<Value, Failure> {
     let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if generation == Generation::V2 && content_type.to_ascii_lowercase().contains("x-www-form-urlencoded") {
-        let fields = url::form_urlencoded::parse(raw).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())));
-        return Ok(Value::Object(fields.collect()));
+    if generation == Generation::V2 {
+        if content_type.to_ascii_lowercase().contains("x-www-form-urlencoded") {
+            variants.insert("body".into(), "form".into());
+            return crate::fields::from_form(raw).map_err(Failure::invalid);
+        }
+        if looks_like_form(raw) {
+            variants.insert(
+                "body".into(),
+                format!("form sent as {}", if content_type.is_empty() { "no content type" } else { content_type }),
+            );
+            return crate::fields::from_form(raw).map_err(Failure::invalid);
+        }
     }
     if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
         return Err(Failure::http(
@@ -267,6 +324,15 @@ fn parse_body(req: &HttpRequest, raw: &[u8], generation: Generation) -> Result<V
         return Err(Failure::invalid("the request body must be a JSON object"));
     }
     Ok(value)
+}
+
+/// `a=1&b=2`: no JSON opening bracket, and every pair has a key.
+fn looks_like_form(raw: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(raw);
+    let text = text.trim();
+    !text.is_empty()
+        && !text.starts_with(['{', '[', '"'])
+        && text.split('&').all(|pair| pair.split_once('=').is_some_and(|(key, _)| !key.is_empty()))
 }
 
 /// What the journal and the sandbox headers need, gathered along the way.

@@ -29,6 +29,9 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                // Clients append a trailing slash or double one (`v3-apis//transaction-api`, as
+                // a doc example does); both reach the documented path.
+                .wrap(actix_web::middleware::NormalizePath::trim())
                 .app_data(app_state.clone())
                 .service(admin::scope())
                 .configure(api::configure)

@@ -1,6 +1,6 @@
 //! Account services (reference §5): balance, account inquiry and account validation.
 
-use crate::envelope::{v3_success, Failure};
+use crate::envelope::Failure;
 use crate::fields::{self, Check};
 use crate::merchant::Account;
 use crate::operation::{
@@ -146,17 +146,17 @@ fn validation(call: &mut Call) -> Outcome {
     if normalise(&given) != normalise(&account.name) {
         return Err(call.failure(104101));
     }
-    Ok(Reply::ok(v3_success(
-        Some(json!({
+    Ok(call.success(
+        json!({
             "account": {
                 "fullNames": account.name,
                 "currency": account.currency,
                 "accountNumber": mask(&account.number),
                 "status": account.status,
             }
-        })),
+        }),
         &[],
-    )))
+    ))
 }
 
 fn validate_opening_closing(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {

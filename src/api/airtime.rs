@@ -1,9 +1,8 @@
 //! Airtime purchase (reference §9.1): `POST /v3-apis/transaction-api/v3.0/airtime`.
 
-use crate::envelope::v3_success;
 use crate::fields::{self, Check};
 use crate::operation::AIRTIME;
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
+use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -64,6 +63,9 @@ fn execute(call: &mut Call) -> Outcome {
         }
     }
     let reference = text("airtime.reference");
+    if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(&reference) {
+        return Err(call.failure(107107));
+    }
     if !call.state.claim_reference(&call.merchant().code, &reference) {
         return Err(call.failure(400101));
     }
@@ -84,8 +86,5 @@ fn execute(call: &mut Call) -> Outcome {
         }
     }
     call.record_completed(&reference, "Airtime", amount, "");
-    Ok(Reply::ok(v3_success(
-        Some(json!({"referenceNumber": reference, "status": "SUCCESS"})),
-        &[("reference", json!(reference))],
-    )))
+    Ok(call.success(json!({"referenceNumber": reference, "status": "SUCCESS"}), &[("reference", json!(reference))]))
 }

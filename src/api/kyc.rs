@@ -1,10 +1,9 @@
 //! KYC identity search and verification (reference §9.3): `POST /v3-apis/v3.0/validate/identity`,
 //! answered from `fixtures/identities.json`; an unknown document is 115105 (no record in IPRS).
 
-use crate::envelope::v3_success;
 use crate::fields::{self, Check};
-use crate::operation::IDENTITY_VERIFICATION;
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
+use crate::operation::{CREDIT_INFO, IDENTITY_VERIFICATION};
+use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -25,6 +24,8 @@ static IDENTITIES: LazyLock<Vec<KnownIdentity>> = LazyLock::new(|| {
 });
 
 static SPEC: Spec = Spec { op: &IDENTITY_VERIFICATION, json_body: true, validate, execute };
+static CREDIT_SPEC: Spec =
+    Spec { op: &CREDIT_INFO, json_body: true, validate: validate_credit, execute: credit_report };
 
 pub async fn verify(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await
@@ -32,6 +33,10 @@ pub async fn verify(state: web::Data<AppState>, req: HttpRequest, payload: web::
 
 /// KYC is offered in Kenya and Rwanda only.
 const COUNTRIES: &[&str] = &["KE", "RW"];
+
+pub async fn credit_info(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &CREDIT_SPEC, None).await
+}
 const DOCUMENT_TYPES: &[&str] = &["ID", "PASSPORT", "ALIENID"];
 
 fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
@@ -52,7 +57,78 @@ fn execute(call: &mut Call) -> Outcome {
     let (country, number) = (text("identity.countryCode"), text("identity.documentNumber"));
     let known = IDENTITIES.iter().find(|i| i.country_code == country && i.document_number == number);
     match known {
-        Some(found) => Ok(Reply::ok(v3_success(Some(json!({"identity": found.identity})), &[]))),
+        Some(found) => Ok(call.success(json!({"identity": found.identity}), &[])),
         None => Err(call.failure(115105)),
     }
+}
+
+fn validate_credit(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    match fields::get(body, "customer") {
+        Some(Value::Array(list)) if !list.is_empty() => {
+            check.date("customer.0.dateOfBirth");
+            check.string("customer.0.identityDocument.documentType");
+            check.string("customer.0.identityDocument.documentNumber");
+        }
+        _ => check.problem("customer", "must be a list of at least one customer"),
+    }
+    check.string("bureau.reportType");
+    check.one_of("bureau.countryCode", COUNTRIES);
+    check.string("loan.amount");
+    check.finish()
+}
+
+/// A bureau report in the v2 shape (every value a string). The known identities have a clean
+/// record; document numbers ending in 13 carry a non-performing account and a low score.
+fn credit_report(call: &mut Call) -> Outcome {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let number = text("customer.0.identityDocument.documentNumber");
+    let troubled = number.ends_with("13");
+    let (score, delinquency) = if troubled { ("412", "90+ days in arrears") } else { ("772", "No delinquency") };
+    let name = IDENTITIES
+        .iter()
+        .find(|i| i.document_number == number)
+        .and_then(|i| i.identity["customer"]["fullName"].as_str())
+        .unwrap_or("JOHN DOE")
+        .to_string();
+    Ok(call.success(
+        json!({
+            "Person": {
+                "PersonName": {"FullName": name},
+                "IdentityDocument": {"IdentityDocumentID": number, "IdentityDocumentType": "National ID"},
+            },
+            "CreditAccountsSummary": [{
+                "AccountIdentifier": {"AccountID": "SBX0001", "AccountCurrency": {"Currency": "KES"}},
+                "AccountType": "36",
+                "AccountOpenDate": "17012014",
+                "AccountOwnership": "true",
+                "Balance": if troubled { "25000.00000" } else { "0.00000" },
+                "DelinquencyStatus": delinquency,
+                "Original_Amount": ["65000.00000", "65000.00000"],
+                "PastDueAmount": if troubled { "25000.00000" } else { "0.00000" },
+                "NoofDelayed_Payments": if troubled { "4" } else { "0" },
+                "AccountStatus": if troubled { "W" } else { "F" },
+            }],
+            "CreditBureau": {
+                "score": score,
+                "creditApplications90Days": "0",
+                "creditApplications180Days": "0",
+                "creditApplications365Days": "1",
+                "crbEnqiry90Days": "0",
+                "crbEnqiry180Days": "0",
+                "crbEnqiry365Days": "1",
+                "BouncedCheques90Days": "0",
+                "BouncedCheques180Days": "0",
+                "BouncedCheques365Days": "0",
+                "AcctNonPerformingCurrent": if troubled { "1" } else { "0" },
+                "AcctNonPerformingHisto": if troubled { "1" } else { "0" },
+                "AcctPerformingCurrent": "15",
+                "AcctPerformingHisto": "NaN",
+                "IsFraud": "false",
+                "isGuarantor": "false",
+                "delinquency_code": delinquency,
+            },
+        }),
+        &[],
+    ))
 }

@@ -4,9 +4,11 @@
 pub mod accounts;
 pub mod airtime;
 pub mod authentication;
+pub mod eazzypay;
 pub mod kyc;
 pub mod payments;
 pub mod queries;
+pub mod remittance_queries;
 pub mod send_money;
 pub mod stk_push;
 pub mod transactions;
@@ -57,7 +59,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         route(cfg, &format!("/v3-apis/transaction-api/v3.0/{path}/{{ref}}"), Method::GET, transactions::details);
     }
     for service in ["transaction-test", "transaction"] {
-        route(cfg, &format!("/{service}/v2/payments/details/{{ref}}"), Method::GET, transactions::details);
+        let v2 = |path: &str| format!("/{service}/v2/{path}");
+        route(cfg, &v2("payments/details/{ref}"), Method::GET, transactions::details);
+        route(cfg, &v2("remittance"), Method::POST, send_money::send_v2);
+        route(cfg, &v2("pesalink/inquire"), Method::POST, remittance_queries::post_pesalink_inquiry);
+        route(cfg, &v2("b2c/status/query"), Method::POST, remittance_queries::post_b2c_status);
+        route(cfg, &v2("payments"), Method::POST, eazzypay::post_push);
+        route(cfg, &v2("payments/refund"), Method::POST, eazzypay::post_refund);
+        route(cfg, &v2("payments/{ref}"), Method::GET, eazzypay::get_status);
+        route(cfg, &v2("payment/mpesastkpush"), Method::POST, eazzypay::post_mpesa);
+        route(cfg, &v2("bills/pay"), Method::POST, payments::bill_payment);
+        route(cfg, &v2("bills/validation"), Method::POST, payments::bill_validation);
+        route(cfg, &v2("tills/pay"), Method::POST, payments::till_payment);
+        route(cfg, &v2("billers"), Method::GET, queries::get_billers);
+        route(cfg, &v2("merchants"), Method::GET, queries::get_merchants);
+        route(cfg, &v2("airtime"), Method::POST, airtime::purchase);
+        route(cfg, &v2("foreignexchangerates"), Method::POST, queries::post_forex);
+    }
+    for service in ["customer-test", "customer"] {
+        route(cfg, &format!("/{service}/v2/identity/verify"), Method::POST, kyc::verify);
+        route(cfg, &format!("/{service}/v2/creditinfo"), Method::POST, kyc::credit_info);
     }
     for service in ["identity-test", "identity"] {
         route(cfg, &format!("/{service}/v2/token"), Method::POST, authentication::token_v2);

@@ -1,7 +1,7 @@
 //! Lists and rates (reference §8.2, §8.3, §9.2): billers, EazzyPay merchants and forex rates,
 //! served from fixtures. None of them is signed.
 
-use crate::envelope::{v3_success, Failure};
+use crate::envelope::Failure;
 use crate::fields::{self, Check};
 use crate::operation::{BILLERS, EAZZYPAY_MERCHANTS, FOREX_RATES};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
@@ -80,17 +80,29 @@ fn page<T>(input: &Value, items: &[T]) -> std::ops::Range<usize> {
     start..(start + per_page).min(items.len())
 }
 
+/// v2 requires both paging parameters; v3 makes them optional.
+fn require_paging_in_v2(call: &Call) -> Result<(), Failure> {
+    let missing: Vec<&str> =
+        ["page", "per_page"].into_iter().filter(|name| fields::get(&call.input, name).is_none()).collect();
+    if call.generation == crate::envelope::Generation::V2 && !missing.is_empty() {
+        return Err(Failure::invalid(format!("{}: required as a query parameter in v2", missing.join(", "))));
+    }
+    Ok(())
+}
+
 fn billers(call: &mut Call) -> Outcome {
+    require_paging_in_v2(call)?;
     let category = fields::text_at(&call.input, "category").map(|c| c.to_lowercase());
     let matching: Vec<&Biller> =
         BILLER_LIST.iter().filter(|b| category.as_deref().is_none_or(|c| b.category == c)).collect();
     let list: Vec<Value> =
         matching[page(&call.input, &matching)].iter().map(|b| json!({"name": b.name, "code": b.code})).collect();
-    Ok(Reply::ok(v3_success(Some(json!({"billers": list})), &[])))
+    Ok(call.success(json!({"billers": list}), &[]))
 }
 
 /// EazzyPay merchants come back without the v3 envelope (reference §8.3).
 fn merchants(call: &mut Call) -> Outcome {
+    require_paging_in_v2(call)?;
     let list = &MERCHANT_LIST[page(&call.input, &MERCHANT_LIST)];
     Ok(Reply::ok(json!({"merchants": list})))
 }
@@ -103,8 +115,9 @@ fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result
     if fields::get(input, "toCurrency").is_some() {
         check.rule("toCurrency", is_currency, "must be a 3-letter currency code");
     }
+    // v2 asks for the rates alone; v3 clients send an amount to convert.
     match fields::get(input, "amount") {
-        None => check.problem("amount", "is required"),
+        None => {}
         Some(v) => {
             if !fields::raw_text(v).and_then(|t| t.parse::<f64>().ok()).is_some_and(|a| a > 0.0) {
                 check.problem("amount", format!("must be a positive number, not {v}"));
@@ -137,19 +150,35 @@ fn forex(call: &mut Call) -> Outcome {
     let to = fields::text_at(&call.input, "toCurrency").unwrap_or_else(|| {
         FOREX_COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| cur.to_string()).unwrap_or_default()
     });
-    let amount: f64 = text("amount").parse().unwrap_or_default();
-    let rate = rate(&from, &to)
-        .ok_or_else(|| Failure::invalid(format!("no {from} to {to} rate; fixtures/forex.json lists the pairs")))?;
+    let rate_of = |from: &str, to: &str| {
+        rate(from, to)
+            .ok_or_else(|| Failure::invalid(format!("no {from} to {to} rate; fixtures/forex.json lists the pairs")))
+    };
     let round = |v: f64| (v * 10_000.0).round() / 10_000.0;
-    Ok(Reply::ok(v3_success(
-        Some(json!({
+    if call.generation == crate::envelope::Generation::V2 {
+        // v2 answers the rate of the asked currency and the country's rates for the others.
+        let local = FOREX_COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
+        let rate = rate_of(&from, local)?;
+        let others: Vec<Value> = RATES
+            .iter()
+            .filter(|r| r.to == local && r.from != from)
+            .map(|r| json!({"fromCurrency": r.from, "rate": round(r.rate), "toCurrency": r.to}))
+            .collect();
+        return Ok(Reply::ok(
+            json!({"currencyRates": others, "fromCurrency": from, "rate": round(rate), "toCurrency": local}),
+        ));
+    }
+    let amount: f64 = fields::text_at(&call.input, "amount").and_then(|a| a.parse().ok()).unwrap_or(1.0);
+    let rate = rate_of(&from, &to)?;
+    Ok(call.success(
+        json!({
             "convertedAmount": fields::amount_number(amount * rate),
             "rate": round(rate),
-            "fromAmount": call.input["amount"],
+            "fromAmount": fields::get(&call.input, "amount").cloned().unwrap_or(json!(1)),
             "rateCode": "TTB",
-        })),
+        }),
         &[],
-    )))
+    ))
 }
 
 /// The name of a published biller.

@@ -20,6 +20,10 @@ pub struct Rail {
     pub destination_type: &'static str,
     /// `transfer.type` values clients send for this rail.
     pub transfer_types: &'static [&'static str],
+    /// The `transfer.type` that picks this rail on the one v2 remittance path (with `destination_type`).
+    pub v2_type: &'static str,
+    /// Served under the v3 path too (EFT exists only in v2).
+    pub v3: bool,
     /// Destination fields the rail needs besides `type`, `countryCode` and `name`.
     pub destination_fields: &'static [&'static str],
     /// None: any country (SWIFT goes abroad).
@@ -39,6 +43,8 @@ pub static RAILS: &[Rail] = &[
         destination_type: "bank",
         // `InternalFundsTransfer` in the v2 docs and UAT examples; the v3 API Explorer shows `EFT`.
         transfer_types: &["InternalFundsTransfer", "EFT"],
+        v2_type: "InternalFundsTransfer",
+        v3: true,
         destination_fields: &["destination.accountNumber"],
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
@@ -50,6 +56,8 @@ pub static RAILS: &[Rail] = &[
         path: "sendmobile",
         destination_type: "mobile",
         transfer_types: &["MobileWallet"],
+        v2_type: "MobileWallet",
+        v3: true,
         destination_fields: &["destination.mobileNumber", "destination.walletName"],
         destination_countries: Some(&["KE", "UG", "TZ", "RW"]),
         wallets: &["Mpesa", "Airtel", "Equitel"],
@@ -61,6 +69,8 @@ pub static RAILS: &[Rail] = &[
         path: "rtgs",
         destination_type: "bank",
         transfer_types: &["RTGS"],
+        v2_type: "RTGS",
+        v3: true,
         destination_fields: &["destination.bankCode", "destination.accountNumber"],
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
@@ -72,6 +82,8 @@ pub static RAILS: &[Rail] = &[
         path: "swift",
         destination_type: "bank",
         transfer_types: &["SWIFT"],
+        v2_type: "SWIFT",
+        v3: true,
         destination_fields: &["destination.bankBic", "destination.accountNumber"],
         destination_countries: None,
         wallets: &[],
@@ -83,6 +95,8 @@ pub static RAILS: &[Rail] = &[
         path: "pesalinkacc",
         destination_type: "bank",
         transfer_types: &["PesaLink"],
+        v2_type: "PesaLink",
+        v3: true,
         destination_fields: &["destination.bankCode", "destination.accountNumber"],
         destination_countries: Some(&["KE"]),
         wallets: &[],
@@ -94,10 +108,25 @@ pub static RAILS: &[Rail] = &[
         path: "pesalinkMobile",
         destination_type: "mobile",
         transfer_types: &["PesaLink"],
+        v2_type: "PesaLink",
+        v3: true,
         destination_fields: &["destination.bankCode", "destination.mobileNumber"],
         destination_countries: Some(&["KE"]),
         wallets: &[],
         insufficient_funds: 400104,
+        maximum: None,
+    },
+    Rail {
+        op: &operation::SEND_EFT,
+        path: "eft",
+        destination_type: "bank",
+        transfer_types: &["EFT"],
+        v2_type: "EFT",
+        v3: false,
+        destination_fields: &["destination.bankCode", "destination.accountNumber"],
+        destination_countries: Some(EQUITY_COUNTRIES),
+        wallets: &[],
+        insufficient_funds: 103104,
         maximum: None,
     },
 ];
@@ -118,14 +147,42 @@ macro_rules! rail_specs {
 }
 
 rail_specs!(0 => validate_within_equity, 1 => validate_mobile, 2 => validate_rtgs, 3 => validate_swift,
-            4 => validate_pesalink_bank, 5 => validate_pesalink_mobile);
+            4 => validate_pesalink_bank, 5 => validate_pesalink_mobile, 6 => validate_eft);
 
 /// Serves every rail; the route tells which (`remittance/{rail}`).
 pub async fn send(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let path = req.match_info().get("rail").unwrap_or_default();
-    match RAILS.iter().position(|r| r.path == path) {
+    match RAILS.iter().position(|r| r.v3 && r.path == path) {
         Some(index) => pipeline::serve(&state, &req, payload, &SPECS[index], None).await,
         None => super::not_found(state, req, payload).await,
+    }
+}
+
+/// v2 posts every rail to `/transaction[-test]/v2/remittance`; `transfer.type` (and, for
+/// PesaLink, `destination.type`) picks it.
+pub async fn send_v2(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let route = pipeline::Route::ByBody { name: "remittance", choose: choose_rail };
+    pipeline::serve_route(&state, &req, payload, route, None).await
+}
+
+fn choose_rail(body: &Value) -> Result<&'static Spec, String> {
+    let kinds = || {
+        let mut kinds: Vec<&str> = RAILS.iter().map(|r| r.v2_type).collect();
+        kinds.dedup();
+        kinds.join(", ")
+    };
+    let kind = fields::text_at(body, "transfer.type")
+        .ok_or_else(|| format!("transfer.type: is required; it chooses the rail: one of {}", kinds()))?;
+    let candidates: Vec<usize> = (0..RAILS.len()).filter(|&i| RAILS[i].v2_type == kind).collect();
+    let destination = fields::text_at(body, "destination.type").unwrap_or_default();
+    match candidates[..] {
+        [] => Err(format!("transfer.type: must be one of {}, not {kind:?}", kinds())),
+        [only] => Ok(&SPECS[only]),
+        _ => candidates
+            .iter()
+            .find(|&&i| RAILS[i].destination_type == destination)
+            .map(|&i| &SPECS[i])
+            .ok_or_else(|| format!("destination.type: must be bank or mobile for transfer.type {kind}")),
     }
 }
 
@@ -184,6 +241,10 @@ fn execute(call: &mut Call) -> Outcome {
         if amount > maximum {
             return Err(call.failure(code));
         }
+    }
+    // v2 insists on 12-digit references (v3 examples use other lengths).
+    if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(&reference) {
+        return Err(call.failure(400116));
     }
     if !call.state.claim_reference(&merchant.code, &reference) {
         return Err(call.failure(400101));

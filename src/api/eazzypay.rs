@@ -1,0 +1,146 @@
+//! v2-only collections (reference §7.8): the EazzyPay push, its payment status and refund, and
+//! Lipa na M-Pesa Online. A push is approved at once; the status and refund calls find it by
+//! its reference among the merchant's transactions.
+
+use crate::fields::{self, Check};
+use crate::operation::{EAZZYPAY_PUSH, EAZZYPAY_REFUND, MPESA_ONLINE, PAYMENT_STATUS};
+use crate::pipeline::{self, Call, Outcome, Spec};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+static PUSH_SPEC: Spec = Spec { op: &EAZZYPAY_PUSH, json_body: true, validate: validate_push, execute: push };
+static STATUS_SPEC: Spec = Spec { op: &PAYMENT_STATUS, json_body: false, validate: validate_ref, execute: status };
+static REFUND_SPEC: Spec = Spec { op: &EAZZYPAY_REFUND, json_body: true, validate: validate_refund, execute: refund };
+static MPESA_SPEC: Spec = Spec { op: &MPESA_ONLINE, json_body: true, validate: validate_mpesa, execute: mpesa };
+
+const COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW"];
+/// The service name transactions of a push carry; refunds look for it.
+const EAZZYPAY: &str = "EazzyPay";
+
+pub async fn post_push(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &PUSH_SPEC, None).await
+}
+
+pub async fn get_status(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let reference = req.match_info().get("ref").unwrap_or_default().to_string();
+    pipeline::serve(&state, &req, payload, &STATUS_SPEC, Some(json!({ "ref": reference }))).await
+}
+
+pub async fn post_refund(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &REFUND_SPEC, None).await
+}
+
+pub async fn post_mpesa(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &MPESA_SPEC, None).await
+}
+
+fn customer(check: &mut Check) {
+    check.rule(
+        "customer.mobileNumber",
+        |m| (9..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()),
+        "must be a mobile number of 9 to 15 digits",
+    );
+    check.one_of("customer.countryCode", COUNTRIES);
+}
+
+fn validate_push(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    customer(&mut check);
+    check.amount("transaction.amount", 2);
+    check.one_of("transaction.type", &["EazzyPayOnline"]);
+    check.string("transaction.reference");
+    check.finish()
+}
+
+fn push(call: &mut Call) -> Outcome {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let reference = text("transaction.reference");
+    if !call.state.claim_reference(&call.merchant().code, &reference) {
+        return Err(call.failure(400101));
+    }
+    call.record_completed(&reference, EAZZYPAY, text("transaction.amount").parse().unwrap_or_default(), "");
+    Ok(call.success(json!({"referenceNumber": reference, "status": "SUCCESS"}), &[]))
+}
+
+fn validate_ref(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*input);
+    check.string("ref");
+    check.finish()
+}
+
+/// Status "0" is "approved" in the v2 table of payment status codes.
+fn status(call: &mut Call) -> Outcome {
+    let reference = fields::text_at(&call.input, "ref").unwrap_or_default();
+    call.state.transactions.get(&call.merchant().code, &reference).ok_or_else(|| call.failure(111102))?;
+    Ok(call.success(
+        json!({"transactionRef": reference, "status": "0", "message": "Transaction approved successfully."}),
+        &[],
+    ))
+}
+
+fn validate_refund(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    check.string("transaction.reference");
+    check.amount("transaction.amount", 2);
+    check.one_of("transaction.type", &["refund", "reversal"]);
+    for optional in ["transaction.service", "transaction.channel", "transaction.description"] {
+        if fields::get(body, optional).is_some_and(|v| !v.is_null()) {
+            check.string(optional);
+        }
+    }
+    if fields::get(body, "customer").is_some() {
+        customer(&mut check);
+    }
+    check.finish()
+}
+
+/// Refunds an EazzyPay push once, for at most its amount.
+fn refund(call: &mut Call) -> Outcome {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let reference = text("transaction.reference");
+    let merchant = call.merchant().code.clone();
+    let original =
+        call.state.transactions.get(&merchant, &reference).filter(|t| t.service_name == EAZZYPAY).ok_or_else(|| {
+            call.failure(113103).with_detail(format!("no EazzyPay payment with reference {reference}"))
+        })?;
+    let amount: f64 = text("transaction.amount").parse().unwrap_or_default();
+    if amount > original.amount {
+        return Err(call.failure(113102).with_detail(format!("the payment was {}", original.amount)));
+    }
+    if !call.state.claim_reference(&merchant, &format!("refund:{reference}")) {
+        return Err(call.failure(113103).with_detail(format!("payment {reference} was already refunded")));
+    }
+    Ok(call.success(json!({"reference": reference, "status": "SUCCESS", "resultCode": "000"}), &[]))
+}
+
+fn validate_mpesa(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    customer(&mut check);
+    check.string("transaction.amount");
+    check.string("transaction.businessNumber");
+    check.string("transaction.reference");
+    check.finish()
+}
+
+/// The M-Pesa rules answer with the Lipa na M-Pesa Online codes (117101 and its messages).
+fn mpesa(call: &mut Call) -> Outcome {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let invalid = |message: &str| call.failure(117101).with_message(Some(format!("Bad Request - Invalid {message}")));
+    if !text("transaction.amount").chars().all(|c| c.is_ascii_digit()) {
+        return Err(invalid("Amount").with_detail("whole numbers only"));
+    }
+    if text("transaction.description").chars().count() >= 94 {
+        return Err(invalid("Remarks").with_detail("the description must be shorter than 94 characters"));
+    }
+    if text("customer.mobileNumber").starts_with("254") {
+        return Err(invalid("PartyA").with_detail("send the mobile number without the country prefix"));
+    }
+    let reference = text("transaction.reference");
+    if !call.state.claim_reference(&call.merchant().code, &reference) {
+        return Err(call.failure(400101));
+    }
+    call.record_completed(&reference, "Lipa na M-Pesa", text("transaction.amount").parse().unwrap_or_default(), "");
+    Ok(call.success(json!({"transactionRef": reference, "status": "SUCCESS"}), &[]))
+}

@@ -1,0 +1,87 @@
+//! v2-only questions about transfers (reference §6.9, §6.10): which banks a mobile number is
+//! linked to on PesaLink, and the status of a transfer to M-Pesa.
+
+use crate::clock::Clock;
+use crate::fields::{self, Check};
+use crate::operation::{B2C_STATUS, PESALINK_INQUIRY};
+use crate::pipeline::{self, Call, Outcome, Spec};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+static INQUIRY_SPEC: Spec =
+    Spec { op: &PESALINK_INQUIRY, json_body: true, validate: validate_inquiry, execute: linked_banks };
+static B2C_SPEC: Spec = Spec { op: &B2C_STATUS, json_body: true, validate: validate_b2c, execute: b2c_status };
+
+/// Banks (Kenya Bankers Association codes) every number is linked to, the reference's own first.
+const LINKED_BANKS: &[(&str, &str)] = &[("11", "CO-OPERATIVE BANK"), ("68", "EQUITY BANK"), ("01", "KCB BANK")];
+
+pub async fn post_pesalink_inquiry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &INQUIRY_SPEC, None).await
+}
+
+pub async fn post_b2c_status(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &B2C_SPEC, None).await
+}
+
+fn validate_inquiry(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    check.rule(
+        "mobileNumber",
+        |m| (9..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()),
+        "must be a mobile number of 9 to 15 digits",
+    );
+    check.finish()
+}
+
+/// 400110 ("bank not on pesalink") for a number ending in 000404, so clients can test the empty case.
+fn linked_banks(call: &mut Call) -> Outcome {
+    let mobile = fields::text_at(&call.input, "mobileNumber").unwrap_or_default();
+    if mobile.ends_with("000404") {
+        return Err(call.failure(400110));
+    }
+    let banks: Vec<Value> = LINKED_BANKS
+        .iter()
+        .map(|(code, name)| json!({"bankCode": code, "bankName": name, "customerName": "A N Other"}))
+        .collect();
+    Ok(call.success(json!({ "banks": banks }), &[]))
+}
+
+fn validate_b2c(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    check.string("requestId");
+    check.one_of("destination.type", &["M-Pesa"]);
+    check.date("transfer.date");
+    check.finish()
+}
+
+/// The transfer is found by its reference (`requestId`) among the merchant's transactions.
+fn b2c_status(call: &mut Call) -> Outcome {
+    let reference = fields::text_at(&call.input, "requestId").unwrap_or_default();
+    let transaction = call
+        .state
+        .transactions
+        .get(&call.merchant().code, &reference)
+        .ok_or_else(|| call.failure(111102).with_detail(format!("no transfer with reference {reference}")))?;
+    let status = transaction.status_at(call.state.clock.now_ms());
+    let succeeded = status.state == "Success";
+    Ok(call.success(
+        json!({
+            "transactionId": reference,
+            "mpesaref": format!("SB{}", &call.state.ids.digits(8)),
+            "transactiondate": Clock::at(transaction.created_ms).format("%Y-%m-%d %H:%M:%S").to_string(),
+            "recipientName": "John Doe",
+            "wallettype": "M-Pesa",
+            "mpesacode": if succeeded { "0" } else { "1" },
+            "mpesaDesc": if succeeded { "The service request is processed successfully." } else { status.message.as_str() },
+            "response_code": if succeeded { "0" } else { "1" },
+            "response_status": status.state,
+        }),
+        &[],
+    ))
+}
