@@ -141,6 +141,15 @@ pub static TRANSACTION_DETAILS: Operation = Operation {
     signature: &[Formula { name: "doc", fields: &["ref"] }],
 };
 
+/// v2's twin of the details query: the same answer, but v2 documents no signature for it.
+pub static PAYMENT_DETAILS: Operation = Operation {
+    id: "payment_details",
+    title: "Query payment details (v2)",
+    families: TRANSACTION_DETAILS.families,
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
 pub static SEND_WITHIN_EQUITY: Operation = Operation {
     id: "send_within_equity",
     title: "Send money within Equity",
@@ -394,6 +403,7 @@ pub static ALL: &[&Operation] = &[
     &BILL_PAYMENT,
     &BILL_VALIDATION,
     &TILL_PAYMENT,
+    &PAYMENT_DETAILS,
     &SEND_EFT,
     &PESALINK_INQUIRY,
     &B2C_STATUS,

@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::fields::{self, Check};
-use crate::operation::TRANSACTION_DETAILS;
+use crate::operation::{PAYMENT_DETAILS, TRANSACTION_DETAILS};
 use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,11 +11,16 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 static SPEC: Spec = Spec { op: &TRANSACTION_DETAILS, json_body: false, validate, execute };
+static V2_SPEC: Spec = Spec { op: &PAYMENT_DETAILS, json_body: false, validate, execute };
 
 /// The reference is the last path segment on every variant of the path.
 pub async fn details(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let reference = req.match_info().get("ref").unwrap_or_default().to_string();
-    pipeline::serve(&state, &req, payload, &SPEC, Some(json!({ "ref": reference }))).await
+    let spec = match crate::envelope::Generation::of_path(req.path()) {
+        crate::envelope::Generation::V3 => &SPEC,
+        crate::envelope::Generation::V2 => &V2_SPEC,
+    };
+    pipeline::serve(&state, &req, payload, spec, Some(json!({ "ref": reference }))).await
 }
 
 fn validate(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
