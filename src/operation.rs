@@ -4,7 +4,7 @@
 use crate::catalogue::Family;
 use crate::signature::Formula;
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
     /// Credentials travel in the call itself (the token endpoints).
     Credentials,
@@ -379,6 +379,124 @@ pub static CREDIT_INFO: Operation = Operation {
     }],
 };
 
+pub static MPESA_WALLET_STK: Operation = Operation {
+    id: "mpesa_stk_wallet",
+    title: "M-Pesa STK push, wallet-based settlement",
+    families: &[Family::ReceiveMobileWallet, Family::StkPush, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &[
+            "order.orderReference",
+            "payment.paymentCurrency",
+            "payment.details.msisdn",
+            "payment.details.paymentAmount",
+        ],
+    }],
+};
+
+pub static MPESA_ORDER_STATUS: Operation = Operation {
+    id: "mpesa_order_status",
+    title: "M-Pesa order status (wallet-based)",
+    families: &[Family::ReceiveMobileWallet, Family::QueryPayment, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+/// The formula comes from one published client only.
+pub static PAYMENT_LINK: Operation = Operation {
+    id: "payment_link",
+    title: "Create payment link",
+    families: &[Family::CreateBill, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "sdk",
+        fields: &[
+            "paymentLink.expiryDate",
+            "paymentLink.amount",
+            "paymentLink.currency",
+            "paymentLink.amountOption",
+            "paymentLink.externalRef",
+        ],
+    }],
+};
+
+pub static SEND_WITHIN_EQUITY_IMT: Operation = Operation {
+    id: "send_within_equity_imt",
+    title: "International money transfer within Equity",
+    ..SEND_WITHIN_EQUITY
+};
+
+pub static SEND_MOBILE_WALLET_IMT: Operation = Operation {
+    id: "send_mobile_wallet_imt",
+    title: "International money transfer to a mobile wallet",
+    ..SEND_MOBILE_WALLET
+};
+
+pub static SEND_PESALINK_BANK_IMT: Operation = Operation {
+    id: "send_pesalink_bank_imt",
+    title: "International money transfer by PesaLink to a bank account",
+    ..SEND_PESALINK_BANK
+};
+
+pub static SEND_PESALINK_MOBILE_IMT: Operation = Operation {
+    id: "send_pesalink_mobile_imt",
+    title: "International money transfer by PesaLink to a mobile number",
+    ..SEND_PESALINK_MOBILE
+};
+
+const CARD_FAMILIES: &[Family] = &[Family::Card, Family::CreateBill, Family::QueryPayment, Family::Http];
+
+/// The one MPGS call with a documented formula (v3.2 doc).
+pub static MPGS_VALIDATE: Operation = Operation {
+    id: "mpgs_validate",
+    title: "MPGS card: validate payment",
+    families: CARD_FAMILIES,
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &[
+            "transactionReference",
+            "merchantMID",
+            "apiOperation",
+            "order.amount",
+            "order.currency",
+            "order.reference",
+        ],
+    }],
+};
+
+// The other MPGS calls send a signature whose formula no source documents: not verified.
+pub static MPGS_AUTHENTICATE: Operation = Operation {
+    id: "mpgs_authenticate",
+    title: "MPGS card: authenticate payment (3-DS)",
+    families: CARD_FAMILIES,
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static MPGS_AUTHORIZE: Operation =
+    Operation { id: "mpgs_authorize", title: "MPGS card: authorize payment", ..MPGS_AUTHENTICATE };
+
+pub static MPGS_STATUS: Operation =
+    Operation { id: "mpgs_status", title: "MPGS card: transaction status", ..MPGS_AUTHENTICATE };
+
+pub static MPGS_REFUND: Operation = Operation {
+    id: "mpgs_refund",
+    title: "MPGS card: refund payment",
+    families: &[Family::Refund, Family::Card, Family::Http],
+    ..MPGS_AUTHENTICATE
+};
+
+/// v3 credit report; its formula is undocumented, so the signature is not verified.
+pub static CRB: Operation = Operation {
+    id: "crb",
+    title: "Credit score / CRB report",
+    families: &[Family::Identity, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
 pub static ALL: &[&Operation] = &[
     &AUTHENTICATE,
     &STK_PUSH,
@@ -412,6 +530,19 @@ pub static ALL: &[&Operation] = &[
     &EAZZYPAY_REFUND,
     &MPESA_ONLINE,
     &CREDIT_INFO,
+    &MPESA_WALLET_STK,
+    &MPESA_ORDER_STATUS,
+    &PAYMENT_LINK,
+    &SEND_WITHIN_EQUITY_IMT,
+    &SEND_MOBILE_WALLET_IMT,
+    &SEND_PESALINK_BANK_IMT,
+    &SEND_PESALINK_MOBILE_IMT,
+    &MPGS_VALIDATE,
+    &MPGS_AUTHENTICATE,
+    &MPGS_AUTHORIZE,
+    &MPGS_STATUS,
+    &MPGS_REFUND,
+    &CRB,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static Operation> {

@@ -2,7 +2,7 @@
 //! answered from `fixtures/identities.json`; an unknown document is 115105 (no record in IPRS).
 
 use crate::fields::{self, Check};
-use crate::operation::{CREDIT_INFO, IDENTITY_VERIFICATION};
+use crate::operation::{CRB, CREDIT_INFO, IDENTITY_VERIFICATION};
 use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -25,7 +25,8 @@ static IDENTITIES: LazyLock<Vec<KnownIdentity>> = LazyLock::new(|| {
 
 static SPEC: Spec = Spec { op: &IDENTITY_VERIFICATION, json_body: true, validate, execute };
 static CREDIT_SPEC: Spec =
-    Spec { op: &CREDIT_INFO, json_body: true, validate: validate_credit, execute: credit_report };
+    Spec { op: &CREDIT_INFO, json_body: true, validate: validate_credit, execute: credit_info_v2 };
+static CRB_SPEC: Spec = Spec { op: &CRB, json_body: true, validate: validate_crb, execute: crb_report };
 
 pub async fn verify(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await
@@ -33,6 +34,10 @@ pub async fn verify(state: web::Data<AppState>, req: HttpRequest, payload: web::
 
 /// KYC is offered in Kenya and Rwanda only.
 const COUNTRIES: &[&str] = &["KE", "RW"];
+
+pub async fn crb(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    pipeline::serve(&state, &req, payload, &CRB_SPEC, None).await
+}
 
 pub async fn credit_info(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &CREDIT_SPEC, None).await
@@ -78,11 +83,33 @@ fn validate_credit(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result
     check.finish()
 }
 
+fn credit_info_v2(call: &mut Call) -> Outcome {
+    let number = fields::text_at(&call.input, "customer.0.identityDocument.documentNumber").unwrap_or_default();
+    Ok(call.success(credit_report(&number), &[]))
+}
+
+fn validate_crb(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    check.string("crbIdentity.nationalId");
+    check.string("crbIdentity.reportType");
+    check.one_of("crbIdentity.countryCode", COUNTRIES);
+    check.string("crbIdentity.reference");
+    check.finish()
+}
+
+/// Whether v3 wraps the report in its envelope is unknown; it does here, like every v3 answer.
+fn crb_report(call: &mut Call) -> Outcome {
+    let number = fields::text_at(&call.input, "crbIdentity.nationalId").unwrap_or_default();
+    let reference = fields::text_at(&call.input, "crbIdentity.reference").unwrap_or_default();
+    if !call.state.claim_reference(&call.merchant().code, &format!("crb:{reference}")) {
+        return Err(call.failure(400101));
+    }
+    Ok(call.success(credit_report(&number), &[("reference", json!(reference))]))
+}
+
 /// A bureau report in the v2 shape (every value a string). The known identities have a clean
 /// record; document numbers ending in 13 carry a non-performing account and a low score.
-fn credit_report(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let number = text("customer.0.identityDocument.documentNumber");
+fn credit_report(number: &str) -> Value {
     let troubled = number.ends_with("13");
     let (score, delinquency) = if troubled { ("412", "90+ days in arrears") } else { ("772", "No delinquency") };
     let name = IDENTITIES
@@ -91,44 +118,41 @@ fn credit_report(call: &mut Call) -> Outcome {
         .and_then(|i| i.identity["customer"]["fullName"].as_str())
         .unwrap_or("JOHN DOE")
         .to_string();
-    Ok(call.success(
-        json!({
-            "Person": {
-                "PersonName": {"FullName": name},
-                "IdentityDocument": {"IdentityDocumentID": number, "IdentityDocumentType": "National ID"},
-            },
-            "CreditAccountsSummary": [{
-                "AccountIdentifier": {"AccountID": "SBX0001", "AccountCurrency": {"Currency": "KES"}},
-                "AccountType": "36",
-                "AccountOpenDate": "17012014",
-                "AccountOwnership": "true",
-                "Balance": if troubled { "25000.00000" } else { "0.00000" },
-                "DelinquencyStatus": delinquency,
-                "Original_Amount": ["65000.00000", "65000.00000"],
-                "PastDueAmount": if troubled { "25000.00000" } else { "0.00000" },
-                "NoofDelayed_Payments": if troubled { "4" } else { "0" },
-                "AccountStatus": if troubled { "W" } else { "F" },
-            }],
-            "CreditBureau": {
-                "score": score,
-                "creditApplications90Days": "0",
-                "creditApplications180Days": "0",
-                "creditApplications365Days": "1",
-                "crbEnqiry90Days": "0",
-                "crbEnqiry180Days": "0",
-                "crbEnqiry365Days": "1",
-                "BouncedCheques90Days": "0",
-                "BouncedCheques180Days": "0",
-                "BouncedCheques365Days": "0",
-                "AcctNonPerformingCurrent": if troubled { "1" } else { "0" },
-                "AcctNonPerformingHisto": if troubled { "1" } else { "0" },
-                "AcctPerformingCurrent": "15",
-                "AcctPerformingHisto": "NaN",
-                "IsFraud": "false",
-                "isGuarantor": "false",
-                "delinquency_code": delinquency,
-            },
-        }),
-        &[],
-    ))
+    json!({
+        "Person": {
+            "PersonName": {"FullName": name},
+            "IdentityDocument": {"IdentityDocumentID": number, "IdentityDocumentType": "National ID"},
+        },
+        "CreditAccountsSummary": [{
+            "AccountIdentifier": {"AccountID": "SBX0001", "AccountCurrency": {"Currency": "KES"}},
+            "AccountType": "36",
+            "AccountOpenDate": "17012014",
+            "AccountOwnership": "true",
+            "Balance": if troubled { "25000.00000" } else { "0.00000" },
+            "DelinquencyStatus": delinquency,
+            "Original_Amount": ["65000.00000", "65000.00000"],
+            "PastDueAmount": if troubled { "25000.00000" } else { "0.00000" },
+            "NoofDelayed_Payments": if troubled { "4" } else { "0" },
+            "AccountStatus": if troubled { "W" } else { "F" },
+        }],
+        "CreditBureau": {
+            "score": score,
+            "creditApplications90Days": "0",
+            "creditApplications180Days": "0",
+            "creditApplications365Days": "1",
+            "crbEnqiry90Days": "0",
+            "crbEnqiry180Days": "0",
+            "crbEnqiry365Days": "1",
+            "BouncedCheques90Days": "0",
+            "BouncedCheques180Days": "0",
+            "BouncedCheques365Days": "0",
+            "AcctNonPerformingCurrent": if troubled { "1" } else { "0" },
+            "AcctNonPerformingHisto": if troubled { "1" } else { "0" },
+            "AcctPerformingCurrent": "15",
+            "AcctPerformingHisto": "NaN",
+            "IsFraud": "false",
+            "isGuarantor": "false",
+            "delinquency_code": delinquency,
+        },
+    })
 }

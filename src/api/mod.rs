@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod airtime;
 pub mod authentication;
+pub mod cards;
+pub mod checkout;
 pub mod eazzypay;
 pub mod kyc;
 pub mod payments;
@@ -54,6 +56,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/bills/validation", Method::POST, payments::bill_validation);
     route(cfg, "/v3-apis/transaction-api/v3.0/tills/pay", Method::POST, payments::till_payment);
     route(cfg, "/v3-apis/transaction-api/v3.0/remittance/{rail}", Method::POST, send_money::send);
+    route(cfg, "/v3-apis/transaction-api/v3.0/remittance/{rail}/imt", Method::POST, send_money::send);
+    route(cfg, "/v3-apis/v3.0/validate/crb", Method::POST, kyc::crb);
+    route(cfg, "/api-checkout/mpesa-stk-push/v3.0/init", Method::POST, checkout::post_wallet_stk);
+    route(
+        cfg,
+        "/api-checkout/mpesa-stk-push/v3.0/status/order/{orderReference}",
+        Method::GET,
+        checkout::get_order_status,
+    );
+    route(cfg, "/api-checkout/api/v1/create/payment-link", Method::POST, checkout::post_payment_link);
+    // The SDKs call v3.1, the doc v3.2.
+    for version in ["v3.1", "v3.2"] {
+        route(cfg, &format!("/mpgs-direct-integration/api/{version}/{{call}}"), Method::POST, cards::serve);
+    }
     // The documented path, then the paths published SDKs call (reference §8.1, §14).
     for path in ["transactions/details", "payments/details", "transaction"] {
         route(cfg, &format!("/v3-apis/transaction-api/v3.0/{path}/{{ref}}"), Method::GET, transactions::details);
@@ -112,8 +128,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
-/// Mounts one path for one method; other methods answer 405 in the path's envelope.
+/// Mounts one path for one method; other methods answer 405 in the path's envelope. A camelCase
+/// path is also mounted in lower case: one v3 guide writes `accountbalance/query`.
 fn route<F, Args>(cfg: &mut web::ServiceConfig, path: &str, method: Method, handler: F)
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    let lower: Vec<String> = path
+        .split('/')
+        .map(|segment| if segment.starts_with('{') { segment.to_string() } else { segment.to_lowercase() })
+        .collect();
+    let lower = lower.join("/");
+    if lower != path {
+        mount(cfg, &lower, method.clone(), handler.clone());
+    }
+    mount(cfg, path, method, handler);
+}
+
+fn mount<F, Args>(cfg: &mut web::ServiceConfig, path: &str, method: Method, handler: F)
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,

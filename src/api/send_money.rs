@@ -131,29 +131,52 @@ pub static RAILS: &[Rail] = &[
     },
 ];
 
+/// The IMT variants (`remittance/{rail}/imt`): the rules of the domestic rail at that index of
+/// `RAILS`, plus the sender's and recipient's documents.
+static IMT: &[(&Operation, usize)] = &[
+    (&operation::SEND_WITHIN_EQUITY_IMT, 0),
+    (&operation::SEND_MOBILE_WALLET_IMT, 1),
+    (&operation::SEND_PESALINK_BANK_IMT, 4),
+    (&operation::SEND_PESALINK_MOBILE_IMT, 5),
+];
+
 fn rail_of(op: &Operation) -> &'static Rail {
-    RAILS.iter().find(|r| std::ptr::eq(r.op, op)).expect("every send-money operation has a rail")
+    let domestic = IMT.iter().find(|(imt, _)| std::ptr::eq(*imt, op)).map(|(_, index)| &RAILS[*index]);
+    domestic.or_else(|| RAILS.iter().find(|r| std::ptr::eq(r.op, op))).expect("every send-money operation has a rail")
 }
 
 macro_rules! rail_specs {
-    ($($index:literal => $name:ident),*) => {
+    ($($index:literal => $name:ident),* ; $($imt:literal => $imt_name:ident),*) => {
         $(
             fn $name(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
-                validate(&RAILS[$index], body, variants)
+                validate(&RAILS[$index], false, body, variants)
+            }
+        )*
+        $(
+            fn $imt_name(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
+                validate(&RAILS[IMT[$imt].1], true, body, variants)
             }
         )*
         static SPECS: &[Spec] = &[$(Spec { op: RAILS[$index].op, json_body: true, validate: $name, execute }),*];
+        static IMT_SPECS: &[Spec] = &[$(Spec { op: IMT[$imt].0, json_body: true, validate: $imt_name, execute }),*];
     };
 }
 
 rail_specs!(0 => validate_within_equity, 1 => validate_mobile, 2 => validate_rtgs, 3 => validate_swift,
-            4 => validate_pesalink_bank, 5 => validate_pesalink_mobile, 6 => validate_eft);
+            4 => validate_pesalink_bank, 5 => validate_pesalink_mobile, 6 => validate_eft;
+            0 => validate_within_equity_imt, 1 => validate_mobile_imt, 2 => validate_pesalink_bank_imt,
+            3 => validate_pesalink_mobile_imt);
 
-/// Serves every rail; the route tells which (`remittance/{rail}`).
+/// Serves every rail; the route tells which (`remittance/{rail}`, `remittance/{rail}/imt`).
 pub async fn send(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let path = req.match_info().get("rail").unwrap_or_default();
-    match RAILS.iter().position(|r| r.v3 && r.path == path) {
-        Some(index) => pipeline::serve(&state, &req, payload, &SPECS[index], None).await,
+    let spec = if req.path().ends_with("/imt") {
+        IMT.iter().position(|(_, index)| RAILS[*index].path.eq_ignore_ascii_case(path)).map(|i| &IMT_SPECS[i])
+    } else {
+        RAILS.iter().position(|r| r.v3 && r.path.eq_ignore_ascii_case(path)).map(|i| &SPECS[i])
+    };
+    match spec {
+        Some(spec) => pipeline::serve(&state, &req, payload, spec, None).await,
         None => super::not_found(state, req, payload).await,
     }
 }
@@ -186,7 +209,7 @@ fn choose_rail(body: &Value) -> Result<&'static Spec, String> {
     }
 }
 
-fn validate(rail: &Rail, body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
+fn validate(rail: &Rail, imt: bool, body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
     check.one_of("source.countryCode", EQUITY_COUNTRIES);
     check.string("source.name");
@@ -215,6 +238,14 @@ fn validate(rail: &Rail, body: &mut Value, variants: &mut BTreeMap<String, Strin
     );
     check.string("transfer.reference");
     check.date("transfer.date");
+    if imt {
+        for field in ["name", "documentType", "documentNumber", "countryCode", "mobileNumber", "email"] {
+            check.string(&format!("sender.{field}"));
+        }
+        for field in ["documentType", "documentNumber", "mobileNumber"] {
+            check.string(&format!("destination.{field}"));
+        }
+    }
     check.finish()
 }
 
@@ -266,7 +297,47 @@ fn execute(call: &mut Call) -> Outcome {
         Err(LedgerError::UnknownAccount(_)) => return Err(Failure::http("ACCOUNT_NOT_FOUND", None)),
     }
     let transaction_id = call.state.ids.digits(10);
-    call.record_completed(&reference, rail.transfer_types[0], amount as f64 / 100.0, "");
+    match fields::text_at(&call.input, "transfer.callbackUrl").filter(|url| fields::is_http_url(url)) {
+        // A mobile-wallet transfer with a callback URL reports its final status there, like the
+        // STK/USSD push; its state follows that schedule.
+        Some(url) if !rail.wallets.is_empty() => {
+            let pending = super::stk_push::Pending {
+                reference: reference.clone(),
+                url,
+                service_name: rail.transfer_types[0],
+                amount: amount as f64 / 100.0,
+                charge: 0.0,
+            };
+            super::stk_push::schedule_callbacks(call, pending, wallet_callback_body);
+        }
+        _ => call.record_completed(&reference, rail.transfer_types[0], amount as f64 / 100.0, ""),
+    }
     let data = json!({"transactionId": transaction_id, "status": "SUCCESS"});
     Ok(call.success(data, &[("reference", json!(reference))]))
+}
+
+/// The final status of a transfer to a mobile wallet. Jenga documents no body for it, so it
+/// follows the STK/USSD push callback's fields and codes.
+fn wallet_callback_body(call: &Call, step: &crate::scenario::CallbackStep) -> Value {
+    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let (default_message, success) = super::stk_push::callback_code(step.code);
+    let mut body = json!({
+        "status": step.status.unwrap_or(success),
+        "code": step.code_as_sent,
+        "message": step.message.as_deref().unwrap_or(default_message),
+        "transactionReference": text("transfer.reference"),
+        "mobileNumber": text("destination.mobileNumber"),
+        "walletName": text("destination.walletName"),
+        "amount": call.input["transfer"]["amount"],
+        "currency": text("transfer.currencyCode"),
+    });
+    if matches!(step.code, 2..=4) {
+        body["telcoReference"] = Value::String(call.state.ids.receipt(10));
+    }
+    if let Value::Object(map) = &mut body {
+        for (key, value) in &step.fields {
+            map.insert(key.clone(), value.clone());
+        }
+    }
+    body
 }

@@ -93,6 +93,31 @@ fn execute(call: &mut Call) -> Outcome {
     if !call.state.claim_reference(&merchant.code, &reference) {
         return Err(call.failure(400101));
     }
+    let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
+    let (amount, charge) = charged_amount(call);
+    let pending = Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge };
+    schedule_callbacks(call, pending, callback_body);
+    Ok(Reply::ok(json!({
+        "status": true,
+        "code": -1,
+        "message": ACKNOWLEDGED,
+        "reference": reference,
+        "transactionId": reference,
+    })))
+}
+
+/// An asynchronous transaction about to be acknowledged.
+pub struct Pending {
+    pub reference: String,
+    pub url: String,
+    pub service_name: &'static str,
+    pub amount: f64,
+    pub charge: f64,
+}
+
+/// Plans the callbacks the scenario chose (one success, code 3, by default), each body built by
+/// `body`, and records the transaction whose state follows that schedule on the sandbox clock.
+pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &CallbackStep) -> Value) {
     let default_steps = [CallbackStep {
         after_ms: None,
         code: 3,
@@ -103,15 +128,15 @@ fn execute(call: &mut Call) -> Outcome {
     }];
     let effect = call.decision.effect.clone();
     let steps = effect.as_ref().and_then(|e| e.callbacks.as_deref()).unwrap_or(&default_steps);
-    let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
+    let merchant = call.merchant().code.clone();
     let plan = Plan {
-        merchant: merchant.code.clone(),
+        merchant: merchant.clone(),
         operation: call.op.id.into(),
-        reference: reference.clone(),
+        reference: pending.reference.clone(),
         scenario: call.decision.name.clone(),
-        url,
+        url: pending.url,
         basic_auth: None,
-        steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: callback_body(call, s) }).collect(),
+        steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: body(call, s) }).collect(),
         faults: effect.as_ref().map(|e| e.faults.clone()).unwrap_or_default(),
     };
     let now = call.state.clock.now_ms();
@@ -126,25 +151,17 @@ fn execute(call: &mut Call) -> Outcome {
             (at, step.code, message)
         })
         .collect();
-    let (amount, charge) = charged_amount(call);
     call.state.transactions.record(Transaction {
-        merchant: merchant.code.clone(),
-        reference: reference.clone(),
-        service_name: "STK/USSD Push",
-        amount,
-        charge,
+        merchant,
+        reference: pending.reference,
+        service_name: pending.service_name,
+        amount: pending.amount,
+        charge: pending.charge,
         created_ms: now,
         steps: schedule,
         biller: String::new(),
     });
     call.callbacks = call.state.callbacks.enqueue(plan);
-    Ok(Reply::ok(json!({
-        "status": true,
-        "code": -1,
-        "message": ACKNOWLEDGED,
-        "reference": reference,
-        "transactionId": reference,
-    })))
 }
 
 /// The amount debited and the service charge: M-Pesa pushes are rounded up to a whole amount

@@ -1,0 +1,184 @@
+//! MPGS direct card integration (reference §10.1), on the SDKs' v3.1 paths and the doc's v3.2:
+//! validate, authenticate (3-DS), authorize, query and refund one payment, followed by its
+//! `transactionReference`. Card data arrives encrypted with an undocumented key and is not read.
+
+use crate::fields::{self, Check};
+use crate::operation::{MPGS_AUTHENTICATE, MPGS_AUTHORIZE, MPGS_REFUND, MPGS_STATUS, MPGS_VALIDATE};
+use crate::pipeline::{self, Call, Outcome, Reply, Spec};
+use crate::state::AppState;
+use crate::transactions::Transaction;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// A card payment's stage, kept as the transaction's service name.
+const VALIDATED: &str = "Card Payment (validated)";
+const AUTHORIZED: &str = "Card Payment";
+
+static SPECS: &[(&str, Spec)] = &[
+    (
+        "validatePayment",
+        Spec { op: &MPGS_VALIDATE, json_body: true, validate: validate_order, execute: validate_payment },
+    ),
+    (
+        "authenticatePayment",
+        Spec { op: &MPGS_AUTHENTICATE, json_body: true, validate: validate_reference, execute: authenticate },
+    ),
+    (
+        "authorizePayment",
+        Spec { op: &MPGS_AUTHORIZE, json_body: true, validate: validate_reference, execute: authorize },
+    ),
+    ("transactionStatus", Spec { op: &MPGS_STATUS, json_body: true, validate: validate_reference, execute: status }),
+    ("refundPayment", Spec { op: &MPGS_REFUND, json_body: true, validate: validate_reference, execute: refund }),
+];
+
+/// Serves `/mpgs-direct-integration/api/{version}/{call}`.
+pub async fn serve(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let call = req.match_info().get("call").unwrap_or_default().to_string();
+    match SPECS.iter().find(|(name, _)| name.eq_ignore_ascii_case(&call)) {
+        Some((_, spec)) => pipeline::serve(&state, &req, payload, spec, None).await,
+        None => super::not_found(state, req, payload).await,
+    }
+}
+
+/// The service charge (undocumented; the doc's example charges 3.5%).
+fn charge_for(amount: f64) -> f64 {
+    (amount * 3.5).round() / 100.0
+}
+
+fn validate_order(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    check.string("transactionReference");
+    match fields::get(body, "order.amount") {
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {}
+        Some(Value::Number(n)) => check.problem("order.amount", format!("must be above 0, not {n}")),
+        _ => {
+            check.amount("order.amount", 2);
+        }
+    }
+    check.rule("order.currency", |c| c.len() == 3, "must be a currency code such as USD");
+    check.string("order.reference");
+    if fields::get(body, "apiOperation").is_some() {
+        check.one_of("apiOperation", &["CREATE_SESSION", "PAYMENT_LINK", "PAY", "AUTHORIZE"]);
+    }
+    check.finish()
+}
+
+fn validate_reference(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+    let mut check = Check::new(&*body);
+    check.string("transactionReference");
+    check.finish()
+}
+
+fn reference(call: &Call) -> String {
+    fields::text_at(&call.input, "transactionReference").unwrap_or_default()
+}
+
+fn card_success(message: &str, data: Value) -> Outcome {
+    Ok(Reply::ok(json!({"status": true, "code": 200, "message": message, "data": data})))
+}
+
+fn validate_payment(call: &mut Call) -> Outcome {
+    let reference = reference(call);
+    if !call.state.claim_reference(&call.merchant().code, &reference) {
+        return Err(call.failure(109103).with_detail(format!("transactionReference {reference} was already used")));
+    }
+    let amount: f64 = fields::text_at(&call.input, "order.amount").and_then(|a| a.parse().ok()).unwrap_or_default();
+    let charge = charge_for(amount);
+    call.state.transactions.record(Transaction {
+        merchant: call.merchant().code.clone(),
+        reference: reference.clone(),
+        service_name: VALIDATED,
+        amount,
+        charge,
+        created_ms: call.state.clock.now_ms(),
+        steps: Vec::new(),
+        biller: String::new(),
+    });
+    card_success(
+        "Payment validated successfully.",
+        json!({
+            "chargeBearer": "CUSTOMER",
+            "amount": fields::amount_number(amount),
+            "code": 0,
+            "charge": fields::amount_number(charge),
+            "actualAmount": fields::amount_number(amount + charge),
+            "cardSchemeServiceId": 1,
+            "transactionReference": reference,
+        }),
+    )
+}
+
+/// The payment this call continues; 112102 when it was never validated.
+fn payment(call: &Call) -> Result<Transaction, crate::envelope::Failure> {
+    let reference = reference(call);
+    call.state
+        .transactions
+        .get(&call.merchant().code, &reference)
+        .filter(|t| t.service_name == VALIDATED || t.service_name == AUTHORIZED)
+        .ok_or_else(|| call.failure(112102).with_detail(format!("no card payment {reference}; validate it first")))
+}
+
+fn authenticate(call: &mut Call) -> Outcome {
+    let payment = payment(call)?;
+    card_success(
+        "Payment authenticated successfully.",
+        json!({
+            "transactionReference": payment.reference,
+            "authenticationStatus": "AUTHENTICATION_SUCCESSFUL",
+            "redirectHtml": "",
+        }),
+    )
+}
+
+fn authorize(call: &mut Call) -> Outcome {
+    let mut payment = payment(call)?;
+    if payment.service_name == AUTHORIZED {
+        return Err(call.failure(109103));
+    }
+    payment.service_name = AUTHORIZED;
+    call.state.transactions.record(payment.clone());
+    card_success(
+        "Payment authorized successfully.",
+        json!({
+            "transactionReference": payment.reference,
+            "status": "CAPTURED",
+            "amount": fields::amount_number(payment.amount),
+            "charge": fields::amount_number(payment.charge),
+            "authorizationCode": call.state.ids.digits(6),
+        }),
+    )
+}
+
+fn status(call: &mut Call) -> Outcome {
+    let payment = payment(call)?;
+    let state = if payment.service_name == AUTHORIZED { "SUCCESS" } else { "PENDING" };
+    card_success(
+        "Transaction found",
+        json!({
+            "transactionReference": payment.reference,
+            "status": state,
+            "amount": fields::amount_number(payment.amount),
+            "charge": fields::amount_number(payment.charge),
+        }),
+    )
+}
+
+fn refund(call: &mut Call) -> Outcome {
+    let payment = payment(call)?;
+    if payment.service_name != AUTHORIZED {
+        return Err(call.failure(113103).with_detail("only an authorized payment can be refunded"));
+    }
+    if !call.state.claim_reference(&call.merchant().code, &format!("card-refund:{}", payment.reference)) {
+        return Err(call.failure(113103).with_detail(format!("payment {} was already refunded", payment.reference)));
+    }
+    card_success(
+        "Refund processed successfully.",
+        json!({
+            "transactionReference": payment.reference,
+            "refundReference": call.state.ids.digits(12),
+            "amount": fields::amount_number(payment.amount),
+            "status": "REFUNDED",
+        }),
+    )
+}
