@@ -9,6 +9,8 @@ mod airtime;
 mod authentication;
 mod bad_input;
 mod callbacks;
+mod cards;
+mod checkout;
 mod cli;
 mod faults;
 mod kyc;

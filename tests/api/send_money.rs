@@ -300,3 +300,79 @@ async fn an_unknown_remittance_rail_is_not_found() {
     let (status, body) = post_rail(&app, "teleport", &json!({}), "x").await;
     assert_eq!((status, body["error_code"].clone()), (404, json!("NOT_FOUND")));
 }
+
+fn imt_parts(mut body: Value) -> Value {
+    body["sender"] = json!({"name": "Jane Sender", "documentType": "NationalId", "documentNumber": "23456789",
+                            "countryCode": "UG", "mobileNumber": "256772000000", "email": "jane@example.com"});
+    body["destination"]["documentType"] = json!("NationalId");
+    body["destination"]["documentNumber"] = json!("555555");
+    body["destination"]["mobileNumber"] = json!("254722000000");
+    body
+}
+
+#[tokio::test]
+async fn imt_within_equity_needs_the_sender_and_then_moves_money_like_its_domestic_twin() {
+    // Arrange
+    let app = spawn_app().await;
+    let path = "/v3-apis/transaction-api/v3.0/remittance/internalBankTransfer/imt";
+    let plain = transfer("192112603001", "0020100014605", "1100194977404", "10.00");
+    let signed = "002010001460510.00KES192112603001";
+    // Act
+    let (status, missing) = post_rail_path(&app, path, &plain, signed).await;
+    let (ok_status, ok) = post_rail_path(&app, path, &imt_parts(plain.clone()), signed).await;
+    // Assert
+    assert_eq!(status, 400);
+    assert!(missing["message"].as_str().unwrap().contains("sender.documentNumber"), "{missing}");
+    assert_eq!((ok_status, ok["data"]["status"].clone()), (200, json!("SUCCESS")));
+    assert_eq!(balance(&app, "0020100014605").await, "999990.00");
+    let journal = app.admin_get("/__sandbox/requests?operation=send_within_equity_imt").await;
+    assert_eq!(journal.as_array().unwrap().len(), 2, "{journal}");
+}
+
+#[tokio::test]
+async fn imt_to_mobile_and_pesalink_variants_are_served_with_their_twins_formulas() {
+    let app = spawn_app().await;
+    let mobile = imt_parts(mobile_transfer("192112603002", "Mpesa", "20.00"));
+    let (status, body) = post_rail_path(
+        &app,
+        "/v3-apis/transaction-api/v3.0/remittance/sendmobile/imt",
+        &mobile,
+        "20.00KES1921126030020020100014605",
+    )
+    .await;
+    assert_eq!((status, body["status"].clone()), (200, json!(true)), "{body}");
+    let (status, body) =
+        post_rail_path(&app, "/v3-apis/transaction-api/v3.0/remittance/sendmobile/imt", &mobile, "wrong").await;
+    assert_eq!((status, body["status"].clone()), (403, json!(false)));
+}
+
+#[tokio::test]
+async fn send_to_mobile_with_a_callback_url_reports_the_final_status_there() {
+    let app = spawn_app().await;
+    let mut body = mobile_transfer("192112603003", "Mpesa", "30.00");
+    body["transfer"]["callbackUrl"] = json!(app.sink_url("sendmobile"));
+    let (status, _) = post_rail(&app, "sendmobile", &body, "30.00KES1921126030030020100014605").await;
+    assert_eq!(status, 200);
+    let received = wait_until(WAIT, || async { app.sink("sendmobile").await.into_iter().next() }).await;
+    assert_eq!(received["body"]["transactionReference"], "192112603003");
+    assert_eq!(received["body"]["status"], true);
+    assert_eq!(received["body"]["walletName"], "Mpesa");
+}
+
+#[tokio::test]
+async fn camel_case_paths_also_answer_in_lower_case_and_with_a_trailing_slash() {
+    let app = spawn_app().await;
+    for path in [
+        "/v3-apis/account-api/v3.0/accounts/accountbalance/query",
+        "/v3-apis/account-api/v3.0/accounts/accountBalance/query/",
+    ] {
+        let body = json!({"countryCode": "KE", "accountId": "0011547896523", "date": "2023-10-13"});
+        let response = app.post_signed(path, &body, "0011547896523KE2023-10-13", None).await;
+        assert_eq!(response.status(), 200, "{path}");
+    }
+}
+
+async fn post_rail_path(app: &TestApp, path: &str, body: &Value, signed: &str) -> (u16, Value) {
+    let response = app.post_signed(path, body, signed, None).await;
+    (response.status().as_u16(), response.json().await.unwrap())
+}
