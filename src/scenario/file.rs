@@ -21,7 +21,7 @@ pub struct ScenarioDef {
     pub name: serde_saphyr::Spanned<ScenarioName>,
     #[serde(default)]
     pub description: String,
-    /// What the scenario does, per operation id; `"*"` applies to every other operation.
+    /// What the scenario does, per operation id; `"*"` applies to every other bearer operation.
     pub effects: BTreeMap<OperationKey, EffectDef>,
     /// Magic values: requests matching one of these pick the scenario without a header.
     #[serde(default, rename = "match")]

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The scenarios bundled into the binary (the repository's `scenarios/` directory).
-pub const EMBEDDED: &[(&str, &str)] = &[("stk_push.yaml", include_str!("../../scenarios/stk_push.yaml"))];
+pub const EMBEDDED: &[(&str, &str)] = &[
+    ("stk_push.yaml", include_str!("../../scenarios/stk_push.yaml")),
+    ("business.yaml", include_str!("../../scenarios/business.yaml")),
+];
 
 /// The one place YAML is parsed (swap the crate here). Errors carry the 1-based line.
 pub fn parse_yaml<T: DeserializeOwned>(text: &str) -> Result<T, (u64, String)> {

@@ -90,9 +90,11 @@ pub struct RuleView {
 }
 
 impl Scenario {
-    /// The effect for an operation: its own entry, else the `*` entry.
+    /// The effect for an operation: its own entry, else the `*` entry. `*` leaves the token calls
+    /// alone, so arming a business outcome does not also break the next authentication.
     pub fn effect_for(&self, operation: &str) -> Option<&Arc<Effect>> {
-        self.effects.get(operation).or_else(|| self.effects.get("*"))
+        let bearer = crate::operation::by_id(operation).is_some_and(|op| op.auth == crate::operation::Auth::Bearer);
+        self.effects.get(operation).or_else(|| if bearer { self.effects.get("*") } else { None })
     }
 }
 

@@ -376,3 +376,49 @@ async fn post_rail_path(app: &TestApp, path: &str, body: &Value, signed: &str) -
     let response = app.post_signed(path, body, signed, None).await;
     (response.status().as_u16(), response.json().await.unwrap())
 }
+
+#[tokio::test]
+async fn magic_destinations_answer_their_named_business_outcome_in_each_rails_wording() {
+    let app = spawn_app().await;
+    let cases = [
+        ("0000000000001", 400104, "Failed, insufficient funds"),
+        ("0000000000002", 400113, "Failed, sender daily limit exceeded"),
+        ("0000000000003", 400103, "Failed, invalid destination bank account"),
+        ("0000000000005", 100210, "Failed, transaction timed out"),
+        ("0000000000006", 100222, "Failed, suspected fraud"),
+    ];
+    for (index, (destination, code, message)) in cases.into_iter().enumerate() {
+        let reference = format!("19211260400{index}");
+        let (status, body) = send(&app, &transfer(&reference, "0020100014605", destination, "1.00")).await;
+        assert_eq!((status, body["code"].clone(), body["message"].clone()), (400, json!(code), json!(message)));
+    }
+    assert_eq!(balance(&app, "0020100014605").await, "1000000.00", "nothing moved");
+    let rtgs = json!({
+        "source": {"countryCode": "KE", "name": "John Doe", "accountNumber": "0020100014605"},
+        "destination": {"type": "bank", "countryCode": "KE", "name": "Tom Doe", "bankCode": "01",
+                        "accountNumber": "0000000000001"},
+        "transfer": {"type": "RTGS", "amount": "5.00", "currencyCode": "KES", "reference": "192112604100",
+                     "date": "2023-10-13", "description": "x"}
+    });
+    let (_, body) = post_rail(&app, "rtgs", &rtgs, "1921126041002023-10-13002010001460500000000000015.00").await;
+    assert_eq!((body["code"].clone(), body["message"].clone()), (json!(103104), json!("Insufficient funds.")));
+}
+
+#[tokio::test]
+async fn named_business_scenarios_apply_to_any_operation_by_header() {
+    let app = spawn_app().await;
+    let body = transfer("192112604200", "0020100014605", "1100194977404", "1.00");
+    let signed = "00201000146051.00KES192112604200";
+    let response = app.post_signed(WITHIN, &body, signed, Some("duplicate-reference")).await;
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["code"], 400101);
+    assert_eq!(response_scenario(&app, "duplicate-reference").await, 1);
+    let response = app.post_signed(WITHIN, &body, signed, Some("service-unavailable")).await;
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!((answer["code"].clone(), answer["message"].clone()), (json!(401102), json!("Service Not available")));
+}
+
+async fn response_scenario(app: &TestApp, name: &str) -> usize {
+    let journal = app.admin_get("/__sandbox/requests").await;
+    journal.as_array().unwrap().iter().filter(|entry| entry["scenario"] == name).count()
+}
