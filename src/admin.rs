@@ -322,7 +322,7 @@ async fn accounts(state: web::Data<AppState>, query: web::Query<MerchantQuery>) 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct AccountBody {
-    balance: Value,
+    balance: Option<Value>,
     currency: Option<String>,
     merchant: Option<String>,
     daily_limit: Option<Value>,
@@ -334,14 +334,28 @@ async fn put_account(state: web::Data<AppState>, number: web::Path<String>, raw:
         Ok(b) => b,
         Err(response) => return response,
     };
-    if request.daily_limit.is_some() {
-        return fail(StatusCode::BAD_REQUEST, "dailyLimit: daily limits are not enforced by this version yet");
-    }
-    let Some(cents) = crate::fields::raw_text(&request.balance).and_then(|b| crate::ledger::cents(&b)) else {
-        return fail(
-            StatusCode::BAD_REQUEST,
-            format!("balance: {} is not an amount such as \"100.00\"", request.balance),
-        );
+    let daily_limit = match &request.daily_limit {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(limit) => match crate::fields::raw_text(limit).filter(|l| crate::ledger::cents(l).is_some()) {
+            Some(limit) => Some(Some(limit)),
+            None => {
+                return fail(
+                    StatusCode::BAD_REQUEST,
+                    format!("dailyLimit: {limit} is not an amount such as \"500000.00\""),
+                )
+            }
+        },
+    };
+    let cents = match &request.balance {
+        None if request.daily_limit.is_some() => None,
+        None => return fail(StatusCode::BAD_REQUEST, "balance: required (or dailyLimit alone)"),
+        Some(balance) => match crate::fields::raw_text(balance).and_then(|b| crate::ledger::cents(&b)) {
+            Some(cents) => Some(cents),
+            None => {
+                return fail(StatusCode::BAD_REQUEST, format!("balance: {balance} is not an amount such as \"100.00\""))
+            }
+        },
     };
     let code = request.merchant.unwrap_or_else(|| crate::merchant::DEFAULT_CODE.to_string());
     let Some(merchant) = state.merchants.get(&code) else {
@@ -357,16 +371,23 @@ async fn put_account(state: web::Data<AppState>, number: web::Path<String>, raw:
         status: "Active".into(),
         customer_id: String::new(),
         customer_type: "Corporate".into(),
+        daily_limit: None,
     });
     if let Some(currency) = request.currency {
         account.currency = currency;
     }
+    if let Some(limit) = daily_limit {
+        account.daily_limit = limit;
+    }
     let Some(merchant) = state.merchants.put_account(&code, account.clone()) else {
         return fail(StatusCode::NOT_FOUND, format!("no merchant {code}"));
     };
-    state.ledger.set(&merchant, &number, cents, state.clock.now_ms());
+    if let Some(cents) = cents {
+        state.ledger.set(&merchant, &number, cents, state.clock.now_ms());
+    }
+    let cents = state.ledger.balance(&merchant, &number).unwrap_or_default();
     HttpResponse::Ok().json(json!({"merchant": code, "number": account.number, "currency": account.currency,
-                                   "balance": crate::ledger::format_cents(cents)}))
+                                   "balance": crate::ledger::format_cents(cents), "dailyLimit": account.daily_limit}))
 }
 
 #[derive(Deserialize)]

@@ -17,6 +17,8 @@ pub struct Line {
     pub balance_after: i64,
     pub description: String,
     pub reference: String,
+    /// An admin-set balance, not a payment: it does not count towards the daily limit.
+    pub adjustment: bool,
 }
 
 #[derive(Default)]
@@ -47,7 +49,11 @@ pub enum LedgerError {
     UnknownAccount(String),
     #[error("insufficient funds: balance {balance}, needed {needed}")]
     InsufficientFunds { balance: String, needed: String },
+    #[error("daily limit {limit} exceeded: {used} already sent today")]
+    DailyLimitExceeded { limit: String, used: String },
 }
+
+const DAY_MS: i64 = 86_400_000;
 
 /// "500.00" → 50000. None for anything but a non-negative amount with at most 2 decimals.
 pub fn cents(amount: &str) -> Option<i64> {
@@ -92,11 +98,25 @@ impl Ledger {
                 needed: format_cents(movement.cents),
             });
         }
-        books.post(from_key, balance, -movement.cents, &movement);
+        let limit = merchant.account(movement.from).and_then(|a| a.daily_limit.as_deref()).and_then(cents);
+        if let Some(limit) = limit {
+            let day = movement.at_ms.div_euclid(DAY_MS);
+            let used: i64 = books.lines.get(&from_key).map_or(0, |lines| {
+                lines
+                    .iter()
+                    .filter(|l| !l.adjustment && l.cents < 0 && l.at_ms.div_euclid(DAY_MS) == day)
+                    .map(|l| -l.cents)
+                    .sum()
+            });
+            if used + movement.cents > limit {
+                return Err(LedgerError::DailyLimitExceeded { limit: format_cents(limit), used: format_cents(used) });
+            }
+        }
+        books.post(from_key, balance, -movement.cents, &movement, false);
         if let Some(to) = movement.to.filter(|to| merchant.owns_account(to)) {
             let to_key = (merchant.code.clone(), to.to_string());
             let current = books.balances.get(&to_key).copied().or_else(|| Self::opening(merchant, to)).unwrap_or(0);
-            books.post(to_key, current, movement.cents, &movement);
+            books.post(to_key, current, movement.cents, &movement, false);
         }
         Ok(balance - movement.cents)
     }
@@ -108,7 +128,7 @@ impl Ledger {
         let current = books.balances.get(&key).copied().or_else(|| Self::opening(merchant, account)).unwrap_or(0);
         let movement =
             Movement { from: account, to: None, cents: 0, at_ms, reference: "", description: "BALANCE ADJUSTMENT" };
-        books.post(key, current, cents - current, &movement);
+        books.post(key, current, cents - current, &movement, true);
     }
 
     /// The account's statement lines, oldest first.
@@ -138,7 +158,7 @@ impl Ledger {
 }
 
 impl Books {
-    fn post(&mut self, key: (String, String), before: i64, cents: i64, movement: &Movement) {
+    fn post(&mut self, key: (String, String), before: i64, cents: i64, movement: &Movement, adjustment: bool) {
         self.balances.insert(key.clone(), before + cents);
         let lines = self.lines.entry(key).or_default();
         lines.push_back(Line {
@@ -147,6 +167,7 @@ impl Books {
             balance_after: before + cents,
             description: movement.description.to_string(),
             reference: movement.reference.to_string(),
+            adjustment,
         });
         if lines.len() > LINES_PER_ACCOUNT {
             lines.pop_front();

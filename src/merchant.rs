@@ -38,6 +38,9 @@ pub struct Account {
     /// Retail or Corporate, as account inquiry reports it.
     #[serde(default = "default_customer_type")]
     pub customer_type: String,
+    /// Most that may leave the account per day (UTC, sandbox clock), e.g. "500000.00"; none: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_limit: Option<String>,
 }
 
 fn default_status() -> String {

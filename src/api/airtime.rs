@@ -81,8 +81,12 @@ fn execute(call: &mut Call) -> Outcome {
             reference: &reference,
             description: &description,
         };
-        if call.state.ledger.transfer(call.merchant(), movement).is_err() {
-            return Err(call.failure(104103));
+        match call.state.ledger.transfer(call.merchant(), movement) {
+            Ok(_) => {}
+            Err(error @ crate::ledger::LedgerError::DailyLimitExceeded { .. }) => {
+                return Err(call.failure(104102).with_detail(error.to_string()));
+            }
+            Err(_) => return Err(call.failure(104103)),
         }
     }
     call.record_completed(&reference, "Airtime", amount, "");

@@ -95,6 +95,9 @@ fn debit(
         Err(LedgerError::InsufficientFunds { .. }) | Err(LedgerError::UnknownAccount(_)) => {
             return Err(call.failure(102106));
         }
+        Err(error @ LedgerError::DailyLimitExceeded { .. }) => {
+            return Err(call.failure(104102).with_detail(error.to_string()));
+        }
     }
     call.record_completed(reference, service, cents as f64 / 100.0, biller);
     Ok(())

@@ -30,6 +30,8 @@ pub struct Rail {
     pub destination_countries: Option<&'static [&'static str]>,
     pub wallets: &'static [&'static str],
     pub insufficient_funds: i64,
+    /// The code when the source account's daily limit would be exceeded.
+    pub daily_limit: i64,
     /// (largest amount in cents, code answering above it)
     pub maximum: Option<(i64, i64)>,
 }
@@ -49,6 +51,7 @@ pub static RAILS: &[Rail] = &[
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
         insufficient_funds: 400104,
+        daily_limit: 400113,
         maximum: Some((999_999 * 100, 118110)),
     },
     Rail {
@@ -62,6 +65,7 @@ pub static RAILS: &[Rail] = &[
         destination_countries: Some(&["KE", "UG", "TZ", "RW"]),
         wallets: &["Mpesa", "Airtel", "Equitel"],
         insufficient_funds: 400104,
+        daily_limit: 400113,
         maximum: Some((70_000 * 100, 105158)),
     },
     Rail {
@@ -75,6 +79,7 @@ pub static RAILS: &[Rail] = &[
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
         insufficient_funds: 103104,
+        daily_limit: 103105,
         maximum: None,
     },
     Rail {
@@ -88,6 +93,7 @@ pub static RAILS: &[Rail] = &[
         destination_countries: None,
         wallets: &[],
         insufficient_funds: 103104,
+        daily_limit: 103105,
         maximum: None,
     },
     Rail {
@@ -101,6 +107,7 @@ pub static RAILS: &[Rail] = &[
         destination_countries: Some(&["KE"]),
         wallets: &[],
         insufficient_funds: 400104,
+        daily_limit: 400113,
         maximum: None,
     },
     Rail {
@@ -114,6 +121,7 @@ pub static RAILS: &[Rail] = &[
         destination_countries: Some(&["KE"]),
         wallets: &[],
         insufficient_funds: 400104,
+        daily_limit: 400113,
         maximum: None,
     },
     Rail {
@@ -127,6 +135,7 @@ pub static RAILS: &[Rail] = &[
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
         insufficient_funds: 103104,
+        daily_limit: 103105,
         maximum: None,
     },
 ];
@@ -294,6 +303,9 @@ fn execute(call: &mut Call) -> Outcome {
     match call.state.ledger.transfer(merchant, movement) {
         Ok(_) => {}
         Err(LedgerError::InsufficientFunds { .. }) => return Err(call.failure(rail.insufficient_funds)),
+        Err(error @ LedgerError::DailyLimitExceeded { .. }) => {
+            return Err(call.failure(rail.daily_limit).with_detail(error.to_string()))
+        }
         Err(LedgerError::UnknownAccount(_)) => return Err(Failure::http("ACCOUNT_NOT_FOUND", None)),
     }
     let transaction_id = call.state.ids.digits(10);

@@ -175,7 +175,8 @@ async fn an_admin_set_balance_is_what_transfers_and_balances_see() {
     for bad in [
         json!({"balance": "abc"}),
         json!({"balance": "1", "colour": "red"}),
-        json!({"balance": "1", "dailyLimit": "5"}),
+        json!({"balance": "1", "dailyLimit": "five"}),
+        json!({}),
     ] {
         let response = put("0020100014605", bad.clone()).await.unwrap();
         assert_eq!(response.status(), 400, "{bad}");
@@ -421,4 +422,28 @@ async fn named_business_scenarios_apply_to_any_operation_by_header() {
 async fn response_scenario(app: &TestApp, name: &str) -> usize {
     let journal = app.admin_get("/__sandbox/requests").await;
     journal.as_array().unwrap().iter().filter(|entry| entry["scenario"] == name).count()
+}
+
+#[tokio::test]
+async fn a_daily_limit_refuses_the_transfer_that_would_pass_it_until_the_next_day() {
+    // Arrange
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .put(app.url("/__sandbox/accounts/0020100014605"))
+        .json(&json!({"dailyLimit": "100.00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    // Act
+    let (first, _) = send(&app, &transfer("192112605001", "0020100014605", "1100194977404", "60.00")).await;
+    let (second, refused) = send(&app, &transfer("192112605002", "0020100014605", "1100194977404", "40.01")).await;
+    let (third, _) = send(&app, &transfer("192112605003", "0020100014605", "1100194977404", "40.00")).await;
+    app.admin_post("/__sandbox/clock/advance", json!({"seconds": 86_400})).await;
+    let (next_day, _) = send(&app, &transfer("192112605004", "0020100014605", "1100194977404", "100.00")).await;
+    // Assert
+    assert_eq!((first, second, third, next_day), (200, 400, 200, 200));
+    assert_eq!(refused["code"], 400113);
+    assert_eq!(balance(&app, "0020100014605").await, "999800.00");
 }
