@@ -26,11 +26,22 @@ struct Books {
     /// (merchant, account number) → balance in cents; absent means "still at the fixture balance".
     balances: HashMap<(String, String), i64>,
     lines: HashMap<(String, String), std::collections::VecDeque<Line>>,
+    /// Credits that land at a future sandbox time (a collection settles when its callback says so).
+    scheduled: Vec<Scheduled>,
 }
 
-#[derive(Default)]
+struct Scheduled {
+    key: (String, String),
+    cents: i64,
+    at_ms: i64,
+    reference: String,
+    description: String,
+}
+
+/// The books, and the clock that tells which scheduled credits have landed.
 pub struct Ledger {
     books: Mutex<Books>,
+    clock: std::sync::Arc<crate::clock::Clock>,
 }
 
 /// What moves money: who, from where, to where, and how it reads on a statement.
@@ -72,20 +83,73 @@ pub fn format_cents(cents: i64) -> String {
 }
 
 impl Ledger {
+    pub fn new(clock: std::sync::Arc<crate::clock::Clock>) -> Self {
+        Self { books: Mutex::default(), clock }
+    }
+
+    /// The books, with every scheduled credit whose time has come posted.
+    fn books(&self) -> parking_lot::MutexGuard<'_, Books> {
+        let mut books = self.books.lock();
+        let now = self.clock.now_ms();
+        if books.scheduled.iter().any(|s| s.at_ms <= now) {
+            let (due, later): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut books.scheduled).into_iter().partition(|s| s.at_ms <= now);
+            books.scheduled = later;
+            for credit in due {
+                let before = books.balances.get(&credit.key).copied().unwrap_or(0);
+                let movement = Movement {
+                    from: &credit.key.1,
+                    to: None,
+                    cents: credit.cents,
+                    at_ms: credit.at_ms,
+                    reference: &credit.reference,
+                    description: &credit.description,
+                };
+                books.post(credit.key.clone(), before, credit.cents, &movement, false);
+            }
+        }
+        books
+    }
+
+    /// Credits `account` at `at_ms` on the sandbox clock (now or later).
+    pub fn schedule_credit(
+        &self,
+        merchant: &Merchant,
+        account: &str,
+        cents: i64,
+        at_ms: i64,
+        reference: &str,
+        description: &str,
+    ) {
+        let key = (merchant.code.clone(), account.to_string());
+        let mut books = self.books();
+        if !books.balances.contains_key(&key) {
+            let opening = Self::opening(merchant, account).unwrap_or(0);
+            books.balances.insert(key.clone(), opening);
+        }
+        books.scheduled.push(Scheduled {
+            key,
+            cents,
+            at_ms,
+            reference: reference.to_string(),
+            description: description.to_string(),
+        });
+    }
+
     fn opening(merchant: &Merchant, account: &str) -> Option<i64> {
         merchant.account(account).map(|a| cents(&a.balance).unwrap_or(0))
     }
 
     pub fn balance(&self, merchant: &Merchant, account: &str) -> Option<i64> {
         let key = (merchant.code.clone(), account.to_string());
-        let books = self.books.lock();
+        let books = self.books();
         books.balances.get(&key).copied().or_else(|| Self::opening(merchant, account))
     }
 
     /// Debits `from` and, when it is one of the merchant's accounts too, credits `to`, writing a
     /// statement line on each. Returns the source's new balance.
     pub fn transfer(&self, merchant: &Merchant, movement: Movement) -> Result<i64, LedgerError> {
-        let mut books = self.books.lock();
+        let mut books = self.books();
         let from_key = (merchant.code.clone(), movement.from.to_string());
         let balance = match books.balances.get(&from_key) {
             Some(b) => *b,
@@ -123,7 +187,7 @@ impl Ledger {
 
     /// Sets a balance (admin), writing the difference as an adjustment line.
     pub fn set(&self, merchant: &Merchant, account: &str, cents: i64, at_ms: i64) {
-        let mut books = self.books.lock();
+        let mut books = self.books();
         let key = (merchant.code.clone(), account.to_string());
         let current = books.balances.get(&key).copied().or_else(|| Self::opening(merchant, account)).unwrap_or(0);
         let movement =
@@ -134,7 +198,7 @@ impl Ledger {
     /// The account's statement lines, oldest first.
     pub fn lines(&self, merchant: &Merchant, account: &str) -> Vec<Line> {
         let key = (merchant.code.clone(), account.to_string());
-        self.books.lock().lines.get(&key).map(|l| l.iter().cloned().collect()).unwrap_or_default()
+        self.books().lines.get(&key).map(|l| l.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// The balance at `at_ms`: after the last line before it, else before the first line after it.
@@ -151,9 +215,10 @@ impl Ledger {
 
     /// Back to fixture balances (of one merchant, or all).
     pub fn clear(&self, merchant: Option<&str>) {
-        let mut books = self.books.lock();
+        let mut books = self.books();
         books.balances.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
         books.lines.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
+        books.scheduled.retain(|s| merchant.is_some_and(|x| x != s.key.0));
     }
 }
 

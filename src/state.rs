@@ -77,7 +77,7 @@ impl AppState {
             references: Mutex::default(),
             sink: Default::default(),
             transactions: Default::default(),
-            ledger: Default::default(),
+            ledger: crate::ledger::Ledger::new(clock.clone()),
             merchants,
             clock,
             ids,

@@ -95,8 +95,14 @@ fn execute(call: &mut Call) -> Outcome {
     }
     let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
     let (amount, charge) = charged_amount(call);
+    let description =
+        format!("STK PUSH {} FROM {}", text("payment.telco").to_uppercase(), text("payment.mobileNumber"));
     let pending = Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge };
-    schedule_callbacks(call, pending, callback_body);
+    // The collected amount reaches the merchant's account when the push succeeds.
+    if let Some(at) = schedule_callbacks(call, pending, callback_body) {
+        let cents = crate::ledger::cents(&format!("{amount:.2}")).unwrap_or_default();
+        call.state.ledger.schedule_credit(call.merchant(), &account, cents, at, &reference, &description);
+    }
     Ok(Reply::ok(json!({
         "status": true,
         "code": -1,
@@ -117,7 +123,8 @@ pub struct Pending {
 
 /// Plans the callbacks the scenario chose (one success, code 3, by default), each body built by
 /// `body`, and records the transaction whose state follows that schedule on the sandbox clock.
-pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &CallbackStep) -> Value) {
+/// Returns when the transaction succeeds (its first callback of code 2 or 3), if it does.
+pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &CallbackStep) -> Value) -> Option<i64> {
     let default_steps = [CallbackStep {
         after_ms: None,
         code: 3,
@@ -141,7 +148,7 @@ pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &Ca
     };
     let now = call.state.clock.now_ms();
     let mut at = now;
-    let schedule = plan
+    let schedule: Vec<(i64, i64, String)> = plan
         .steps
         .iter()
         .zip(steps)
@@ -151,6 +158,7 @@ pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &Ca
             (at, step.code, message)
         })
         .collect();
+    let succeeded_at = schedule.iter().find(|(_, code, _)| matches!(code, 2 | 3)).map(|(at, _, _)| *at);
     call.state.transactions.record(Transaction {
         merchant,
         reference: pending.reference,
@@ -162,6 +170,7 @@ pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &Ca
         biller: String::new(),
     });
     call.callbacks = call.state.callbacks.enqueue(plan);
+    succeeded_at
 }
 
 /// The amount debited and the service charge: M-Pesa pushes are rounded up to a whole amount

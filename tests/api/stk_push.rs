@@ -428,3 +428,37 @@ async fn stk_push_with_a_token_issued_late_in_its_second_is_accepted_until_900_s
     );
     assert_eq!(response.status(), 200, "a token under 900 s old was refused");
 }
+
+async fn merchant_balance(app: &TestApp) -> String {
+    let response = app
+        .get_signed(&format!("/v3-apis/account-api/v3.0/accounts/balances/KE/{ACCOUNT}"), &format!("KE{ACCOUNT}"), None)
+        .await;
+    let body: Value = response.json().await.unwrap();
+    body["data"]["balances"][0]["amount"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_successful_push_credits_the_merchant_account_when_its_callback_time_comes() {
+    // Arrange
+    let app = spawn_app_with(|s| s.callbacks.first_delay_ms = 60_000).await;
+    let before = merchant_balance(&app).await;
+    // Act
+    let response = app.stk_push(&valid_body(&app, "CREDIT0001")).await;
+    let during = merchant_balance(&app).await;
+    app.admin_post("/__sandbox/clock/advance", json!({"seconds": 61})).await;
+    let after = merchant_balance(&app).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    assert_eq!((before.as_str(), during.as_str()), ("250000.00", "250000.00"));
+    assert_eq!(after, "250005.00");
+}
+
+#[tokio::test]
+async fn a_failed_push_credits_nothing() {
+    let app = spawn_app().await;
+    let body = stk_body("CREDIT0002", "254700000001", &app.sink_url("stk"));
+    let response = app.stk_push(&body).await;
+    assert_eq!(response.status(), 200);
+    wait_until(WAIT, || async { app.sink("stk").await.into_iter().next() }).await;
+    assert_eq!(merchant_balance(&app).await, "250000.00");
+}
