@@ -38,6 +38,7 @@ pub fn scope() -> actix_web::Scope<
             actix_web::error::InternalError::from_response(error, fail(StatusCode::BAD_REQUEST, message)).into()
         }))
         .route("/health", web::get().to(health))
+        .route("/metrics", web::get().to(metrics))
         .route("/reset", web::post().to(reset))
         .route("/requests", web::get().to(requests))
         .route("/callbacks", web::get().to(list_callbacks))
@@ -97,6 +98,11 @@ fn body<T: DeserializeOwned>(raw: &[u8]) -> Result<T, HttpResponse> {
 
 async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let text = state.metrics.render(state.callbacks.queued(), state.callbacks.in_flight());
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)
 }
 
 #[derive(Deserialize)]

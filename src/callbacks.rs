@@ -7,6 +7,7 @@
 use crate::clock::{iso_ms, Clock};
 use crate::config::CallbackSettings;
 use crate::ids::Ids;
+use crate::metrics::Metrics;
 use crate::scenario::CallbackFault;
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -124,6 +125,7 @@ pub struct Callbacks {
     clock: Arc<Clock>,
     ids: Arc<Ids>,
     in_flight: Arc<Semaphore>,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -135,14 +137,14 @@ pub struct Filter {
 }
 
 impl Callbacks {
-    pub fn new(settings: CallbackSettings, clock: Arc<Clock>, ids: Arc<Ids>) -> Self {
+    pub fn new(settings: CallbackSettings, clock: Arc<Clock>, ids: Arc<Ids>, metrics: Arc<Metrics>) -> Self {
         let client = reqwest::Client::builder()
             .user_agent(concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(32)
             .build()
             .expect("the HTTP client builds with static settings");
         let in_flight = Arc::new(Semaphore::new(settings.max_in_flight.max(1)));
-        Self { store: Mutex::default(), wake: Notify::new(), settings, client, clock, ids, in_flight }
+        Self { store: Mutex::default(), wake: Notify::new(), settings, client, clock, ids, in_flight, metrics }
     }
 
     pub fn first_delay_ms(&self) -> u64 {
@@ -298,12 +300,52 @@ impl Callbacks {
         self.wake.notify_one();
     }
 
+    /// Requests being sent right now.
+    pub fn in_flight(&self) -> usize {
+        self.settings.max_in_flight.max(1) - self.in_flight.available_permits()
+    }
+
     pub fn queued(&self) -> usize {
         self.store.lock().jobs.values().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)).count()
     }
 
-    /// The delivery loop; returns when `shutdown` turns true, marking what is left as abandoned.
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+    /// Sends every queued job now, not waiting for due times or retry delays, until none is left
+    /// or `within` has passed; what is left is marked abandoned, logged, and counted in the result.
+    pub async fn drain(self: &Arc<Self>, within: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let ready: Vec<String> = {
+                let mut store = self.store.lock();
+                let ids: Vec<String> =
+                    store.jobs.values().filter(|j| j.state == JobState::Scheduled).map(|j| j.id.clone()).collect();
+                for id in &ids {
+                    if let Some(job) = store.jobs.get_mut(id) {
+                        job.state = JobState::InFlight;
+                    }
+                }
+                ids
+            };
+            if ready.is_empty() {
+                break;
+            }
+            let deliveries = ready.iter().map(|id| async move {
+                let Ok(_permit) = self.in_flight.clone().acquire_owned().await else { return };
+                self.deliver(id).await;
+            });
+            if tokio::time::timeout_at(deadline, futures_util::future::join_all(deliveries)).await.is_err() {
+                break;
+            }
+        }
+        let left = self.abandon_queued();
+        if left > 0 {
+            tracing::warn!(jobs = left, "callbacks not delivered before shutdown; marked abandoned");
+        }
+        left
+    }
+
+    /// The delivery loop; returns when `shutdown` turns true, after draining the queue for at
+    /// most `drain_within`.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>, drain_within: Duration) {
         loop {
             let now = self.clock.now_ms();
             let (ready, next_due) = {
@@ -342,10 +384,7 @@ impl Callbacks {
                 _ = self.wake.notified() => {}
                 _ = self.clock.advanced() => {}
                 _ = shutdown.changed() => {
-                    let left = self.abandon_queued();
-                    if left > 0 {
-                        tracing::warn!(jobs = left, "callbacks still queued at shutdown were not delivered");
-                    }
+                    self.drain(drain_within).await;
                     return;
                 }
             }
@@ -355,7 +394,7 @@ impl Callbacks {
     fn abandon_queued(&self) -> usize {
         let mut store = self.store.lock();
         let mut left = 0;
-        for job in store.jobs.values_mut().filter(|j| j.state == JobState::Scheduled) {
+        for job in store.jobs.values_mut().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)) {
             job.state = JobState::Abandoned;
             left += 1;
         }
@@ -417,7 +456,9 @@ impl Callbacks {
         let attempts_allowed = self.settings.retry_schedule_ms.len() + 1;
         if delivered {
             job.state = JobState::Delivered;
+            Metrics::count(&self.metrics.callbacks_delivered);
         } else if retryable && job.attempts.len() < attempts_allowed {
+            Metrics::count(&self.metrics.callbacks_retried);
             let base = self.settings.retry_schedule_ms[job.attempts.len() - 1] as f64;
             let jitter = 1.0 + self.settings.jitter * (self.ids.unit() * 2.0 - 1.0);
             let wait = ((base * jitter) as u64).max(retry_after.unwrap_or(0));
@@ -428,6 +469,7 @@ impl Callbacks {
             return;
         } else {
             job.state = JobState::Failed;
+            Metrics::count(&self.metrics.callbacks_failed);
         }
         self.release_next(&mut store, id);
         drop(store);

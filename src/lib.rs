@@ -19,6 +19,7 @@ pub mod ids;
 pub mod journal;
 pub mod ledger;
 pub mod merchant;
+pub mod metrics;
 pub mod operation;
 pub mod pipeline;
 pub mod scenario;

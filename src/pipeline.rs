@@ -348,6 +348,7 @@ pub struct Trace<'a> {
     decision: Decision,
     variants: BTreeMap<String, String>,
     callbacks: Vec<String>,
+    started: std::time::Instant,
 }
 
 impl<'a> Trace<'a> {
@@ -364,6 +365,7 @@ impl<'a> Trace<'a> {
             decision: Decision::default_outcome(),
             variants: BTreeMap::new(),
             callbacks: Vec::new(),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -382,6 +384,8 @@ impl<'a> Trace<'a> {
             }
         }
         let response = response.json(&reply.body);
+        let seconds = self.started.elapsed().as_secs_f64();
+        self.state.metrics.record_request(self.operation, &self.decision.name, reply.status.as_u16(), seconds);
         tracing::info!(
             request_id = %self.request_id,
             method = %self.req.method(),

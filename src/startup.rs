@@ -7,6 +7,7 @@ use crate::{admin, api};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
+use std::time::Duration;
 use tokio::sync::watch;
 
 pub struct Application {
@@ -40,9 +41,11 @@ impl Application {
         .listen(listener)
         .map_err(|source| StartupError::Bind { bind: bind.clone(), source })?
         .shutdown_timeout(shutdown_timeout)
+        // Signals are handled in `run_until_stopped`, so callbacks drain while the sink still serves.
+        .disable_signals()
         .run();
         let (stop_worker, stopped) = watch::channel(false);
-        let worker = tokio::spawn(state.callbacks.clone().run(stopped));
+        let worker = tokio::spawn(state.callbacks.clone().run(stopped, Duration::from_secs(shutdown_timeout)));
         Ok(Self { port: local.port(), host: local.ip().to_string(), server, state, stop_worker, worker })
     }
 
@@ -64,11 +67,42 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped, then stops the callback worker.
+    /// Serves until stopped. On Ctrl-C or SIGTERM, queued callbacks are delivered first (within
+    /// the shutdown timeout, while the server, and so the built-in sink, still answers), then the
+    /// server stops gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let result = tokio::select! {
+            result = &mut server => result,
+            () = shutdown_signal() => {
+                tracing::info!("shutting down: delivering queued callbacks");
+                let within = Duration::from_secs(self.state.settings.shutdown_timeout_secs);
+                self.state.callbacks.drain(within).await;
+                // The server future must keep running for the stop command to be processed.
+                let (_, result) = tokio::join!(handle.stop(true), server);
+                result
+            }
+        };
         let _ = self.stop_worker.send(true);
         let _ = self.worker.await;
         result
     }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }

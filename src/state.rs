@@ -22,6 +22,7 @@ pub struct AppState {
     pub scenarios: Scenarios,
     pub journal: Journal,
     pub callbacks: Arc<Callbacks>,
+    pub metrics: Arc<crate::metrics::Metrics>,
     pub sink: crate::sink::Sink,
     pub transactions: crate::transactions::Transactions,
     pub ledger: crate::ledger::Ledger,
@@ -69,10 +70,17 @@ impl AppState {
                 .upsert(&code, spec.clone())
                 .map_err(|e| StartupError::Merchant { code: code.clone(), message: e.to_string() })?;
         }
+        let metrics = Arc::new(crate::metrics::Metrics::default());
         Ok(Self {
             tokens: Tokens::new(issuer, settings.token_ttl_secs),
             journal: Journal::new(settings.journal_limit),
-            callbacks: Arc::new(Callbacks::new(settings.callbacks.clone(), clock.clone(), ids.clone())),
+            callbacks: Arc::new(Callbacks::new(
+                settings.callbacks.clone(),
+                clock.clone(),
+                ids.clone(),
+                metrics.clone(),
+            )),
+            metrics,
             scenarios: Scenarios::new(scenarios),
             references: Mutex::default(),
             sink: Default::default(),

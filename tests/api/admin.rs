@@ -386,3 +386,30 @@ async fn sink_on_a_public_bind_accepts_callbacks_without_the_admin_token() {
     let received: Value = app.client.get(&sink).bearer_auth("t0k").send().await.unwrap().json().await.unwrap();
     assert_eq!(received[0]["body"]["transactionReference"], "PUBSINK00001");
 }
+
+#[tokio::test]
+async fn metrics_count_requests_per_operation_and_scenario_and_callback_deliveries() {
+    // Arrange
+    let app = spawn_app().await;
+    let body = stk_body("METRICS001", "254764555291", &app.sink_url("metrics"));
+    // Act
+    assert_eq!(app.stk_push(&body).await.status(), 200);
+    wait_until(WAIT, || async {
+        let text = app.client.get(app.url("/__sandbox/metrics")).send().await.unwrap().text().await.unwrap();
+        text.contains("jenga_sandbox_callbacks_delivered_total 1").then_some(())
+    })
+    .await;
+    let response = app.client.get(app.url("/__sandbox/metrics")).send().await.unwrap();
+    // Assert
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains(r#"jenga_sandbox_requests_total{operation="stk_push",scenario="default",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"jenga_sandbox_requests_total{operation="authenticate",scenario="default",status="200"} 1"#)
+    );
+    assert!(text.contains(r#"jenga_sandbox_request_duration_seconds_count{operation="stk_push""#));
+    assert!(text.contains("jenga_sandbox_callbacks_queued 0"), "{text}");
+}

@@ -1,5 +1,6 @@
 //! The real `jenga-sandbox` binary: `errors`, `check`, `sign`, `keygen` and `serve`.
 
+use crate::helpers::{sign, stk_body, stk_canonical, API_KEY, AUTH_PATH, MERCHANT, SECRET, STK_PATH};
 use jenga_sandbox::crypto::{fixtures, parse_private_key, sign_sha256, PublicKey};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -332,4 +333,50 @@ fn sign_with_an_unknown_operation_fails_listing_the_known_ones() {
     assert!(!output.status.success());
     let message = stderr(&output);
     assert!(message.contains("\"nope\"") && message.contains("stk_push"), "{message}");
+}
+
+#[tokio::test]
+async fn sigterm_delivers_queued_callbacks_before_the_server_stops() {
+    // Arrange: callbacks are due in ten minutes; the receiver is a real local server.
+    let receiver = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let dir = TempDir::new();
+    let config = dir.write("sandbox.yaml", "bind: 127.0.0.1:0\ncallbacks:\n  first_delay_ms: 600000\n");
+    let mut command = command(dir.path());
+    command.args(["serve", "--config", config.to_str().unwrap()]);
+    let (server, line) = start_server(command);
+    let address = listening_address(&line);
+    let client = reqwest::Client::new();
+    let token: Value = client
+        .post(format!("{address}{AUTH_PATH}"))
+        .header("Api-Key", API_KEY)
+        .json(&serde_json::json!({"merchantCode": MERCHANT, "consumerSecret": SECRET}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = stk_body("SHUTDOWN01", "254764555291", &format!("{}/callback", receiver.uri()));
+    let pushed = client
+        .post(format!("{address}{STK_PATH}"))
+        .bearer_auth(token["accessToken"].as_str().unwrap())
+        .header("Signature", sign(&stk_canonical(&body)))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), 200);
+    assert!(receiver.received_requests().await.unwrap().is_empty(), "not due yet");
+    // Act (blocking waits run off the runtime, which also serves the receiver)
+    let status = tokio::task::spawn_blocking(move || terminate(server)).await.unwrap();
+    // Assert
+    assert!(status.success(), "{status}");
+    let received = receiver.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1, "the queued callback was delivered at shutdown");
+    let callback: Value = serde_json::from_slice(&received[0].body).unwrap();
+    assert_eq!(callback["transactionReference"], "SHUTDOWN01");
 }
