@@ -141,6 +141,11 @@ pub static TRANSACTION_DETAILS: Operation = Operation {
     signature: &[Formula { name: "doc", fields: &["ref"] }],
 };
 
+/// The details query on the paths SDKs call, when they send no signature (their methods take
+/// none): answered like the documented path. Signed calls there are still verified.
+pub static TRANSACTION_DETAILS_UNSIGNED: Operation =
+    Operation { id: "transaction_details", signature: &[], ..TRANSACTION_DETAILS };
+
 /// v2's twin of the details query: the same answer, but v2 documents no signature for it.
 pub static PAYMENT_DETAILS: Operation = Operation {
     id: "payment_details",

@@ -220,15 +220,20 @@ async fn run(
         .map_err(|bad| Failure::invalid(format!("X-Sandbox-Scenario: {bad}")))?;
     trace.decision = decision.clone();
     let effect = decision.effect.clone();
+    let scenario_error = effect.as_ref().and_then(|e| e.error).map(|code| {
+        Failure::code(code, spec.op.families)
+            .unwrap_or_else(|| Failure::http("INTERNAL_ERROR", None))
+            .with_message(effect.as_ref().and_then(|e| e.message.clone()))
+    });
     if let Some(effect) = &effect {
         if effect.delay_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(effect.delay_ms)).await;
         }
-        if let Some(code) = effect.error {
-            return Err(Failure::code(code, spec.op.families)
-                .unwrap_or_else(|| Failure::http("INTERNAL_ERROR", None))
-                .with_message(effect.message.clone()));
-        }
+    }
+    // Token calls check their credentials first: a scenario never makes wrong credentials work.
+    let credentials_first = spec.op.auth == Auth::Credentials;
+    if let Some(failure) = scenario_error.clone().filter(|_| !credentials_first) {
+        return Err(failure);
     }
     let mut call = Call {
         state,
@@ -248,6 +253,9 @@ async fn run(
         trace.merchant = call.merchant.as_ref().map(|m| m.code.clone());
     }
     let mut reply = result?;
+    if let Some(failure) = scenario_error {
+        return Err(failure);
+    }
     if let Some(effect) = effect {
         if let Some(status) = effect.status.and_then(|s| StatusCode::from_u16(s).ok()) {
             reply.status = status;

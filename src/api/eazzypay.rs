@@ -73,7 +73,11 @@ fn validate_ref(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
 /// Status "0" is "approved" in the v2 table of payment status codes.
 fn status(call: &mut Call) -> Outcome {
     let reference = fields::text_at(&call.input, "ref").unwrap_or_default();
-    call.state.transactions.get(&call.merchant().code, &reference).ok_or_else(|| call.failure(111102))?;
+    call.state
+        .transactions
+        .get(&call.merchant().code, &reference)
+        .filter(|t| t.service_name == EAZZYPAY)
+        .ok_or_else(|| call.failure(111102))?;
     Ok(call.success(
         json!({"transactionRef": reference, "status": "0", "message": "Transaction approved successfully."}),
         &[],

@@ -131,7 +131,16 @@ fn validate_bill_reference(call: &mut Call) -> Outcome {
     });
     Ok(match call.generation {
         crate::envelope::Generation::V3 => Reply::ok(v3_success(Some(data), &[])),
-        crate::envelope::Generation::V2 => Reply::ok(json!({ "bill": data })),
+        // v2 nests the bill and spells two fields its own way (reference §7.5).
+        crate::envelope::Generation::V2 => {
+            let mut bill = data;
+            if let Some(map) = bill.as_object_mut() {
+                let number = map.remove("customerRefNumber").unwrap_or_default();
+                map.insert("CustomerRefNumber".into(), number);
+                map.insert("billStatus".into(), json!("1"));
+            }
+            Reply::ok(json!({ "bill": bill }))
+        }
     })
 }
 

@@ -67,7 +67,10 @@ fn b2c_status(call: &mut Call) -> Outcome {
         .state
         .transactions
         .get(&call.merchant().code, &reference)
-        .ok_or_else(|| call.failure(111102).with_detail(format!("no transfer with reference {reference}")))?;
+        .filter(|t| t.service_name == "MobileWallet")
+        .ok_or_else(|| {
+            call.failure(111102).with_detail(format!("no mobile-wallet transfer with reference {reference}"))
+        })?;
     let status = transaction.status_at(call.state.clock.now_ms());
     let succeeded = status.state == "Success";
     Ok(call.success(

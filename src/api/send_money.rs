@@ -309,6 +309,19 @@ fn execute(call: &mut Call) -> Outcome {
         Err(LedgerError::UnknownAccount(_)) => return Err(Failure::http("ACCOUNT_NOT_FOUND", None)),
     }
     let transaction_id = call.state.ids.digits(10);
+    let mut data = json!({"transactionId": transaction_id, "status": "SUCCESS"});
+    if rail.transfer_types[0] == "PesaLink" {
+        // PesaLink answers carry the bank's confirmation text (reference §6.5).
+        let when = crate::clock::Clock::at(call.state.clock.now_ms());
+        data["description"] = json!(format!(
+            "Confirmed. {} {} Sent to {counterpart} -{} from your account {source} on {} at {} Ref. {reference} Thank you",
+            text("transfer.currencyCode"),
+            text("transfer.amount"),
+            text("destination.name"),
+            when.format("%d-%m-%Y"),
+            when.format("%H%M%S"),
+        ));
+    }
     match fields::text_at(&call.input, "transfer.callbackUrl").filter(|url| fields::is_http_url(url)) {
         // A mobile-wallet transfer with a callback URL reports its final status there, like the
         // STK/USSD push; its state follows that schedule.
@@ -324,7 +337,6 @@ fn execute(call: &mut Call) -> Outcome {
         }
         _ => call.record_completed(&reference, rail.transfer_types[0], amount as f64 / 100.0, ""),
     }
-    let data = json!({"transactionId": transaction_id, "status": "SUCCESS"});
     Ok(call.success(data, &[("reference", json!(reference))]))
 }
 

@@ -63,6 +63,15 @@ fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result
     );
     check.one_of("payment.telco", TELCOS);
     check.amount("payment.amount", 2);
+    // One SDK's model has no currency field; the country's currency stands in, and is signed.
+    if fields::get(body, "payment.currency").is_none() && body["payment"].is_object() {
+        if let Some(country) = country {
+            let local = COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
+            variants.insert("payment.currency".into(), format!("absent; {local}, the country's, was used"));
+            body["payment"]["currency"] = Value::String(local.into());
+            return validate(body, variants);
+        }
+    }
     let currency = check.string("payment.currency");
     if let (Some(country), Some(currency)) = (country, currency) {
         let expected = COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();

@@ -22,21 +22,13 @@ Prints one line per check and exits non-zero when any check failed.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import datetime as dt
 import inspect
 import itertools
 import json
-import os
-import queue
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-import traceback
 from pathlib import Path
 from typing import Any, Callable
 
@@ -48,7 +40,8 @@ from Crypto.Signature import pkcs1_15
 import equity_jenga.api.auth as jenga_auth
 import equity_jenga.api.exceptions as jenga_exceptions
 
-REPO = Path(__file__).resolve().parents[2]
+import sandbox as harness
+from sandbox import REPO, CheckFailed, Report, ensure
 
 # The default merchant (README "Default merchant", CONTRACT §3).
 API_KEY = "Basic SANDBOX-API-KEY"  # the client sends it verbatim as Authorization
@@ -109,102 +102,8 @@ def patch_client() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# The sandbox process
-# --------------------------------------------------------------------------------------------
-
-
-class Sandbox:
-    """The sandbox binary on 127.0.0.1:0, its address read from its first stdout line."""
-
-    def __init__(self, binary: Path, startup_timeout: float) -> None:
-        self.binary = binary
-        self.startup_timeout = startup_timeout
-        self.proc: subprocess.Popen[str] | None = None
-        self.base = ""
-        self.stdout_lines: queue.Queue[str | None] = queue.Queue()
-        self.stderr_file = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
-
-    def start(self) -> None:
-        # A clean environment: no JENGA_SANDBOX_* from the caller changes what is tested.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("JENGA_SANDBOX_")}
-        self.proc = subprocess.Popen(
-            [str(self.binary), "serve", "--bind", "127.0.0.1:0", "--signature-mode", "strict"],
-            cwd=REPO,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr_file,
-            text=True,
-            start_new_session=True,
-        )
-        threading.Thread(target=self._drain, daemon=True).start()
-        deadline = time.monotonic() + self.startup_timeout
-        prefix = "jenga-sandbox listening on "
-        while not self.base:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise RuntimeError(f"no '{prefix}ADDR' line within {self.startup_timeout}s{self._logs()}")
-            try:
-                line = self.stdout_lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise RuntimeError(f"sandbox exited with {self.proc.wait()} before listening{self._logs()}")
-            if line.startswith(prefix):
-                address = line[len(prefix) :].strip()
-                self.base = address if "://" in address else "http://" + address
-        self._wait_healthy(deadline)
-
-    def _drain(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        for line in self.proc.stdout:  # keeps reading so the server never blocks on a full pipe
-            self.stdout_lines.put(line)
-        self.stdout_lines.put(None)
-
-    def _wait_healthy(self, deadline: float) -> None:
-        url = self.base + "/__sandbox/health"
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"sandbox exited with {self.proc.returncode}{self._logs()}")
-            try:
-                r = requests.get(url, timeout=1)
-                if r.status_code == 200 and r.json().get("status") == "ok":
-                    return
-                last = f"HTTP {r.status_code} {r.text[:200]}"
-            except (requests.RequestException, ValueError) as e:
-                last = repr(e)
-            time.sleep(0.05)  # poll interval of the wait-until loop
-        raise RuntimeError(f"{url} not healthy before the deadline: {last}{self._logs()}")
-
-    def _logs(self) -> str:
-        self.stderr_file.seek(0)
-        tail = self.stderr_file.read()[-2000:]
-        return f"\n--- sandbox stderr (tail) ---\n{tail}" if tail else ""
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-
-
-# --------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def ensure(condition: bool, message: str) -> None:
-    if not condition:
-        raise CheckFailed(message)
 
 
 def describe(response: requests.Response | None) -> str:
@@ -214,33 +113,6 @@ def describe(response: requests.Response | None) -> str:
     if len(body) > BODY_LIMIT:
         body = body[:BODY_LIMIT] + "…"
     return f"{response.request.method} {requests.utils.urlparse(response.url).path} -> HTTP {response.status_code} {body}"
-
-
-class Report:
-    def __init__(self) -> None:
-        self.results: list[tuple[str, bool, str]] = []
-
-    def check(self, name: str, fn: Callable[[], str | None]) -> bool:
-        Recorder.response = None
-        try:
-            detail = fn() or ""
-            ok = True
-        except CheckFailed as e:
-            ok, detail = False, f"{e} | {describe(Recorder.response)}"
-        except Exception as e:  # anything unexpected is a failure of this check, not of the run
-            where = traceback.extract_tb(e.__traceback__)[-1]
-            detail = (
-                f"unexpected {type(e).__name__}: {e} (at {Path(where.filename).name}:{where.lineno})"
-                f" | {describe(Recorder.response)}"
-            )
-            ok = False
-        self.results.append((name, ok, detail))
-        print(f"{'PASS' if ok else 'FAIL'}  {name}: {detail}", flush=True)
-        return ok
-
-    @property
-    def failed(self) -> list[str]:
-        return [name for name, ok, _ in self.results if not ok]
 
 
 def json_of(response: requests.Response) -> Any:
@@ -385,8 +257,9 @@ COVERED = {
 }
 
 
-def run_checks(base: str, private_key: Path) -> Report:
-    report = Report()
+def run_checks(sandbox: harness.Sandbox, private_key: Path) -> Report:
+    base = sandbox.base
+    report = Report(before=lambda: setattr(Recorder, "response", None), explain=lambda: describe(Recorder.response))
     signer = Signer(private_key)
     api = jenga_auth.JengaAPI(
         api_key=API_KEY,
@@ -667,50 +540,6 @@ def run_checks(base: str, private_key: Path) -> Report:
     return report
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", default="target/debug/jenga-sandbox", help="the sandbox binary (relative to the repository)")
-    parser.add_argument("--private-key", default="fixtures/keys/sandbox-private.pem", help="the default merchant's private key")
-    parser.add_argument("--timeout", type=float, default=50.0, help="seconds before the server is killed and the run fails")
-    args = parser.parse_args()
-
-    binary = (REPO / args.binary).resolve()
-    private_key = (REPO / args.private_key).resolve()
-    if not binary.is_file():
-        print(f"FAIL  setup: no sandbox binary at {binary} (cargo build --locked)", flush=True)
-        return 2
-
-    # SIGTERM (a CI cancel) unwinds through `finally`, so the server is always stopped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    patch_client()
-    started = time.monotonic()
-    sandbox = Sandbox(binary, startup_timeout=15.0)
-    # The client sets no timeouts: a hung server would hang the test. The watchdog kills it,
-    # which turns every pending and later request into a connection error (a FAIL line).
-    watchdog = threading.Timer(args.timeout, lambda: (print(f"watchdog: {args.timeout}s elapsed, killing the sandbox", flush=True), sandbox.stop()))
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        try:
-            sandbox.start()
-        except RuntimeError as e:
-            print(f"FAIL  setup: {e}", flush=True)
-            return 2
-        print(f"sandbox at {sandbox.base} (pid {sandbox.proc.pid}); client equity-jenga-api {client_version()}", flush=True)
-        report = run_checks(sandbox.base, private_key)
-    finally:
-        watchdog.cancel()
-        sandbox.stop()
-
-    total = len(report.results)
-    failed = report.failed
-    print(f"{total - len(failed)}/{total} checks passed in {time.monotonic() - started:.1f}s", flush=True)
-    if failed:
-        print("failed: " + "; ".join(failed), flush=True)
-        return 1
-    return 0
-
-
 def client_version() -> str:
     try:
         from importlib.metadata import version
@@ -718,6 +547,17 @@ def client_version() -> str:
         return version("equity-jenga-api")
     except Exception:
         return "?"
+
+
+def main() -> int:
+    args = harness.arguments(__doc__.splitlines()[0], timeout=50.0)
+    patch_client()
+    return harness.run(
+        "seed_client",
+        args,
+        header=lambda _: f"client equity-jenga-api {client_version()}",
+        checks=run_checks,
+    )
 
 
 if __name__ == "__main__":
