@@ -126,7 +126,11 @@ pub struct Callbacks {
     ids: Arc<Ids>,
     in_flight: Arc<Semaphore>,
     metrics: Arc<Metrics>,
+    /// Signs bodies when `callbacks.sign` is on.
+    signer: Option<crate::crypto::IssuerKey>,
 }
+
+pub const SIGNATURE_HEADER: &str = "X-Sandbox-Signature";
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
@@ -137,14 +141,20 @@ pub struct Filter {
 }
 
 impl Callbacks {
-    pub fn new(settings: CallbackSettings, clock: Arc<Clock>, ids: Arc<Ids>, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        settings: CallbackSettings,
+        clock: Arc<Clock>,
+        ids: Arc<Ids>,
+        metrics: Arc<Metrics>,
+        signer: Option<crate::crypto::IssuerKey>,
+    ) -> Self {
         let client = reqwest::Client::builder()
             .user_agent(concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(32)
             .build()
             .expect("the HTTP client builds with static settings");
         let in_flight = Arc::new(Semaphore::new(settings.max_in_flight.max(1)));
-        Self { store: Mutex::default(), wake: Notify::new(), settings, client, clock, ids, in_flight, metrics }
+        Self { store: Mutex::default(), wake: Notify::new(), settings, client, clock, ids, in_flight, metrics, signer }
     }
 
     pub fn first_delay_ms(&self) -> u64 {
@@ -413,11 +423,17 @@ impl Callbacks {
             .client
             .post(&job.url)
             .header("Content-Type", "application/json")
-            .timeout(Duration::from_millis(self.settings.timeout_ms))
-            .body(body);
-        if let Some((user, password)) = &job.basic_auth {
-            request = request.basic_auth(user, Some(password));
+            .timeout(Duration::from_millis(self.settings.timeout_ms));
+        if let Some(signer) = &self.signer {
+            use base64::Engine;
+            let signature = base64::engine::general_purpose::STANDARD.encode(signer.sign_rs256(body.as_bytes()));
+            request = request.header(SIGNATURE_HEADER, signature);
         }
+        let request = request.body(body);
+        let request = match &job.basic_auth {
+            Some((user, password)) => request.basic_auth(user, Some(password)),
+            None => request,
+        };
         let at = iso_ms(self.clock.now());
         let started = Instant::now();
         let result = request.send().await;

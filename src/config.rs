@@ -56,6 +56,9 @@ pub struct CallbackSettings {
     pub max_in_flight: usize,
     /// Callback jobs kept for the admin API; the oldest finished ones are dropped first.
     pub log_limit: usize,
+    /// Add `X-Sandbox-Signature`: Base64 RSA-SHA256 of the body by the sandbox key
+    /// (`fixtures/keys/issuer-public.pem` verifies it). Off by default: Jenga documents none.
+    pub sign: bool,
 }
 
 impl Default for CallbackSettings {
@@ -67,6 +70,7 @@ impl Default for CallbackSettings {
             jitter: 0.2,
             max_in_flight: 256,
             log_limit: 10_000,
+            sign: false,
         }
     }
 }

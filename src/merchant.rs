@@ -16,6 +16,9 @@ pub const DEFAULT_SECRET: &str = "sandbox-secret";
 pub struct Ipn {
     pub username: String,
     pub password: String,
+    /// The IPN URL registered in JengaHQ (Settings → IPN): IPN-kind callbacks also go there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// An account a merchant owns, from fixtures or the admin API.

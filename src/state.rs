@@ -71,6 +71,11 @@ impl AppState {
                 .map_err(|e| StartupError::Merchant { code: code.clone(), message: e.to_string() })?;
         }
         let metrics = Arc::new(crate::metrics::Metrics::default());
+        let signer = if settings.callbacks.sign {
+            Some(IssuerKey::from_pem(crate::crypto::fixtures::ISSUER_PRIVATE_PEM)?)
+        } else {
+            None
+        };
         Ok(Self {
             tokens: Tokens::new(issuer, settings.token_ttl_secs),
             journal: Journal::new(settings.journal_limit),
@@ -79,6 +84,7 @@ impl AppState {
                 clock.clone(),
                 ids.clone(),
                 metrics.clone(),
+                signer,
             )),
             metrics,
             scenarios: Scenarios::new(scenarios),

@@ -92,7 +92,7 @@ fn wallet_stk(call: &mut Call) -> Outcome {
     let charge = charge_for(amount);
     let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
     let created = call.state.clock.now_ms();
-    let pending = Pending { reference: order.clone(), url, service_name: SERVICE_NAME, amount, charge };
+    let pending = Pending { reference: order.clone(), url, service_name: SERVICE_NAME, amount, charge, ipn: true };
     schedule_callbacks(call, pending, wallet_callback_body);
     let invoice_number = format!("INV{}", call.state.ids.digits(8));
     let invoice = json!({

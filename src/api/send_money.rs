@@ -332,6 +332,7 @@ fn execute(call: &mut Call) -> Outcome {
                 service_name: rail.transfer_types[0],
                 amount: amount as f64 / 100.0,
                 charge: 0.0,
+                ipn: false,
             };
             super::stk_push::schedule_callbacks(call, pending, wallet_callback_body);
         }

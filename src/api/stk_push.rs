@@ -106,7 +106,7 @@ fn execute(call: &mut Call) -> Outcome {
     let (amount, charge) = charged_amount(call);
     let description =
         format!("STK PUSH {} FROM {}", text("payment.telco").to_uppercase(), text("payment.mobileNumber"));
-    let pending = Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge };
+    let pending = Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge, ipn: false };
     // The collected amount reaches the merchant's account when the push succeeds.
     if let Some(at) = schedule_callbacks(call, pending, callback_body) {
         let cents = crate::ledger::cents(&format!("{amount:.2}")).unwrap_or_default();
@@ -128,6 +128,8 @@ pub struct Pending {
     pub service_name: &'static str,
     pub amount: f64,
     pub charge: f64,
+    /// IPN-kind: sent with the merchant's IPN Basic credentials, and also to its IPN URL.
+    pub ipn: bool,
 }
 
 /// Plans the callbacks the scenario chose (one success, code 3, by default), each body built by
@@ -145,13 +147,14 @@ pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &Ca
     let effect = call.decision.effect.clone();
     let steps = effect.as_ref().and_then(|e| e.callbacks.as_deref()).unwrap_or(&default_steps);
     let merchant = call.merchant().code.clone();
+    let ipn = if pending.ipn { call.merchant().ipn.clone() } else { None };
     let plan = Plan {
         merchant: merchant.clone(),
         operation: call.op.id.into(),
         reference: pending.reference.clone(),
         scenario: call.decision.name.clone(),
         url: pending.url,
-        basic_auth: None,
+        basic_auth: ipn.as_ref().map(|i| (i.username.clone(), i.password.clone())),
         steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: body(call, s) }).collect(),
         faults: effect.as_ref().map(|e| e.faults.clone()).unwrap_or_default(),
     };
@@ -178,7 +181,11 @@ pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &Ca
         steps: schedule,
         biller: String::new(),
     });
+    let ipn_copy = ipn.and_then(|i| i.url).map(|url| Plan { url, ..plan.clone() });
     call.callbacks = call.state.callbacks.enqueue(plan);
+    if let Some(copy) = ipn_copy {
+        call.callbacks.extend(call.state.callbacks.enqueue(copy));
+    }
     succeeded_at
 }
 

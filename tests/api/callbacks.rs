@@ -316,3 +316,29 @@ async fn stk_push_with_a_slow_receiver_is_acknowledged_before_the_callback_is_an
     let job = wait_for_job(&app, "CBSLOW000001", "delivered").await;
     assert_eq!(statuses(&job), vec![json!(200)]);
 }
+
+#[tokio::test]
+async fn signed_callbacks_carry_a_signature_the_sandbox_public_key_verifies() {
+    // Arrange
+    let app = spawn_app_with(|s| s.callbacks.sign = true).await;
+    let server = receiver(200).await;
+    // Act
+    let response = app.stk_push(&stk_body("SIGNEDCB01", MOBILE, &callback_url(&server))).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    wait_for_requests(&server, 1).await;
+    let request = &server.received_requests().await.unwrap()[0];
+    let signature = request.headers["x-sandbox-signature"].to_str().unwrap();
+    let key = jenga_sandbox::crypto::PublicKey::parse(jenga_sandbox::crypto::fixtures::ISSUER_PUBLIC_PEM).unwrap();
+    assert!(key.verify(&request.body, signature).is_ok(), "the signature verifies over the exact body");
+    assert!(key.verify(b"{}", signature).is_err());
+}
+
+#[tokio::test]
+async fn unsigned_callbacks_are_the_default() {
+    let app = spawn_app().await;
+    let server = receiver(200).await;
+    app.stk_push(&stk_body("UNSIGNED01", MOBILE, &callback_url(&server))).await;
+    wait_for_requests(&server, 1).await;
+    assert!(!server.received_requests().await.unwrap()[0].headers.contains_key("x-sandbox-signature"));
+}

@@ -162,3 +162,36 @@ async fn payment_link_with_a_bad_signature_answers_403_and_a_reused_external_ref
     let answer: Value = again.json().await.unwrap();
     assert_eq!(answer["code"], 400101);
 }
+
+#[tokio::test]
+async fn wallet_stk_results_carry_the_merchants_ipn_basic_auth_and_also_reach_its_ipn_url() {
+    // Arrange
+    let app = spawn_app().await;
+    let ipn = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&ipn)
+        .await;
+    let spec = json!({"ipn": {"username": "ipn-user", "password": "ipn-pass", "url": format!("{}/ipn", ipn.uri())}});
+    let response =
+        app.client.put(app.url(&format!("/__sandbox/merchants/{MERCHANT}"))).json(&spec).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let body = wallet_body("OR28922980090", &app.sink_url("wallet-ipn"));
+    // Act
+    let response = app.post_signed(INIT, &body, &wallet_canonical(&body), None).await;
+    // Assert
+    assert_eq!(response.status(), 200);
+    let expected = format!("Basic {}", base64_of("ipn-user:ipn-pass"));
+    let at_sink = wait_until(WAIT, || async { app.sink("wallet-ipn").await.into_iter().next() }).await;
+    assert_eq!(at_sink["headers"]["authorization"], expected, "{at_sink}");
+    let at_ipn = wait_until(WAIT, || async { ipn.received_requests().await.unwrap().into_iter().next() }).await;
+    assert_eq!(at_ipn.headers["authorization"].to_str().unwrap(), expected);
+    let callback: Value = serde_json::from_slice(&at_ipn.body).unwrap();
+    assert_eq!(callback["callbackType"], "IPN");
+    assert_eq!(callback["customer"]["reference"], "OR28922980090");
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
