@@ -100,6 +100,27 @@ pub struct Plan {
     pub faults: Vec<CallbackFault>,
 }
 
+/// A sequence still to be delivered, as the state file keeps it.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct QueuedPlan {
+    pub merchant: String,
+    pub operation: String,
+    pub reference: String,
+    pub scenario: String,
+    pub url: String,
+    pub basic_auth: Option<(String, String)>,
+    pub due_ms: i64,
+    pub steps: Vec<SavedStep>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SavedStep {
+    pub after_ms: Option<u64>,
+    pub body: Value,
+}
+
 struct Chain {
     plan: Plan,
     /// Index of the next step to schedule.
@@ -198,6 +219,60 @@ impl Callbacks {
         drop(store);
         self.wake.notify_one();
         created
+    }
+
+    /// What is still to be sent, one plan per transaction sequence: the queued (or in-flight)
+    /// step and the steps chained after it. For the state file; faults are not kept.
+    pub fn queued_plans(&self) -> Vec<QueuedPlan> {
+        let store = self.store.lock();
+        let mut queued: Vec<&Job> =
+            store.jobs.values().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)).collect();
+        queued.sort_by_key(|j| (j.due_ms, j.id.clone()));
+        queued
+            .into_iter()
+            .map(|job| {
+                let mut steps = vec![SavedStep { after_ms: Some(0), body: job.body.clone() }];
+                if let Some(chain) = store.chains.get(&job.id) {
+                    let rest = &chain.plan.steps[chain.next..];
+                    steps.extend(rest.iter().map(|s| SavedStep { after_ms: s.after_ms, body: s.body.clone() }));
+                }
+                QueuedPlan {
+                    merchant: job.merchant.clone(),
+                    operation: job.operation.clone(),
+                    reference: job.reference.clone(),
+                    scenario: job.scenario.clone(),
+                    url: job.url.clone(),
+                    basic_auth: job.basic_auth.clone(),
+                    due_ms: job.due_ms,
+                    steps,
+                }
+            })
+            .collect()
+    }
+
+    /// Queues saved plans again, each first step at its saved due time.
+    pub fn restore(&self, plans: Vec<QueuedPlan>) {
+        for saved in plans {
+            let plan = Plan {
+                merchant: saved.merchant,
+                operation: saved.operation,
+                reference: saved.reference,
+                scenario: saved.scenario,
+                url: saved.url,
+                basic_auth: saved.basic_auth,
+                steps: saved.steps.into_iter().map(|s| Step { after_ms: s.after_ms, body: s.body }).collect(),
+                faults: Vec::new(),
+            };
+            if plan.steps.is_empty() {
+                continue;
+            }
+            let mut store = self.store.lock();
+            let first = self.create_job(&mut store, &plan, 0, saved.due_ms, JobState::Scheduled);
+            if plan.steps.len() > 1 {
+                store.chains.insert(first, Chain { plan, next: 1, copies: 1 });
+            }
+        }
+        self.wake.notify_one();
     }
 
     fn delay_of(&self, step: &Step) -> u64 {
@@ -320,8 +395,8 @@ impl Callbacks {
     }
 
     /// Sends every queued job now, not waiting for due times or retry delays, until none is left
-    /// or `within` has passed; what is left is marked abandoned, logged, and counted in the result.
-    pub async fn drain(self: &Arc<Self>, within: Duration) -> usize {
+    /// or `within` has passed. What is left stays queued (see `abandon_queued`).
+    pub async fn drain(self: &Arc<Self>, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;
         loop {
             let ready: Vec<String> = {
@@ -346,11 +421,6 @@ impl Callbacks {
                 break;
             }
         }
-        let left = self.abandon_queued();
-        if left > 0 {
-            tracing::warn!(jobs = left, "callbacks not delivered before shutdown; marked abandoned");
-        }
-        left
     }
 
     /// The delivery loop; returns when `shutdown` turns true, after draining the queue for at
@@ -401,7 +471,8 @@ impl Callbacks {
         }
     }
 
-    fn abandon_queued(&self) -> usize {
+    /// Marks what is still queued as abandoned (at shutdown); returns how many.
+    pub fn abandon_queued(&self) -> usize {
         let mut store = self.store.lock();
         let mut left = 0;
         for job in store.jobs.values_mut().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)) {

@@ -90,6 +90,9 @@ struct ServeArgs {
     /// Token for the admin API (required when binding off loopback).
     #[arg(long, env = "JENGA_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Keep state in this file across restarts (saved periodically and at shutdown).
+    #[arg(long, env = "JENGA_SANDBOX_STATE")]
+    state: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -116,6 +119,9 @@ impl ServeArgs {
         }
         if self.admin_token.is_some() {
             settings.admin_token = self.admin_token;
+        }
+        if self.state.is_some() {
+            settings.state = self.state;
         }
         Ok(settings)
     }

@@ -39,6 +39,10 @@ pub struct Settings {
     pub callbacks: CallbackSettings,
     /// Merchants besides the default one.
     pub merchants: Vec<MerchantSpec>,
+    /// Where state is kept across restarts (loaded at start, saved periodically and at shutdown).
+    pub state: Option<PathBuf>,
+    /// How often the state file is written; a `kill -9` loses at most this much.
+    pub state_interval_secs: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -92,6 +96,8 @@ impl Default for Settings {
             shutdown_timeout_secs: 5,
             callbacks: CallbackSettings::default(),
             merchants: Vec::new(),
+            state: None,
+            state_interval_secs: 5,
         }
     }
 }

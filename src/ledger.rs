@@ -9,7 +9,8 @@ use std::collections::HashMap;
 const LINES_PER_ACCOUNT: usize = 1_000;
 
 /// One movement on an account, as statements show it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Line {
     pub at_ms: i64,
     /// Signed: negative for a debit.
@@ -30,7 +31,9 @@ struct Books {
     scheduled: Vec<Scheduled>,
 }
 
-struct Scheduled {
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Scheduled {
     key: (String, String),
     cents: i64,
     at_ms: i64,
@@ -82,7 +85,51 @@ pub fn format_cents(cents: i64) -> String {
     format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
 }
 
+/// The ledger as the state file keeps it.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LedgerSnapshot {
+    /// (merchant, account, balance in cents, statement lines oldest first)
+    pub accounts: Vec<(String, String, i64, Vec<Line>)>,
+    pub scheduled: Vec<Scheduled>,
+}
+
 impl Ledger {
+    pub fn snapshot(&self) -> LedgerSnapshot {
+        let books = self.books.lock();
+        let accounts = books
+            .balances
+            .iter()
+            .map(|((merchant, account), balance)| {
+                let lines = books.lines.get(&(merchant.clone(), account.clone()));
+                let lines = lines.map(|l| l.iter().cloned().collect()).unwrap_or_default();
+                (merchant.clone(), account.clone(), *balance, lines)
+            })
+            .collect();
+        let scheduled = books
+            .scheduled
+            .iter()
+            .map(|s| Scheduled {
+                key: s.key.clone(),
+                cents: s.cents,
+                at_ms: s.at_ms,
+                reference: s.reference.clone(),
+                description: s.description.clone(),
+            })
+            .collect();
+        LedgerSnapshot { accounts, scheduled }
+    }
+
+    pub fn restore(&self, snapshot: LedgerSnapshot) {
+        let mut books = self.books.lock();
+        for (merchant, account, balance, lines) in snapshot.accounts {
+            let key = (merchant, account);
+            books.balances.insert(key.clone(), balance);
+            books.lines.insert(key, lines.into());
+        }
+        books.scheduled = snapshot.scheduled;
+    }
+
     pub fn new(clock: std::sync::Arc<crate::clock::Clock>) -> Self {
         Self { books: Mutex::default(), clock }
     }

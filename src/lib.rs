@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod merchant;
 pub mod metrics;
 pub mod operation;
+pub mod persist;
 pub mod pipeline;
 pub mod scenario;
 pub mod signature;

@@ -17,6 +17,7 @@ pub struct Application {
     state: web::Data<AppState>,
     stop_worker: watch::Sender<bool>,
     worker: tokio::task::JoinHandle<()>,
+    saver: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -24,7 +25,14 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let bind = settings.bind.clone();
         let shutdown_timeout = settings.shutdown_timeout_secs;
+        let state_file = settings.state.clone();
+        let state_interval = Duration::from_secs(settings.state_interval_secs.max(1));
         let state = web::Data::new(AppState::from_settings(settings)?);
+        if let Some(path) = &state_file {
+            if crate::persist::load(&state, path)? {
+                tracing::info!(path = %path.display(), "state loaded");
+            }
+        }
         let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         let local = listener.local_addr().map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         let app_state = state.clone();
@@ -46,7 +54,10 @@ impl Application {
         .run();
         let (stop_worker, stopped) = watch::channel(false);
         let worker = tokio::spawn(state.callbacks.clone().run(stopped, Duration::from_secs(shutdown_timeout)));
-        Ok(Self { port: local.port(), host: local.ip().to_string(), server, state, stop_worker, worker })
+        let saver = state_file
+            .clone()
+            .map(|path| tokio::spawn(crate::persist::save_periodically(state.clone(), path, state_interval)));
+        Ok(Self { port: local.port(), host: local.ip().to_string(), server, state, stop_worker, worker, saver })
     }
 
     pub fn port(&self) -> u16 {
@@ -86,6 +97,21 @@ impl Application {
         };
         let _ = self.stop_worker.send(true);
         let _ = self.worker.await;
+        if let Some(saver) = self.saver {
+            saver.abort();
+        }
+        // What could not be delivered is saved with the rest (with --state), or reported.
+        if let Some(path) = &self.state.settings.state {
+            match crate::persist::save(&self.state, path) {
+                Ok(()) => tracing::info!(path = %path.display(), "state saved"),
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+        let left = self.state.callbacks.abandon_queued();
+        if left > 0 {
+            let kept = if self.state.settings.state.is_some() { "kept in the state file" } else { "lost" };
+            tracing::warn!(jobs = left, "callbacks not delivered before shutdown: {kept}");
+        }
         result
     }
 }

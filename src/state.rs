@@ -42,6 +42,8 @@ pub enum StartupError {
     Merchant { code: String, message: String },
     #[error("cannot listen on {bind}: {source}")]
     Bind { bind: String, source: std::io::Error },
+    #[error("{0}")]
+    State(#[from] crate::persist::StateError),
 }
 
 impl AppState {

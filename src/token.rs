@@ -14,7 +14,8 @@ use std::collections::HashMap;
 /// Past this many live tokens, expired ones are swept on the next issue.
 const SWEEP_ABOVE: usize = 50_000;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Grant {
     pub merchant: String,
     pub expires_at_ms: i64,
@@ -111,6 +112,15 @@ impl Tokens {
 
     pub fn clear(&self) {
         self.live.write().clear();
+    }
+
+    /// Opaque (v2) grants still valid at `now_ms`, for the state file; v3 tokens verify by themselves.
+    pub fn grants(&self, now_ms: i64) -> Vec<(String, Grant)> {
+        self.live.read().iter().filter(|(_, g)| g.expires_at_ms > now_ms).map(|(t, g)| (t.clone(), g.clone())).collect()
+    }
+
+    pub fn restore(&self, grants: Vec<(String, Grant)>) {
+        self.live.write().extend(grants);
     }
 }
 

@@ -89,6 +89,13 @@ impl Transactions {
         self.inner.lock().0.get(&(merchant.to_string(), reference.to_string())).cloned()
     }
 
+    /// Every transaction, oldest first.
+    pub fn all(&self) -> Vec<Transaction> {
+        let inner = self.inner.lock();
+        let (map, order) = &*inner;
+        order.iter().filter_map(|key| map.get(key).cloned()).collect()
+    }
+
     pub fn clear(&self, merchant: Option<&str>) {
         let mut inner = self.inner.lock();
         let (map, order) = &mut *inner;

@@ -106,7 +106,8 @@ fn execute(call: &mut Call) -> Outcome {
     let (amount, charge) = charged_amount(call);
     let description =
         format!("STK PUSH {} FROM {}", text("payment.telco").to_uppercase(), text("payment.mobileNumber"));
-    let pending = Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge, ipn: false };
+    let pending =
+        Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge, ipn: false };
     // The collected amount reaches the merchant's account when the push succeeds.
     if let Some(at) = schedule_callbacks(call, pending, callback_body) {
         let cents = crate::ledger::cents(&format!("{amount:.2}")).unwrap_or_default();

@@ -1,6 +1,6 @@
 //! The real `jenga-sandbox` binary: `errors`, `check`, `sign`, `keygen` and `serve`.
 
-use crate::helpers::{sign, stk_body, stk_canonical, API_KEY, AUTH_PATH, MERCHANT, SECRET, STK_PATH};
+use crate::helpers::{sign, stk_body, stk_canonical, wait_until, API_KEY, AUTH_PATH, MERCHANT, SECRET, STK_PATH, WAIT};
 use jenga_sandbox::crypto::{fixtures, parse_private_key, sign_sha256, PublicKey};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -379,4 +379,161 @@ async fn sigterm_delivers_queued_callbacks_before_the_server_stops() {
     assert_eq!(received.len(), 1, "the queued callback was delivered at shutdown");
     let callback: Value = serde_json::from_slice(&received[0].body).unwrap();
     assert_eq!(callback["transactionReference"], "SHUTDOWN01");
+}
+
+/// A running sandbox with `--state FILE` in `dir`, and a client for it.
+struct Stateful {
+    server: Server,
+    address: String,
+    client: reqwest::Client,
+}
+
+impl Stateful {
+    fn start(dir: &TempDir, extra: &[&str]) -> Self {
+        let mut command = command(dir.path());
+        command.args(["serve", "--bind", "127.0.0.1:0", "--state", "state.json"]).args(extra);
+        let (server, line) = start_server(command);
+        Self { server, address: listening_address(&line), client: reqwest::Client::new() }
+    }
+
+    async fn token(&self) -> String {
+        let body: Value = self
+            .client
+            .post(format!("{}{AUTH_PATH}", self.address))
+            .header("Api-Key", API_KEY)
+            .json(&serde_json::json!({"merchantCode": MERCHANT, "consumerSecret": SECRET}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["accessToken"].as_str().unwrap().to_string()
+    }
+
+    /// A within-Equity transfer of 25.00 with `reference`; returns the HTTP status and body.
+    async fn transfer(&self, reference: &str) -> (u16, Value) {
+        let body = serde_json::json!({
+            "source": {"countryCode": "KE", "name": "John Doe", "accountNumber": "0020100014605"},
+            "destination": {"type": "bank", "countryCode": "KE", "name": "Tom Doe", "accountNumber": "1100194977404"},
+            "transfer": {"type": "InternalFundsTransfer", "amount": "25.00", "currencyCode": "KES",
+                         "reference": reference, "date": "2023-10-13", "description": "persisted"}
+        });
+        let response = self
+            .client
+            .post(format!("{}/v3-apis/transaction-api/v3.0/remittance/internalBankTransfer", self.address))
+            .bearer_auth(self.token().await)
+            .header("Signature", sign(&format!("002010001460525.00KES{reference}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn balance(&self, account: &str) -> String {
+        let accounts: Value =
+            self.client.get(format!("{}/__sandbox/accounts", self.address)).send().await.unwrap().json().await.unwrap();
+        let entry = accounts.as_array().unwrap().iter().find(|a| a["number"] == account).cloned().unwrap();
+        entry["balance"].as_str().unwrap().to_string()
+    }
+
+    async fn stop(self) {
+        let status = tokio::task::spawn_blocking(move || terminate(self.server)).await.unwrap();
+        assert!(status.success(), "{status}");
+    }
+}
+
+#[tokio::test]
+async fn state_survives_a_graceful_restart() {
+    // Arrange
+    let dir = TempDir::new();
+    let first = Stateful::start(&dir, &[]);
+    let (status, _) = first.transfer("700000000001").await;
+    assert_eq!(status, 200);
+    first
+        .client
+        .post(format!("{}/__sandbox/clock/advance", first.address))
+        .json(&serde_json::json!({"seconds": 3600}))
+        .send()
+        .await
+        .unwrap();
+    let created = first
+        .client
+        .put(format!("{}/__sandbox/merchants/5555555555", first.address))
+        .json(&serde_json::json!({"name": "Second Shop"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let clock_before: Value =
+        first.client.get(format!("{}/__sandbox/clock", first.address)).send().await.unwrap().json().await.unwrap();
+    first.stop().await;
+    // Act
+    let second = Stateful::start(&dir, &[]);
+    // Assert
+    assert_eq!(second.balance("0020100014605").await, "999975.00", "the debit survived");
+    assert_eq!(second.balance("1100194977404").await, "100025.00", "the credit survived");
+    let (status, body) = second.transfer("700000000001").await;
+    assert_eq!((status, body["code"].clone()), (400, serde_json::json!(400101)), "the reference is still used");
+    let merchants: Value = second
+        .client
+        .get(format!("{}/__sandbox/merchants", second.address))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(merchants.to_string().contains("5555555555"), "{merchants}");
+    let clock_after: Value =
+        second.client.get(format!("{}/__sandbox/clock", second.address)).send().await.unwrap().json().await.unwrap();
+    assert!(clock_after["offsetMs"].as_i64() >= clock_before["offsetMs"].as_i64(), "{clock_before} {clock_after}");
+    let details = second
+        .client
+        .get(format!("{}/v3-apis/transaction-api/v3.0/transactions/details/700000000001", second.address))
+        .bearer_auth(second.token().await)
+        .header("Signature", sign("700000000001"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(details.status(), 200, "the transaction survived");
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn state_saved_periodically_survives_kill_9() {
+    let dir = TempDir::new();
+    let config = dir.write("sandbox.yaml", "state_interval_secs: 1\n");
+    let first = Stateful::start(&dir, &["--config", config.to_str().unwrap()]);
+    let (status, _) = first.transfer("700000000002").await;
+    assert_eq!(status, 200);
+    let state_file = dir.path().join("state.json");
+    wait_until(WAIT, || async {
+        std::fs::read_to_string(&state_file).ok().filter(|t| t.contains("700000000002")).map(|_| ())
+    })
+    .await;
+    let Stateful { mut server, .. } = first;
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    let second = Stateful::start(&dir, &[]);
+    assert_eq!(second.balance("0020100014605").await, "999975.00");
+    second.stop().await;
+}
+
+#[test]
+fn a_corrupt_or_incompatible_state_file_is_refused_and_left_untouched() {
+    for (text, expected) in [
+        ("{not json", "not a jenga-sandbox state file"),
+        (r#"{"format": "jenga-sandbox-state", "version": 99}"#, "incompatible version"),
+        (r#"{"format": "something-else", "version": 1}"#, "not a jenga-sandbox state file"),
+    ] {
+        let dir = TempDir::new();
+        let path = dir.write("state.json", text);
+        let output = run(dir.path(), &["serve", "--bind", "127.0.0.1:0", "--state", "state.json"]);
+        assert!(!output.status.success(), "{text}");
+        let message = stderr(&output);
+        assert!(message.contains(expected) && message.contains("state.json"), "{text}: {message}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "the file is left as it was");
+    }
 }

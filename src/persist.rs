@@ -1,0 +1,241 @@
+//! `--state FILE`: the sandbox's state across restarts. Merchants, balances and statement lines,
+//! scheduled credits, transactions, used references, v2 tokens, the clock offset and callbacks
+//! still to be sent are written as one JSON document, atomically (temporary file, then rename),
+//! periodically and at shutdown, and read back at start. The journal and the sink are logs and
+//! start empty. A file that cannot be read as this format and version is refused, never replaced.
+
+use crate::callbacks::QueuedPlan;
+use crate::crypto::PublicKey;
+use crate::ledger::LedgerSnapshot;
+use crate::merchant::{Account, Ipn, Merchant};
+use crate::state::AppState;
+use crate::token::Grant;
+use crate::transactions::Transaction;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const FORMAT: &str = "jenga-sandbox-state";
+const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Snapshot {
+    format: String,
+    version: u32,
+    saved_at: String,
+    clock_offset_ms: i64,
+    merchants: Vec<MerchantRecord>,
+    references: BTreeMap<String, Vec<String>>,
+    ledger: LedgerSnapshot,
+    transactions: Vec<TransactionRecord>,
+    tokens: Vec<(String, Grant)>,
+    callbacks: Vec<QueuedPlan>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct MerchantRecord {
+    code: String,
+    name: String,
+    api_key: String,
+    consumer_secret: String,
+    public_key: Option<String>,
+    ipn: Option<Ipn>,
+    accounts: Vec<Account>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TransactionRecord {
+    merchant: String,
+    reference: String,
+    service_name: String,
+    amount: f64,
+    charge: f64,
+    created_ms: i64,
+    steps: Vec<(i64, i64, String)>,
+    biller: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error("state file {path}: cannot read it: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error(
+        "state file {path} is not a jenga-sandbox state file ({detail}); it was left untouched: \
+         move it away or delete it to start fresh"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "state file {path} was written by an incompatible version ({found}; this build reads {FORMAT} version \
+         {VERSION}); it was left untouched: move it away or delete it to start fresh"
+    )]
+    Incompatible { path: PathBuf, found: String },
+    #[error("state file {path}: {detail}")]
+    Invalid { path: PathBuf, detail: String },
+    #[error("state file {path}: cannot write it: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// Loads `path` into `state` if the file exists; a missing file means a fresh start.
+pub fn load(state: &AppState, path: &Path) -> Result<bool, StateError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(source) => return Err(StateError::Read { path: path.into(), source }),
+    };
+    // The format and version are checked before the rest, so an old file says so plainly.
+    let header: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| StateError::Corrupt { path: path.into(), detail: format!("not JSON: {e}") })?;
+    let format = header.get("format").and_then(|v| v.as_str()).unwrap_or_default();
+    let version = header.get("version").and_then(|v| v.as_u64());
+    if format != FORMAT {
+        return Err(StateError::Corrupt { path: path.into(), detail: format!("format is {format:?}") });
+    }
+    if version != Some(VERSION as u64) {
+        let found = format!("version {}", version.map_or("missing".to_string(), |v| v.to_string()));
+        return Err(StateError::Incompatible { path: path.into(), found });
+    }
+    let snapshot: Snapshot =
+        serde_json::from_value(header).map_err(|e| StateError::Corrupt { path: path.into(), detail: e.to_string() })?;
+    apply(state, snapshot).map_err(|detail| StateError::Invalid { path: path.into(), detail })?;
+    Ok(true)
+}
+
+fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
+    state.clock.advance(snapshot.clock_offset_ms - state.clock.offset_ms());
+    for record in snapshot.merchants {
+        let public_key = match record.public_key {
+            Some(pem) => Some(Arc::new(
+                PublicKey::parse(&pem).map_err(|e| format!("merchant {}: public key: {e}", record.code))?,
+            )),
+            None => None,
+        };
+        state.merchants.insert(Merchant {
+            code: record.code,
+            name: record.name,
+            api_key: record.api_key,
+            consumer_secret: record.consumer_secret,
+            public_key,
+            ipn: record.ipn,
+            accounts: record.accounts,
+        });
+    }
+    {
+        let mut references = state.references.lock();
+        for (merchant, used) in snapshot.references {
+            references.entry(merchant).or_default().extend(used);
+        }
+    }
+    state.ledger.restore(snapshot.ledger);
+    for record in snapshot.transactions {
+        state.transactions.record(Transaction {
+            merchant: record.merchant,
+            reference: record.reference,
+            service_name: intern(record.service_name),
+            amount: record.amount,
+            charge: record.charge,
+            created_ms: record.created_ms,
+            steps: record.steps,
+            biller: record.biller,
+        });
+    }
+    state.tokens.restore(snapshot.tokens);
+    state.callbacks.restore(snapshot.callbacks);
+    Ok(())
+}
+
+/// Service names are a small fixed set; an unknown one (from a newer build) is kept as is.
+fn intern(name: String) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "STK/USSD Push",
+        "M-Pesa STK Push (wallet)",
+        "EazzyPay",
+        "Lipa na M-Pesa",
+        "Airtime",
+        "Bill Payment",
+        "Merchant Payment",
+        "InternalFundsTransfer",
+        "MobileWallet",
+        "RTGS",
+        "SWIFT",
+        "PesaLink",
+        "EFT",
+        "Card Payment",
+        "Card Payment (validated)",
+    ];
+    KNOWN.iter().find(|k| **k == name).copied().unwrap_or_else(|| Box::leak(name.into_boxed_str()))
+}
+
+/// Writes the state to `path` atomically.
+pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
+    let now = state.clock.now_ms();
+    let snapshot = Snapshot {
+        format: FORMAT.into(),
+        version: VERSION,
+        saved_at: crate::clock::iso_ms(state.clock.now()),
+        clock_offset_ms: state.clock.offset_ms(),
+        merchants: state
+            .merchants
+            .all()
+            .iter()
+            .map(|m| MerchantRecord {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                api_key: m.api_key.clone(),
+                consumer_secret: m.consumer_secret.clone(),
+                public_key: m.public_key.as_ref().map(|k| k.pem.clone()),
+                ipn: m.ipn.clone(),
+                accounts: m.accounts.clone(),
+            })
+            .collect(),
+        references: state
+            .references
+            .lock()
+            .iter()
+            .map(|(merchant, used)| {
+                let mut used: Vec<String> = used.iter().cloned().collect();
+                used.sort();
+                (merchant.clone(), used)
+            })
+            .collect(),
+        ledger: state.ledger.snapshot(),
+        transactions: state
+            .transactions
+            .all()
+            .into_iter()
+            .map(|t| TransactionRecord {
+                merchant: t.merchant,
+                reference: t.reference,
+                service_name: t.service_name.to_string(),
+                amount: t.amount,
+                charge: t.charge,
+                created_ms: t.created_ms,
+                steps: t.steps,
+                biller: t.biller,
+            })
+            .collect(),
+        tokens: state.tokens.grants(now),
+        callbacks: state.callbacks.queued_plans(),
+    };
+    let text = serde_json::to_vec(&snapshot).expect("the snapshot serialises");
+    let temporary = path.with_extension("tmp");
+    let write = |p: &Path| std::fs::write(p, &text).and_then(|()| std::fs::rename(p, path));
+    write(&temporary).map_err(|source| StateError::Write { path: path.into(), source })
+}
+
+/// Saves every `interval` until the process ends; failures are logged, the server keeps serving.
+pub async fn save_periodically(state: actix_web::web::Data<AppState>, path: PathBuf, interval: std::time::Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        let (state, path) = (state.clone(), path.clone());
+        let saved = tokio::task::spawn_blocking(move || save(&state, &path)).await;
+        if let Ok(Err(e)) = saved {
+            tracing::error!("{e}");
+        }
+    }
+}
