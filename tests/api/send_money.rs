@@ -447,3 +447,60 @@ async fn a_daily_limit_refuses_the_transfer_that_would_pass_it_until_the_next_da
     assert_eq!(refused["code"], 400113);
     assert_eq!(balance(&app, "0020100014605").await, "999800.00");
 }
+
+#[tokio::test]
+async fn of_many_concurrent_identical_transfers_exactly_one_succeeds_and_moves_money() {
+    // Arrange
+    let app = spawn_app().await;
+    let body = transfer("192112606001", "0020100014605", "1100194977404", "10.00");
+    // Act
+    let results = futures_util::future::join_all((0..40).map(|_| send(&app, &body))).await;
+    // Assert
+    let accepted = results.iter().filter(|(status, _)| *status == 200).count();
+    let duplicates = results.iter().filter(|(_, body)| body["code"] == 400101).count();
+    assert_eq!((accepted, duplicates), (1, 39));
+    assert_eq!(balance(&app, "0020100014605").await, "999990.00");
+    let statement = app.admin_get("/__sandbox/transactions").await;
+    let recorded = statement.as_array().unwrap().iter().filter(|t| t["reference"] == "192112606001").count();
+    assert_eq!(recorded, 1, "every accepted debit is recorded once");
+}
+
+#[tokio::test]
+async fn a_reference_used_by_one_operation_is_a_duplicate_for_another_of_the_same_merchant_only() {
+    let app = spawn_app().await;
+    let (status, _) = send(&app, &transfer("192112606002", "0020100014605", "1100194977404", "1.00")).await;
+    assert_eq!(status, 200);
+    let mut mobile = mobile_transfer("192112606002", "Mpesa", "1.00");
+    mobile["transfer"].as_object_mut().unwrap().remove("callbackUrl");
+    let (status, body) = post_rail(&app, "sendmobile", &mobile, "1.00KES1921126060020020100014605").await;
+    assert_eq!((status, body["code"].clone()), (400, json!(400101)));
+}
+
+/// The ids a short session produces: transfer ids and request ids.
+async fn session_ids(seed: u64) -> Vec<String> {
+    let app = spawn_app_with(|s| s.seed = seed).await;
+    let mut ids = Vec::new();
+    for reference in ["192112607001", "192112607002"] {
+        let response = app
+            .post_signed(
+                WITHIN,
+                &transfer(reference, "0020100014605", "1100194977404", "1.00"),
+                &format!("00201000146051.00KES{reference}"),
+                None,
+            )
+            .await;
+        ids.push(response.headers()["x-sandbox-request-id"].to_str().unwrap().to_string());
+        let body: Value = response.json().await.unwrap();
+        ids.push(body["data"]["transactionId"].as_str().unwrap().to_string());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_ids_and_another_seed_others() {
+    let first = session_ids(7).await;
+    let again = session_ids(7).await;
+    let other = session_ids(8).await;
+    assert_eq!(first, again);
+    assert_ne!(first, other);
+}
