@@ -48,6 +48,7 @@ pub struct Ledger {
 }
 
 /// What moves money: who, from where, to where, and how it reads on a statement.
+#[derive(Clone)]
 pub struct Movement<'a> {
     pub from: &'a str,
     pub to: Option<&'a str>,

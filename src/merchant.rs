@@ -21,6 +21,26 @@ pub struct Ipn {
     pub url: Option<String>,
 }
 
+/// Account alerts registered in JengaHQ (Settings → Alerts, reference §12.3): movements on the
+/// merchant's accounts (or one of them), debits, credits or both, posted with Basic auth.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Alerts {
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    /// Only this account; all of the merchant's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// `debit`, `credit` or `both` (the default).
+    #[serde(default = "both")]
+    pub kind: String,
+}
+
+fn both() -> String {
+    "both".into()
+}
+
 /// An account a merchant owns, from fixtures or the admin API.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -66,6 +86,7 @@ pub struct Merchant {
     pub consumer_secret: String,
     pub public_key: Option<Arc<PublicKey>>,
     pub ipn: Option<Ipn>,
+    pub alerts: Option<Alerts>,
     pub accounts: Vec<Account>,
 }
 
@@ -79,6 +100,7 @@ impl Merchant {
             consumer_secret: self.consumer_secret.clone(),
             public_key: self.public_key.clone(),
             ipn: self.ipn.clone(),
+            alerts: self.alerts.clone(),
             accounts: self.accounts.clone(),
         }
     }
@@ -100,6 +122,7 @@ impl Merchant {
             "publicKey": self.public_key.as_ref().map(|k| &k.pem),
             "publicKeyFingerprint": self.public_key.as_ref().map(|k| &k.fingerprint),
             "ipn": self.ipn.as_ref().map(|i| &i.username),
+            "alerts": self.alerts.as_ref().map(|a| &a.url),
             "accounts": self.accounts.iter().map(|a| &a.number).collect::<Vec<_>>(),
         })
     }
@@ -116,6 +139,7 @@ pub struct MerchantSpec {
     pub consumer_secret: Option<String>,
     pub public_key: Option<String>,
     pub ipn: Option<Ipn>,
+    pub alerts: Option<Alerts>,
     #[serde(default)]
     pub accounts: Option<Vec<Account>>,
 }
@@ -164,6 +188,7 @@ impl Merchants {
                 .unwrap_or_else(|| format!("{code}-secret")),
             public_key: public_key.or_else(|| existing.as_ref().and_then(|m| m.public_key.clone())),
             ipn: spec.ipn.or_else(|| existing.as_ref().and_then(|m| m.ipn.clone())),
+            alerts: spec.alerts.or_else(|| existing.as_ref().and_then(|m| m.alerts.clone())),
             accounts: spec.accounts.or_else(|| existing.as_ref().map(|m| m.accounts.clone())).unwrap_or_default(),
         };
         let merchant = Arc::new(merchant);

@@ -7,7 +7,7 @@
 use crate::callbacks::QueuedPlan;
 use crate::crypto::PublicKey;
 use crate::ledger::LedgerSnapshot;
-use crate::merchant::{Account, Ipn, Merchant};
+use crate::merchant::{Account, Alerts, Ipn, Merchant};
 use crate::state::AppState;
 use crate::token::Grant;
 use crate::transactions::Transaction;
@@ -43,6 +43,8 @@ struct MerchantRecord {
     consumer_secret: String,
     public_key: Option<String>,
     ipn: Option<Ipn>,
+    #[serde(default)]
+    alerts: Option<Alerts>,
     accounts: Vec<Account>,
 }
 
@@ -120,6 +122,7 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
             consumer_secret: record.consumer_secret,
             public_key,
             ipn: record.ipn,
+            alerts: record.alerts,
             accounts: record.accounts,
         });
     }
@@ -188,6 +191,7 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
                 consumer_secret: m.consumer_secret.clone(),
                 public_key: m.public_key.as_ref().map(|k| k.pem.clone()),
                 ipn: m.ipn.clone(),
+                alerts: m.alerts.clone(),
                 accounts: m.accounts.clone(),
             })
             .collect(),

@@ -61,6 +61,7 @@ impl AppState {
             consumer_secret: merchant::DEFAULT_SECRET.into(),
             public_key: Some(Arc::new(crate::crypto::PublicKey::parse(&settings.public_key_text()?)?)),
             ipn: None,
+            alerts: None,
             accounts: merchant::fixture_accounts(),
         });
         for spec in &settings.merchants {

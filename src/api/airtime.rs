@@ -81,7 +81,7 @@ fn execute(call: &mut Call) -> Outcome {
             reference: &reference,
             description: &description,
         };
-        match call.state.ledger.transfer(call.merchant(), movement) {
+        match super::alerts::transfer(call, movement) {
             Ok(_) => {}
             Err(error @ crate::ledger::LedgerError::DailyLimitExceeded { .. }) => {
                 return Err(call.failure(104102).with_detail(error.to_string()));

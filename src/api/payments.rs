@@ -76,7 +76,7 @@ fn validate_till(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
 
 /// Debits `from`, answering the bill-and-till codes; records the transaction.
 fn debit(
-    call: &Call,
+    call: &mut Call,
     from: &str,
     amount: &str,
     reference: &str,
@@ -84,13 +84,12 @@ fn debit(
     service: &'static str,
     biller: &str,
 ) -> Result<(), Failure> {
-    let merchant = call.merchant();
     let cents = ledger::cents(amount).unwrap_or_default();
-    if !call.state.claim_reference(&merchant.code, reference) {
+    if !call.state.claim_reference(&call.merchant().code, reference) {
         return Err(call.failure(400101));
     }
     let movement = ledger::Movement { from, to: None, cents, at_ms: call.state.clock.now_ms(), reference, description };
-    match call.state.ledger.transfer(merchant, movement) {
+    match super::alerts::transfer(call, movement) {
         Ok(_) => {}
         Err(LedgerError::InsufficientFunds { .. }) | Err(LedgerError::UnknownAccount(_)) => {
             return Err(call.failure(102106));
@@ -104,7 +103,8 @@ fn debit(
 }
 
 fn pay_bill(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let input = call.input.clone();
+    let text = |path| fields::text_at(&input, path).unwrap_or_default();
     let biller = text("biller.billerCode");
     let name = biller_name(&biller).ok_or_else(|| call.failure(102103))?;
     let reference = text("payer.reference");
@@ -145,7 +145,8 @@ fn validate_bill_reference(call: &mut Call) -> Outcome {
 }
 
 fn pay_till(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let input = call.input.clone();
+    let text = |path| fields::text_at(&input, path).unwrap_or_default();
     let till = text("merchant.till");
     let name = till_name(&till).ok_or_else(|| call.failure(102103))?;
     let reference = text("payment.ref");

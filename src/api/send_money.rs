@@ -260,7 +260,8 @@ fn validate(rail: &Rail, imt: bool, body: &mut Value, variants: &mut BTreeMap<St
 
 fn execute(call: &mut Call) -> Outcome {
     let rail = rail_of(call.op);
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let input = call.input.clone();
+    let text = |path| fields::text_at(&input, path).unwrap_or_default();
     let (source, reference) = (text("source.accountNumber"), text("transfer.reference"));
     let destination = text("destination.accountNumber");
     let amount = ledger::cents(&text("transfer.amount")).unwrap_or_default();
@@ -300,7 +301,7 @@ fn execute(call: &mut Call) -> Outcome {
         reference: &reference,
         description: &description,
     };
-    match call.state.ledger.transfer(merchant, movement) {
+    match super::alerts::transfer(call, movement) {
         Ok(_) => {}
         Err(LedgerError::InsufficientFunds { .. }) => return Err(call.failure(rail.insufficient_funds)),
         Err(error @ LedgerError::DailyLimitExceeded { .. }) => {

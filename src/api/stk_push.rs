@@ -112,6 +112,14 @@ fn execute(call: &mut Call) -> Outcome {
     if let Some(at) = schedule_callbacks(call, pending, callback_body) {
         let cents = crate::ledger::cents(&format!("{amount:.2}")).unwrap_or_default();
         call.state.ledger.schedule_credit(call.merchant(), &account, cents, at, &reference, &description);
+        let credit = super::alerts::Movement {
+            account: &account,
+            cents,
+            at_ms: at,
+            reference: &reference,
+            remarks: &description,
+        };
+        super::alerts::notify(call, credit);
     }
     Ok(Reply::ok(json!({
         "status": true,

@@ -504,3 +504,55 @@ async fn the_same_seed_gives_the_same_ids_and_another_seed_others() {
     assert_eq!(first, again);
     assert_ne!(first, other);
 }
+
+#[tokio::test]
+async fn account_alerts_report_debits_and_credits_with_basic_auth_in_the_alt_shape() {
+    // Arrange
+    let app = spawn_app().await;
+    let alerts = json!({"alerts": {"url": app.sink_url("alerts"), "username": "alert-user", "password": "alert-pass"}});
+    let response =
+        app.client.put(app.url(&format!("/__sandbox/merchants/{MERCHANT}"))).json(&alerts).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    // Act
+    let (status, _) = send(&app, &transfer("192112608001", "0020100014605", "1100194977404", "12.50")).await;
+    // Assert
+    assert_eq!(status, 200);
+    let received = wait_until(WAIT, || async {
+        let received = app.sink("alerts").await;
+        (received.len() >= 2).then_some(received)
+    })
+    .await;
+    let kinds: Vec<(String, String)> = received
+        .iter()
+        .map(|r| {
+            (
+                r["body"]["bank"]["transactionType"].as_str().unwrap().to_string(),
+                r["body"]["bank"]["account"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(kinds.contains(&("Debit".into(), "0020100014605".into())), "{kinds:?}");
+    assert!(kinds.contains(&("Credit".into(), "1100194977404".into())), "{kinds:?}");
+    let alert = &received[0];
+    assert_eq!(alert["body"]["callbackType"], "ALT");
+    assert_eq!(alert["body"]["transaction"]["amount"], 12.5);
+    assert_eq!(alert["body"]["customer"]["reference"], "192112608001");
+    assert!(alert["headers"]["authorization"].as_str().unwrap().starts_with("Basic "));
+}
+
+#[tokio::test]
+async fn account_alerts_for_credits_of_one_account_report_a_collected_push_only() {
+    let app = spawn_app().await;
+    let alerts = json!({"alerts": {"url": app.sink_url("credits"), "username": "u", "password": "p",
+                                   "account": ACCOUNT, "kind": "credit"}});
+    app.client.put(app.url(&format!("/__sandbox/merchants/{MERCHANT}"))).json(&alerts).send().await.unwrap();
+    send(&app, &transfer("192112608002", "0020100014605", "1100194977404", "1.00")).await;
+    let push = stk_body("ALERT00001", "254764555291", &app.sink_url("stk"));
+    assert_eq!(app.stk_push(&push).await.status(), 200);
+    let received = wait_until(WAIT, || async { app.sink("credits").await.into_iter().next() }).await;
+    assert_eq!(received["body"]["bank"]["transactionType"], "Credit");
+    assert_eq!(received["body"]["bank"]["account"], ACCOUNT);
+    assert_eq!(received["body"]["customer"]["reference"], "ALERT00001");
+    wait_until(WAIT, || async { app.sink("stk").await.into_iter().next() }).await;
+    assert_eq!(app.sink("credits").await.len(), 1, "the transfer's debit was not reported");
+}
