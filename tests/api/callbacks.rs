@@ -342,3 +342,39 @@ async fn unsigned_callbacks_are_the_default() {
     wait_for_requests(&server, 1).await;
     assert!(!server.received_requests().await.unwrap()[0].headers.contains_key("x-sandbox-signature"));
 }
+
+#[tokio::test]
+async fn a_slow_receiver_does_not_delay_deliveries_to_other_receivers() {
+    // Arrange: one receiver takes 3 s to answer, the other answers at once.
+    let app = spawn_app_with(|s| s.callbacks.timeout_ms = 9_000).await;
+    let slow = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&slow)
+        .await;
+    let fast = receiver(200).await;
+    // Act
+    app.stk_push(&stk_body("CBSLOWA00001", MOBILE, &format!("{}/cb", slow.uri()))).await;
+    app.stk_push(&stk_body("CBFASTB00001", MOBILE, &callback_url(&fast))).await;
+    // Assert
+    wait_for_job(&app, "CBFASTB00001", "delivered").await;
+    let slow_job = &app.callbacks_for("CBSLOWA00001").await[0];
+    assert_eq!(slow_job["state"], "in_flight", "the fast one finished while the slow one was still being answered");
+}
+
+#[tokio::test]
+async fn callbacks_filter_by_merchant_reference_and_status() {
+    let app = spawn_app().await;
+    let good = receiver(200).await;
+    app.stk_push(&stk_body("CBFILTER0001", MOBILE, &callback_url(&good))).await;
+    app.stk_push(&stk_body("CBFILTER0002", MOBILE, &dead_url())).await;
+    wait_for_job(&app, "CBFILTER0001", "delivered").await;
+    wait_for_job(&app, "CBFILTER0002", "failed").await;
+    let failed = app.admin_get("/__sandbox/callbacks?status=failed").await;
+    let references: Vec<&str> = failed.as_array().unwrap().iter().map(|j| j["reference"].as_str().unwrap()).collect();
+    assert_eq!(references, ["CBFILTER0002"]);
+    let mine = app.admin_get(&format!("/__sandbox/callbacks?merchant={MERCHANT}")).await;
+    assert_eq!(mine.as_array().unwrap().len(), 2);
+    let nobody = app.admin_get("/__sandbox/callbacks?merchant=5555555555").await;
+    assert!(nobody.as_array().unwrap().is_empty());
+}
