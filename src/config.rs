@@ -35,6 +35,12 @@ pub struct Settings {
     pub token_ttl_secs: u64,
     pub max_body_bytes: usize,
     pub journal_limit: usize,
+    /// Entries kept by the built-in sink, over all sink names; the oldest go first.
+    pub sink_limit: usize,
+    /// Transactions kept for details queries and the admin API; the oldest go first.
+    pub transaction_limit: usize,
+    /// Used references remembered per merchant for duplicate detection; the oldest go first.
+    pub reference_limit: usize,
     pub shutdown_timeout_secs: u64,
     pub callbacks: CallbackSettings,
     /// Merchants besides the default one.
@@ -73,7 +79,7 @@ impl Default for CallbackSettings {
             retry_schedule_ms: vec![1_000, 5_000, 30_000, 120_000],
             jitter: 0.2,
             max_in_flight: 256,
-            log_limit: 10_000,
+            log_limit: 2_000,
             sign: false,
         }
     }
@@ -92,7 +98,10 @@ impl Default for Settings {
             admin_token: None,
             token_ttl_secs: 900,
             max_body_bytes: 256 * 1024,
-            journal_limit: 10_000,
+            journal_limit: 2_000,
+            sink_limit: 2_000,
+            transaction_limit: 50_000,
+            reference_limit: 100_000,
             shutdown_timeout_secs: 5,
             callbacks: CallbackSettings::default(),
             merchants: Vec::new(),
@@ -148,9 +157,16 @@ impl Settings {
         if !(0.0..1.0).contains(&self.callbacks.jitter) {
             return Err(ConfigError::Invalid("callbacks.jitter: must be at least 0 and below 1".into()));
         }
-        if self.max_body_bytes == 0 || self.journal_limit == 0 || self.callbacks.log_limit == 0 {
+        let limits = [
+            self.journal_limit,
+            self.callbacks.log_limit,
+            self.sink_limit,
+            self.transaction_limit,
+            self.reference_limit,
+        ];
+        if self.max_body_bytes == 0 || limits.contains(&0) {
             return Err(ConfigError::Invalid(
-                "max_body_bytes, journal_limit and callbacks.log_limit must be above 0".into(),
+                "max_body_bytes, journal_limit, callbacks.log_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
             ));
         }
         Ok(())

@@ -129,7 +129,10 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
     {
         let mut references = state.references.lock();
         for (merchant, used) in snapshot.references {
-            references.entry(merchant).or_default().extend(used);
+            let remembered = references.entry(merchant).or_default();
+            for reference in used {
+                remembered.claim(&reference, state.settings.reference_limit);
+            }
         }
     }
     state.ledger.restore(snapshot.ledger);
@@ -199,11 +202,7 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
             .references
             .lock()
             .iter()
-            .map(|(merchant, used)| {
-                let mut used: Vec<String> = used.iter().cloned().collect();
-                used.sort();
-                (merchant.clone(), used)
-            })
+            .map(|(merchant, used)| (merchant.clone(), used.iter().cloned().collect()))
             .collect(),
         ledger: state.ledger.snapshot(),
         transactions: state

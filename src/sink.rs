@@ -6,10 +6,6 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
-/// Entries kept per sink name, and sink names kept; the oldest go first.
-const PER_SINK: usize = 1_000;
-const SINKS: usize = 1_000;
-
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Received {
@@ -20,36 +16,44 @@ pub struct Received {
     pub body: Value,
 }
 
-#[derive(Default)]
+/// Keeps up to `limit` entries over all names; the oldest go first, whatever their name.
 pub struct Sink {
     inner: Mutex<Inner>,
+    limit: usize,
 }
 
 #[derive(Default)]
 struct Inner {
     by_name: HashMap<String, VecDeque<Received>>,
-    names: VecDeque<String>,
+    /// Names in arrival order of their entries, oldest first (one per entry).
+    arrivals: VecDeque<String>,
     next_id: u64,
 }
 
 impl Sink {
+    pub fn new(limit: usize) -> Self {
+        Self { inner: Mutex::default(), limit }
+    }
+
     pub fn store(&self, name: &str, received_at: String, headers: BTreeMap<String, String>, raw: &[u8]) -> Received {
         let body =
             serde_json::from_slice(raw).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(raw).into_owned()));
         let mut inner = self.inner.lock();
         inner.next_id += 1;
         let entry = Received { id: inner.next_id, received_at, headers, body };
-        if !inner.by_name.contains_key(name) {
-            inner.names.push_back(name.to_string());
-            if inner.names.len() > SINKS {
-                if let Some(oldest) = inner.names.pop_front() {
-                    inner.by_name.remove(&oldest);
-                }
+        inner.by_name.entry(name.to_string()).or_default().push_front(entry.clone());
+        inner.arrivals.push_back(name.to_string());
+        while inner.arrivals.len() > self.limit {
+            let Some(oldest) = inner.arrivals.pop_front() else { break };
+            // The oldest entry of that name is at the back of its newest-first list.
+            let emptied = inner.by_name.get_mut(&oldest).is_some_and(|list| {
+                list.pop_back();
+                list.is_empty()
+            });
+            if emptied {
+                inner.by_name.remove(&oldest);
             }
         }
-        let list = inner.by_name.entry(name.to_string()).or_default();
-        list.push_front(entry.clone());
-        list.truncate(PER_SINK);
         entry
     }
 
@@ -60,6 +64,23 @@ impl Sink {
     pub fn clear(&self, name: &str) {
         let mut inner = self.inner.lock();
         inner.by_name.remove(name);
-        inner.names.retain(|n| n != name);
+        inner.arrivals.retain(|n| n != name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_entries_go_first_whatever_their_name() {
+        let sink = Sink::new(3);
+        for (name, body) in [("a", "1"), ("b", "2"), ("a", "3"), ("c", "4")] {
+            sink.store(name, String::new(), BTreeMap::new(), body.as_bytes());
+        }
+        let bodies = |name| sink.list(name).iter().map(|r| r.body.to_string()).collect::<Vec<_>>();
+        assert_eq!(bodies("a"), ["3"]);
+        assert_eq!(bodies("b"), ["2"]);
+        assert_eq!(bodies("c"), ["4"]);
     }
 }

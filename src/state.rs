@@ -27,7 +27,7 @@ pub struct AppState {
     pub transactions: crate::transactions::Transactions,
     pub ledger: crate::ledger::Ledger,
     /// Payment references already used, per merchant (duplicates answer 400101).
-    pub references: Mutex<HashMap<String, HashSet<String>>>,
+    pub references: Mutex<HashMap<String, UsedReferences>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,8 +92,8 @@ impl AppState {
             metrics,
             scenarios: Scenarios::new(scenarios),
             references: Mutex::default(),
-            sink: Default::default(),
-            transactions: Default::default(),
+            sink: crate::sink::Sink::new(settings.sink_limit),
+            transactions: crate::transactions::Transactions::new(settings.transaction_limit),
             ledger: crate::ledger::Ledger::new(clock.clone()),
             merchants,
             clock,
@@ -104,7 +104,8 @@ impl AppState {
 
     /// Records `reference` for `merchant`; false when it was already used.
     pub fn claim_reference(&self, merchant: &str, reference: &str) -> bool {
-        self.references.lock().entry(merchant.to_string()).or_default().insert(reference.to_string())
+        let mut references = self.references.lock();
+        references.entry(merchant.to_string()).or_default().claim(reference, self.settings.reference_limit)
     }
 
     /// Clears what requests created (of one merchant, or all); merchants and scenarios stay.
@@ -123,5 +124,50 @@ impl AppState {
                 self.scenarios.disarm_for(m);
             }
         }
+    }
+}
+
+/// One merchant's used references, remembered up to a limit (oldest forgotten first), so memory
+/// stays bounded however long the sandbox runs.
+#[derive(Default)]
+pub struct UsedReferences {
+    set: HashSet<String>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl UsedReferences {
+    /// False when `reference` is already remembered.
+    pub fn claim(&mut self, reference: &str, limit: usize) -> bool {
+        if !self.set.insert(reference.to_string()) {
+            return false;
+        }
+        self.order.push_back(reference.to_string());
+        while self.order.len() > limit {
+            if let Some(oldest) = self.order.pop_front() {
+                self.set.remove(&oldest);
+            }
+        }
+        true
+    }
+
+    /// Oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &String> {
+        self.order.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UsedReferences;
+
+    #[test]
+    fn used_references_are_remembered_up_to_the_limit() {
+        let mut used = UsedReferences::default();
+        assert!(used.claim("a", 2));
+        assert!(!used.claim("a", 2));
+        assert!(used.claim("b", 2));
+        assert!(used.claim("c", 2));
+        assert!(used.claim("a", 2), "the oldest was forgotten");
+        assert_eq!(used.iter().collect::<Vec<_>>(), ["c", "a"]);
     }
 }

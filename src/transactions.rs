@@ -5,9 +5,6 @@
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 
-/// Records kept; the oldest go first.
-const LIMIT: usize = 100_000;
-
 #[derive(Debug, Clone)]
 pub struct Transaction {
     pub merchant: String,
@@ -52,12 +49,17 @@ impl Transaction {
     }
 }
 
-#[derive(Default)]
+/// Kept up to `limit`; the oldest go first.
 pub struct Transactions {
     inner: Mutex<(HashMap<(String, String), Transaction>, VecDeque<(String, String)>)>,
+    limit: usize,
 }
 
 impl Transactions {
+    pub fn new(limit: usize) -> Self {
+        Self { inner: Mutex::default(), limit }
+    }
+
     pub fn record(&self, transaction: Transaction) {
         let key = (transaction.merchant.clone(), transaction.reference.clone());
         let mut inner = self.inner.lock();
@@ -65,7 +67,7 @@ impl Transactions {
         if map.insert(key.clone(), transaction).is_none() {
             order.push_back(key);
         }
-        while order.len() > LIMIT {
+        while order.len() > self.limit {
             if let Some(oldest) = order.pop_front() {
                 map.remove(&oldest);
             }
