@@ -110,6 +110,17 @@ impl<'a> Check<'a> {
         self.rule(path, is_http_url, "must be an http or https URL")
     }
 
+    /// A positive amount sent as a JSON number (typed clients) or as a string of at most 2 decimals.
+    pub fn number_or_amount(&mut self, path: &str) {
+        match get(self.body, path) {
+            Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {}
+            Some(Value::Number(n)) => self.problem(path, format!("must be above 0, not {n}")),
+            _ => {
+                self.amount(path, 2);
+            }
+        }
+    }
+
     /// A positive amount written as a string with at most `decimals` decimal places.
     pub fn amount(&mut self, path: &str, decimals: usize) -> Option<&'a str> {
         let expectation = format!("must be a positive amount as a string with at most {decimals} decimal places");

@@ -26,13 +26,7 @@ fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), St
     check.string("airtime.telco");
     check.string("airtime.reference");
     // Examples send the amount as a string ("100"); SDKs that send a number are accepted too.
-    match fields::get(body, "airtime.amount") {
-        Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {}
-        Some(Value::Number(n)) => check.problem("airtime.amount", format!("must be above 0, not {n}")),
-        _ => {
-            check.amount("airtime.amount", 2);
-        }
-    }
+    check.number_or_amount("airtime.amount");
     if fields::get(body, "customer.accountNumber").is_some_and(|v| !v.is_null() && !v.is_string()) {
         check.problem("customer.accountNumber", "must be a string");
     }

@@ -49,13 +49,7 @@ fn charge_for(amount: f64) -> f64 {
 fn validate_order(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
     check.string("transactionReference");
-    match fields::get(body, "order.amount") {
-        Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {}
-        Some(Value::Number(n)) => check.problem("order.amount", format!("must be above 0, not {n}")),
-        _ => {
-            check.amount("order.amount", 2);
-        }
-    }
+    check.number_or_amount("order.amount");
     check.rule("order.currency", |c| c.len() == 3, "must be a currency code such as USD");
     check.string("order.reference");
     if fields::get(body, "apiOperation").is_some() {

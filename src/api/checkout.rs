@@ -36,24 +36,13 @@ pub async fn post_payment_link(state: web::Data<AppState>, req: HttpRequest, pay
     pipeline::serve(&state, &req, payload, &PAYMENT_LINK_SPEC, None).await
 }
 
-/// A positive amount, as a JSON number (typed clients) or a numeric string.
-fn positive_number(check: &mut Check, body: &Value, path: &str) {
-    match fields::get(body, path) {
-        Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {}
-        Some(Value::Number(n)) => check.problem(path, format!("must be above 0, not {n}")),
-        _ => {
-            check.amount(path, 2);
-        }
-    }
-}
-
 fn validate_wallet_stk(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
     for path in ["order.orderReference", "order.orderCurrency", "order.source", "order.description"] {
         check.string(path);
     }
     check.one_of("order.countryCode", &["KE"]);
-    positive_number(&mut check, body, "order.orderAmount");
+    check.number_or_amount("order.orderAmount");
     for path in ["customer.name", "customer.email", "customer.phoneNumber", "customer.identityNumber"] {
         check.string(path);
     }
@@ -67,7 +56,7 @@ fn validate_wallet_stk(body: &mut Value, variants: &mut BTreeMap<String, String>
         |m| (10..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()) && !m.starts_with('0'),
         "must be digits with the country code prefix, e.g. 254716730442",
     );
-    positive_number(&mut check, body, "payment.details.paymentAmount");
+    check.number_or_amount("payment.details.paymentAmount");
     if let Some((_, field)) = check.string_any(CALLBACK_URL_FIELDS) {
         check.http_url(field);
         variants.insert("callbackUrl".into(), field.trim_start_matches("payment.").into());
@@ -236,7 +225,7 @@ fn validate_payment_link(body: &mut Value, _: &mut BTreeMap<String, String>) -> 
     for field in ["saleType", "paymentLinkType", "name", "description", "externalRef", "amountOption", "currency"] {
         check.string(&format!("paymentLink.{field}"));
     }
-    positive_number(&mut check, body, "paymentLink.amount");
+    check.number_or_amount("paymentLink.amount");
     check.finish()
 }
 
