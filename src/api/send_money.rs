@@ -185,9 +185,20 @@ pub async fn send(state: web::Data<AppState>, req: HttpRequest, payload: web::Pa
         RAILS.iter().position(|r| r.v3 && r.path.eq_ignore_ascii_case(path)).map(|i| &SPECS[i])
     };
     match spec {
+        // One published SDK posts RTGS transfers to the SWIFT path; `transfer.type` tells them apart.
+        Some(spec) if std::ptr::eq(spec.op, &operation::SEND_SWIFT) => {
+            let route = pipeline::Route::ByBody { name: operation::SEND_SWIFT.id, choose: swift_or_rtgs };
+            pipeline::serve_route(&state, &req, payload, route, None).await
+        }
         Some(spec) => pipeline::serve(&state, &req, payload, spec, None).await,
         None => super::not_found(state, req, payload).await,
     }
+}
+
+fn swift_or_rtgs(body: &Value) -> Result<&'static Spec, String> {
+    let rtgs = fields::text_at(body, "transfer.type").as_deref() == Some("RTGS");
+    let rail = if rtgs { &operation::SEND_RTGS } else { &operation::SEND_SWIFT };
+    Ok(SPECS.iter().find(|spec| std::ptr::eq(spec.op, rail)).expect("both rails have a spec"))
 }
 
 /// v2 posts every rail to `/transaction[-test]/v2/remittance`; `transfer.type` (and, for

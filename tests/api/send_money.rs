@@ -556,3 +556,20 @@ async fn account_alerts_for_credits_of_one_account_report_a_collected_push_only(
     wait_until(WAIT, || async { app.sink("stk").await.into_iter().next() }).await;
     assert_eq!(app.sink("credits").await.len(), 1, "the transfer's debit was not reported");
 }
+
+#[tokio::test]
+async fn an_rtgs_transfer_posted_to_the_swift_path_is_served_as_rtgs() {
+    // One published SDK sends RTGS to `remittance/swift`.
+    let app = spawn_app().await;
+    let rtgs = json!({
+        "source": {"countryCode": "KE", "name": "John Doe", "accountNumber": "0020100014605"},
+        "destination": {"type": "bank", "countryCode": "KE", "name": "Tom Doe", "bankCode": "01",
+                        "accountNumber": "1100194977404"},
+        "transfer": {"type": "RTGS", "amount": "5.00", "currencyCode": "KES", "reference": "192112609001",
+                     "date": "2023-10-13", "description": "x"}
+    });
+    let (status, body) = post_rail(&app, "swift", &rtgs, "1921126090012023-10-13002010001460511001949774045.00").await;
+    assert_eq!(status, 200, "{body}");
+    let journal = app.admin_get("/__sandbox/requests?operation=send_rtgs").await;
+    assert_eq!(journal[0]["path"], "/v3-apis/transaction-api/v3.0/remittance/swift");
+}
