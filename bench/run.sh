@@ -1,27 +1,302 @@
 #!/usr/bin/env bash
-# Load benchmark of signed STK pushes: token check, signature verification over unique
-# pre-signed requests, scenario choice, journal and callback enqueue (callbacks go to the
-# built-in sink). Loopback only; stops by itself.
-#   bash bench/run.sh [REQUESTS] [DURATION] [CONNECTIONS]
+# Load benchmark of the sandbox, on loopback only; every step is bounded in time and the script
+# stops everything it started.
+#
+#   bash bench/run.sh [REQUESTS] [DURATION] [CONNECTIONS] [--wiremock] [--no-callbacks] [--no-startup]
+#
+# Measures with wrk (--latency), CONNECTIONS (32) connections for DURATION (10s) each:
+#   1. signed STK push: unique pre-signed requests, callbacks to the built-in sink /__sandbox/sink/bench
+#   2. signed send-money (remittance/internalBankTransfer): unique pre-signed requests, unique references
+#   3. token issue (POST /authentication/api/v3/authenticate/merchant)
+#   4. GET /__sandbox/health (the server's ceiling)
+# plus resident memory (idle, after a warm-up, at the end, and the peak VmHWM), the time from
+# process start to the first healthy answer (best and median of 5 starts), and callback delivery
+# throughput (bench/callbacks.sh). With --wiremock (or WIREMOCK=1) it also installs WireMock from
+# npm under bench/.wiremock (a download, the first time), drives the same STK request file at a
+# static stub and prints the sandbox/WireMock throughput ratio, WireMock's memory and start time.
+#
+# REQUESTS is the number of pre-signed requests per signed kind (default 80000 STK pushes and
+# 140000 transfers, enough for 10 s on 2 cores); each wrk thread cycles through its half, so a run
+# faster than REQUESTS/DURATION repeats references (the repeats answer 400101, are counted as
+# errors in the table, and a warning says so). Signed request files are cached in bench/.cache
+# (signing them takes about 1.5 minutes on 2 cores, once).
+# Environment: PORT (18181; the callback run uses PORT+2 and PORT+9), THREADS (wrk threads, 2),
+# WIREMOCK=1, WIREMOCK_VERSION (3.13.2), WIREMOCK_WARMUP (30s: the JVM takes that long to reach
+# its speed here), RUST_LOG (warn: the default `info` logs a line per request, a cost of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-requests=${1:-60000}
-duration=${2:-10s}
-connections=${3:-32}
+root=$(pwd)
+
+duration=10s connections=32 wiremock=${WIREMOCK:-0} callbacks=1 startup=1
+positional=()
+for arg in "$@"; do
+  case "$arg" in
+    --wiremock) wiremock=1 ;;
+    --no-callbacks) callbacks=0 ;;
+    --no-startup) startup=0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -*) echo "unknown option $arg" >&2; exit 2 ;;
+    *) positional+=("$arg") ;;
+  esac
+done
+stk_requests=${positional[0]:-80000}
+send_requests=${positional[0]:-140000}
+duration=${positional[1]:-$duration}
+connections=${positional[2]:-$connections}
+threads=${THREADS:-2}
 port=${PORT:-18181}
+wm_port=$((port + 1))
 base="http://127.0.0.1:$port"
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
-cargo build --release --quiet --bin jenga-sandbox --example presign
-./target/release/examples/presign "$requests" bench/stk-requests.tsv "$base/__sandbox/sink/bench"
-RUST_LOG=${RUST_LOG:-warn} ./target/release/jenga-sandbox --bind "127.0.0.1:$port" >/tmp/jenga-bench.log 2>&1 &
+export RUST_LOG=${RUST_LOG:-warn}
+cache=bench/.cache
+results=bench/results
+mkdir -p "$cache" "$results"
+out="$results/run-$(date +%Y%m%d-%H%M%S).txt"
+
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$port" "$wm_port"; do
+  port_free "$p" || { echo "port $p is in use; set PORT to another base port" >&2; exit 1; }
+done
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+# Stops one process we started: SIGTERM, then SIGKILL after 10 s.
+stop() {
+  local pid=$1
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+proc_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+mib() { awk -v k="${1:-0}" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
+
+wait_ready() { # URL, seconds
+  local deadline=$((SECONDS + $2))
+  until curl -sf -o /dev/null "$1"; do
+    ((SECONDS < deadline)) || { echo "not ready: $1" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+# Waits (at most 20 s) until the sandbox has no callback queued or in flight.
+settle() {
+  local deadline=$((SECONDS + 20)) m
+  while ((SECONDS < deadline)); do
+    m=$(curl -sf "$base/__sandbox/metrics" || true)
+    if grep -q '^jenga_sandbox_callbacks_queued 0$' <<<"$m" && grep -q '^jenga_sandbox_callbacks_in_flight 0$' <<<"$m"; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "  (callbacks still queued after 20 s)"
+}
+
+metric() { curl -sf "$base/__sandbox/metrics" | awk -v n="$1" '$1 == n {print $2}'; }
+
+# A wrk duration (10s, 2m, 1h or plain seconds) in seconds, for the outer timeout.
+to_secs() {
+  case "$1" in
+    *s) echo "${1%s}" ;;
+    *m) echo $((${1%m} * 60)) ;;
+    *h) echo $((${1%h} * 3600)) ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# run_wrk LABEL SCRIPT URL DURATION [ENV=VALUE...]: runs wrk, keeps its output, stores the WRK_RESULT line in R_<LABEL>.
+run_wrk() {
+  local label=$1 script=$2 url=$3 secs=$4
+  shift 4
+  local log="$results/wrk-$label.txt"
+  env BENCH_DIR=bench THREADS="$threads" "$@" timeout $(($(to_secs "$secs") + 30)) \
+    wrk -t"$threads" -c"$connections" -d"$secs" --timeout 5s --latency -s "$script" "$url" >"$log" 2>&1 || {
+    echo "wrk failed for $label:" >&2; cat "$log" >&2; return 1; }
+  local line
+  line=$(grep '^WRK_RESULT' "$log" | tail -n1)
+  printf -v "R_$label" '%s' "$line"
+  echo "  $label: $(sed -E 's/^WRK_RESULT //' <<<"$line")"
+}
+field() { sed -E "s/.*[[:space:]]$2=([^[:space:]]+).*/\1/" <<<"$1"; }
+
+load_start=$(cut -d' ' -f1 /proc/loadavg)
+echo "== build (release)"
+cargo build --release --quiet --bin jenga-sandbox --example presign --example startup_probe --example callback_bench
+bin=target/release/jenga-sandbox
+ex=target/release/examples
+
+# Pre-signed request files, cached by kind, count, port and the presign source.
+stamp=$(cat examples/presign.rs | sha1sum | cut -c1-8)
+presign() { # FILE N [args...]
+  local file=$1 n=$2
+  shift 2
+  if [[ ! -s $file ]] || [[ $(wc -l <"$file") -ne $n ]]; then
+    "$ex/presign" "$n" "$file" "$@"
+  fi
+}
+echo "== pre-signing requests (cached in $cache)"
+stk_file="$cache/stk-$stk_requests-$port-$stamp.tsv"
+warm_file="$cache/warm-12000-$port-$stamp.tsv"
+send_file="$cache/send-$send_requests-$stamp.tsv"
+presign "$stk_file" "$stk_requests" "$base/__sandbox/sink/bench" --kind stk --prefix BN
+presign "$warm_file" 12000 "$base/__sandbox/sink/warm" --kind stk --prefix WU
+presign "$send_file" "$send_requests" --kind send --prefix SM
+
+startup_best=- startup_median=- startup_rss=0
+if ((startup)); then
+  echo "== start to first healthy answer (5 starts)"
+  "$ex/startup_probe" --runs 5 --path /__sandbox/health -- "$root/$bin" --bind '127.0.0.1:{port}' \
+    | tee "$results/startup.txt" | sed 's/^/  /'
+  s=$(grep '^STARTUP' "$results/startup.txt")
+  startup_best=$(field "$s" best_ms) startup_median=$(field "$s" median_ms) startup_rss=$(field "$s" rss_kib)
+fi
+
+echo "== sandbox on $base (RUST_LOG=$RUST_LOG)"
+"$bin" --bind "127.0.0.1:$port" >"$results/sandbox.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "$base/__sandbox/health" >/dev/null && break; sleep 0.05; done
+pids+=("$server")
+wait_ready "$base/__sandbox/health" 20
+sleep 0.5
+rss_idle=$(proc_kib "$server" VmRSS)
+curl -sf -X PUT "$base/__sandbox/accounts/0170194290581" -H 'Content-Type: application/json' \
+  -d '{"balance": "999999999.00"}' >/dev/null
 token=$(curl -sf -X POST "$base/authentication/api/v3/authenticate/merchant" -H 'Api-Key: SANDBOX-API-KEY' \
   -H 'Content-Type: application/json' -d '{"merchantCode":"9999999999","consumerSecret":"sandbox-secret"}' |
   sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
-echo "signed STK push, $connections connections, $duration:"
-TOKEN=$token REQUESTS=bench/stk-requests.tsv THREADS=2 wrk -t2 -c"$connections" -d"$duration" --latency -s bench/stk.lua "$base"
-echo "resident memory after the run: $(ps -o rss= -p $server) KiB"
-echo "/__sandbox/health, $connections connections, $duration:"
-wrk -t2 -c"$connections" -d"$duration" --latency "$base/__sandbox/health"
+[[ -n $token ]] || { echo "no token" >&2; exit 1; }
+
+echo "== warm-up: 2 s of signed STK pushes"
+run_wrk warm bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file"
+settle
+rss_warm=$(proc_kib "$server" VmRSS)
+
+echo "== measuring, $connections connections, $duration each"
+delivered_before=$(metric jenga_sandbox_callbacks_delivered_total)
+run_wrk stk bench/stk.lua "$base" "$duration" TOKEN="$token" REQUESTS="$stk_file"
+settle
+delivered_stk=$(( $(metric jenga_sandbox_callbacks_delivered_total) - delivered_before ))
+echo "  (callbacks delivered to the sink for that stage: $delivered_stk)"
+run_wrk send bench/send_money.lua "$base" "$duration" TOKEN="$token" REQUESTS="$send_file"
+run_wrk token bench/token.lua "$base" "$duration"
+run_wrk health bench/health.lua "$base" "$duration"
+rss_end=$(proc_kib "$server" VmRSS)
+hwm=$(proc_kib "$server" VmHWM)
+stop "$server"
+
+cb_concurrent="" cb_burst=""
+if ((callbacks)); then
+  echo "== callback deliveries (bench/callbacks.sh)"
+  PORT=$((port + 2)) bash bench/callbacks.sh --no-table | tee "$results/callbacks.txt" | sed 's/^/  /'
+  cb_concurrent=$(grep '^CALLBACKS mode=concurrent' "$results/callbacks.txt" || true)
+  cb_burst=$(grep '^CALLBACKS mode=burst' "$results/callbacks.txt" || true)
+fi
+
+wm_ratio="" R_wiremock="" wm_best=- wm_median=- wm_rss_start=0 wm_rss_end=0 wm_hwm=0
+if ((wiremock)); then
+  version=${WIREMOCK_VERSION:-3.13.2}
+  jar=$(ls bench/.wiremock/node_modules/wiremock/build/wiremock-standalone-*.jar 2>/dev/null | head -n1 || true)
+  if [[ -z $jar ]]; then
+    echo "== installing WireMock $version from npm into bench/.wiremock"
+    command -v npm >/dev/null && command -v java >/dev/null || { echo "WireMock needs npm and Java 11+" >&2; exit 1; }
+    mkdir -p bench/.wiremock
+    timeout 300 npm install --prefix bench/.wiremock --no-audit --no-fund --loglevel=error "wiremock@$version" >/dev/null
+    jar=$(ls bench/.wiremock/node_modules/wiremock/build/wiremock-standalone-*.jar | head -n1)
+  fi
+  wm_root=bench/.wiremock/root
+  mkdir -p "$wm_root/mappings" "$wm_root/__files"
+  cat >"$wm_root/mappings/stk.json" <<'JSON'
+{
+  "request": {"method": "POST", "urlPath": "/v3-apis/payment-api/v3.0/stkussdpush/initiate"},
+  "response": {
+    "status": 200,
+    "headers": {"Content-Type": "application/json"},
+    "body": "{\"status\":true,\"code\":-1,\"message\":\"Transaction has been successfully acknowledged, await final transaction status on callback\",\"reference\":\"x\",\"transactionId\":\"x\"}"
+  }
+}
+JSON
+  wm_args=(-jar "$root/$jar" --bind-address 127.0.0.1 --no-request-journal --disable-banner --root-dir "$root/$wm_root")
+  echo "== WireMock $(basename "$jar" .jar): start to ready (GET /__admin/health, 3 starts)"
+  "$ex/startup_probe" --runs 3 --path /__admin/health --timeout-secs 60 -- java "${wm_args[@]}" --port '{port}' \
+    | tee "$results/wiremock-startup.txt" | sed 's/^/  /'
+  s=$(grep '^STARTUP' "$results/wiremock-startup.txt")
+  wm_best=$(field "$s" best_ms) wm_median=$(field "$s" median_ms) wm_rss_start=$(field "$s" rss_kib)
+  java "${wm_args[@]}" --port "$wm_port" >"$results/wiremock.log" 2>&1 &
+  wm=$!
+  pids+=("$wm")
+  wait_ready "http://127.0.0.1:$wm_port/__admin/health" 60
+  wm_warmup=${WIREMOCK_WARMUP:-30s}
+  echo "== WireMock: $wm_warmup warm-up (JIT), then $duration"
+  run_wrk wmwarm bench/stk.lua "http://127.0.0.1:$wm_port" "$wm_warmup" TOKEN="$token" REQUESTS="$warm_file"
+  run_wrk wiremock bench/stk.lua "http://127.0.0.1:$wm_port" "$duration" TOKEN="$token" REQUESTS="$stk_file"
+  wm_rss_end=$(proc_kib "$wm" VmRSS)
+  wm_hwm=$(proc_kib "$wm" VmHWM)
+  stop "$wm"
+  wm_ratio=$(awk -v a="$(field "$R_stk" rps)" -v b="$(field "$R_wiremock" rps)" 'BEGIN {printf "%.2f", a / b}')
+fi
+
+# ---- the table
+row() { # LABEL RESULT [NOTE]
+  local r=$2
+  printf '| %s | %s | %s ms | %s ms | %s ms | %s | %s |\n' "$1" \
+    "$(awk -v x="$(field "$r" rps)" 'BEGIN {printf "%.0f", x}')" \
+    "$(field "$r" p50_ms)" "$(field "$r" p99_ms)" "$(field "$r" max_ms)" \
+    "$(( $(field "$r" non2xx) + $(field "$r" socket_errors) ))" "${3:-}"
+}
+{
+  echo
+  echo "## jenga-sandbox benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, wrk -t$threads -c$connections -d$duration"
+  echo
+  echo "wrk and the server share the machine's cores; 1-minute load average before the run: $load_start (anything else busy skews every number)."
+  echo
+  echo "| benchmark | requests/s | p50 | p99 | max | errors | note |"
+  echo "|---|---|---|---|---|---|---|"
+  row "signed STK push" "$R_stk" "$(field "$R_stk" requests) requests; $delivered_stk callbacks to the sink"
+  row "signed send-money (internalBankTransfer)" "$R_send" "$(field "$R_send" requests) requests"
+  row "token issue (v3 authenticate)" "$R_token" "RS512 JWT per token"
+  row "GET /__sandbox/health" "$R_health" "ceiling"
+  if [[ -n $R_wiremock ]]; then
+    row "WireMock static STK stub (no journal)" "$R_wiremock" "same STK request file, after $wm_warmup warm-up"
+    echo "| **sandbox / WireMock, STK push** | **$wm_ratio×** | | | | | |"
+  fi
+  echo
+  echo "| memory and start-up | sandbox${R_wiremock:+ | WireMock} |"
+  echo "|---|---${R_wiremock:+|---}|"
+  echo "| start to first healthy answer, best / median | $startup_best / $startup_median ms${R_wiremock:+ | $wm_best / $wm_median ms} |"
+  echo "| RSS when first healthy | $(mib "$startup_rss")${R_wiremock:+ | $(mib "$wm_rss_start")} |"
+  echo "| RSS idle, before load | $(mib "$rss_idle")${R_wiremock:+ | } |"
+  echo "| RSS after warm-up (2 s of STK pushes) | $(mib "$rss_warm")${R_wiremock:+ | } |"
+  echo "| RSS at the end | $(mib "$rss_end")${R_wiremock:+ | $(mib "$wm_rss_end")} |"
+  echo "| peak RSS (VmHWM) | $(mib "$hwm")${R_wiremock:+ | $(mib "$wm_hwm")} |"
+  if [[ -n $cb_concurrent$cb_burst ]]; then
+    echo
+    echo "| callbacks (bench/callbacks.sh, 20,000 STK pushes) | deliveries/s | best 1 s | delivered | pushes/s | push p50 / p99 | health p50 / p99 while delivering |"
+    echo "|---|---|---|---|---|---|---|"
+    for c in "$cb_concurrent" "$cb_burst"; do
+      [[ -n $c ]] || continue
+      m=$(field "$c" mode)
+      [[ $m == concurrent ]] && label="while pushing (first_delay_ms 0)" || label="held, then released at once (clock advance; log_limit ${BURST_LOG_LIMIT:-50000})"
+      printf '| %s | %s | %s | %s/%s | %s | %s / %s ms | %s / %s ms |\n' "$label" "$(field "$c" rate)" \
+        "$(field "$c" best_window)" "$(field "$c" received)" "$(field "$c" expected)" "$(field "$c" push_rps)" \
+        "$(field "$c" push_p50_ms)" "$(field "$c" push_p99_ms)" "$(field "$c" health_p50_ms)" "$(field "$c" health_p99_ms)"
+    done
+  fi
+  for kind in stk send; do
+    r=R_$kind
+    n=$(field "${!r}" non2xx)
+    if ((n > 0)); then
+      echo
+      echo "Warning: $n $kind answers were not 2xx; if the request file ran out (repeated references answer 400101), pass a larger REQUESTS."
+    fi
+  done
+} | tee "$out"
+echo
+echo "(wrk output in $results/, this table in $out)"

@@ -1,47 +1,145 @@
-//! Writes N pre-signed STK push requests (one `signature<TAB>body` line each, unique refs) for
-//! the load benchmark, so the load tool spends nothing on RSA and every request is new to the
-//! sandbox's duplicate check. Usage: cargo run --release --example presign -- N FILE [CALLBACK_URL]
+//! Writes N pre-signed requests (one `signature<TAB>body` line each, unique references) for the
+//! load benchmarks, so the load tool spends nothing on RSA and every request is new to the
+//! sandbox's duplicate check.
+//!
+//! Usage: cargo run --release --example presign -- N FILE [CALLBACK_URL] [--kind stk|send]
+//!        [--prefix XX] [--account NUMBER] [--destination NUMBER]
+//!
+//! `stk` (the default): STK/USSD pushes whose callBackUrl is CALLBACK_URL; formula
+//! `merchant.accountNumber+payment.ref+payment.mobileNumber+payment.telco+payment.amount+payment.currency`.
+//! `send`: within-Equity transfers (`remittance/internalBankTransfer`) of 1.00 KES; formula
+//! `source.accountNumber+transfer.amount+transfer.currencyCode+transfer.reference`.
+//! References are PREFIX plus 10 digits (12 characters, as the STK push rules want).
+//! Signs with `ring` straight from fixtures/keys/sandbox-private.pem (PKCS#8), on every core.
 
 use base64::Engine;
-use jenga_sandbox::crypto::{fixtures, IssuerKey};
+use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use std::io::Write;
 
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Stk,
+    Send,
+}
+
+struct Options {
+    count: usize,
+    out: String,
+    callback: String,
+    kind: Kind,
+    prefix: String,
+    account: String,
+    destination: String,
+}
+
+fn parse() -> Options {
+    let mut positional = Vec::new();
+    let mut kind = Kind::Stk;
+    let mut prefix = None;
+    let mut account = "0170194290581".to_string();
+    let mut destination = "1100194977404".to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().unwrap_or_else(|| panic!("{name} needs a value"));
+        match arg.as_str() {
+            "--kind" => {
+                kind = match value("--kind").as_str() {
+                    "stk" => Kind::Stk,
+                    "send" => Kind::Send,
+                    other => panic!("--kind: stk or send, not {other}"),
+                }
+            }
+            "--prefix" => prefix = Some(value("--prefix")),
+            "--account" => account = value("--account"),
+            "--destination" => destination = value("--destination"),
+            _ => positional.push(arg),
+        }
+    }
+    let prefix = prefix.unwrap_or_else(|| if kind == Kind::Stk { "BN".into() } else { "SM".into() });
+    assert!(prefix.len() == 2, "--prefix: two characters, so references stay 12 long");
+    Options {
+        count: positional.first().and_then(|n| n.parse().ok()).unwrap_or(20_000),
+        out: positional.get(1).cloned().unwrap_or_else(|| "bench/stk-requests.tsv".into()),
+        callback: positional.get(2).cloned().unwrap_or_else(|| "http://127.0.0.1:8080/__sandbox/sink/bench".into()),
+        kind,
+        prefix,
+        account,
+        destination,
+    }
+}
+
+fn key_pair() -> RsaKeyPair {
+    let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/sandbox-private.pem"))
+        .expect("fixtures/keys/sandbox-private.pem");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body).expect("PEM body is Base64");
+    RsaKeyPair::from_pkcs8(&der).expect("the fixture key is an RSA PKCS#8 key")
+}
+
+fn line(o: &Options, key: &RsaKeyPair, rng: &ring::rand::SystemRandom, i: usize) -> String {
+    let reference = format!("{}{i:010}", o.prefix);
+    let (body, canonical) = match o.kind {
+        Kind::Stk => (
+            serde_json::json!({
+                "merchant": {"accountNumber": o.account, "countryCode": "KE", "name": "Bench Ltd"},
+                "payment": {"ref": reference, "amount": "5.00", "currency": "KES", "telco": "Equitel",
+                            "mobileNumber": "254764555291", "date": "2024-08-13",
+                            "callBackUrl": o.callback, "pushType": "STK"}
+            }),
+            format!("{}{reference}254764555291Equitel5.00KES", o.account),
+        ),
+        Kind::Send => (
+            serde_json::json!({
+                "source": {"countryCode": "KE", "name": "Bench Ltd", "accountNumber": o.account},
+                "destination": {"type": "bank", "countryCode": "KE", "name": "A N Other", "accountNumber": o.destination},
+                "transfer": {"type": "InternalFundsTransfer", "amount": "1.00", "currencyCode": "KES",
+                             "reference": reference, "date": "2024-08-13", "description": "bench"}
+            }),
+            format!("{}1.00KES{reference}", o.account),
+        ),
+    };
+    let mut signature = vec![0; key.public().modulus_len()];
+    key.sign(&RSA_PKCS1_SHA256, rng, canonical.as_bytes(), &mut signature).expect("sign");
+    format!("{}\t{body}", base64::engine::general_purpose::STANDARD.encode(signature))
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let count: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(20_000);
-    let out = args.get(2).cloned().unwrap_or_else(|| "bench/stk-requests.tsv".into());
-    let callback = args.get(3).cloned().unwrap_or_else(|| "http://127.0.0.1:8080/__sandbox/sink/bench".into());
+    let o = parse();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let started = std::time::Instant::now();
     let chunks: Vec<Vec<String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let callback = callback.clone();
+                let o = &o;
                 scope.spawn(move || {
-                    // The merchant's test key, loaded as a ring key pair: signing is the slow part.
-                    let key = IssuerKey::from_pem(fixtures::MERCHANT_PRIVATE_PEM).expect("fixture key");
-                    (t..count)
-                        .step_by(threads)
-                        .map(|i| {
-                            let reference = format!("BN{i:010}");
-                            let body = serde_json::json!({
-                                "merchant": {"accountNumber": "0170194290581", "countryCode": "KE", "name": "Bench Ltd"},
-                                "payment": {"ref": reference, "amount": "5.00", "currency": "KES", "telco": "Equitel",
-                                            "mobileNumber": "254764555291", "date": "2024-08-13",
-                                            "callBackUrl": callback, "pushType": "STK"}
-                            });
-                            let canonical = format!("0170194290581{reference}254764555291Equitel5.00KES");
-                            let signature = base64::engine::general_purpose::STANDARD.encode(key.sign_rs256(canonical.as_bytes()));
-                            format!("{signature}\t{body}")
-                        })
-                        .collect()
+                    let key = key_pair();
+                    let rng = ring::rand::SystemRandom::new();
+                    (t..o.count).step_by(threads).map(|i| line(o, &key, &rng, i)).collect()
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().expect("signing thread")).collect()
     });
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&out).expect("output file"));
-    for line in chunks.into_iter().flatten() {
-        writeln!(file, "{line}").expect("write");
+    // Interleave the threads' chunks back into reference order.
+    let mut iters: Vec<_> = chunks.into_iter().map(|c| c.into_iter()).collect();
+    let tmp = format!("{}.part", o.out);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&tmp).expect("output file"));
+    'outer: loop {
+        for it in iters.iter_mut() {
+            match it.next() {
+                Some(line) => writeln!(file, "{line}").expect("write"),
+                None => break 'outer,
+            }
+        }
     }
-    eprintln!("wrote {count} signed requests to {out}");
+    file.flush().expect("flush");
+    drop(file);
+    std::fs::rename(&tmp, &o.out).expect("rename");
+    eprintln!(
+        "wrote {} signed {} requests to {} in {:.1} s",
+        o.count,
+        if o.kind == Kind::Stk { "STK push" } else { "send-money" },
+        o.out,
+        started.elapsed().as_secs_f64()
+    );
 }

@@ -136,6 +136,8 @@ struct Store {
     sequence: u64,
     /// Job id → the rest of its transaction's steps, released when that job finishes.
     chains: HashMap<String, Chain>,
+    /// Ids of finished jobs, oldest first: what eviction drops (stale ids are skipped).
+    finished: VecDeque<String>,
 }
 
 pub struct Callbacks {
@@ -306,22 +308,29 @@ impl Callbacks {
             let seq = store.sequence;
             store.due.push(Reverse((due_ms, seq, id.clone())));
         }
+        if state == JobState::Suppressed {
+            store.finished.push_back(id.clone());
+        }
         store.jobs.insert(id.clone(), job);
         store.order.push_back(id.clone());
         self.evict(store);
         id
     }
 
-    /// Keeps the log bounded, dropping the oldest finished jobs first.
+    /// Keeps the log bounded, dropping the oldest finished jobs first, without scanning the log.
     fn evict(&self, store: &mut Store) {
         while store.jobs.len() > self.settings.log_limit {
-            let finished = store.order.iter().position(|id| {
-                store.jobs.get(id).is_none_or(|j| !matches!(j.state, JobState::Scheduled | JobState::InFlight))
-            });
-            let Some(position) = finished else { break };
-            if let Some(id) = store.order.remove(position) {
+            let Some(id) = store.finished.pop_front() else { break };
+            let still_finished =
+                store.jobs.get(&id).is_some_and(|j| !matches!(j.state, JobState::Scheduled | JobState::InFlight));
+            if still_finished {
                 store.jobs.remove(&id);
             }
+        }
+        // `order` keeps the ids of dropped jobs until it is compacted, now and then.
+        if store.order.len() > 2 * self.settings.log_limit.max(64) {
+            let Store { jobs, order, .. } = store;
+            order.retain(|id| jobs.contains_key(id));
         }
     }
 
@@ -375,8 +384,9 @@ impl Callbacks {
         let mut store = self.store.lock();
         let keep = |j: &Job| merchant.is_some_and(|m| j.merchant != m);
         store.jobs.retain(|_, j| keep(j));
-        let Store { jobs, order, chains, .. } = &mut *store;
+        let Store { jobs, order, chains, finished, .. } = &mut *store;
         order.retain(|id| jobs.contains_key(id));
+        finished.retain(|id| jobs.contains_key(id));
         chains.retain(|id, c| jobs.contains_key(id) || merchant.is_some_and(|m| c.plan.merchant != m));
     }
 
@@ -475,7 +485,9 @@ impl Callbacks {
     pub fn abandon_queued(&self) -> usize {
         let mut store = self.store.lock();
         let mut left = 0;
-        for job in store.jobs.values_mut().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)) {
+        let Store { jobs, finished, .. } = &mut *store;
+        for job in jobs.values_mut().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)) {
+            finished.push_back(job.id.clone());
             job.state = JobState::Abandoned;
             left += 1;
         }
@@ -558,6 +570,7 @@ impl Callbacks {
             job.state = JobState::Failed;
             Metrics::count(&self.metrics.callbacks_failed);
         }
+        store.finished.push_back(id.to_string());
         self.release_next(&mut store, id);
         drop(store);
         self.wake.notify_one();

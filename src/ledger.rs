@@ -22,13 +22,14 @@ pub struct Line {
     pub adjustment: bool,
 }
 
-#[derive(Default)]
 struct Books {
     /// (merchant, account number) → balance in cents; absent means "still at the fixture balance".
     balances: HashMap<(String, String), i64>,
     lines: HashMap<(String, String), std::collections::VecDeque<Line>>,
     /// Credits that land at a future sandbox time (a collection settles when its callback says so).
     scheduled: Vec<Scheduled>,
+    /// The earliest `at_ms` among `scheduled` (i64::MAX when none), so most accesses skip the scan.
+    next_due: i64,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -128,6 +129,7 @@ impl Ledger {
             books.balances.insert(key.clone(), balance);
             books.lines.insert(key, lines.into());
         }
+        books.next_due = snapshot.scheduled.iter().map(|s| s.at_ms).min().unwrap_or(i64::MAX);
         books.scheduled = snapshot.scheduled;
     }
 
@@ -139,9 +141,10 @@ impl Ledger {
     fn books(&self) -> parking_lot::MutexGuard<'_, Books> {
         let mut books = self.books.lock();
         let now = self.clock.now_ms();
-        if books.scheduled.iter().any(|s| s.at_ms <= now) {
+        if books.next_due <= now {
             let (due, later): (Vec<_>, Vec<_>) =
                 std::mem::take(&mut books.scheduled).into_iter().partition(|s| s.at_ms <= now);
+            books.next_due = later.iter().map(|s| s.at_ms).min().unwrap_or(i64::MAX);
             books.scheduled = later;
             for credit in due {
                 let before = books.balances.get(&credit.key).copied().unwrap_or(0);
@@ -175,6 +178,7 @@ impl Ledger {
             let opening = Self::opening(merchant, account).unwrap_or(0);
             books.balances.insert(key.clone(), opening);
         }
+        books.next_due = books.next_due.min(at_ms);
         books.scheduled.push(Scheduled {
             key,
             cents,
@@ -267,6 +271,12 @@ impl Ledger {
         books.balances.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
         books.lines.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
         books.scheduled.retain(|s| merchant.is_some_and(|x| x != s.key.0));
+    }
+}
+
+impl Default for Books {
+    fn default() -> Self {
+        Self { balances: HashMap::new(), lines: HashMap::new(), scheduled: Vec::new(), next_due: i64::MAX }
     }
 }
 

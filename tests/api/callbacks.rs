@@ -378,3 +378,16 @@ async fn callbacks_filter_by_merchant_reference_and_status() {
     let nobody = app.admin_get("/__sandbox/callbacks?merchant=5555555555").await;
     assert!(nobody.as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_callback_log_keeps_the_newest_jobs_up_to_its_limit() {
+    let app = spawn_app_with(|s| s.callbacks.log_limit = 5).await;
+    let server = receiver(200).await;
+    for i in 0..12 {
+        app.stk_push(&stk_body(&format!("CBLIMIT{i:05}"), MOBILE, &callback_url(&server))).await;
+        wait_for_job(&app, &format!("CBLIMIT{i:05}"), "delivered").await;
+    }
+    let jobs = app.admin_get("/__sandbox/callbacks").await;
+    let references: Vec<&str> = jobs.as_array().unwrap().iter().map(|j| j["reference"].as_str().unwrap()).collect();
+    assert_eq!(references, ["CBLIMIT00011", "CBLIMIT00010", "CBLIMIT00009", "CBLIMIT00008", "CBLIMIT00007"]);
+}
