@@ -54,6 +54,8 @@ pub struct Movement<'a> {
     pub from: &'a str,
     pub to: Option<&'a str>,
     pub cents: i64,
+    /// Charges taken from the source on top of `cents` (not passed on to `to`).
+    pub charge: i64,
     pub at_ms: i64,
     pub reference: &'a str,
     pub description: &'a str,
@@ -152,6 +154,7 @@ impl Ledger {
                     from: &credit.key.1,
                     to: None,
                     cents: credit.cents,
+                    charge: 0,
                     at_ms: credit.at_ms,
                     reference: &credit.reference,
                     description: &credit.description,
@@ -208,11 +211,9 @@ impl Ledger {
             None => Self::opening(merchant, movement.from)
                 .ok_or_else(|| LedgerError::UnknownAccount(movement.from.to_string()))?,
         };
-        if balance < movement.cents {
-            return Err(LedgerError::InsufficientFunds {
-                balance: format_cents(balance),
-                needed: format_cents(movement.cents),
-            });
+        let debit = movement.cents + movement.charge;
+        if balance < debit {
+            return Err(LedgerError::InsufficientFunds { balance: format_cents(balance), needed: format_cents(debit) });
         }
         let limit = merchant.account(movement.from).and_then(|a| a.daily_limit.as_deref()).and_then(cents);
         if let Some(limit) = limit {
@@ -224,17 +225,17 @@ impl Ledger {
                     .map(|l| -l.cents)
                     .sum()
             });
-            if used + movement.cents > limit {
+            if used + debit > limit {
                 return Err(LedgerError::DailyLimitExceeded { limit: format_cents(limit), used: format_cents(used) });
             }
         }
-        books.post(from_key, balance, -movement.cents, &movement, false);
+        books.post(from_key, balance, -debit, &movement, false);
         if let Some(to) = movement.to.filter(|to| merchant.owns_account(to)) {
             let to_key = (merchant.code.clone(), to.to_string());
             let current = books.balances.get(&to_key).copied().or_else(|| Self::opening(merchant, to)).unwrap_or(0);
             books.post(to_key, current, movement.cents, &movement, false);
         }
-        Ok(balance - movement.cents)
+        Ok(balance - debit)
     }
 
     /// Sets a balance (admin), writing the difference as an adjustment line.
@@ -242,8 +243,15 @@ impl Ledger {
         let mut books = self.books();
         let key = (merchant.code.clone(), account.to_string());
         let current = books.balances.get(&key).copied().or_else(|| Self::opening(merchant, account)).unwrap_or(0);
-        let movement =
-            Movement { from: account, to: None, cents: 0, at_ms, reference: "", description: "BALANCE ADJUSTMENT" };
+        let movement = Movement {
+            from: account,
+            to: None,
+            cents: 0,
+            charge: 0,
+            at_ms,
+            reference: "",
+            description: "BALANCE ADJUSTMENT",
+        };
         books.post(key, current, cents - current, &movement, true);
     }
 

@@ -42,6 +42,10 @@ impl Transaction {
                     .into(),
             },
             Some((_, 2 | 3, _)) => Status { state: "Success", state_code: 2, code: 0, message: "Success".into() },
+            // Cancelled by the payer, or left unanswered: a failure to the details query's stateCode.
+            Some((_, code @ (5 | 6), message)) => {
+                Status { state: "Cancelled", state_code: 1, code: *code, message: message.clone() }
+            }
             Some((_, code, message)) => {
                 Status { state: "Failed", state_code: 1, code: *code, message: message.clone() }
             }
@@ -126,5 +130,7 @@ mod tests {
         assert_eq!(t.status_at(150).state_code, -1);
         let failed = t.status_at(200);
         assert_eq!((failed.state, failed.code, failed.message.as_str()), ("Failed", 1, "InsufficientFund"));
+        let cancelled = Transaction { steps: vec![(100, 5, "Cancelled by user".into())], ..t };
+        assert_eq!((cancelled.status_at(100).state, cancelled.status_at(100).state_code), ("Cancelled", 1));
     }
 }

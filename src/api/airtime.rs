@@ -71,6 +71,7 @@ fn execute(call: &mut Call) -> Outcome {
             from: &account,
             to: None,
             cents,
+            charge: 0,
             at_ms: call.state.clock.now_ms(),
             reference: &reference,
             description: &description,

@@ -78,7 +78,7 @@ pub fn transfer(call: &mut Call, movement: crate::ledger::Movement) -> Result<i6
         call,
         Movement {
             account: movement.from,
-            cents: -movement.cents,
+            cents: -(movement.cents + movement.charge),
             at_ms: movement.at_ms,
             reference: movement.reference,
             remarks,

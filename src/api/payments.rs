@@ -88,7 +88,8 @@ fn debit(
     if !call.state.claim_reference(&call.merchant().code, reference) {
         return Err(call.failure(400101));
     }
-    let movement = ledger::Movement { from, to: None, cents, at_ms: call.state.clock.now_ms(), reference, description };
+    let movement =
+        ledger::Movement { from, to: None, cents, charge: 0, at_ms: call.state.clock.now_ms(), reference, description };
     match super::alerts::transfer(call, movement) {
         Ok(_) => {}
         Err(LedgerError::InsufficientFunds { .. }) | Err(LedgerError::UnknownAccount(_)) => {

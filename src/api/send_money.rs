@@ -36,6 +36,9 @@ pub struct Rail {
     pub maximum: Option<(i64, i64)>,
 }
 
+/// USD 20.00 (reference §6.4), taken in the source account's units.
+const SWIFT_SELF_CHARGE: i64 = 2_000;
+
 const EQUITY_COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "DRC", "SS"];
 
 pub static RAILS: &[Rail] = &[
@@ -304,10 +307,17 @@ fn execute(call: &mut Call) -> Outcome {
     let to = (!destination.is_empty()).then_some(destination.as_str());
     let counterpart = if destination.is_empty() { text("destination.mobileNumber") } else { destination.clone() };
     let description = format!("{} TO {counterpart} REF {reference}", rail.transfer_types[0].to_uppercase());
+    // SWIFT's `chargeOption: SELF`: the sender pays USD 20 upfront towards correspondent charges.
+    let charge = if std::ptr::eq(rail.op, &operation::SEND_SWIFT) && text("transfer.chargeOption") == "SELF" {
+        SWIFT_SELF_CHARGE
+    } else {
+        0
+    };
     let movement = ledger::Movement {
         from: &source,
         to,
         cents: amount,
+        charge,
         at_ms: call.state.clock.now_ms(),
         reference: &reference,
         description: &description,
@@ -343,7 +353,7 @@ fn execute(call: &mut Call) -> Outcome {
                 url,
                 service_name: rail.transfer_types[0],
                 amount: amount as f64 / 100.0,
-                charge: 0.0,
+                charge: charge as f64 / 100.0,
                 ipn: false,
             };
             super::stk_push::schedule_callbacks(call, pending, wallet_callback_body);

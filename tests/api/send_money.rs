@@ -573,3 +573,24 @@ async fn an_rtgs_transfer_posted_to_the_swift_path_is_served_as_rtgs() {
     let journal = app.admin_get("/__sandbox/requests?operation=send_rtgs").await;
     assert_eq!(journal[0]["path"], "/v3-apis/transaction-api/v3.0/remittance/swift");
 }
+
+#[tokio::test]
+async fn a_swift_transfer_with_charge_option_self_also_debits_the_20_usd_charge() {
+    let app = spawn_app().await;
+    let swift = |reference: &str, option: &str| {
+        json!({
+            "source": {"countryCode": "KE", "name": "John Doe", "accountNumber": "0810178838044"},
+            "destination": {"type": "bank", "countryCode": "IT", "name": "rtest", "bankBic": "BRASITMMXXX",
+                            "accountNumber": "10291281982198"},
+            "transfer": {"type": "SWIFT", "amount": "100.00", "currencyCode": "USD", "reference": reference,
+                         "date": "2023-10-11", "description": "x", "chargeOption": option}
+        })
+    };
+    let signed = |reference: &str| format!("{reference}2023-10-11081017883804410291281982198100.00");
+    let (status, _) = post_rail(&app, "swift", &swift("SWIFTSELF001", "SELF"), &signed("SWIFTSELF001")).await;
+    assert_eq!(status, 200);
+    assert_eq!(balance(&app, "0810178838044").await, "49880.00");
+    let (status, _) = post_rail(&app, "swift", &swift("SWIFTOTHER01", "OTHER"), &signed("SWIFTOTHER01")).await;
+    assert_eq!(status, 200);
+    assert_eq!(balance(&app, "0810178838044").await, "49780.00");
+}
