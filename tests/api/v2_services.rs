@@ -185,6 +185,7 @@ fn remittance(label: &str, source: &str, reference: &str, amount: &str) -> (Valu
 async fn every_v2_transfer_type_reaches_its_rail_and_debits_the_source() {
     // Arrange
     let v2 = V2::start().await;
+    let mut debited = 0.0;
     for (index, (label, operation)) in RAILS.iter().enumerate() {
         let reference = format!("10000000000{index}");
         let (body, signed) = remittance(label, SOURCE, &reference, "10.00");
@@ -204,7 +205,9 @@ async fn every_v2_transfer_type_reaches_its_rail_and_debits_the_source() {
         let entry = v2.last_entry().await;
         assert_eq!(entry["operation"], *operation, "{label}");
         assert_eq!(entry["generation"], "v2", "{label}");
-        let expected = format!("{:.2}", 1_000_000.0 - 10.0 * (index as f64 + 1.0));
+        // SWIFT with chargeOption SELF also pays the USD 20 charge (reference §6.4).
+        debited += if *label == "SWIFT" { 30.0 } else { 10.0 };
+        let expected = format!("{:.2}", 1_000_000.0 - debited);
         assert_eq!(v2.balance(SOURCE).await, expected, "{label} did not debit the source");
     }
 }
