@@ -40,14 +40,21 @@ pub struct Response {
     pub body: Value,
 }
 
-/// The request headers, kept as received (cheap to clone) and turned into text only when read.
+/// The request headers, copied out of the connection's read buffer (a header map shares that
+/// buffer, so keeping it would pin kilobytes per entry) and turned into text only when read.
 #[derive(Debug)]
-pub struct Headers(pub actix_web::http::header::HeaderMap);
+pub struct Headers(Vec<(Box<str>, Box<[u8]>)>);
+
+impl Headers {
+    pub fn copy_of(headers: &actix_web::http::header::HeaderMap) -> Self {
+        Self(headers.iter().map(|(k, v)| (k.as_str().into(), v.as_bytes().into())).collect())
+    }
+}
 
 impl Serialize for Headers {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let map: BTreeMap<&str, String> =
-            self.0.iter().map(|(k, v)| (k.as_str(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+            self.0.iter().map(|(k, v)| (&**k, String::from_utf8_lossy(v).into_owned())).collect();
         map.serialize(serializer)
     }
 }
@@ -56,6 +63,13 @@ impl Serialize for Headers {
 /// when the journal is read, not on the request path.
 #[derive(Debug)]
 pub struct RawBody(pub actix_web::web::Bytes);
+
+impl RawBody {
+    /// An exact-size copy, so the entry does not pin the buffer the body was read into.
+    pub fn copy_of(raw: &[u8]) -> Self {
+        Self(actix_web::web::Bytes::copy_from_slice(raw))
+    }
+}
 
 impl Serialize for RawBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
