@@ -193,3 +193,99 @@ async fn push_with_a_numeric_amount_is_an_invalid_request_naming_the_field() {
     let answer = assert_v3_failure(response, 400, "INVALID_REQUEST").await;
     assert!(answer["message"].as_str().unwrap().contains("payment.amount"), "{answer}");
 }
+
+/// Every POST path the sandbox serves, v3 then v2.
+const POST_PATHS: &[&str] = &[
+    "/v3-apis/payment-api/v3.0/stkussdpush/initiate",
+    "/v3-apis/account-api/v3.0/account/validate",
+    "/v3-apis/account-api/v3.0/accounts/accountBalance/query",
+    "/v3-apis/account-api/v3.0/accounts/fullStatement",
+    "/v3-apis/transaction-api/v3.0/foreignExchangeRates",
+    "/v3-apis/v3.0/validate/identity",
+    "/v3-apis/v3.0/validate/crb",
+    "/v3-apis/transaction-api/v3.0/airtime",
+    "/v3-apis/transaction-api/v3.0/bills/pay",
+    "/v3-apis/transaction-api/v3.0/bills/validation",
+    "/v3-apis/transaction-api/v3.0/tills/pay",
+    "/v3-apis/transaction-api/v3.0/remittance/internalBankTransfer",
+    "/v3-apis/transaction-api/v3.0/remittance/sendmobile",
+    "/v3-apis/transaction-api/v3.0/remittance/rtgs",
+    "/v3-apis/transaction-api/v3.0/remittance/swift",
+    "/v3-apis/transaction-api/v3.0/remittance/pesalinkacc",
+    "/v3-apis/transaction-api/v3.0/remittance/pesalinkMobile",
+    "/v3-apis/transaction-api/v3.0/remittance/sendmobile/imt",
+    "/api-checkout/mpesa-stk-push/v3.0/init",
+    "/api-checkout/api/v1/create/payment-link",
+    "/mpgs-direct-integration/api/v3.1/validatePayment",
+    "/mpgs-direct-integration/api/v3.2/refundPayment",
+    "/account-test/v2/accounts/accountbalance/query",
+    "/account-test/v2/accounts/fullstatement",
+    "/transaction-test/v2/remittance",
+    "/transaction-test/v2/pesalink/inquire",
+    "/transaction-test/v2/b2c/status/query",
+    "/transaction-test/v2/payments",
+    "/transaction-test/v2/payments/refund",
+    "/transaction-test/v2/payment/mpesastkpush",
+    "/transaction-test/v2/bills/pay",
+    "/transaction-test/v2/tills/pay",
+    "/transaction-test/v2/airtime",
+    "/transaction-test/v2/foreignexchangerates",
+    "/customer-test/v2/identity/verify",
+    "/customer-test/v2/creditinfo",
+];
+
+#[tokio::test]
+async fn malformed_bodies_on_every_post_path_answer_a_clean_error_in_that_generations_envelope() {
+    let app = spawn_app().await;
+    let token = app.token().await;
+    let v2_token: Value = app
+        .client
+        .post(app.url("/identity-test/v2/token"))
+        .header("Authorization", "Basic SANDBOX-API-KEY")
+        .form(&[("username", MERCHANT), ("password", SECRET)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let v2_token = v2_token["access_token"].as_str().unwrap().to_string();
+    let bodies: &[(&str, &str)] = &[
+        ("application/json", "{"),
+        ("application/json", "[]"),
+        ("application/json", "{}"),
+        ("application/json", "null"),
+        ("application/json", r#"{"transfer": "x", "customer": 5, "payment": [], "order": null, "identity": true}"#),
+        (
+            "application/json",
+            r#"{"customer": [{"identityDocument": 1}], "customers": [], "crbIdentity": {"nationalId": 9}}"#,
+        ),
+        ("application/json", r#"{"transfer": {"type": "PesaLink", "amount": 1e400}, "destination": {"type": 7}}"#),
+        ("application/x-www-form-urlencoded", "a=1&a=2&b[c]=3&b=4"),
+        ("text/plain", "hello"),
+    ];
+    for path in POST_PATHS {
+        let v2 = path.contains("/v2/");
+        for (content_type, body) in bodies {
+            let response = app
+                .client
+                .post(app.url(path))
+                .bearer_auth(if v2 { &v2_token } else { &token })
+                .header("Content-Type", *content_type)
+                .header("Signature", "bm90IGEgc2lnbmF0dXJl")
+                .body(*body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let answer: Value = response.json().await.unwrap_or_else(|e| panic!("{path} {body}: not JSON: {e}"));
+            assert!(status < 500, "{path} {body}: HTTP {status} {answer}");
+            if v2 {
+                assert!(answer.get("response_status").is_some(), "{path} {body}: {answer}");
+            } else {
+                assert_eq!(answer["status"], false, "{path} {body}: {answer}");
+                assert!(answer["code"].is_number() || answer["code"].is_string(), "{path} {body}: {answer}");
+            }
+        }
+    }
+}
