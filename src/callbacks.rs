@@ -327,8 +327,8 @@ impl Callbacks {
                 store.jobs.remove(&id);
             }
         }
-        // `order` keeps the ids of dropped jobs until it is compacted, now and then.
-        if store.order.len() > 2 * self.settings.log_limit.max(64) {
+        // `order` keeps the ids of dropped jobs until it is compacted, when half of it is stale.
+        if store.order.len() > 2 * store.jobs.len().max(64) {
             let Store { jobs, order, .. } = store;
             order.retain(|id| jobs.contains_key(id));
         }

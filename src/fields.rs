@@ -92,6 +92,18 @@ impl<'a> Check<'a> {
         }
     }
 
+    /// Like `one_of`, ignoring ASCII case; returns the allowed spelling and the one sent.
+    pub fn one_of_any_case<'b>(&mut self, path: &str, allowed: &[&'b str]) -> Option<(&'b str, &'a str)> {
+        let value = self.string(path)?;
+        match allowed.iter().find(|a| a.eq_ignore_ascii_case(value)) {
+            Some(canonical) => Some((canonical, value)),
+            None => {
+                self.problem(path, format!("must be one of {}, not {value:?}", allowed.join(", ")));
+                None
+            }
+        }
+    }
+
     pub fn rule(&mut self, path: &str, ok: impl Fn(&str) -> bool, expectation: &str) -> Option<&'a str> {
         let value = self.string(path)?;
         if ok(value) {

@@ -26,10 +26,9 @@ struct Books {
     /// (merchant, account number) → balance in cents; absent means "still at the fixture balance".
     balances: HashMap<(String, String), i64>,
     lines: HashMap<(String, String), std::collections::VecDeque<Line>>,
-    /// Credits that land at a future sandbox time (a collection settles when its callback says so).
-    scheduled: Vec<Scheduled>,
-    /// The earliest `at_ms` among `scheduled` (i64::MAX when none), so most accesses skip the scan.
-    next_due: i64,
+    /// Credits that land at a future sandbox time (a collection settles when its callback says
+    /// so), ordered by that time, so settling takes only what is due from the front.
+    scheduled: std::collections::VecDeque<Scheduled>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -131,8 +130,9 @@ impl Ledger {
             books.balances.insert(key.clone(), balance);
             books.lines.insert(key, lines.into());
         }
-        books.next_due = snapshot.scheduled.iter().map(|s| s.at_ms).min().unwrap_or(i64::MAX);
-        books.scheduled = snapshot.scheduled;
+        let mut scheduled = snapshot.scheduled;
+        scheduled.sort_by_key(|s| s.at_ms);
+        books.scheduled = scheduled.into();
     }
 
     pub fn new(clock: std::sync::Arc<crate::clock::Clock>) -> Self {
@@ -143,24 +143,19 @@ impl Ledger {
     fn books(&self) -> parking_lot::MutexGuard<'_, Books> {
         let mut books = self.books.lock();
         let now = self.clock.now_ms();
-        if books.next_due <= now {
-            let (due, later): (Vec<_>, Vec<_>) =
-                std::mem::take(&mut books.scheduled).into_iter().partition(|s| s.at_ms <= now);
-            books.next_due = later.iter().map(|s| s.at_ms).min().unwrap_or(i64::MAX);
-            books.scheduled = later;
-            for credit in due {
-                let before = books.balances.get(&credit.key).copied().unwrap_or(0);
-                let movement = Movement {
-                    from: &credit.key.1,
-                    to: None,
-                    cents: credit.cents,
-                    charge: 0,
-                    at_ms: credit.at_ms,
-                    reference: &credit.reference,
-                    description: &credit.description,
-                };
-                books.post(credit.key.clone(), before, credit.cents, &movement, false);
-            }
+        while books.scheduled.front().is_some_and(|s| s.at_ms <= now) {
+            let Some(credit) = books.scheduled.pop_front() else { break };
+            let before = books.balances.get(&credit.key).copied().unwrap_or(0);
+            let movement = Movement {
+                from: &credit.key.1,
+                to: None,
+                cents: credit.cents,
+                charge: 0,
+                at_ms: credit.at_ms,
+                reference: &credit.reference,
+                description: &credit.description,
+            };
+            books.post(credit.key.clone(), before, credit.cents, &movement, false);
         }
         books
     }
@@ -181,14 +176,11 @@ impl Ledger {
             let opening = Self::opening(merchant, account).unwrap_or(0);
             books.balances.insert(key.clone(), opening);
         }
-        books.next_due = books.next_due.min(at_ms);
-        books.scheduled.push(Scheduled {
-            key,
-            cents,
-            at_ms,
-            reference: reference.to_string(),
-            description: description.to_string(),
-        });
+        // Credits mostly arrive in time order, so the search lands at the end.
+        let position = books.scheduled.partition_point(|s| s.at_ms <= at_ms);
+        let credit =
+            Scheduled { key, cents, at_ms, reference: reference.to_string(), description: description.to_string() };
+        books.scheduled.insert(position, credit);
     }
 
     fn opening(merchant: &Merchant, account: &str) -> Option<i64> {
@@ -284,7 +276,7 @@ impl Ledger {
 
 impl Default for Books {
     fn default() -> Self {
-        Self { balances: HashMap::new(), lines: HashMap::new(), scheduled: Vec::new(), next_due: i64::MAX }
+        Self { balances: HashMap::new(), lines: HashMap::new(), scheduled: Default::default() }
     }
 }
 

@@ -458,18 +458,28 @@ pub static MPGS_VALIDATE: Operation = Operation {
     title: "MPGS card: validate payment",
     families: CARD_FAMILIES,
     auth: Auth::Bearer,
-    signature: &[Formula {
-        name: "doc",
-        fields: &[
-            "transactionReference",
-            "merchantMID",
-            "apiOperation",
-            "order.amount",
-            "order.currency",
-            "order.reference",
-        ],
-    }],
+    signature: &[
+        Formula {
+            name: "doc",
+            fields: &[
+                "transactionReference",
+                "merchantMID",
+                "apiOperation",
+                "order.amount",
+                "order.currency",
+                "order.reference",
+            ],
+        },
+        // The v3.1 SDK types carry no `apiOperation`.
+        Formula {
+            name: "without-api-operation",
+            fields: &["transactionReference", "merchantMID", "order.amount", "order.currency", "order.reference"],
+        },
+    ],
 };
+
+/// Validate on the v3.1 path when no signature is sent: one SDK's card calls send none.
+pub static MPGS_VALIDATE_UNSIGNED: Operation = Operation { signature: &[], ..MPGS_VALIDATE };
 
 // The other MPGS calls send a signature whose formula no source documents: not verified.
 pub static MPGS_AUTHENTICATE: Operation = Operation {

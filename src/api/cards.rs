@@ -3,7 +3,9 @@
 //! `transactionReference`. Card data arrives encrypted with an undocumented key and is not read.
 
 use crate::fields::{self, Check};
-use crate::operation::{MPGS_AUTHENTICATE, MPGS_AUTHORIZE, MPGS_REFUND, MPGS_STATUS, MPGS_VALIDATE};
+use crate::operation::{
+    MPGS_AUTHENTICATE, MPGS_AUTHORIZE, MPGS_REFUND, MPGS_STATUS, MPGS_VALIDATE, MPGS_VALIDATE_UNSIGNED,
+};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::state::AppState;
 use crate::transactions::Transaction;
@@ -32,9 +34,16 @@ static SPECS: &[(&str, Spec)] = &[
     ("refundPayment", Spec { op: &MPGS_REFUND, json_body: true, validate: validate_reference, execute: refund }),
 ];
 
+static VALIDATE_UNSIGNED_SPEC: Spec =
+    Spec { op: &MPGS_VALIDATE_UNSIGNED, json_body: true, validate: validate_order_unsigned, execute: validate_payment };
+
 /// Serves `/mpgs-direct-integration/api/{version}/{call}`.
 pub async fn serve(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     let call = req.match_info().get("call").unwrap_or_default().to_string();
+    let unsigned = !req.headers().contains_key("signature") && req.path().contains("/v3.1/");
+    if unsigned && call.eq_ignore_ascii_case("validatePayment") {
+        return pipeline::serve(&state, &req, payload, &VALIDATE_UNSIGNED_SPEC, None).await;
+    }
     match SPECS.iter().find(|(name, _)| name.eq_ignore_ascii_case(&call)) {
         Some((_, spec)) => pipeline::serve(&state, &req, payload, spec, None).await,
         None => super::not_found(state, req, payload).await,
@@ -56,6 +65,11 @@ fn validate_order(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
         check.one_of("apiOperation", &["CREATE_SESSION", "PAYMENT_LINK", "PAY", "AUTHORIZE"]);
     }
     check.finish()
+}
+
+fn validate_order_unsigned(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
+    variants.insert("signature".into(), "none sent, accepted on the SDKs' v3.1 path".into());
+    validate_order(body, variants)
 }
 
 fn validate_reference(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {

@@ -53,6 +53,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     route(cfg, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", Method::POST, queries::post_forex);
     route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify);
     route(cfg, "/v3-apis/transaction-api/v3.0/airtime", Method::POST, airtime::purchase);
+    // A doc example and one SDK version post airtime here.
+    route(cfg, "/v3-apis/airtime", Method::POST, airtime::purchase);
     route(cfg, "/v3-apis/transaction-api/v3.0/bills/pay", Method::POST, payments::bill_payment);
     route(cfg, "/v3-apis/transaction-api/v3.0/bills/validation", Method::POST, payments::bill_validation);
     route(cfg, "/v3-apis/transaction-api/v3.0/tills/pay", Method::POST, payments::till_payment);

@@ -47,7 +47,10 @@ fn validate_bill(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
     amount(&mut check, body, "bill.amount");
     check.string("bill.currency");
     check.string("payer.name");
-    check.string("payer.account");
+    // Required by the v3 doc, optional in v2 and in one SDK's types; it is not used.
+    if fields::get(body, "payer.account").is_some_and(|v| !v.is_null()) {
+        check.string("payer.account");
+    }
     check.string("payer.reference");
     check.string("payer.mobileNumber");
     check.string("partnerId");

@@ -24,7 +24,8 @@ pub struct Rail {
     pub v2_type: &'static str,
     /// Served under the v3 path too (EFT exists only in v2).
     pub v3: bool,
-    /// Destination fields the rail needs besides `type`, `countryCode` and `name`.
+    /// Destination fields the rail needs besides `type`, `countryCode` and `name`; `a|b` accepts
+    /// either (the first is documented).
     pub destination_fields: &'static [&'static str],
     /// None: any country (SWIFT goes abroad).
     pub destination_countries: Option<&'static [&'static str]>,
@@ -120,7 +121,8 @@ pub static RAILS: &[Rail] = &[
         transfer_types: &["PesaLink"],
         v2_type: "PesaLink",
         v3: true,
-        destination_fields: &["destination.bankCode", "destination.mobileNumber"],
+        // One SDK's type carries the number in `accountNumber`.
+        destination_fields: &["destination.bankCode", "destination.mobileNumber|destination.accountNumber"],
         destination_countries: Some(&["KE"]),
         wallets: &[],
         insufficient_funds: 400104,
@@ -199,7 +201,7 @@ pub async fn send(state: web::Data<AppState>, req: HttpRequest, payload: web::Pa
 }
 
 fn swift_or_rtgs(body: &Value) -> Result<&'static Spec, String> {
-    let rtgs = fields::text_at(body, "transfer.type").as_deref() == Some("RTGS");
+    let rtgs = fields::text_at(body, "transfer.type").is_some_and(|t| t.eq_ignore_ascii_case("RTGS"));
     let rail = if rtgs { &operation::SEND_RTGS } else { &operation::SEND_SWIFT };
     Ok(SPECS.iter().find(|spec| std::ptr::eq(spec.op, rail)).expect("both rails have a spec"))
 }
@@ -248,10 +250,19 @@ fn validate(rail: &Rail, imt: bool, body: &mut Value, variants: &mut BTreeMap<St
     }
     check.string("destination.name");
     for field in rail.destination_fields {
-        check.string(field);
+        let alternatives: Vec<&'static str> = field.split('|').collect();
+        if let [only] = alternatives[..] {
+            check.string(only);
+        } else if let Some((_, used)) = check.string_any(&alternatives) {
+            if used != alternatives[0] {
+                variants.insert(alternatives[0].into(), format!("sent as {used}"));
+            }
+        }
     }
-    if let Some(kind) = check.one_of("transfer.type", rail.transfer_types) {
-        variants.insert("transfer.type".into(), kind.into());
+    // Clients differ in case (`Pesalink`); the journal keeps what was sent.
+    if let Some((kind, sent)) = check.one_of_any_case("transfer.type", rail.transfer_types) {
+        variants
+            .insert("transfer.type".into(), if kind == sent { kind.into() } else { format!("{kind} (sent {sent})") });
     }
     check.amount("transfer.amount", 2);
     check.rule(
@@ -305,7 +316,8 @@ fn execute(call: &mut Call) -> Outcome {
         return Err(call.failure(400101));
     }
     let to = (!destination.is_empty()).then_some(destination.as_str());
-    let counterpart = if destination.is_empty() { text("destination.mobileNumber") } else { destination.clone() };
+    let mobile = text("destination.mobileNumber");
+    let counterpart = if mobile.is_empty() { destination.clone() } else { mobile };
     let description = format!("{} TO {counterpart} REF {reference}", rail.transfer_types[0].to_uppercase());
     // SWIFT's `chargeOption: SELF`: the sender pays USD 20 upfront towards correspondent charges.
     let charge = if std::ptr::eq(rail.op, &operation::SEND_SWIFT) && text("transfer.chargeOption") == "SELF" {

@@ -12,6 +12,7 @@ mod callbacks;
 mod cards;
 mod catalogue;
 mod checkout;
+mod client_variants;
 mod cli;
 mod faults;
 mod kyc;
