@@ -64,7 +64,8 @@ pub struct Job {
     /// 1-based position in the transaction's sequence, and the sequence length.
     pub step: usize,
     pub steps: usize,
-    pub body: Value,
+    /// Serialised once when the job is created: sent as is, cheap to keep and to clone.
+    pub body: JsonBytes,
     pub state: JobState,
     pub created_at: String,
     pub due_at: String,
@@ -77,6 +78,26 @@ pub struct Job {
     ignore_first_answer: bool,
     #[serde(skip)]
     basic_auth: Option<(String, String)>,
+}
+
+/// JSON text kept as bytes, written out as JSON (not as a string) where jobs are listed.
+#[derive(Debug, Clone)]
+pub struct JsonBytes(pub actix_web::web::Bytes);
+
+impl JsonBytes {
+    fn of(value: &Value) -> Self {
+        Self(actix_web::web::Bytes::from(value.to_string()))
+    }
+
+    pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for JsonBytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(serializer)
+    }
 }
 
 /// One callback to send, as the operation built it.
@@ -233,7 +254,7 @@ impl Callbacks {
         queued
             .into_iter()
             .map(|job| {
-                let mut steps = vec![SavedStep { after_ms: Some(0), body: job.body.clone() }];
+                let mut steps = vec![SavedStep { after_ms: Some(0), body: job.body.to_value() }];
                 if let Some(chain) = store.chains.get(&job.id) {
                     let rest = &chain.plan.steps[chain.next..];
                     steps.extend(rest.iter().map(|s| SavedStep { after_ms: s.after_ms, body: s.body.clone() }));
@@ -293,7 +314,7 @@ impl Callbacks {
             url: plan.url.clone(),
             step: index + 1,
             steps: plan.steps.len(),
-            body: step.body.clone(),
+            body: JsonBytes::of(&step.body),
             state,
             created_at: iso_ms(self.clock.now()),
             due_at: iso_ms(Clock::at(due_ms)),
@@ -495,25 +516,25 @@ impl Callbacks {
     }
 
     async fn deliver(&self, id: &str) {
-        let Some(job) = self.get(id) else { return };
-        let body = if job.malformed {
-            let text = job.body.to_string();
-            text[..text.len() / 2].to_string()
-        } else {
-            job.body.to_string()
+        // Only what sending needs is taken from the job, under the lock, without copying the body.
+        let (url, body, basic_auth, ignore_first_answer, first_attempt) = {
+            let store = self.store.lock();
+            let Some(job) = store.jobs.get(id) else { return };
+            let body = if job.malformed { job.body.0.slice(..job.body.0.len() / 2) } else { job.body.0.clone() };
+            (job.url.clone(), body, job.basic_auth.clone(), job.ignore_first_answer, job.attempts.is_empty())
         };
         let mut request = self
             .client
-            .post(&job.url)
+            .post(&url)
             .header("Content-Type", "application/json")
             .timeout(Duration::from_millis(self.settings.timeout_ms));
         if let Some(signer) = &self.signer {
             use base64::Engine;
-            let signature = base64::engine::general_purpose::STANDARD.encode(signer.sign_rs256(body.as_bytes()));
+            let signature = base64::engine::general_purpose::STANDARD.encode(signer.sign_rs256(&body));
             request = request.header(SIGNATURE_HEADER, signature);
         }
         let request = request.body(body);
-        let request = match &job.basic_auth {
+        let request = match &basic_auth {
             Some((user, password)) => request.basic_auth(user, Some(password)),
             None => request,
         };
@@ -538,7 +559,7 @@ impl Callbacks {
         let latency_ms = started.elapsed().as_millis() as u64;
         // The receiver_timeout fault: the first answer is treated as never having come, so the
         // receiver sees the callback again, as after a real timeout.
-        let (status, error, excerpt) = if job.ignore_first_answer && job.attempts.is_empty() {
+        let (status, error, excerpt) = if ignore_first_answer && first_attempt {
             (None, Some("timed out (receiver_timeout fault: the receiver's answer was ignored)".to_string()), None)
         } else {
             (status, error, excerpt)
