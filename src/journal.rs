@@ -61,7 +61,7 @@ impl Serialize for Headers {
 
 /// The request body as received; shown as JSON when it parses, else as text, and parsed only
 /// when the journal is read, not on the request path.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RawBody(pub actix_web::web::Bytes);
 
 impl RawBody {

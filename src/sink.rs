@@ -3,7 +3,6 @@
 
 use parking_lot::Mutex;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 #[derive(Debug, Clone, Serialize)]
@@ -12,8 +11,8 @@ pub struct Received {
     pub id: u64,
     pub received_at: String,
     pub headers: BTreeMap<String, String>,
-    /// The body as JSON when it parses, else as text (a malformed callback stays visible).
-    pub body: Value,
+    /// Kept as received; listed as JSON when it parses, else as text (a malformed callback stays visible).
+    pub body: crate::journal::RawBody,
 }
 
 /// Keeps up to `limit` entries over all names; the oldest go first, whatever their name.
@@ -36,8 +35,7 @@ impl Sink {
     }
 
     pub fn store(&self, name: &str, received_at: String, headers: BTreeMap<String, String>, raw: &[u8]) -> Received {
-        let body =
-            serde_json::from_slice(raw).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(raw).into_owned()));
+        let body = crate::journal::RawBody::copy_of(raw);
         let mut inner = self.inner.lock();
         inner.next_id += 1;
         let entry = Received { id: inner.next_id, received_at, headers, body };
@@ -78,7 +76,7 @@ mod tests {
         for (name, body) in [("a", "1"), ("b", "2"), ("a", "3"), ("c", "4")] {
             sink.store(name, String::new(), BTreeMap::new(), body.as_bytes());
         }
-        let bodies = |name| sink.list(name).iter().map(|r| r.body.to_string()).collect::<Vec<_>>();
+        let bodies = |name| sink.list(name).iter().map(|r| serde_json::to_string(&r.body).unwrap()).collect::<Vec<_>>();
         assert_eq!(bodies("a"), ["3"]);
         assert_eq!(bodies("b"), ["2"]);
         assert_eq!(bodies("c"), ["4"]);
