@@ -37,7 +37,8 @@ pub struct Entry {
 #[derive(Debug, Serialize)]
 pub struct Response {
     pub status: u16,
-    pub body: Value,
+    /// The bytes that were sent.
+    pub body: RawBody,
 }
 
 /// The request headers, copied out of the connection's read buffer (a header map shares that

@@ -391,7 +391,9 @@ impl<'a> Trace<'a> {
                 response.insert_header((HeaderName::from_static(EXPECTED_HEADER), value));
             }
         }
-        let response = response.json(&reply.body);
+        // Serialised once: the same bytes are sent and journaled.
+        let body = Bytes::from(serde_json::to_vec(&reply.body).unwrap_or_default());
+        let response = response.content_type("application/json").body(body.clone());
         let seconds = self.started.elapsed().as_secs_f64();
         self.state.metrics.record_request(self.operation, &self.decision.name, reply.status.as_u16(), seconds);
         tracing::info!(
@@ -418,7 +420,7 @@ impl<'a> Trace<'a> {
             scenario_source: self.decision.source,
             signature: self.signature,
             variants: self.variants,
-            response: Response { status: reply.status.as_u16(), body: reply.body },
+            response: Response { status: reply.status.as_u16(), body: RawBody(body) },
             callbacks: self.callbacks,
         });
         response
