@@ -172,7 +172,12 @@ pub struct Callbacks {
     metrics: Arc<Metrics>,
     /// Signs bodies when `callbacks.sign` is on.
     signer: Option<crate::crypto::IssuerKey>,
+    /// This server's port and sink: callbacks addressed to it are stored directly, without a
+    /// round trip through HTTP to ourselves.
+    own_sink: std::sync::OnceLock<(u16, Arc<crate::sink::Sink>)>,
 }
+
+const USER_AGENT: &str = concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION"));
 
 pub const SIGNATURE_HEADER: &str = "X-Sandbox-Signature";
 
@@ -193,12 +198,43 @@ impl Callbacks {
         signer: Option<crate::crypto::IssuerKey>,
     ) -> Self {
         let client = reqwest::Client::builder()
-            .user_agent(concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT)
             .pool_max_idle_per_host(32)
             .build()
             .expect("the HTTP client builds with static settings");
         let in_flight = Arc::new(Semaphore::new(settings.max_in_flight.max(1)));
-        Self { store: Mutex::default(), wake: Notify::new(), settings, client, clock, ids, in_flight, metrics, signer }
+        Self {
+            store: Mutex::default(),
+            wake: Notify::new(),
+            settings,
+            client,
+            clock,
+            ids,
+            in_flight,
+            metrics,
+            signer,
+            own_sink: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Once the server listens: its port, and the sink its `/__sandbox/sink/NAME` serves.
+    pub fn set_own_sink(&self, port: u16, sink: Arc<crate::sink::Sink>) {
+        let _ = self.own_sink.set((port, sink));
+    }
+
+    /// The sink name when `url` is this server's own sink on loopback.
+    fn own_sink_name(&self, url: &str) -> Option<(&crate::sink::Sink, String)> {
+        let (port, sink) = self.own_sink.get()?;
+        let url = url::Url::parse(url).ok()?;
+        let loopback = matches!(url.host_str()?, "127.0.0.1" | "localhost" | "[::1]");
+        if !loopback || url.port_or_known_default() != Some(*port) || url.query().is_some() {
+            return None;
+        }
+        let name = url.path().strip_prefix("/__sandbox/sink/")?.trim_end_matches('/');
+        if name.is_empty() || name.contains('/') {
+            return None;
+        }
+        Some((sink, percent_encoding::percent_decode_str(name).decode_utf8_lossy().into_owned()))
     }
 
     pub fn first_delay_ms(&self) -> u64 {
@@ -523,14 +559,35 @@ impl Callbacks {
             let body = if job.malformed { job.body.0.slice(..job.body.0.len() / 2) } else { job.body.0.clone() };
             (job.url.clone(), body, job.basic_auth.clone(), job.ignore_first_answer, job.attempts.is_empty())
         };
+        use base64::Engine;
+        let signature =
+            self.signer.as_ref().map(|s| base64::engine::general_purpose::STANDARD.encode(s.sign_rs256(&body)));
+        let at = iso_ms(self.clock.now());
+        let started = Instant::now();
+        if let Some((sink, name)) = self.own_sink_name(&url) {
+            // The headers a request would have carried, so the sink shows the same.
+            let mut headers = std::collections::BTreeMap::new();
+            headers.insert("content-type".to_string(), "application/json".to_string());
+            headers.insert("user-agent".to_string(), USER_AGENT.to_string());
+            if let Some((user, password)) = &basic_auth {
+                let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                headers.insert("authorization".to_string(), format!("Basic {credentials}"));
+            }
+            if let Some(signature) = &signature {
+                headers.insert(SIGNATURE_HEADER.to_ascii_lowercase(), signature.clone());
+            }
+            let entry = sink.store(&name, at.clone(), headers, &body);
+            let excerpt = format!(r#"{{"status":"received","id":{}}}"#, entry.id);
+            let outcome = (Some(200), None, None, Some(excerpt));
+            self.record_attempt(id, at, started, outcome, ignore_first_answer && first_attempt);
+            return;
+        }
         let mut request = self
             .client
             .post(&url)
             .header("Content-Type", "application/json")
             .timeout(Duration::from_millis(self.settings.timeout_ms));
-        if let Some(signer) = &self.signer {
-            use base64::Engine;
-            let signature = base64::engine::general_purpose::STANDARD.encode(signer.sign_rs256(&body));
+        if let Some(signature) = signature {
             request = request.header(SIGNATURE_HEADER, signature);
         }
         let request = request.body(body);
@@ -538,10 +595,8 @@ impl Callbacks {
             Some((user, password)) => request.basic_auth(user, Some(password)),
             None => request,
         };
-        let at = iso_ms(self.clock.now());
-        let started = Instant::now();
         let result = request.send().await;
-        let (status, retry_after, error, excerpt) = match result {
+        let outcome = match result {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let retry_after = response
@@ -556,10 +611,24 @@ impl Callbacks {
             }
             Err(e) => (None, None, Some(describe(&e)), None),
         };
+        self.record_attempt(id, at, started, outcome, ignore_first_answer && first_attempt);
+    }
+
+    /// Records one attempt's outcome (status, Retry-After, error, answer excerpt) and decides
+    /// what follows: delivered, retried later, or failed; then releases the chain's next step.
+    fn record_attempt(
+        &self,
+        id: &str,
+        at: String,
+        started: Instant,
+        outcome: (Option<u16>, Option<u64>, Option<String>, Option<String>),
+        ignore_answer: bool,
+    ) {
+        let (status, retry_after, error, excerpt) = outcome;
         let latency_ms = started.elapsed().as_millis() as u64;
         // The receiver_timeout fault: the first answer is treated as never having come, so the
         // receiver sees the callback again, as after a real timeout.
-        let (status, error, excerpt) = if ignore_first_answer && first_attempt {
+        let (status, error, excerpt) = if ignore_answer {
             (None, Some("timed out (receiver_timeout fault: the receiver's answer was ignored)".to_string()), None)
         } else {
             (status, error, excerpt)

@@ -35,6 +35,7 @@ impl Application {
         }
         let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         let local = listener.local_addr().map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
+        state.callbacks.set_own_sink(local.port(), state.sink.clone());
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()

@@ -23,7 +23,7 @@ pub struct AppState {
     pub journal: Journal,
     pub callbacks: Arc<Callbacks>,
     pub metrics: Arc<crate::metrics::Metrics>,
-    pub sink: crate::sink::Sink,
+    pub sink: Arc<crate::sink::Sink>,
     pub transactions: crate::transactions::Transactions,
     pub ledger: crate::ledger::Ledger,
     /// Payment references already used, per merchant (duplicates answer 400101).
@@ -92,7 +92,7 @@ impl AppState {
             metrics,
             scenarios: Scenarios::new(scenarios),
             references: Mutex::default(),
-            sink: crate::sink::Sink::new(settings.sink_limit),
+            sink: Arc::new(crate::sink::Sink::new(settings.sink_limit)),
             transactions: crate::transactions::Transactions::new(settings.transaction_limit),
             ledger: crate::ledger::Ledger::new(clock.clone()),
             merchants,

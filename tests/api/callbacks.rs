@@ -391,3 +391,18 @@ async fn the_callback_log_keeps_the_newest_jobs_up_to_its_limit() {
     let references: Vec<&str> = jobs.as_array().unwrap().iter().map(|j| j["reference"].as_str().unwrap()).collect();
     assert_eq!(references, ["CBLIMIT00011", "CBLIMIT00010", "CBLIMIT00009", "CBLIMIT00008", "CBLIMIT00007"]);
 }
+
+#[tokio::test]
+async fn callbacks_to_the_sandboxs_own_sink_carry_the_same_headers_and_body() {
+    let app = spawn_app_with(|s| s.callbacks.sign = true).await;
+    app.stk_push(&stk_body("CBOWNSINK001", MOBILE, &app.sink_url("own"))).await;
+    let job = wait_for_job(&app, "CBOWNSINK001", "delivered").await;
+    assert_eq!(statuses(&job), vec![json!(200)]);
+    let received = &app.sink("own").await[0];
+    assert_eq!(received["body"], job["body"]);
+    assert_eq!(received["headers"]["content-type"], "application/json");
+    assert!(received["headers"]["user-agent"].as_str().unwrap().starts_with("jenga-sandbox/"));
+    let signature = received["headers"]["x-sandbox-signature"].as_str().unwrap();
+    let key = jenga_sandbox::crypto::PublicKey::parse(jenga_sandbox::crypto::fixtures::ISSUER_PUBLIC_PEM).unwrap();
+    assert!(key.verify(job["body"].to_string().as_bytes(), signature).is_ok());
+}
