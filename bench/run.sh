@@ -15,7 +15,7 @@
 # npm under bench/.wiremock (a download, the first time), drives the same STK request file at a
 # static stub and prints the sandbox/WireMock throughput ratio, WireMock's memory and start time.
 #
-# REQUESTS is the number of pre-signed requests per signed kind (default 80000 STK pushes and
+# REQUESTS is the number of pre-signed requests per signed kind (default 160000 STK pushes and
 # 140000 transfers, enough for 10 s on 2 cores); each wrk thread cycles through its half, so a run
 # faster than REQUESTS/DURATION repeats references (the repeats answer 400101, are counted as
 # errors in the table, and a warning says so). Signed request files are cached in bench/.cache
@@ -39,7 +39,7 @@ for arg in "$@"; do
     *) positional+=("$arg") ;;
   esac
 done
-stk_requests=${positional[0]:-80000}
+stk_requests=${positional[0]:-160000}
 send_requests=${positional[0]:-140000}
 duration=${positional[1]:-$duration}
 connections=${positional[2]:-$connections}
