@@ -238,18 +238,7 @@ const POST_PATHS: &[&str] = &[
 async fn malformed_bodies_on_every_post_path_answer_a_clean_error_in_that_generations_envelope() {
     let app = spawn_app().await;
     let token = app.token().await;
-    let v2_token: Value = app
-        .client
-        .post(app.url("/identity-test/v2/token"))
-        .header("Authorization", "Basic SANDBOX-API-KEY")
-        .form(&[("username", MERCHANT), ("password", SECRET)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let v2_token = v2_token["access_token"].as_str().unwrap().to_string();
+    let v2_token = app.v2_token().await;
     let bodies: &[(&str, &str)] = &[
         ("application/json", "{"),
         ("application/json", "[]"),

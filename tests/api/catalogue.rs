@@ -373,7 +373,7 @@ async fn every_catalogue_row_is_answered_with_its_code_wording_and_envelope_in_e
     let rows = app.admin_get("/__sandbox/errors").await.as_array().unwrap().clone();
     assert!(rows.len() > 100, "the catalogue lists {} rows", rows.len());
     let v3_token = app.token().await;
-    let v2_token = v2_token(&app).await;
+    let v2_token = app.v2_token().await;
     // One probe pair per family that some row names first; a family with no probe fails here.
     let mut probes: BTreeMap<String, (Option<Probe>, Option<Probe>)> = BTreeMap::new();
     let mut unprobed = Vec::new();
@@ -512,24 +512,11 @@ async fn every_catalogue_row_is_answered_with_its_code_wording_and_envelope_in_e
     eprintln!("catalogue: {} answers checked in {:?}", answers.len(), started.elapsed());
 }
 
-async fn v2_token(app: &TestApp) -> String {
-    let response = app
-        .client
-        .post(app.url("/identity-test/v2/token"))
-        .header("Authorization", format!("Basic {API_KEY}"))
-        .form(&[("username", MERCHANT), ("password", SECRET)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn an_unknown_catalogue_code_in_the_scenario_header_is_a_400_naming_it_in_each_envelope() {
     // Arrange
     let app = spawn_app().await;
-    let (v3_token, v2_token) = (app.token().await, v2_token(&app).await);
+    let (v3_token, v2_token) = (app.token().await, app.v2_token().await);
     let body = json!({"countryCode": "KE", "currencyCode": "USD"});
     let calls = [
         ("/v3-apis/transaction-api/v3.0/foreignExchangeRates", v3_token, "code", json!(400)),

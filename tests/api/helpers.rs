@@ -94,6 +94,21 @@ impl TestApp {
         body["accessToken"].as_str().unwrap().to_string()
     }
 
+    /// A fresh v2 (opaque) access token for the default merchant.
+    pub async fn v2_token(&self) -> String {
+        let response = self
+            .client
+            .post(self.url("/identity-test/v2/token"))
+            .header("Authorization", format!("Basic {API_KEY}"))
+            .form(&[("username", MERCHANT), ("password", SECRET)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
     /// POSTs `body` to the STK push with a valid token and the correct signature.
     pub async fn stk_push(&self, body: &Value) -> Response {
         let token = self.token().await;

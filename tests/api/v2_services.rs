@@ -26,17 +26,7 @@ struct V2 {
 impl V2 {
     async fn start() -> Self {
         let app = spawn_app().await;
-        let response = app
-            .client
-            .post(app.url("/identity-test/v2/token"))
-            .header("Authorization", format!("Basic {API_KEY}"))
-            .form(&[("username", MERCHANT), ("password", SECRET)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.unwrap();
-        let token = body["access_token"].as_str().unwrap().to_string();
+        let token = app.v2_token().await;
         Self { app, token }
     }
 
