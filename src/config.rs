@@ -79,7 +79,7 @@ impl Default for CallbackSettings {
             retry_schedule_ms: vec![1_000, 5_000, 30_000, 120_000],
             jitter: 0.2,
             max_in_flight: 256,
-            log_limit: 2_000,
+            log_limit: 1_000,
             sign: false,
         }
     }
@@ -98,8 +98,8 @@ impl Default for Settings {
             admin_token: None,
             token_ttl_secs: 900,
             max_body_bytes: 256 * 1024,
-            journal_limit: 2_000,
-            sink_limit: 2_000,
+            journal_limit: 1_000,
+            sink_limit: 1_000,
             transaction_limit: 50_000,
             reference_limit: 100_000,
             shutdown_timeout_secs: 5,
