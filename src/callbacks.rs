@@ -55,7 +55,7 @@ pub struct Attempt {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
-    pub id: String,
+    pub id: JobId,
     pub merchant: String,
     pub operation: String,
     pub reference: String,
@@ -151,14 +151,14 @@ struct Chain {
 
 #[derive(Default)]
 struct Store {
-    jobs: HashMap<String, Job>,
-    order: VecDeque<String>,
-    due: BinaryHeap<Reverse<(i64, u64, String)>>,
+    jobs: HashMap<JobId, Job>,
+    order: VecDeque<JobId>,
+    due: BinaryHeap<Reverse<(i64, u64, JobId)>>,
     sequence: u64,
     /// Job id → the rest of its transaction's steps, released when that job finishes.
-    chains: HashMap<String, Chain>,
+    chains: HashMap<JobId, Chain>,
     /// Ids of finished jobs, oldest first: what eviction drops (stale ids are skipped).
-    finished: VecDeque<String>,
+    finished: VecDeque<JobId>,
 }
 
 pub struct Callbacks {
@@ -178,6 +178,9 @@ pub struct Callbacks {
 }
 
 const USER_AGENT: &str = concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION"));
+
+/// Job ids are shared by the log, its order, the schedule and the chains: one allocation each.
+pub type JobId = Arc<str>;
 
 pub const SIGNATURE_HEADER: &str = "X-Sandbox-Signature";
 
@@ -277,7 +280,7 @@ impl Callbacks {
         }
         drop(store);
         self.wake.notify_one();
-        created
+        created.iter().map(|id| id.to_string()).collect()
     }
 
     /// What is still to be sent, one plan per transaction sequence: the queued (or in-flight)
@@ -338,8 +341,8 @@ impl Callbacks {
         step.after_ms.unwrap_or(self.settings.first_delay_ms)
     }
 
-    fn create_job(&self, store: &mut Store, plan: &Plan, index: usize, due_ms: i64, state: JobState) -> String {
-        let id = self.ids.callback_id();
+    fn create_job(&self, store: &mut Store, plan: &Plan, index: usize, due_ms: i64, state: JobState) -> JobId {
+        let id: JobId = self.ids.callback_id().into();
         let step = &plan.steps[index];
         let job = Job {
             id: id.clone(),
@@ -396,9 +399,10 @@ impl Callbacks {
             job.state = JobState::Scheduled;
             job.due_ms = due_ms;
             job.due_at = iso_ms(Clock::at(due_ms));
+            let shared = job.id.clone();
             store.sequence += 1;
             let seq = store.sequence;
-            store.due.push(Reverse((due_ms, seq, id.to_string())));
+            store.due.push(Reverse((due_ms, seq, shared)));
         }
     }
 
@@ -466,12 +470,12 @@ impl Callbacks {
     pub async fn drain(self: &Arc<Self>, within: Duration) {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            let ready: Vec<String> = {
+            let ready: Vec<JobId> = {
                 let mut store = self.store.lock();
-                let ids: Vec<String> =
+                let ids: Vec<JobId> =
                     store.jobs.values().filter(|j| j.state == JobState::Scheduled).map(|j| j.id.clone()).collect();
                 for id in &ids {
-                    if let Some(job) = store.jobs.get_mut(id) {
+                    if let Some(job) = store.jobs.get_mut(&**id) {
                         job.state = JobState::InFlight;
                     }
                 }
@@ -640,6 +644,7 @@ impl Callbacks {
         let delivered = status.is_some_and(|s| (200..300).contains(&s));
         let mut store = self.store.lock();
         let Some(job) = store.jobs.get_mut(id) else { return };
+        let shared = job.id.clone();
         let number = job.attempts.len() as u32 + 1;
         job.attempts.push(Attempt { number, at, status, latency_ms, error, response_excerpt: excerpt });
         let attempts_allowed = self.settings.retry_schedule_ms.len() + 1;
@@ -660,7 +665,7 @@ impl Callbacks {
             job.state = JobState::Failed;
             Metrics::count(&self.metrics.callbacks_failed);
         }
-        store.finished.push_back(id.to_string());
+        store.finished.push_back(shared);
         self.release_next(&mut store, id);
         drop(store);
         self.wake.notify_one();
