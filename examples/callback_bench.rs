@@ -235,8 +235,14 @@ async fn main() -> std::io::Result<()> {
     let _ = sampler.await;
     let received = RECEIVED.load(Relaxed);
     let (first, last) = (FIRST_NS.load(Relaxed), LAST_NS.load(Relaxed));
-    let metrics =
-        client.get(format!("{}/__sandbox/metrics", o.base)).send().await.expect("metrics").text().await.unwrap_or_default();
+    let metrics = client
+        .get(format!("{}/__sandbox/metrics", o.base))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .unwrap_or_default();
     server_handle.stop(false).await;
 
     let push_secs = (push_end - push_start) as f64 / 1e9;
