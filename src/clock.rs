@@ -46,6 +46,11 @@ pub fn iso(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// `2023-10-11 14:15:20`, as Jenga's callbacks and v2 answers write local dates.
+pub fn plain(ms: i64) -> String {
+    Clock::at(ms).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
 /// Millisecond precision, for logs and journals.
 pub fn iso_ms(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()

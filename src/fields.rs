@@ -175,6 +175,16 @@ pub fn day_start_ms(date: &str) -> Option<i64> {
         .map(|t| t.and_utc().timestamp_millis())
 }
 
+/// A mobile number as local clients write it: 9 to 15 digits.
+pub fn is_mobile_number(m: &str) -> bool {
+    (9..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit())
+}
+
+/// A mobile number with its country prefix (`254…`), as the STK pushes want it.
+pub fn is_international_mobile(m: &str) -> bool {
+    (10..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()) && !m.starts_with('0')
+}
+
 /// v2's reference rule (codes 400116 and 107107).
 pub fn is_twelve_digits(s: &str) -> bool {
     s.len() == 12 && s.chars().all(|c| c.is_ascii_digit())

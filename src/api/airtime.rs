@@ -41,7 +41,7 @@ fn execute(call: &mut Call) -> Outcome {
         return Err(call.failure(107102));
     }
     let mobile = text("customer.mobileNumber");
-    if !(9..=15).contains(&mobile.len()) || !mobile.chars().all(|c| c.is_ascii_digit()) {
+    if !fields::is_mobile_number(&mobile) {
         return Err(call.failure(107104));
     }
     let amount: f64 = text("airtime.amount").parse().unwrap_or_default();

@@ -3,7 +3,6 @@
 //! `callbackType: "ALT"`, at the sandbox time the money moves.
 
 use crate::callbacks::{Plan, Step};
-use crate::clock::Clock;
 use crate::fields;
 use crate::pipeline::Call;
 use serde_json::{json, Value};
@@ -35,7 +34,7 @@ pub fn notify(call: &mut Call, movement: Movement) {
         "callbackType": "ALT",
         "customer": {"name": call.merchant().name, "mobileNumber": Value::Null, "reference": movement.reference},
         "transaction": {
-            "date": Clock::at(movement.at_ms).format("%Y-%m-%d %H:%M:%S").to_string(),
+            "date": crate::clock::plain(movement.at_ms),
             "reference": bank_reference,
             "paymentMode": "MISYS",
             "amount": amount,

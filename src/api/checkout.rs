@@ -2,7 +2,6 @@
 //! whose order the status query follows on the sandbox clock, and the payment link.
 
 use super::stk_push::{schedule_callbacks, Pending};
-use crate::clock::Clock;
 use crate::fields::{self, Check};
 use crate::operation::{MPESA_ORDER_STATUS, MPESA_WALLET_STK, PAYMENT_LINK};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
@@ -53,7 +52,7 @@ fn validate_wallet_stk(body: &mut Value, variants: &mut BTreeMap<String, String>
     check.string("payment.provider");
     check.rule(
         "payment.details.msisdn",
-        |m| (10..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()) && !m.starts_with('0'),
+        fields::is_international_mobile,
         "must be digits with the country code prefix, e.g. 254716730442",
     );
     check.number_or_amount("payment.details.paymentAmount");
@@ -91,7 +90,7 @@ fn wallet_stk(call: &mut Call) -> Outcome {
         "invoiceStatus": "Pending",
         "orderReference": order,
         "externalReference": "",
-        "createdOn": Clock::at(created).format("%Y-%m-%d %H:%M:%S").to_string(),
+        "createdOn": crate::clock::plain(created),
         "completedOn": "",
     });
     // Sources disagree on `data`: one SDK models the order and its invoices, a published mock
@@ -135,7 +134,7 @@ fn wallet_callback_body(call: &Call, step: &CallbackStep) -> Value {
             "reference": text("order.orderReference"),
         },
         "transaction": {
-            "date": Clock::at(call.state.clock.now_ms()).format("%Y-%m-%d %H:%M:%S").to_string(),
+            "date": crate::clock::plain(call.state.clock.now_ms()),
             "reference": receipt,
             "paymentMode": "MPESA",
             "amount": fields::amount_number(amount),
@@ -151,11 +150,7 @@ fn wallet_callback_body(call: &Call, step: &CallbackStep) -> Value {
         },
         "bank": {"reference": receipt, "transactionType": "C", "account": Value::Null},
     });
-    if let Value::Object(map) = &mut body {
-        for (key, value) in &step.fields {
-            map.insert(key.clone(), value.clone());
-        }
-    }
+    super::stk_push::apply_overrides(&mut body, step);
     body
 }
 
@@ -180,7 +175,7 @@ fn order_status(call: &mut Call) -> Outcome {
         "Pending" => ("Pending", "Pending", false),
         _ => ("Pending", "Cancelled", false),
     };
-    let created = Clock::at(transaction.created_ms).format("%Y-%m-%d %H:%M:%S").to_string();
+    let created = crate::clock::plain(transaction.created_ms);
     let amount_paid = if paid { transaction.amount + transaction.charge } else { 0.0 };
     Ok(Reply::ok(json!({
         "status": true,

@@ -37,11 +37,7 @@ pub async fn post_mpesa(state: web::Data<AppState>, req: HttpRequest, payload: w
 }
 
 fn customer(check: &mut Check) {
-    check.rule(
-        "customer.mobileNumber",
-        |m| (9..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()),
-        "must be a mobile number of 9 to 15 digits",
-    );
+    check.rule("customer.mobileNumber", fields::is_mobile_number, "must be a mobile number of 9 to 15 digits");
     check.one_of("customer.countryCode", COUNTRIES);
 }
 

@@ -1,7 +1,6 @@
 //! v2-only questions about transfers (reference §6.9, §6.10): which banks a mobile number is
 //! linked to on PesaLink, and the status of a transfer to M-Pesa.
 
-use crate::clock::Clock;
 use crate::fields::{self, Check};
 use crate::operation::{B2C_STATUS, PESALINK_INQUIRY};
 use crate::pipeline::{self, Call, Outcome, Spec};
@@ -31,11 +30,7 @@ pub async fn post_b2c_status(state: web::Data<AppState>, req: HttpRequest, paylo
 
 fn validate_inquiry(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
-    check.rule(
-        "mobileNumber",
-        |m| (9..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()),
-        "must be a mobile number of 9 to 15 digits",
-    );
+    check.rule("mobileNumber", fields::is_mobile_number, "must be a mobile number of 9 to 15 digits");
     check.finish()
 }
 
@@ -77,7 +72,7 @@ fn b2c_status(call: &mut Call) -> Outcome {
         json!({
             "transactionId": reference,
             "mpesaref": format!("SB{}", &call.state.ids.digits(8)),
-            "transactiondate": Clock::at(transaction.created_ms).format("%Y-%m-%d %H:%M:%S").to_string(),
+            "transactiondate": crate::clock::plain(transaction.created_ms),
             "recipientName": "John Doe",
             "wallettype": "M-Pesa",
             "mpesacode": if succeeded { "0" } else { "1" },

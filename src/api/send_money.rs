@@ -393,10 +393,6 @@ fn wallet_callback_body(call: &Call, step: &crate::scenario::CallbackStep) -> Va
     if matches!(step.code, 2..=4) {
         body["telcoReference"] = Value::String(call.state.ids.receipt(10));
     }
-    if let Value::Object(map) = &mut body {
-        for (key, value) in &step.fields {
-            map.insert(key.clone(), value.clone());
-        }
-    }
+    super::stk_push::apply_overrides(&mut body, step);
     body
 }

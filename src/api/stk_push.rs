@@ -58,7 +58,7 @@ fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result
     );
     check.rule(
         "payment.mobileNumber",
-        |m| (10..=15).contains(&m.len()) && m.chars().all(|c| c.is_ascii_digit()) && !m.starts_with('0'),
+        fields::is_international_mobile,
         "must be digits with the country code prefix, e.g. 254764555291",
     );
     check.one_of("payment.telco", TELCOS);
@@ -231,7 +231,13 @@ fn callback_body(call: &Call, step: &CallbackStep) -> Value {
         let receipt = if telco == "Safaricom" { call.state.ids.receipt(10) } else { reference };
         body["telcoReference"] = Value::String(receipt);
     }
-    if let Value::Object(map) = &mut body {
+    apply_overrides(&mut body, step);
+    body
+}
+
+/// A scenario step's field overrides on a callback body: a value replaces, null removes.
+pub fn apply_overrides(body: &mut Value, step: &CallbackStep) {
+    if let Value::Object(map) = body {
         for (key, value) in &step.fields {
             if value.is_null() {
                 map.remove(key);
@@ -240,5 +246,4 @@ fn callback_body(call: &Call, step: &CallbackStep) -> Value {
             }
         }
     }
-    body
 }

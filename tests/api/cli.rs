@@ -350,20 +350,11 @@ async fn sigterm_delivers_queued_callbacks_before_the_server_stops() {
     let (server, line) = start_server(command);
     let address = listening_address(&line);
     let client = reqwest::Client::new();
-    let token: Value = client
-        .post(format!("{address}{AUTH_PATH}"))
-        .header("Api-Key", API_KEY)
-        .json(&serde_json::json!({"merchantCode": MERCHANT, "consumerSecret": SECRET}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = v3_token(&client, &address).await;
     let body = stk_body("SHUTDOWN01", "254764555291", &format!("{}/callback", receiver.uri()));
     let pushed = client
         .post(format!("{address}{STK_PATH}"))
-        .bearer_auth(token["accessToken"].as_str().unwrap())
+        .bearer_auth(token)
         .header("Signature", sign(&stk_canonical(&body)))
         .json(&body)
         .send()
@@ -397,18 +388,7 @@ impl Stateful {
     }
 
     async fn token(&self) -> String {
-        let body: Value = self
-            .client
-            .post(format!("{}{AUTH_PATH}", self.address))
-            .header("Api-Key", API_KEY)
-            .json(&serde_json::json!({"merchantCode": MERCHANT, "consumerSecret": SECRET}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["accessToken"].as_str().unwrap().to_string()
+        v3_token(&self.client, &self.address).await
     }
 
     /// A within-Equity transfer of 25.00 with `reference`; returns the HTTP status and body.
@@ -536,4 +516,19 @@ fn a_corrupt_or_incompatible_state_file_is_refused_and_left_untouched() {
         assert!(message.contains(expected) && message.contains("state.json"), "{text}: {message}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "the file is left as it was");
     }
+}
+
+/// A v3 token for the default merchant from the server at `address`.
+async fn v3_token(client: &reqwest::Client, address: &str) -> String {
+    let body: Value = client
+        .post(format!("{address}{AUTH_PATH}"))
+        .header("Api-Key", API_KEY)
+        .json(&serde_json::json!({"merchantCode": MERCHANT, "consumerSecret": SECRET}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["accessToken"].as_str().unwrap().to_string()
 }
