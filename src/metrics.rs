@@ -17,18 +17,27 @@ struct Series {
     buckets: [u64; 12],
 }
 
+/// operation → scenario → HTTP status → series: nested so that recording an existing series
+/// allocates nothing on the request path.
+type Requests = BTreeMap<&'static str, BTreeMap<String, BTreeMap<u16, Series>>>;
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+    requests: Mutex<Requests>,
     pub callbacks_delivered: AtomicU64,
     pub callbacks_failed: AtomicU64,
     pub callbacks_retried: AtomicU64,
 }
 
 impl Metrics {
-    pub fn record_request(&self, operation: &str, scenario: &str, status: u16, seconds: f64) {
+    pub fn record_request(&self, operation: &'static str, scenario: &str, status: u16, seconds: f64) {
         let mut requests = self.requests.lock();
-        let series = requests.entry((operation.to_string(), scenario.to_string(), status)).or_default();
+        let scenarios = requests.entry(operation).or_default();
+        if !scenarios.contains_key(scenario) {
+            scenarios.insert(scenario.to_string(), BTreeMap::new());
+        }
+        let by_status = scenarios.get_mut(scenario).expect("inserted above");
+        let series = by_status.entry(status).or_default();
         series.count += 1;
         series.sum_seconds += seconds;
         if let Some(index) = BUCKETS.iter().position(|bound| seconds <= *bound) {
@@ -48,13 +57,21 @@ impl Metrics {
         );
         out.push_str("# TYPE jenga_sandbox_requests_total counter\n");
         let requests = self.requests.lock();
-        for ((operation, scenario, status), series) in requests.iter() {
+        let all: Vec<(&str, &str, u16, &Series)> = requests
+            .iter()
+            .flat_map(|(op, scenarios)| {
+                scenarios.iter().flat_map(move |(scenario, statuses)| {
+                    statuses.iter().map(move |(status, series)| (*op, scenario.as_str(), *status, series))
+                })
+            })
+            .collect();
+        for (operation, scenario, status, series) in &all {
             let labels = labels(operation, scenario, *status);
             let _ = writeln!(out, "jenga_sandbox_requests_total{{{labels}}} {}", series.count);
         }
         out.push_str("# HELP jenga_sandbox_request_duration_seconds Time to answer an API request.\n");
         out.push_str("# TYPE jenga_sandbox_request_duration_seconds histogram\n");
-        for ((operation, scenario, status), series) in requests.iter() {
+        for (operation, scenario, status, series) in &all {
             let labels = labels(operation, scenario, *status);
             let mut cumulative = 0;
             for (bound, count) in BUCKETS.iter().zip(series.buckets) {
@@ -69,6 +86,7 @@ impl Metrics {
             let _ = writeln!(out, "jenga_sandbox_request_duration_seconds_sum{{{labels}}} {}", series.sum_seconds);
             let _ = writeln!(out, "jenga_sandbox_request_duration_seconds_count{{{labels}}} {}", series.count);
         }
+        drop(all);
         drop(requests);
         let counters = [
             ("delivered", "Callbacks the receiver accepted (2xx).", &self.callbacks_delivered),
