@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod operation;
 pub mod persist;
 pub mod pipeline;
+pub mod recent;
 pub mod scenario;
 pub mod signature;
 pub mod sink;

@@ -8,7 +8,7 @@ use crate::callbacks::QueuedPlan;
 use crate::crypto::PublicKey;
 use crate::ledger::LedgerSnapshot;
 use crate::merchant::{Account, Alerts, Ipn, Merchant};
-use crate::state::AppState;
+use crate::state::{AppState, UsedReferences};
 use crate::token::Grant;
 use crate::transactions::Transaction;
 use serde::{Deserialize, Serialize};
@@ -129,9 +129,10 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
     {
         let mut references = state.references.lock();
         for (merchant, used) in snapshot.references {
-            let remembered = references.entry(merchant).or_default();
+            let limit = state.settings.reference_limit;
+            let remembered = references.entry(merchant).or_insert_with(|| UsedReferences::new(limit));
             for reference in used {
-                remembered.claim(&reference, state.settings.reference_limit);
+                remembered.claim(&reference);
             }
         }
     }

@@ -7,10 +7,11 @@ use crate::crypto::IssuerKey;
 use crate::ids::Ids;
 use crate::journal::Journal;
 use crate::merchant::{self, Merchant, Merchants};
+use crate::recent::{Key, Recent};
 use crate::scenario::{load, Scenarios};
 use crate::token::Tokens;
 use parking_lot::Mutex;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct AppState {
@@ -105,7 +106,13 @@ impl AppState {
     /// Records `reference` for `merchant`; false when it was already used.
     pub fn claim_reference(&self, merchant: &str, reference: &str) -> bool {
         let mut references = self.references.lock();
-        references.entry(merchant.to_string()).or_default().claim(reference, self.settings.reference_limit)
+        if let Some(used) = references.get_mut(merchant) {
+            return used.claim(reference);
+        }
+        let mut used = UsedReferences::new(self.settings.reference_limit);
+        used.claim(reference);
+        references.insert(merchant.to_string(), used);
+        true
     }
 
     /// Clears what requests created (of one merchant, or all); merchants and scenarios stay.
@@ -129,30 +136,25 @@ impl AppState {
 
 /// One merchant's used references, remembered up to a limit (oldest forgotten first), so memory
 /// stays bounded however long the sandbox runs.
-#[derive(Default)]
-pub struct UsedReferences {
-    set: HashSet<String>,
-    order: std::collections::VecDeque<String>,
-}
+pub struct UsedReferences(Recent<String>);
 
 impl UsedReferences {
+    pub fn new(limit: usize) -> Self {
+        Self(Recent::new(limit))
+    }
+
     /// False when `reference` is already remembered.
-    pub fn claim(&mut self, reference: &str, limit: usize) -> bool {
-        if !self.set.insert(reference.to_string()) {
+    pub fn claim(&mut self, reference: &str) -> bool {
+        if self.0.contains(Key(reference, "")) {
             return false;
         }
-        self.order.push_back(reference.to_string());
-        while self.order.len() > limit {
-            if let Some(oldest) = self.order.pop_front() {
-                self.set.remove(&oldest);
-            }
-        }
+        self.0.insert(reference.to_string());
         true
     }
 
     /// Oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &String> {
-        self.order.iter()
+        self.0.iter()
     }
 }
 
@@ -162,12 +164,12 @@ mod tests {
 
     #[test]
     fn used_references_are_remembered_up_to_the_limit() {
-        let mut used = UsedReferences::default();
-        assert!(used.claim("a", 2));
-        assert!(!used.claim("a", 2));
-        assert!(used.claim("b", 2));
-        assert!(used.claim("c", 2));
-        assert!(used.claim("a", 2), "the oldest was forgotten");
+        let mut used = UsedReferences::new(2);
+        assert!(used.claim("a"));
+        assert!(!used.claim("a"));
+        assert!(used.claim("b"));
+        assert!(used.claim("c"));
+        assert!(used.claim("a"), "the oldest was forgotten");
         assert_eq!(used.iter().collect::<Vec<_>>(), ["c", "a"]);
     }
 }

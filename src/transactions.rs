@@ -2,8 +2,8 @@
 //! asynchronous transaction's state follows its callback schedule on the sandbox clock: pending
 //! until a step's time has come, then what that step's code says.
 
+use crate::recent::{Key, Keyed, Recent};
 use parking_lot::Mutex;
-use std::collections::{HashMap, VecDeque};
 
 #[derive(Debug, Clone)]
 pub struct Transaction {
@@ -53,60 +53,43 @@ impl Transaction {
     }
 }
 
+impl Keyed for Transaction {
+    fn key(&self) -> Key<'_> {
+        Key(&self.merchant, &self.reference)
+    }
+}
+
 /// Kept up to `limit`; the oldest go first.
 pub struct Transactions {
-    inner: Mutex<(HashMap<(String, String), Transaction>, VecDeque<(String, String)>)>,
-    limit: usize,
+    inner: Mutex<Recent<Transaction>>,
 }
 
 impl Transactions {
     pub fn new(limit: usize) -> Self {
-        Self { inner: Mutex::default(), limit }
+        Self { inner: Mutex::new(Recent::new(limit)) }
     }
 
     pub fn record(&self, transaction: Transaction) {
-        let key = (transaction.merchant.clone(), transaction.reference.clone());
-        let mut inner = self.inner.lock();
-        let (map, order) = &mut *inner;
-        if map.insert(key.clone(), transaction).is_none() {
-            order.push_back(key);
-        }
-        while order.len() > self.limit {
-            if let Some(oldest) = order.pop_front() {
-                map.remove(&oldest);
-            }
-        }
+        self.inner.lock().insert(transaction);
     }
 
     /// Newest first, of one merchant or all.
     pub fn list(&self, merchant: Option<&str>, limit: usize) -> Vec<Transaction> {
         let inner = self.inner.lock();
-        let (map, order) = &*inner;
-        order
-            .iter()
-            .rev()
-            .filter(|(m, _)| merchant.is_none_or(|x| x == m))
-            .filter_map(|key| map.get(key).cloned())
-            .take(limit)
-            .collect()
+        inner.iter().rev().filter(|t| merchant.is_none_or(|m| t.merchant == m)).take(limit).cloned().collect()
     }
 
     pub fn get(&self, merchant: &str, reference: &str) -> Option<Transaction> {
-        self.inner.lock().0.get(&(merchant.to_string(), reference.to_string())).cloned()
+        self.inner.lock().get(Key(merchant, reference)).cloned()
     }
 
     /// Every transaction, oldest first.
     pub fn all(&self) -> Vec<Transaction> {
-        let inner = self.inner.lock();
-        let (map, order) = &*inner;
-        order.iter().filter_map(|key| map.get(key).cloned()).collect()
+        self.inner.lock().iter().cloned().collect()
     }
 
     pub fn clear(&self, merchant: Option<&str>) {
-        let mut inner = self.inner.lock();
-        let (map, order) = &mut *inner;
-        map.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
-        order.retain(|key| map.contains_key(key));
+        self.inner.lock().retain(|t| merchant.is_some_and(|m| t.merchant != m));
     }
 }
 
