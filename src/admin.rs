@@ -469,8 +469,8 @@ async fn sink_store(
     raw: web::Bytes,
 ) -> HttpResponse {
     let headers = crate::pipeline::header_map(&req);
-    let entry = state.sink.store(&name, crate::clock::iso_ms(state.clock.now()), headers, &raw);
-    HttpResponse::Ok().json(json!({"status": "received", "id": entry.id}))
+    let id = state.sink.store(&name, state.clock.now_ms(), headers, &raw);
+    HttpResponse::Ok().json(json!({"status": "received", "id": id}))
 }
 
 async fn sink_list(state: web::Data<AppState>, name: web::Path<String>) -> HttpResponse {

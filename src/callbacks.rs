@@ -4,7 +4,7 @@
 //! multi-step sequences arrive in order. Deliveries run in their own tasks: a slow receiver
 //! never holds up an API response or another receiver.
 
-use crate::clock::{iso_ms, Clock};
+use crate::clock::Clock;
 use crate::config::CallbackSettings;
 use crate::ids::Ids;
 use crate::metrics::Metrics;
@@ -20,6 +20,8 @@ use tokio::sync::{watch, Notify, Semaphore};
 
 /// How much of a receiver's answer the log keeps.
 const EXCERPT_BYTES: usize = 512;
+/// How long an idle worker sleeps before looking at the schedule again.
+const IDLE_LOOK_MS: i64 = 60_000;
 /// Longest wait honoured from a receiver's Retry-After.
 const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 
@@ -42,7 +44,8 @@ pub enum JobState {
 #[serde(rename_all = "camelCase")]
 pub struct Attempt {
     pub number: u32,
-    pub at: String,
+    #[serde(serialize_with = "crate::clock::serialize_iso_ms")]
+    pub at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub latency_ms: u64,
@@ -67,11 +70,11 @@ pub struct Job {
     /// Serialised once when the job is created: sent as is, cheap to keep and to clone.
     pub body: JsonBytes,
     pub state: JobState,
-    pub created_at: String,
-    pub due_at: String,
+    #[serde(rename = "createdAt", serialize_with = "crate::clock::serialize_iso_ms")]
+    pub created_ms: i64,
+    #[serde(rename = "dueAt", serialize_with = "crate::clock::serialize_iso_ms")]
+    pub due_ms: i64,
     pub attempts: Vec<Attempt>,
-    #[serde(skip)]
-    due_ms: i64,
     #[serde(skip)]
     malformed: bool,
     #[serde(skip)]
@@ -149,7 +152,6 @@ struct Chain {
     copies: usize,
 }
 
-#[derive(Default)]
 struct Store {
     jobs: HashMap<JobId, Job>,
     order: VecDeque<JobId>,
@@ -159,6 +161,40 @@ struct Store {
     chains: HashMap<JobId, Chain>,
     /// Ids of finished jobs, oldest first: what eviction drops (stale ids are skipped).
     finished: VecDeque<JobId>,
+    /// When the worker will look at the schedule again by itself (sandbox ms). A new job due
+    /// before then must wake it; one due later need not, which spares a thread wake-up per
+    /// request while callbacks fall due in the order they were queued.
+    worker_looks_at: i64,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self {
+            jobs: HashMap::new(),
+            order: VecDeque::new(),
+            due: BinaryHeap::new(),
+            sequence: 0,
+            chains: HashMap::new(),
+            finished: VecDeque::new(),
+            // Until the worker has looked once, every change wakes it.
+            worker_looks_at: i64::MAX,
+        }
+    }
+}
+
+/// Where one attempt goes, and what it carries; taken from the job under the lock.
+struct Sending {
+    target: Target,
+    body: actix_web::web::Bytes,
+    basic_auth: Option<(String, String)>,
+    /// The receiver_timeout fault's first attempt: the answer is disregarded.
+    ignore_answer: bool,
+}
+
+enum Target {
+    /// This server's own sink, by name: stored directly.
+    OwnSink(String),
+    Url(String),
 }
 
 pub struct Callbacks {
@@ -174,8 +210,18 @@ pub struct Callbacks {
     signer: Option<crate::crypto::IssuerKey>,
     /// This server's port and sink: callbacks addressed to it are stored directly, without a
     /// round trip through HTTP to ourselves.
-    own_sink: std::sync::OnceLock<(u16, Arc<crate::sink::Sink>)>,
+    own_sink: std::sync::OnceLock<OwnSink>,
 }
+
+struct OwnSink {
+    port: u16,
+    sink: Arc<crate::sink::Sink>,
+    /// `http://127.0.0.1:PORT/__sandbox/sink/` and its `localhost` and `[::1]` twins: a prefix
+    /// test settles the common URLs without parsing them.
+    prefixes: [String; 3],
+}
+
+const SINK_PATH: &str = "/__sandbox/sink/";
 
 const USER_AGENT: &str = concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION"));
 
@@ -222,22 +268,39 @@ impl Callbacks {
 
     /// Once the server listens: its port, and the sink its `/__sandbox/sink/NAME` serves.
     pub fn set_own_sink(&self, port: u16, sink: Arc<crate::sink::Sink>) {
-        let _ = self.own_sink.set((port, sink));
+        let prefixes = ["127.0.0.1", "localhost", "[::1]"].map(|host| format!("http://{host}:{port}{SINK_PATH}"));
+        let _ = self.own_sink.set(OwnSink { port, sink, prefixes });
     }
 
     /// The sink name when `url` is this server's own sink on loopback.
-    fn own_sink_name(&self, url: &str) -> Option<(&crate::sink::Sink, String)> {
-        let (port, sink) = self.own_sink.get()?;
-        let url = url::Url::parse(url).ok()?;
-        let loopback = matches!(url.host_str()?, "127.0.0.1" | "localhost" | "[::1]");
-        if !loopback || url.port_or_known_default() != Some(*port) || url.query().is_some() {
+    fn own_sink_name(&self, url: &str) -> Option<String> {
+        let own = self.own_sink.get()?;
+        if !url.contains(SINK_PATH) {
             return None;
         }
-        let name = url.path().strip_prefix("/__sandbox/sink/")?.trim_end_matches('/');
+        let plain_name = |name: &str| !name.is_empty() && !name.contains(['/', '?', '#', '%']);
+        let fast = own.prefixes.iter().find_map(|p| url.strip_prefix(p.as_str())).map(|n| n.trim_end_matches('/'));
+        if let Some(name) = fast.filter(|n| plain_name(n)) {
+            return Some(name.to_string());
+        }
+        // Anything less plain (upper-case host, default port, escapes, a query) is parsed.
+        let url = url::Url::parse(url).ok()?;
+        let loopback = matches!(url.host_str()?, "127.0.0.1" | "localhost" | "[::1]");
+        if !loopback || url.port_or_known_default() != Some(own.port) || url.query().is_some() {
+            return None;
+        }
+        let name = url.path().strip_prefix(SINK_PATH)?.trim_end_matches('/');
         if name.is_empty() || name.contains('/') {
             return None;
         }
-        Some((sink, percent_encoding::percent_decode_str(name).decode_utf8_lossy().into_owned()))
+        Some(percent_encoding::percent_decode_str(name).decode_utf8_lossy().into_owned())
+    }
+
+    /// Wakes the worker if the schedule's next job is due before it would look by itself.
+    fn wake_if_sooner(&self, store: &Store) {
+        if store.due.peek().is_some_and(|Reverse((due, _, _))| *due < store.worker_looks_at) {
+            self.wake.notify_one();
+        }
     }
 
     pub fn first_delay_ms(&self) -> u64 {
@@ -278,8 +341,8 @@ impl Callbacks {
                 store.chains.insert(last, Chain { plan, next: 1, copies });
             }
         }
+        self.wake_if_sooner(&store);
         drop(store);
-        self.wake.notify_one();
         created.iter().map(|id| id.to_string()).collect()
     }
 
@@ -333,8 +396,8 @@ impl Callbacks {
             if plan.steps.len() > 1 {
                 store.chains.insert(first, Chain { plan, next: 1, copies: 1 });
             }
+            self.wake_if_sooner(&store);
         }
-        self.wake.notify_one();
     }
 
     fn delay_of(&self, step: &Step) -> u64 {
@@ -355,10 +418,9 @@ impl Callbacks {
             steps: plan.steps.len(),
             body: JsonBytes::of(&step.body),
             state,
-            created_at: iso_ms(self.clock.now()),
-            due_at: iso_ms(Clock::at(due_ms)),
-            attempts: Vec::new(),
+            created_ms: self.clock.now_ms(),
             due_ms,
+            attempts: Vec::new(),
             malformed: plan.faults.contains(&CallbackFault::MalformedBody),
             ignore_first_answer: plan.faults.contains(&CallbackFault::ReceiverTimeout),
             basic_auth: plan.basic_auth.clone(),
@@ -398,7 +460,6 @@ impl Callbacks {
         if let Some(job) = store.jobs.get_mut(id) {
             job.state = JobState::Scheduled;
             job.due_ms = due_ms;
-            job.due_at = iso_ms(Clock::at(due_ms));
             let shared = job.id.clone();
             store.sequence += 1;
             let seq = store.sequence;
@@ -414,10 +475,8 @@ impl Callbacks {
             let now = self.clock.now_ms();
             self.schedule(&mut store, id, now);
         }
-        let job = store.jobs.get(id).cloned();
-        drop(store);
-        self.wake.notify_one();
-        job
+        self.wake_if_sooner(&store);
+        store.jobs.get(id).cloned()
     }
 
     pub fn get(&self, id: &str) -> Option<Job> {
@@ -485,8 +544,10 @@ impl Callbacks {
                 break;
             }
             let deliveries = ready.iter().map(|id| async move {
+                let Some(sending) = self.sending(id) else { return };
+                let Some(sending) = self.deliver_to_own_sink(id, sending) else { return };
                 let Ok(_permit) = self.in_flight.clone().acquire_owned().await else { return };
-                self.deliver(id).await;
+                self.deliver(id, sending).await;
             });
             if tokio::time::timeout_at(deadline, futures_util::future::join_all(deliveries)).await.is_err() {
                 break;
@@ -517,19 +578,24 @@ impl Callbacks {
                         }
                     }
                 }
-                (ready, store.due.peek().map(|Reverse((due, _, _))| *due))
+                let next_due = store.due.peek().map(|Reverse((due, _, _))| *due);
+                store.worker_looks_at = next_due.unwrap_or(now + IDLE_LOOK_MS).min(now + IDLE_LOOK_MS);
+                (ready, next_due)
             };
             for id in ready {
+                // Deliveries to the own sink are quick and local: done here, in order, without a task each.
+                let Some(sending) = self.sending(&id) else { continue };
+                let Some(sending) = self.deliver_to_own_sink(&id, sending) else { continue };
                 let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
                     return;
                 };
                 let me = self.clone();
                 tokio::spawn(async move {
-                    me.deliver(&id).await;
+                    me.deliver(&id, sending).await;
                     drop(permit);
                 });
             }
-            let wait = next_due.map_or(60_000, |due| (due - self.clock.now_ms()).clamp(0, 60_000));
+            let wait = next_due.map_or(IDLE_LOOK_MS, |due| (due - self.clock.now_ms()).clamp(0, IDLE_LOOK_MS));
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
                 _ = self.wake.notified() => {}
@@ -555,40 +621,57 @@ impl Callbacks {
         left
     }
 
-    async fn deliver(&self, id: &str) {
-        // Only what sending needs is taken from the job, under the lock, without copying the body.
-        let (url, body, basic_auth, ignore_first_answer, first_attempt) = {
-            let store = self.store.lock();
-            let Some(job) = store.jobs.get(id) else { return };
-            let body = if job.malformed { job.body.0.slice(..job.body.0.len() / 2) } else { job.body.0.clone() };
-            (job.url.clone(), body, job.basic_auth.clone(), job.ignore_first_answer, job.attempts.is_empty())
+    /// What the next attempt of a job sends, read under the lock without copying the body.
+    fn sending(&self, id: &str) -> Option<Sending> {
+        let store = self.store.lock();
+        let job = store.jobs.get(id)?;
+        let body = if job.malformed { job.body.0.slice(..job.body.0.len() / 2) } else { job.body.0.clone() };
+        let target = match self.own_sink_name(&job.url) {
+            Some(name) => Target::OwnSink(name),
+            None => Target::Url(job.url.clone()),
         };
+        let ignore_answer = job.ignore_first_answer && job.attempts.is_empty();
+        Some(Sending { target, body, basic_auth: job.basic_auth.clone(), ignore_answer })
+    }
+
+    fn sign(&self, body: &[u8]) -> Option<String> {
         use base64::Engine;
-        let signature =
-            self.signer.as_ref().map(|s| base64::engine::general_purpose::STANDARD.encode(s.sign_rs256(&body)));
-        let at = iso_ms(self.clock.now());
+        self.signer.as_ref().map(|s| base64::engine::general_purpose::STANDARD.encode(s.sign_rs256(body)))
+    }
+
+    /// Stores a callback addressed to this server's own sink, with the headers a request would
+    /// have carried; hands back any other.
+    fn deliver_to_own_sink(&self, id: &str, sending: Sending) -> Option<Sending> {
+        let Target::OwnSink(name) = &sending.target else { return Some(sending) };
+        let Some(own) = self.own_sink.get() else { return Some(sending) };
+        let at = self.clock.now_ms();
         let started = Instant::now();
-        if let Some((sink, name)) = self.own_sink_name(&url) {
-            // The headers a request would have carried, so the sink shows the same.
-            let mut headers = std::collections::BTreeMap::new();
-            headers.insert("content-type".to_string(), "application/json".to_string());
-            headers.insert("user-agent".to_string(), USER_AGENT.to_string());
-            if let Some((user, password)) = &basic_auth {
-                let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-                headers.insert("authorization".to_string(), format!("Basic {credentials}"));
-            }
-            if let Some(signature) = &signature {
-                headers.insert(SIGNATURE_HEADER.to_ascii_lowercase(), signature.clone());
-            }
-            let entry = sink.store(&name, at.clone(), headers, &body);
-            let excerpt = format!(r#"{{"status":"received","id":{}}}"#, entry.id);
-            let outcome = (Some(200), None, None, Some(excerpt));
-            self.record_attempt(id, at, started, outcome, ignore_first_answer && first_attempt);
-            return;
+        let mut headers = std::collections::BTreeMap::new();
+        headers.insert("content-type".to_string(), "application/json".to_string());
+        headers.insert("user-agent".to_string(), USER_AGENT.to_string());
+        if let Some((user, password)) = &sending.basic_auth {
+            use base64::Engine;
+            let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            headers.insert("authorization".to_string(), format!("Basic {credentials}"));
         }
+        if let Some(signature) = self.sign(&sending.body) {
+            headers.insert(SIGNATURE_HEADER.to_ascii_lowercase(), signature);
+        }
+        let entry = own.sink.store(name, at, headers, &sending.body);
+        let excerpt = format!(r#"{{"status":"received","id":{entry}}}"#);
+        self.record_attempt(id, at, started, (Some(200), None, None, Some(excerpt)), sending.ignore_answer);
+        None
+    }
+
+    async fn deliver(&self, id: &str, sending: Sending) {
+        let Target::Url(url) = &sending.target else { return };
+        let signature = self.sign(&sending.body);
+        let at = self.clock.now_ms();
+        let started = Instant::now();
+        let (body, basic_auth) = (sending.body, sending.basic_auth);
         let mut request = self
             .client
-            .post(&url)
+            .post(url.as_str())
             .header("Content-Type", "application/json")
             .timeout(Duration::from_millis(self.settings.timeout_ms));
         if let Some(signature) = signature {
@@ -615,7 +698,7 @@ impl Callbacks {
             }
             Err(e) => (None, None, Some(describe(&e)), None),
         };
-        self.record_attempt(id, at, started, outcome, ignore_first_answer && first_attempt);
+        self.record_attempt(id, at, started, outcome, sending.ignore_answer);
     }
 
     /// Records one attempt's outcome (status, Retry-After, error, answer excerpt) and decides
@@ -623,7 +706,7 @@ impl Callbacks {
     fn record_attempt(
         &self,
         id: &str,
-        at: String,
+        at: i64,
         started: Instant,
         outcome: (Option<u16>, Option<u64>, Option<String>, Option<String>),
         ignore_answer: bool,
@@ -658,8 +741,7 @@ impl Callbacks {
             let wait = ((base * jitter) as u64).max(retry_after.unwrap_or(0));
             let due = self.clock.now_ms() + wait as i64;
             self.schedule(&mut store, id, due);
-            drop(store);
-            self.wake.notify_one();
+            self.wake_if_sooner(&store);
             return;
         } else {
             job.state = JobState::Failed;
@@ -667,8 +749,7 @@ impl Callbacks {
         }
         store.finished.push_back(shared);
         self.release_next(&mut store, id);
-        drop(store);
-        self.wake.notify_one();
+        self.wake_if_sooner(&store);
     }
 
     /// Schedules the step after a finished job, if its transaction has one.

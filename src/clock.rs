@@ -55,3 +55,9 @@ pub fn plain(ms: i64) -> String {
 pub fn iso_ms(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
+
+/// Writes a sandbox-clock instant (ms) as `iso_ms` text: records keep the number and format it
+/// only when listed, which is rare next to how often they are made.
+pub fn serialize_iso_ms<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&Clock::at(*ms).format("%Y-%m-%dT%H:%M:%S%.3fZ"))
+}

@@ -11,12 +11,14 @@ use std::sync::Arc;
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     pub id: String,
-    pub time: String,
+    #[serde(serialize_with = "crate::clock::serialize_iso_ms")]
+    pub time: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant: Option<String>,
-    pub operation: String,
+    pub operation: &'static str,
     pub generation: crate::envelope::Generation,
-    pub method: String,
+    #[serde(serialize_with = "serialize_method")]
+    pub method: actix_web::http::Method,
     pub path: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub query: String,
@@ -41,21 +43,39 @@ pub struct Response {
     pub body: RawBody,
 }
 
+fn serialize_method<S: serde::Serializer>(method: &actix_web::http::Method, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(method.as_str())
+}
+
 /// The request headers, copied out of the connection's read buffer (a header map shares that
-/// buffer, so keeping it would pin kilobytes per entry) and turned into text only when read.
+/// buffer, so keeping it would pin kilobytes per entry) into one exact-size allocation, as
+/// `name NUL value NUL` pairs (neither may contain NUL), and turned into text only when read.
 #[derive(Debug)]
-pub struct Headers(Vec<(Box<str>, Box<[u8]>)>);
+pub struct Headers(Box<[u8]>);
 
 impl Headers {
     pub fn copy_of(headers: &actix_web::http::header::HeaderMap) -> Self {
-        Self(headers.iter().map(|(k, v)| (k.as_str().into(), v.as_bytes().into())).collect())
+        let size = headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 2).sum();
+        let mut packed = Vec::with_capacity(size);
+        for (name, value) in headers {
+            packed.extend_from_slice(name.as_str().as_bytes());
+            packed.push(0);
+            packed.extend_from_slice(value.as_bytes());
+            packed.push(0);
+        }
+        Self(packed.into_boxed_slice())
+    }
+
+    fn pairs(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let mut parts = self.0.split(|b| *b == 0);
+        std::iter::from_fn(move || Some((parts.next()?, parts.next()?)))
     }
 }
 
 impl Serialize for Headers {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let map: BTreeMap<&str, String> =
-            self.0.iter().map(|(k, v)| (&**k, String::from_utf8_lossy(v).into_owned())).collect();
+        let map: BTreeMap<std::borrow::Cow<str>, std::borrow::Cow<str>> =
+            self.pairs().map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))).collect();
         map.serialize(serializer)
     }
 }

@@ -407,11 +407,11 @@ impl<'a> Trace<'a> {
         );
         self.state.journal.record(Entry {
             id: self.request_id,
-            time: crate::clock::iso_ms(self.state.clock.now()),
+            time: self.state.clock.now_ms(),
             merchant: self.merchant,
-            operation: self.operation.to_string(),
+            operation: self.operation,
             generation: self.generation,
-            method: self.req.method().to_string(),
+            method: self.req.method().clone(),
             path: self.req.path().to_string(),
             query: self.req.query_string().to_string(),
             headers: Headers::copy_of(self.req.headers()),

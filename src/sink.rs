@@ -4,12 +4,14 @@
 use parking_lot::Mutex;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Received {
     pub id: u64,
-    pub received_at: String,
+    #[serde(serialize_with = "crate::clock::serialize_iso_ms")]
+    pub received_at: i64,
     pub headers: BTreeMap<String, String>,
     /// Kept as received; listed as JSON when it parses, else as text (a malformed callback stays visible).
     pub body: crate::journal::RawBody,
@@ -23,9 +25,9 @@ pub struct Sink {
 
 #[derive(Default)]
 struct Inner {
-    by_name: HashMap<String, VecDeque<Received>>,
-    /// Names in arrival order of their entries, oldest first (one per entry).
-    arrivals: VecDeque<String>,
+    by_name: HashMap<Arc<str>, VecDeque<Received>>,
+    /// Names in arrival order of their entries, oldest first (one per entry), shared with `by_name`.
+    arrivals: VecDeque<Arc<str>>,
     next_id: u64,
 }
 
@@ -34,13 +36,16 @@ impl Sink {
         Self { inner: Mutex::default(), limit }
     }
 
-    pub fn store(&self, name: &str, received_at: String, headers: BTreeMap<String, String>, raw: &[u8]) -> Received {
+    /// Stores one arrival at `received_at` (sandbox clock, ms); returns its id.
+    pub fn store(&self, name: &str, received_at: i64, headers: BTreeMap<String, String>, raw: &[u8]) -> u64 {
         let body = crate::journal::RawBody::copy_of(raw);
         let mut inner = self.inner.lock();
         inner.next_id += 1;
-        let entry = Received { id: inner.next_id, received_at, headers, body };
-        inner.by_name.entry(name.to_string()).or_default().push_front(entry.clone());
-        inner.arrivals.push_back(name.to_string());
+        let id = inner.next_id;
+        let entry = Received { id, received_at, headers, body };
+        let key = inner.by_name.get_key_value(name).map_or_else(|| Arc::from(name), |(key, _)| key.clone());
+        inner.by_name.entry(key.clone()).or_default().push_front(entry);
+        inner.arrivals.push_back(key);
         while inner.arrivals.len() > self.limit {
             let Some(oldest) = inner.arrivals.pop_front() else { break };
             // The oldest entry of that name is at the back of its newest-first list.
@@ -52,7 +57,7 @@ impl Sink {
                 inner.by_name.remove(&oldest);
             }
         }
-        entry
+        id
     }
 
     pub fn list(&self, name: &str) -> Vec<Received> {
@@ -62,7 +67,7 @@ impl Sink {
     pub fn clear(&self, name: &str) {
         let mut inner = self.inner.lock();
         inner.by_name.remove(name);
-        inner.arrivals.retain(|n| n != name);
+        inner.arrivals.retain(|n| &**n != name);
     }
 }
 
@@ -74,7 +79,7 @@ mod tests {
     fn the_oldest_entries_go_first_whatever_their_name() {
         let sink = Sink::new(3);
         for (name, body) in [("a", "1"), ("b", "2"), ("a", "3"), ("c", "4")] {
-            sink.store(name, String::new(), BTreeMap::new(), body.as_bytes());
+            sink.store(name, 0, BTreeMap::new(), body.as_bytes());
         }
         let bodies = |name| sink.list(name).iter().map(|r| serde_json::to_string(&r.body).unwrap()).collect::<Vec<_>>();
         assert_eq!(bodies("a"), ["3"]);
