@@ -10,10 +10,10 @@
 //! `send`: within-Equity transfers (`remittance/internalBankTransfer`) of 1.00 KES; formula
 //! `source.accountNumber+transfer.amount+transfer.currencyCode+transfer.reference`.
 //! References are PREFIX plus 10 digits (12 characters, as the STK push rules want).
-//! Signs with `ring` straight from fixtures/keys/sandbox-private.pem (PKCS#8), on every core.
+//! Signs with `aws-lc-rs` straight from fixtures/keys/sandbox-private.pem (PKCS#8), on every core.
 
+use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use base64::Engine;
-use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use std::io::Write;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -76,7 +76,7 @@ fn key_pair() -> RsaKeyPair {
     RsaKeyPair::from_pkcs8(&der).expect("the fixture key is an RSA PKCS#8 key")
 }
 
-fn line(o: &Options, key: &RsaKeyPair, rng: &ring::rand::SystemRandom, i: usize) -> String {
+fn line(o: &Options, key: &RsaKeyPair, rng: &aws_lc_rs::rand::SystemRandom, i: usize) -> String {
     let reference = format!("{}{i:010}", o.prefix);
     let (body, canonical) = match o.kind {
         Kind::Stk => (
@@ -98,7 +98,7 @@ fn line(o: &Options, key: &RsaKeyPair, rng: &ring::rand::SystemRandom, i: usize)
             format!("{}1.00KES{reference}", o.account),
         ),
     };
-    let mut signature = vec![0; key.public().modulus_len()];
+    let mut signature = vec![0; key.public_modulus_len()];
     key.sign(&RSA_PKCS1_SHA256, rng, canonical.as_bytes(), &mut signature).expect("sign");
     format!("{}\t{body}", base64::engine::general_purpose::STANDARD.encode(signature))
 }
@@ -113,7 +113,7 @@ fn main() {
                 let o = &o;
                 scope.spawn(move || {
                     let key = key_pair();
-                    let rng = ring::rand::SystemRandom::new();
+                    let rng = aws_lc_rs::rand::SystemRandom::new();
                     (t..o.count).step_by(threads).map(|i| line(o, &key, &rng, i)).collect()
                 })
             })
