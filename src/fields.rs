@@ -25,6 +25,16 @@ pub fn text_at(body: &Value, path: &str) -> Option<String> {
     get(body, path).and_then(raw_text)
 }
 
+/// `raw_text` without a copy, for reading only.
+pub fn text_ref<'a>(body: &'a Value, path: &str) -> Option<std::borrow::Cow<'a, str>> {
+    match get(body, path)? {
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s)),
+        Value::Number(n) => Some(std::borrow::Cow::Borrowed(n.as_str())),
+        Value::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
 pub struct Check<'a> {
     body: &'a Value,
     pub problems: Vec<String>,

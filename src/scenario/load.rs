@@ -169,7 +169,7 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
         }
         let operation = r.operation.map(|o| o.0).filter(|o| o != "*");
         if let Some(op) = &operation {
-            if scenario.effect_for(op).is_none() {
+            if crate::operation::by_id(op).and_then(|o| scenario.effect_for(o)).is_none() {
                 return Err(format!(
                     "a match rule of {name:?} names operation {op:?}, which the scenario has no effect for"
                 ));
@@ -240,7 +240,10 @@ mod tests {
         let first = "scenarios:\n  - name: a\n    effects: {stk_push: {error: 106201}}\n    match:\n      - fields: {payment.ref: AAAAAA}\n";
         let second = "scenarios:\n  - name: a\n    effects: {stk_push: {error: 106500}}\n";
         let set = build(&[("1.yaml".into(), first.into()), ("2.yaml".into(), second.into())]).unwrap();
-        assert_eq!(set.scenarios["a"].effect_for("stk_push").unwrap().error, Some(106500));
+        assert_eq!(
+            set.scenarios["a"].effect_for(crate::operation::by_id("stk_push").unwrap()).unwrap().error,
+            Some(106500)
+        );
         assert!(set.rules.is_empty());
     }
 }

@@ -92,9 +92,9 @@ pub struct RuleView {
 impl Scenario {
     /// The effect for an operation: its own entry, else the `*` entry. `*` leaves the token calls
     /// alone, so arming a business outcome does not also break the next authentication.
-    pub fn effect_for(&self, operation: &str) -> Option<&Arc<Effect>> {
-        let bearer = crate::operation::by_id(operation).is_some_and(|op| op.auth == crate::operation::Auth::Bearer);
-        self.effects.get(operation).or_else(|| if bearer { self.effects.get("*") } else { None })
+    pub fn effect_for(&self, op: &Operation) -> Option<&Arc<Effect>> {
+        let bearer = op.auth == crate::operation::Auth::Bearer;
+        self.effects.get(op.id).or_else(|| if bearer { self.effects.get("*") } else { None })
     }
 }
 
@@ -248,9 +248,13 @@ impl Scenarios {
         }
         for rule in &set.rules {
             let op_ok = rule.operation.as_deref().is_none_or(|o| o == op.id);
-            if op_ok && rule.scenario.effect_for(op.id).is_some() && matches_all(&rule.predicates, input) {
-                let effect = rule.scenario.effect_for(op.id).cloned();
-                return Ok(Decision { name: rule.scenario.name.clone(), source: Source::Rule, effect });
+            let effect = if op_ok { rule.scenario.effect_for(op) } else { None };
+            if effect.is_some() && matches_all(&rule.predicates, input) {
+                return Ok(Decision {
+                    name: rule.scenario.name.clone(),
+                    source: Source::Rule,
+                    effect: effect.cloned(),
+                });
             }
         }
         Ok(Decision::default_outcome())
@@ -272,7 +276,7 @@ impl Scenarios {
                     .scenarios
                     .get(name)
                     .ok_or_else(|| format!("unknown scenario {name:?}; GET /__sandbox/scenarios lists them"))?;
-                Ok(scenario.effect_for(op.id).map(|effect| Decision {
+                Ok(scenario.effect_for(op).map(|effect| Decision {
                     name: name.clone(),
                     source,
                     effect: Some(effect.clone()),
@@ -290,7 +294,7 @@ impl Scenarios {
                 && matches_all(&a.predicates, input)
                 && match &a.target {
                     Target::Code(_) => true,
-                    Target::Named(name) => set.scenarios.get(name).is_some_and(|s| s.effect_for(op.id).is_some()),
+                    Target::Named(name) => set.scenarios.get(name).is_some_and(|s| s.effect_for(op).is_some()),
                 }
         })?;
         let target = armed[position].target.clone();
@@ -307,7 +311,7 @@ impl Scenarios {
 }
 
 pub fn matches_all(predicates: &[(String, Predicate)], input: &Value) -> bool {
-    predicates.iter().all(|(path, p)| p.matches(fields::text_at(input, path).as_deref()))
+    predicates.iter().all(|(path, p)| p.matches(fields::text_ref(input, path).as_deref()))
 }
 
 pub fn describe(p: &Predicate) -> String {
