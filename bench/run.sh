@@ -3,12 +3,17 @@
 # stops everything it started.
 #
 #   bash bench/run.sh [REQUESTS] [DURATION] [CONNECTIONS] [--wiremock] [--no-callbacks] [--no-startup]
+#                     [--no-paced]
 #
 # Measures with wrk (--latency), CONNECTIONS (32) connections for DURATION (10s) each:
 #   1. signed STK push: unique pre-signed requests, callbacks to the built-in sink /__sandbox/sink/bench
 #   2. signed send-money (remittance/internalBankTransfer): unique pre-signed requests, unique references
 #   3. token issue (POST /authentication/api/v3/authenticate/merchant)
 #   4. GET /__sandbox/health (the server's ceiling)
+# then, on a fresh sandbox, signed STK pushes at fixed rates (PACED_RATES, "2500 5000 7500" per
+# second, 32 connections, DURATION each; examples/paced_load.rs), timed from when each request fell
+# due, so a stall is charged to every request it holds up (wrk's closed loop sends less while the
+# server is slow, which hides stalls and makes p99 at saturation a measure of queueing);
 # plus resident memory (idle, after a warm-up, at the end, and the peak VmHWM), the time from
 # process start to the first healthy answer (best and median of 5 starts), and callback delivery
 # throughput (bench/callbacks.sh). With --wiremock (or WIREMOCK=1) it also installs WireMock from
@@ -27,14 +32,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-duration=10s connections=32 wiremock=${WIREMOCK:-0} callbacks=1 startup=1
+duration=10s connections=32 wiremock=${WIREMOCK:-0} callbacks=1 startup=1 paced=1
 positional=()
 for arg in "$@"; do
   case "$arg" in
     --wiremock) wiremock=1 ;;
     --no-callbacks) callbacks=0 ;;
     --no-startup) startup=0 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --no-paced) paced=0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     -*) echo "unknown option $arg" >&2; exit 2 ;;
     *) positional+=("$arg") ;;
   esac
@@ -130,7 +136,8 @@ field() { sed -E "s/.*[[:space:]]$2=([^[:space:]]+).*/\1/" <<<"$1"; }
 
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 echo "== build (release)"
-cargo build --release --quiet --bin jenga-sandbox --example presign --example startup_probe --example callback_bench
+cargo build --release --quiet --bin jenga-sandbox --example presign --example startup_probe --example callback_bench \
+  --example paced_load
 bin=target/release/jenga-sandbox
 ex=target/release/examples
 
@@ -191,6 +198,34 @@ run_wrk health bench/health.lua "$base" "$duration"
 rss_end=$(proc_kib "$server" VmRSS)
 hwm=$(proc_kib "$server" VmHWM)
 stop "$server"
+
+paced_lines=()
+if ((paced)); then
+  echo "== fixed rates: signed STK pushes on a fresh sandbox, $connections connections, $duration each"
+  "$bin" --bind "127.0.0.1:$port" >"$results/sandbox-paced.log" 2>&1 &
+  server=$!
+  pids+=("$server")
+  wait_ready "$base/__sandbox/health" 20
+  curl -sf -X PUT "$base/__sandbox/accounts/0170194290581" -H 'Content-Type: application/json' \
+    -d '{"balance": "999999999.00"}' >/dev/null
+  token=$(curl -sf -X POST "$base/authentication/api/v3/authenticate/merchant" -H 'Api-Key: SANDBOX-API-KEY' \
+    -H 'Content-Type: application/json' -d '{"merchantCode":"9999999999","consumerSecret":"sandbox-secret"}' |
+    sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+  run_wrk pacedwarm bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
+  settle
+  skip=0
+  for rate in ${PACED_RATES:-2500 5000 7500}; do
+    secs=$(to_secs "$duration")
+    line=$(timeout $((secs + 60)) "$ex/paced_load" --url "$base" --requests "$stk_file" --token "$token" \
+      --rate "$rate" --secs "$secs" --connections "$connections" --skip "$skip" | tee "$results/paced-$rate.txt" | grep '^PACED') || {
+      echo "paced_load failed at $rate/s (see $results/paced-$rate.txt)" >&2; exit 1; }
+    echo "  $rate/s: $(sed -E 's/^PACED //' <<<"$line")"
+    paced_lines+=("$line")
+    skip=$((skip + rate * secs))
+    settle
+  done
+  stop "$server"
+fi
 
 cb_concurrent="" cb_burst=""
 if ((callbacks)); then
@@ -266,6 +301,16 @@ row() { # LABEL RESULT [NOTE]
   if [[ -n $R_wiremock ]]; then
     row "WireMock static STK stub (no journal)" "$R_wiremock" "same STK request file, after $wm_warmup warm-up"
     echo "| **sandbox / WireMock, STK push** | **$wm_ratio×** | | | | | |"
+  fi
+  if ((${#paced_lines[@]})); then
+    echo
+    echo "| signed STK push at a fixed rate (timed from when due) | achieved requests/s | p50 | p90 | p99 | max | errors |"
+    echo "|---|---|---|---|---|---|---|"
+    for p in "${paced_lines[@]}"; do
+      printf '| %s/s, %s connections | %.0f | %s ms | %s ms | %s ms | %s ms | %s |\n' "$(field "$p" rate)" \
+        "$(field "$p" connections)" "$(field "$p" rps)" "$(field "$p" p50_ms)" "$(field "$p" p90_ms)" \
+        "$(field "$p" p99_ms)" "$(field "$p" max_ms)" "$(( $(field "$p" non2xx) + $(field "$p" errors) ))"
+    done
   fi
   echo
   echo "| memory and start-up | sandbox${R_wiremock:+ | WireMock} |"
