@@ -1,8 +1,9 @@
 //! Callback delivery. Handlers only enqueue a plan; a worker task delivers it with reqwest after
 //! the scheduled delay (on the sandbox clock), retries with backoff and jitter, records every
 //! attempt, and releases a transaction's next step only when the previous one is finished, so
-//! multi-step sequences arrive in order. Deliveries run in their own tasks: a slow receiver
-//! never holds up an API response or another receiver.
+//! multi-step sequences arrive in order. HTTP deliveries run in their own tasks: a slow receiver
+//! never holds up an API response or another receiver. Callbacks addressed to the sandbox's own
+//! sink are stored by the worker itself, in order, with no request and no task.
 
 use crate::clock::Clock;
 use crate::config::CallbackSettings;
