@@ -4,7 +4,8 @@
 use crate::config::Settings;
 use crate::state::{AppState, StartupError};
 use crate::{admin, api};
-use actix_web::dev::{Server, ServerHandle};
+use actix_web::dev::{Server, ServerHandle, Service, ServiceRequest};
+use actix_web::http::Uri;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
 use std::time::Duration;
@@ -39,9 +40,7 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                // Clients append a trailing slash or double one (`v3-apis//transaction-api`, as
-                // a doc example does); both reach the documented path.
-                .wrap(actix_web::middleware::NormalizePath::trim())
+                .wrap_fn(|req, service| service.call(normalize_path(req)))
                 .app_data(app_state.clone())
                 .service(admin::scope())
                 .configure(api::configure)
@@ -132,4 +131,32 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = interrupt.await;
+}
+
+/// Clients append a trailing slash or double one (`v3-apis//transaction-api`, as a doc example
+/// does); both reach the documented path. Only such paths are rewritten: most requests pass after
+/// one scan of the path.
+fn normalize_path(mut req: ServiceRequest) -> ServiceRequest {
+    let path = req.path();
+    if !(path.contains("//") || (path.len() > 1 && path.ends_with('/'))) {
+        return req;
+    }
+    let mut normal = String::with_capacity(path.len());
+    for c in path.chars() {
+        if !(c == '/' && normal.ends_with('/')) {
+            normal.push(c);
+        }
+    }
+    while normal.len() > 1 && normal.ends_with('/') {
+        normal.pop();
+    }
+    let query = req.query_string();
+    let path_and_query = if query.is_empty() { normal } else { format!("{normal}?{query}") };
+    let mut parts = req.head().uri.clone().into_parts();
+    parts.path_and_query = path_and_query.parse().ok();
+    if let Ok(uri) = Uri::from_parts(parts) {
+        req.match_info_mut().get_mut().update(&uri);
+        req.head_mut().uri = uri;
+    }
+    req
 }

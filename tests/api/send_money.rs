@@ -361,11 +361,12 @@ async fn send_to_mobile_with_a_callback_url_reports_the_final_status_there() {
 }
 
 #[tokio::test]
-async fn camel_case_paths_also_answer_in_lower_case_and_with_a_trailing_slash() {
+async fn camel_case_paths_also_answer_in_lower_case_and_with_trailing_or_doubled_slashes() {
     let app = spawn_app().await;
     for path in [
         "/v3-apis/account-api/v3.0/accounts/accountbalance/query",
         "/v3-apis/account-api/v3.0/accounts/accountBalance/query/",
+        "/v3-apis//account-api/v3.0/accounts/accountBalance/query//",
     ] {
         let body = json!({"countryCode": "KE", "accountId": "0011547896523", "date": "2023-10-13"});
         let response = app.post_signed(path, &body, "0011547896523KE2023-10-13", None).await;
