@@ -24,7 +24,8 @@
 # 140000 transfers, enough for 10 s on 2 cores); each wrk thread cycles through its half, so a run
 # faster than REQUESTS/DURATION repeats references (the repeats answer 400101, are counted as
 # errors in the table, and a warning says so). Signed request files are cached in bench/.cache
-# (signing them takes about 1.5 minutes on 2 cores, once).
+# (signing them takes about 1.5 minutes on 2 cores, once). The fixed-rate stage uses the STK file
+# too, rate × DURATION requests per rate, one slice after another.
 # Environment: PORT (18181; the callback run uses PORT+2 and PORT+9), THREADS (wrk threads, 2),
 # WIREMOCK=1, WIREMOCK_VERSION (3.13.2), WIREMOCK_WARMUP (30s: the JVM takes that long to reach
 # its speed here), RUST_LOG (warn: the default `info` logs a line per request, a cost of its own).
