@@ -160,6 +160,13 @@ impl Ledger {
         books
     }
 
+    /// Posts the scheduled credits whose time has come. Reads do this too; calling it often
+    /// keeps each batch small, so no request finds thousands waiting and holds the books while
+    /// it posts them.
+    pub fn settle(&self) {
+        drop(self.books());
+    }
+
     /// Credits `account` at `at_ms` on the sandbox clock (now or later).
     pub fn schedule_credit(
         &self,

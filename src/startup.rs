@@ -54,6 +54,7 @@ impl Application {
         .run();
         let (stop_worker, stopped) = watch::channel(false);
         let worker = tokio::spawn(state.callbacks.clone().run(stopped, Duration::from_secs(shutdown_timeout)));
+        tokio::spawn(settle_credits(state.clone()));
         let saver = state_file
             .clone()
             .map(|path| tokio::spawn(crate::persist::save_periodically(state.clone(), path, state_interval)));
@@ -131,6 +132,16 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = interrupt.await;
+}
+
+/// Posts due scheduled credits every 20 ms, so that they never pile up for a request to post.
+async fn settle_credits(state: web::Data<AppState>) {
+    let mut ticker = tokio::time::interval(Duration::from_millis(20));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        state.ledger.settle();
+    }
 }
 
 /// Clients append a trailing slash or double one (`v3-apis//transaction-api`, as a doc example
