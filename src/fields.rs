@@ -13,21 +13,20 @@ pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
 
 /// A field's value as the client sent it: strings as they are, numbers in their original text.
 pub fn raw_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
+    text_of(value).map(std::borrow::Cow::into_owned)
 }
 
 pub fn text_at(body: &Value, path: &str) -> Option<String> {
     get(body, path).and_then(raw_text)
 }
 
-/// `raw_text` without a copy, for reading only.
+/// `text_at` without a copy, for reading only.
 pub fn text_ref<'a>(body: &'a Value, path: &str) -> Option<std::borrow::Cow<'a, str>> {
-    match get(body, path)? {
+    get(body, path).and_then(text_of)
+}
+
+fn text_of(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    match value {
         Value::String(s) => Some(std::borrow::Cow::Borrowed(s)),
         Value::Number(n) => Some(std::borrow::Cow::Borrowed(n.as_str())),
         Value::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b { "true" } else { "false" })),
