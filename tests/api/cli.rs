@@ -411,9 +411,13 @@ impl Stateful {
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
+    /// `GET /__sandbox/PATH`, as JSON.
+    async fn admin_get(&self, path: &str) -> Value {
+        self.client.get(format!("{}/__sandbox/{path}", self.address)).send().await.unwrap().json().await.unwrap()
+    }
+
     async fn balance(&self, account: &str) -> String {
-        let accounts: Value =
-            self.client.get(format!("{}/__sandbox/accounts", self.address)).send().await.unwrap().json().await.unwrap();
+        let accounts = self.admin_get("accounts").await;
         let entry = accounts.as_array().unwrap().iter().find(|a| a["number"] == account).cloned().unwrap();
         entry["balance"].as_str().unwrap().to_string()
     }
@@ -446,8 +450,7 @@ async fn state_survives_a_graceful_restart() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    let clock_before: Value =
-        first.client.get(format!("{}/__sandbox/clock", first.address)).send().await.unwrap().json().await.unwrap();
+    let clock_before = first.admin_get("clock").await;
     first.stop().await;
     // Act
     let second = Stateful::start(&dir, &[]);
@@ -456,18 +459,9 @@ async fn state_survives_a_graceful_restart() {
     assert_eq!(second.balance("1100194977404").await, "100025.00", "the credit survived");
     let (status, body) = second.transfer("700000000001").await;
     assert_eq!((status, body["code"].clone()), (400, serde_json::json!(400101)), "the reference is still used");
-    let merchants: Value = second
-        .client
-        .get(format!("{}/__sandbox/merchants", second.address))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let merchants = second.admin_get("merchants").await;
     assert!(merchants.to_string().contains("5555555555"), "{merchants}");
-    let clock_after: Value =
-        second.client.get(format!("{}/__sandbox/clock", second.address)).send().await.unwrap().json().await.unwrap();
+    let clock_after = second.admin_get("clock").await;
     assert!(clock_after["offsetMs"].as_i64() >= clock_before["offsetMs"].as_i64(), "{clock_before} {clock_after}");
     let details = second
         .client
