@@ -750,6 +750,8 @@ impl Callbacks {
         }
         store.finished.push_back(shared);
         self.release_next(&mut store, id);
+        // A burst queues more jobs than the log keeps; they become evictable only now.
+        self.evict(&mut store);
         self.wake_if_sooner(&store);
     }
 

@@ -393,6 +393,25 @@ async fn the_callback_log_keeps_the_newest_jobs_up_to_its_limit() {
 }
 
 #[tokio::test]
+async fn a_burst_of_callbacks_leaves_no_more_than_the_log_limit_once_delivered() {
+    // All twelve are queued before the clock makes them due, so none is evictable when queued.
+    let app = spawn_app_with(|s| {
+        s.callbacks.log_limit = 5;
+        s.callbacks.first_delay_ms = 60_000;
+    })
+    .await;
+    for i in 0..12 {
+        app.stk_push(&stk_body(&format!("CBBURST{i:05}"), MOBILE, &app.sink_url("burst"))).await;
+    }
+    assert_eq!(app.admin_get("/__sandbox/callbacks").await.as_array().unwrap().len(), 12);
+    app.admin_post("/__sandbox/clock/advance", json!({"seconds": 60})).await;
+    wait_until(WAIT, || async { (app.sink("burst").await.len() == 12).then_some(()) }).await;
+    let jobs = app.admin_get("/__sandbox/callbacks").await;
+    let references: Vec<&str> = jobs.as_array().unwrap().iter().map(|j| j["reference"].as_str().unwrap()).collect();
+    assert_eq!(references, ["CBBURST00011", "CBBURST00010", "CBBURST00009", "CBBURST00008", "CBBURST00007"]);
+}
+
+#[tokio::test]
 async fn callbacks_to_the_sandboxs_own_sink_carry_the_same_headers_and_body() {
     let app = spawn_app_with(|s| s.callbacks.sign = true).await;
     app.stk_push(&stk_body("CBOWNSINK001", MOBILE, &app.sink_url("own"))).await;
