@@ -90,7 +90,7 @@ pub struct JsonBytes(pub actix_web::web::Bytes);
 
 impl JsonBytes {
     fn of(value: &Value) -> Self {
-        Self(actix_web::web::Bytes::from(value.to_string()))
+        Self(actix_web::web::Bytes::from(serde_json::to_vec(value).unwrap_or_default()))
     }
 
     pub fn to_value(&self) -> Value {

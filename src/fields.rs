@@ -200,7 +200,39 @@ pub fn is_twelve_digits(s: &str) -> bool {
 }
 
 pub fn is_http_url(s: &str) -> bool {
-    url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+    is_plain_http_url(s)
+        || url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+/// The common shape, `http(s)://host[:port][/path]` with a plain host name or IPv4 address and
+/// printable ASCII after it, recognised without a full parse (which costs more than the rest of
+/// an STK push's validation). It accepts only what the full parse accepts; anything else
+/// (user info, IPv6, non-ASCII, odd hosts) is left to the full parse.
+fn is_plain_http_url(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("http://").or_else(|| s.strip_prefix("https://")) else {
+        return false;
+    };
+    let (authority, after) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let port_ok = port.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 5
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|n| n <= 65_535)
+    });
+    let label_ok =
+        |l: &str| !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    // A host whose last label is numeric is read as an IPv4 address, so it must be one.
+    let last_is_name = host.rsplit('.').next().and_then(|l| l.bytes().next()).is_some_and(|b| b.is_ascii_alphabetic());
+    let host_ok = if last_is_name {
+        host.len() <= 253 && host.split('.').all(label_ok)
+    } else {
+        host.parse::<std::net::Ipv4Addr>().is_ok()
+    };
+    host_ok && port_ok && after.bytes().all(|b| b.is_ascii_graphic())
 }
 
 pub fn is_amount(s: &str, decimals: usize) -> bool {
@@ -279,6 +311,44 @@ mod tests {
         assert_eq!(text_at(&body, "a.b").as_deref(), Some("500.00"));
         assert_eq!(text_at(&body, "a.c").as_deref(), Some("5.00"));
         assert_eq!(text_at(&body, "a.d"), None);
+    }
+
+    #[test]
+    fn the_quick_url_check_accepts_only_what_the_full_parse_accepts() {
+        let full =
+            |s: &str| url::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        let quick = [
+            "http://127.0.0.1:18181/__sandbox/sink/bench",
+            "https://webhook.site/3c6a-41d2?x=1&y=%20#frag",
+            "http://localhost",
+            "https://my-app.example.co.ke:8443/callbacks/jenga/",
+            "http://a.b.c/path;p?q",
+        ];
+        for url in quick {
+            assert!(is_plain_http_url(url) && full(url), "{url}");
+        }
+        // Left to the full parse: some are valid URLs, some are not.
+        let others = [
+            "ftp://example.com/",
+            "http://",
+            "http://user:pw@example.com/",
+            "http://[::1]:8080/",
+            "http://1.2.3.999/",
+            "http://example.com:99999/",
+            "http://example.com:/x",
+            "http://exa mple.com/",
+            "http://example..com/",
+            "http://-x.com/ a",
+            "http://xn--bcher-kva.example/",
+            "http://bücher.example/",
+            "http:/example.com",
+            "HTTP://EXAMPLE.COM/",
+            "https://example.com/\u{7f}",
+        ];
+        for url in others {
+            assert!(!is_plain_http_url(url) || full(url), "{url}");
+            assert_eq!(is_http_url(url), full(url), "{url}");
+        }
     }
 
     #[test]

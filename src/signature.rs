@@ -43,7 +43,11 @@ impl Formula {
     }
 
     pub fn canonical(&self, input: &Value) -> Result<String, &'static str> {
-        self.values(input).map(|v| v.concat())
+        let mut text = String::new();
+        for field in self.fields {
+            text.push_str(&fields::text_ref(input, field).ok_or(*field)?);
+        }
+        Ok(text)
     }
 }
 
@@ -83,7 +87,9 @@ pub fn check(
     raw_body: &[u8],
 ) -> Verdict {
     let primary = &formulas[0];
-    let expected = primary.canonical(input).unwrap_or_default();
+    let primary_text = primary.canonical(input);
+    let primary_complete = primary_text.is_ok();
+    let expected = primary_text.unwrap_or_default();
     let fields = primary
         .fields
         .iter()
@@ -114,8 +120,16 @@ pub fn check(
         return verdict;
     };
     let mut first_error = None;
-    for formula in formulas {
-        let Ok(text) = formula.canonical(input) else { continue };
+    for (index, formula) in formulas.iter().enumerate() {
+        // The documented formula's string is the one already built for the verdict.
+        let text = match index {
+            0 if primary_complete => std::borrow::Cow::Borrowed(verdict.expected.as_str()),
+            0 => continue,
+            _ => match formula.canonical(input) {
+                Ok(text) => std::borrow::Cow::Owned(text),
+                Err(_) => continue,
+            },
+        };
         match key.verify(text.as_bytes(), header) {
             Ok(()) => {
                 verdict.valid = true;
