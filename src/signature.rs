@@ -52,28 +52,79 @@ impl Formula {
 }
 
 /// Result of checking one request's signature, kept in the journal.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone)]
 pub struct Verdict {
     pub valid: bool,
     pub mode: Mode,
     /// The documented formula, and the string the sandbox built from it.
-    pub formula: String,
+    pub formula: &'static Formula,
     pub expected: String,
-    pub fields: Vec<FieldValue>,
+    values: FieldValues,
     /// Which formula variant verified, where sources disagree.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub matched_variant: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub likely_mistake: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct FieldValue {
-    pub field: &'static str,
-    pub value: String,
+/// Each signed field's value as sent. When every field is present they are consecutive slices
+/// of `expected`, so only where each ends is kept: a journal entry then holds one string for
+/// them all instead of one per field.
+#[derive(Debug, Clone)]
+enum FieldValues {
+    Within { ends: [u32; INLINE_FIELDS], count: usize },
+    Copied(Vec<String>),
+}
+
+const INLINE_FIELDS: usize = 8;
+
+impl Verdict {
+    /// `(field, value)` for each field of the documented formula, in order.
+    pub fn fields(&self) -> Vec<(&'static str, &str)> {
+        let values: Vec<&str> = match &self.values {
+            FieldValues::Within { ends, count } => {
+                let mut start = 0;
+                ends[..*count]
+                    .iter()
+                    .map(|&end| {
+                        let value = &self.expected[start..end as usize];
+                        start = end as usize;
+                        value
+                    })
+                    .collect()
+            }
+            FieldValues::Copied(values) => values.iter().map(String::as_str).collect(),
+        };
+        self.formula.fields.iter().copied().zip(values).collect()
+    }
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(Serialize)]
+        struct FieldValue<'a> {
+            field: &'static str,
+            value: &'a str,
+        }
+        let fields: Vec<FieldValue> =
+            self.fields().into_iter().map(|(field, value)| FieldValue { field, value }).collect();
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("valid", &self.valid)?;
+        map.serialize_entry("mode", &self.mode)?;
+        map.serialize_entry("formula", &self.formula.written())?;
+        map.serialize_entry("expected", &self.expected)?;
+        map.serialize_entry("fields", &fields)?;
+        if let Some(variant) = self.matched_variant {
+            map.serialize_entry("matchedVariant", variant)?;
+        }
+        if let Some(problem) = &self.problem {
+            map.serialize_entry("problem", problem)?;
+        }
+        if let Some(mistake) = &self.likely_mistake {
+            map.serialize_entry("likelyMistake", mistake)?;
+        }
+        map.end()
+    }
 }
 
 /// Checks `header` against every variant in `formulas` (the first is the documented one).
@@ -81,26 +132,21 @@ pub struct FieldValue {
 pub fn check(
     mode: Mode,
     key: Option<&PublicKey>,
-    formulas: &[Formula],
+    formulas: &'static [Formula],
     input: &Value,
     header: Option<&str>,
     raw_body: &[u8],
 ) -> Verdict {
     let primary = &formulas[0];
-    let primary_text = primary.canonical(input);
-    let primary_complete = primary_text.is_ok();
-    let expected = primary_text.unwrap_or_default();
-    let fields = primary
-        .fields
-        .iter()
-        .map(|f| FieldValue { field: f, value: fields::text_at(input, f).unwrap_or_default() })
-        .collect();
+    let (text, values) = primary_values(primary, input);
+    let primary_complete = text.is_some();
+    let expected = text.unwrap_or_default();
     let mut verdict = Verdict {
         valid: false,
         mode,
-        formula: primary.written(),
+        formula: primary,
         expected,
-        fields,
+        values,
         matched_variant: None,
         problem: None,
         likely_mistake: None,
@@ -147,6 +193,27 @@ pub fn check(
         verdict.likely_mistake = Some(explain_mismatch(key, formulas, input, header, raw_body));
     }
     verdict
+}
+
+/// The documented formula's string (`None` when a field is missing) and each field's value.
+fn primary_values(primary: &Formula, input: &Value) -> (Option<String>, FieldValues) {
+    if primary.fields.len() <= INLINE_FIELDS {
+        let mut expected = String::new();
+        let mut ends = [0u32; INLINE_FIELDS];
+        let complete = primary.fields.iter().enumerate().all(|(index, field)| match fields::text_ref(input, field) {
+            Some(value) => {
+                expected.push_str(&value);
+                ends[index] = expected.len() as u32;
+                true
+            }
+            None => false,
+        });
+        if complete {
+            return (Some(expected), FieldValues::Within { ends, count: primary.fields.len() });
+        }
+    }
+    let copied = primary.fields.iter().map(|f| fields::text_at(input, f).unwrap_or_default()).collect();
+    (primary.canonical(input).ok(), FieldValues::Copied(copied))
 }
 
 /// Opens the signature with the registered key and, when it is a SHA-256 signature, searches
@@ -313,6 +380,25 @@ mod tests {
             "0170194290581MPS3883889822982254764555291Equitel5.00KES"
         );
         assert!(verdict_for("0170194290581MPS3883889822982254764555291Equitel5.00KES").valid);
+    }
+
+    #[test]
+    fn the_verdict_lists_each_field_value_whether_or_not_all_were_sent() {
+        let complete = verdict_for("anything");
+        assert_eq!(
+            serde_json::to_value(&complete).unwrap()["fields"][1],
+            json!({"field": "payment.ref", "value": "MPS3883889822982"})
+        );
+        let values: Vec<&str> = complete.fields().into_iter().map(|(_, v)| v).collect();
+        assert_eq!(values, ["0170194290581", "MPS3883889822982", "254764555291", "Equitel", "5.00", "KES"]);
+
+        let mut without_telco = seed_request();
+        without_telco["payment"].as_object_mut().unwrap().remove("telco");
+        let partial = check(Mode::Strict, Some(&key()), STK, &without_telco, Some(&sign("x")), b"{}");
+        assert_eq!(partial.expected, "");
+        let values: Vec<&str> = partial.fields().into_iter().map(|(_, v)| v).collect();
+        assert_eq!(values, ["0170194290581", "MPS3883889822982", "254764555291", "", "5.00", "KES"]);
+        assert_eq!(serde_json::to_value(&partial).unwrap()["formula"], complete.formula.written());
     }
 
     #[test]
