@@ -5,8 +5,8 @@ use serde_json::Value;
 
 pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
     // A numeric segment indexes an array (`customer.0.dateOfBirth`).
-    path.split('.').try_fold(body, |v, key| match (v, key.parse::<usize>()) {
-        (Value::Array(items), Ok(index)) => items.get(index),
+    path.split('.').try_fold(body, |v, key| match v {
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|index| items.get(index)),
         _ => v.get(key),
     })
 }

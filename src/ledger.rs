@@ -183,8 +183,11 @@ impl Ledger {
             let opening = Self::opening(merchant, account).unwrap_or(0);
             books.balances.insert(key.clone(), opening);
         }
-        // Credits mostly arrive in time order, so the search lands at the end.
-        let position = books.scheduled.partition_point(|s| s.at_ms <= at_ms);
+        // Credits mostly arrive in time order: most go straight to the end.
+        let position = match books.scheduled.back() {
+            Some(last) if last.at_ms > at_ms => books.scheduled.partition_point(|s| s.at_ms <= at_ms),
+            _ => books.scheduled.len(),
+        };
         let credit =
             Scheduled { key, cents, at_ms, reference: reference.to_string(), description: description.to_string() };
         books.scheduled.insert(position, credit);
