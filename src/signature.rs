@@ -43,9 +43,16 @@ impl Formula {
     }
 
     pub fn canonical(&self, input: &Value) -> Result<String, &'static str> {
+        self.write(input, |_, _| {})
+    }
+
+    /// The canonical string, telling `ended` where each field's value ends in it; or the first
+    /// missing field.
+    fn write(&self, input: &Value, mut ended: impl FnMut(usize, usize)) -> Result<String, &'static str> {
         let mut text = String::new();
-        for field in self.fields {
+        for (index, field) in self.fields.iter().enumerate() {
             text.push_str(&fields::text_ref(input, field).ok_or(*field)?);
+            ended(index, text.len());
         }
         Ok(text)
     }
@@ -197,23 +204,22 @@ pub fn check(
 
 /// The documented formula's string (`None` when a field is missing) and each field's value.
 fn primary_values(primary: &Formula, input: &Value) -> (Option<String>, FieldValues) {
-    if primary.fields.len() <= INLINE_FIELDS {
-        let mut expected = String::new();
-        let mut ends = [0u32; INLINE_FIELDS];
-        let complete = primary.fields.iter().enumerate().all(|(index, field)| match fields::text_ref(input, field) {
-            Some(value) => {
-                expected.push_str(&value);
-                ends[index] = expected.len() as u32;
-                true
+    let fits = primary.fields.len() <= INLINE_FIELDS;
+    let mut ends = [0u32; INLINE_FIELDS];
+    let text = primary
+        .write(input, |index, end| {
+            if fits {
+                ends[index] = end as u32
             }
-            None => false,
-        });
-        if complete {
-            return (Some(expected), FieldValues::Within { ends, count: primary.fields.len() });
+        })
+        .ok();
+    match text {
+        Some(expected) if fits => (Some(expected), FieldValues::Within { ends, count: primary.fields.len() }),
+        text => {
+            let copied = primary.fields.iter().map(|f| fields::text_at(input, f).unwrap_or_default()).collect();
+            (text, FieldValues::Copied(copied))
         }
     }
-    let copied = primary.fields.iter().map(|f| fields::text_at(input, f).unwrap_or_default()).collect();
-    (primary.canonical(input).ok(), FieldValues::Copied(copied))
 }
 
 /// Opens the signature with the registered key and, when it is a SHA-256 signature, searches
