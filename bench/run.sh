@@ -111,6 +111,26 @@ settle() {
 
 metric() { curl -sf "$base/__sandbox/metrics" | awk -v n="$1" '$1 == n {print $2}'; }
 
+# The sandbox's own timing of OPERATION (its request-duration histogram, every scenario and
+# status summed): "answered-within-1ms answered-within-5ms answered".
+server_timing() {
+  curl -sf "$base/__sandbox/metrics" | awk -v op="operation=\"$1\"" '
+    index($1, "jenga_sandbox_request_duration_seconds_bucket{") == 1 && index($1, op) {
+      if (index($1, "le=\"0.001\"")) fast += $2
+      else if (index($1, "le=\"0.005\"")) five += $2
+      else if (index($1, "le=\"+Inf\"")) all += $2
+    }
+    END {printf "%d %d %d\n", fast, five, all}'
+}
+# Share of answers the sandbox timed within 1 ms and within 5 ms, between two server_timing readings:
+# time spent inside the server, against the client's p50/p99 that adds sockets and scheduling.
+server_share() {
+  read -r f0 v0 a0 <<<"$1"
+  read -r f1 v1 a1 <<<"$2"
+  awk -v f=$((f1 - f0)) -v v=$((v1 - v0)) -v a=$((a1 - a0)) \
+    'BEGIN {if (a > 0) printf "sandbox-timed: %.2f%% within 1 ms, %.2f%% within 5 ms", 100 * f / a, 100 * v / a}'
+}
+
 # A wrk duration (10s, 2m, 1h or plain seconds) in seconds, for the outer timeout.
 to_secs() {
   case "$1" in
@@ -190,11 +210,16 @@ rss_warm=$(proc_kib "$server" VmRSS)
 
 echo "== measuring, $connections connections, $duration each"
 delivered_before=$(metric jenga_sandbox_callbacks_delivered_total)
+timing_before=$(server_timing stk_push)
 run_wrk stk bench/stk.lua "$base" "$duration" TOKEN="$token" REQUESTS="$stk_file"
+share_stk=$(server_share "$timing_before" "$(server_timing stk_push)")
 settle
 delivered_stk=$(( $(metric jenga_sandbox_callbacks_delivered_total) - delivered_before ))
-echo "  (callbacks delivered to the sink for that stage: $delivered_stk)"
+echo "  (callbacks delivered to the sink for that stage: $delivered_stk; $share_stk)"
+timing_before=$(server_timing send_within_equity)
 run_wrk send bench/send_money.lua "$base" "$duration" TOKEN="$token" REQUESTS="$send_file"
+share_send=$(server_share "$timing_before" "$(server_timing send_within_equity)")
+echo "  ($share_send)"
 run_wrk token bench/token.lua "$base" "$duration"
 run_wrk health bench/health.lua "$base" "$duration"
 rss_end=$(proc_kib "$server" VmRSS)
@@ -268,11 +293,14 @@ if ((paced)); then
       sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
     run_wrk pacedwarm bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
     settle
+    timing_before=$(server_timing stk_push)
     line=$(timeout $((secs + 60)) "$ex/paced_load" --url "$base" --requests "$stk_file" --token "$token" \
       --rate "$rate" --secs "$secs" --connections "$connections" | tee "$results/paced-$rate.txt" | grep '^PACED') || {
       echo "paced_load failed at $rate/s (see $results/paced-$rate.txt)" >&2; exit 1; }
-    echo "  $rate/s: $(sed -E 's/^PACED //' <<<"$line")"
-    paced_lines+=("$line")
+    share=$(server_share "$timing_before" "$(server_timing stk_push)")
+    echo "  $rate/s: $(sed -E 's/^PACED //' <<<"$line") ($share)"
+    share=${share// /_}
+    paced_lines+=("$line share=${share:--}")
     stop "$server"
   done
 fi
@@ -301,8 +329,8 @@ row() { # LABEL RESULT [NOTE]
   echo
   echo "| benchmark | requests/s | p50 | p99 | max | errors | note |"
   echo "|---|---|---|---|---|---|---|"
-  row "signed STK push" "$R_stk" "$(field "$R_stk" requests) requests; $delivered_stk callbacks to the sink"
-  row "signed send-money (internalBankTransfer)" "$R_send" "$(field "$R_send" requests) requests"
+  row "signed STK push" "$R_stk" "$(field "$R_stk" requests) requests; $delivered_stk callbacks to the sink; $share_stk"
+  row "signed send-money (internalBankTransfer)" "$R_send" "$(field "$R_send" requests) requests; $share_send"
   row "token issue (v3 authenticate)" "$R_token" "RS512 JWT per token"
   row "GET /__sandbox/health" "$R_health" "ceiling"
   if [[ -n $R_wiremock ]]; then
@@ -311,14 +339,15 @@ row() { # LABEL RESULT [NOTE]
   fi
   if ((${#paced_lines[@]})); then
     echo
-    echo "| signed STK push at a fixed rate (timed from when due) | achieved requests/s | p50 | p90 | p99 | max | errors |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| signed STK push at a fixed rate (timed from when due) | achieved requests/s | p50 | p90 | p99 | max | errors | note |"
+    echo "|---|---|---|---|---|---|---|---|"
     for p in "${paced_lines[@]}"; do
       r=$(field "$p" rate)
       [[ $r == "$wm_paced_rate" ]] && r="**$r/s (1.5 × WireMock)**" || r="$r/s"
-      printf '| %s, %s connections | %.0f | %s ms | %s ms | %s ms | %s ms | %s |\n' "$r" \
+      printf '| %s, %s connections | %.0f | %s ms | %s ms | %s ms | %s ms | %s | %s |\n' "$r" \
         "$(field "$p" connections)" "$(field "$p" rps)" "$(field "$p" p50_ms)" "$(field "$p" p90_ms)" \
-        "$(field "$p" p99_ms)" "$(field "$p" max_ms)" "$(( $(field "$p" non2xx) + $(field "$p" errors) ))"
+        "$(field "$p" p99_ms)" "$(field "$p" max_ms)" "$(( $(field "$p" non2xx) + $(field "$p" errors) ))" \
+        "$(field "$p" share | tr _ ' ')"
     done
   fi
   echo
