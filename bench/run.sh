@@ -14,7 +14,11 @@
 # "2500 5000 7500" per second, plus 1.5 times WireMock's throughput when WireMock is measured;
 # 32 connections, DURATION each; examples/paced_load.rs), timed from when each request fell
 # due, so a stall is charged to every request it holds up (wrk's closed loop sends less while the
-# server is slow, which hides stalls and makes p99 at saturation a measure of queueing);
+# server is slow, which hides stalls and makes p99 at saturation a measure of queueing), each
+# followed by its floor: the same rate with an unknown token, refused before any real work, which
+# shows what the sockets, the client and the shared cores add by themselves. Beside the STK and
+# send-money figures, the share of answers the sandbox itself timed within 1 ms and 5 ms (its
+# request-duration histogram in /__sandbox/metrics);
 # plus resident memory (idle, after a warm-up, at the end, and the peak VmHWM), the time from
 # process start to the first healthy answer (best and median of 5 starts), and callback delivery
 # throughput (bench/callbacks.sh). With --wiremock (or WIREMOCK=1) it also installs WireMock from
@@ -42,7 +46,7 @@ for arg in "$@"; do
     --no-callbacks) callbacks=0 ;;
     --no-startup) startup=0 ;;
     --no-paced) paced=0 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     -*) echo "unknown option $arg" >&2; exit 2 ;;
     *) positional+=("$arg") ;;
   esac
@@ -301,6 +305,14 @@ if ((paced)); then
     echo "  $rate/s: $(sed -E 's/^PACED //' <<<"$line") ($share)"
     share=${share// /_}
     paced_lines+=("$line share=${share:--}")
+    # The floor at this rate: the same requests with an unknown token, refused (401) before any
+    # signature, scenario or ledger work. What remains is the sockets, HTTP, the client and the
+    # scheduler of a machine the client shares with the server.
+    line=$(timeout $((secs + 60)) "$ex/paced_load" --url "$base" --requests "$stk_file" --token not-a-token \
+      --rate "$rate" --secs "$secs" --connections "$connections" | tee "$results/paced-floor-$rate.txt" | grep '^PACED') || {
+      echo "paced_load failed at $rate/s (see $results/paced-floor-$rate.txt)" >&2; exit 1; }
+    echo "  $rate/s floor (unknown token, 401): $(sed -E 's/^PACED //' <<<"$line")"
+    paced_lines+=("$line floor=1")
     stop "$server"
   done
 fi
@@ -343,11 +355,18 @@ row() { # LABEL RESULT [NOTE]
     echo "|---|---|---|---|---|---|---|---|"
     for p in "${paced_lines[@]}"; do
       r=$(field "$p" rate)
-      [[ $r == "$wm_paced_rate" ]] && r="**$r/s (1.5 × WireMock)**" || r="$r/s"
-      printf '| %s, %s connections | %.0f | %s ms | %s ms | %s ms | %s ms | %s | %s |\n' "$r" \
-        "$(field "$p" connections)" "$(field "$p" rps)" "$(field "$p" p50_ms)" "$(field "$p" p90_ms)" \
-        "$(field "$p" p99_ms)" "$(field "$p" max_ms)" "$(( $(field "$p" non2xx) + $(field "$p" errors) ))" \
-        "$(field "$p" share | tr _ ' ')"
+      if [[ $p == *" floor=1"* ]]; then
+        label="$r/s floor: the same requests, unknown token"
+        errors=$(field "$p" errors)
+        note="$(field "$p" non2xx) of $(field "$p" requests) refused (401) as intended: no signature, scenario or ledger work"
+      else
+        [[ $r == "$wm_paced_rate" ]] && label="**$r/s (1.5 × WireMock)**" || label="$r/s"
+        label="$label, $(field "$p" connections) connections"
+        errors=$(( $(field "$p" non2xx) + $(field "$p" errors) ))
+        note=$(field "$p" share | tr _ ' ')
+      fi
+      printf '| %s | %.0f | %s ms | %s ms | %s ms | %s ms | %s | %s |\n' "$label" "$(field "$p" rps)" \
+        "$(field "$p" p50_ms)" "$(field "$p" p90_ms)" "$(field "$p" p99_ms)" "$(field "$p" max_ms)" "$errors" "$note"
     done
   fi
   echo
