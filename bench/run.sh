@@ -46,7 +46,7 @@ for arg in "$@"; do
     --no-callbacks) callbacks=0 ;;
     --no-startup) startup=0 ;;
     --no-paced) paced=0 ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1' "$0"; exit 0 ;;
     -*) echo "unknown option $arg" >&2; exit 2 ;;
     *) positional+=("$arg") ;;
   esac
