@@ -11,7 +11,7 @@
 #   3. token issue (POST /authentication/api/v3/authenticate/merchant)
 #   4. GET /__sandbox/health (the server's ceiling)
 # then signed STK pushes at fixed rates, each on a fresh sandbox warmed like the first (PACED_RATES,
-# "2500 5000 7500" per second, plus 1.5 times WireMock's throughput when WireMock is measured;
+# "2500 5000 7500" per second, plus 1.5 times WireMock's journal-off throughput when measured;
 # 32 connections, DURATION each; examples/paced_load.rs), timed from when each request fell
 # due, so a stall is charged to every request it holds up (wrk's closed loop sends less while the
 # server is slow, which hides stalls and makes p99 at saturation a measure of queueing), each
@@ -375,7 +375,7 @@ row() { # LABEL RESULT [NOTE]
         errors=$(field "$p" errors)
         note="$(field "$p" non2xx) of $(field "$p" requests) refused (401) as intended: no signature, scenario or ledger work"
       else
-        [[ $r == "$wm_paced_rate" ]] && label="**$r/s (1.5 × WireMock)**" || label="$r/s"
+        [[ $r == "$wm_paced_rate" ]] && label="**$r/s (1.5 × WireMock, journal off)**" || label="$r/s"
         label="$label, $(field "$p" connections) connections"
         errors=$(( $(field "$p" non2xx) + $(field "$p" errors) ))
         note=$(field "$p" share | tr _ ' ')
