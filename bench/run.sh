@@ -255,7 +255,8 @@ if ((wiremock)); then
 }
 JSON
   # Two settings: the journal off (the comparison as the target states it), then also request
-  # logging and gzip off, WireMock's fastest for a load test (about 40% more throughput here).
+  # logging and gzip off, WireMock's fastest for a load test (about 40% more throughput in
+  # alternating runs here, though WireMock's speed swings more than that from run to run).
   wm_args=(-jar "$root/$jar" --bind-address 127.0.0.1 --no-request-journal --disable-banner --root-dir "$root/$wm_root")
   wm_fastest=(--disable-request-logging --disable-gzip)
   echo "== WireMock $(basename "$jar" .jar): start to ready (GET /__admin/health, 3 starts)"
