@@ -194,19 +194,28 @@ if ((startup)); then
   startup_best=$(field "$s" best_ms) startup_median=$(field "$s" median_ms) startup_rss=$(field "$s" rss_kib)
 fi
 
+# start_sandbox LOG: starts the sandbox on $base and waits until it is healthy; sets `server`.
+start_sandbox() {
+  "$bin" --bind "127.0.0.1:$port" >"$1" 2>&1 &
+  server=$!
+  pids+=("$server")
+  wait_ready "$base/__sandbox/health" 20
+}
+# fund_and_sign_in: funds the account the STK pushes credit and sets `token` for the default merchant.
+fund_and_sign_in() {
+  curl -sf -X PUT "$base/__sandbox/accounts/0170194290581" -H 'Content-Type: application/json' \
+    -d '{"balance": "999999999.00"}' >/dev/null
+  token=$(curl -sf -X POST "$base/authentication/api/v3/authenticate/merchant" -H 'Api-Key: SANDBOX-API-KEY' \
+    -H 'Content-Type: application/json' -d '{"merchantCode":"9999999999","consumerSecret":"sandbox-secret"}' |
+    sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+  [[ -n $token ]] || { echo "no token" >&2; exit 1; }
+}
+
 echo "== sandbox on $base (RUST_LOG=$RUST_LOG)"
-"$bin" --bind "127.0.0.1:$port" >"$results/sandbox.log" 2>&1 &
-server=$!
-pids+=("$server")
-wait_ready "$base/__sandbox/health" 20
+start_sandbox "$results/sandbox.log"
 sleep 0.5
 rss_idle=$(proc_kib "$server" VmRSS)
-curl -sf -X PUT "$base/__sandbox/accounts/0170194290581" -H 'Content-Type: application/json' \
-  -d '{"balance": "999999999.00"}' >/dev/null
-token=$(curl -sf -X POST "$base/authentication/api/v3/authenticate/merchant" -H 'Api-Key: SANDBOX-API-KEY' \
-  -H 'Content-Type: application/json' -d '{"merchantCode":"9999999999","consumerSecret":"sandbox-secret"}' |
-  sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
-[[ -n $token ]] || { echo "no token" >&2; exit 1; }
+fund_and_sign_in
 
 echo "== warm-up: 2 s of signed STK pushes"
 run_wrk warm bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file"
@@ -298,23 +307,20 @@ if ((paced)); then
     rates=$(tr ' ' '\n' <<<"$rates $wm_paced_rate" | sort -n | uniq | tr '\n' ' ')
   fi
   secs=$(to_secs "$duration")
+  # paced_run LABEL TOKEN: the STK file at $rate for $secs; prints the PACED line, keeps the output.
+  paced_run() {
+    timeout $((secs + 60)) "$ex/paced_load" --url "$base" --requests "$stk_file" --token "$2" --rate "$rate" \
+      --secs "$secs" --connections "$connections" | tee "$results/$1.txt" | grep '^PACED' || {
+      echo "paced_load failed at $rate/s (see $results/$1.txt)" >&2; exit 1; }
+  }
   echo "== fixed rates ($rates/s): signed STK pushes, each on a fresh warmed sandbox, $connections connections, $duration each"
   for rate in $rates; do
-    "$bin" --bind "127.0.0.1:$port" >"$results/sandbox-paced-$rate.log" 2>&1 &
-    server=$!
-    pids+=("$server")
-    wait_ready "$base/__sandbox/health" 20
-    curl -sf -X PUT "$base/__sandbox/accounts/0170194290581" -H 'Content-Type: application/json' \
-      -d '{"balance": "999999999.00"}' >/dev/null
-    token=$(curl -sf -X POST "$base/authentication/api/v3/authenticate/merchant" -H 'Api-Key: SANDBOX-API-KEY' \
-      -H 'Content-Type: application/json' -d '{"merchantCode":"9999999999","consumerSecret":"sandbox-secret"}' |
-      sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+    start_sandbox "$results/sandbox-paced-$rate.log"
+    fund_and_sign_in
     run_wrk pacedwarm bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
     settle
     timing_before=$(server_timing stk_push)
-    line=$(timeout $((secs + 60)) "$ex/paced_load" --url "$base" --requests "$stk_file" --token "$token" \
-      --rate "$rate" --secs "$secs" --connections "$connections" | tee "$results/paced-$rate.txt" | grep '^PACED') || {
-      echo "paced_load failed at $rate/s (see $results/paced-$rate.txt)" >&2; exit 1; }
+    line=$(paced_run "paced-$rate" "$token")
     share=$(server_share "$timing_before" "$(server_timing stk_push)")
     echo "  $rate/s: $(sed -E 's/^PACED //' <<<"$line") ($share)"
     share=${share// /_}
@@ -322,9 +328,7 @@ if ((paced)); then
     # The floor at this rate: the same requests with an unknown token, refused (401) before any
     # signature, scenario or ledger work. What remains is the sockets, HTTP, the client and the
     # scheduler of a machine the client shares with the server.
-    line=$(timeout $((secs + 60)) "$ex/paced_load" --url "$base" --requests "$stk_file" --token not-a-token \
-      --rate "$rate" --secs "$secs" --connections "$connections" | tee "$results/paced-floor-$rate.txt" | grep '^PACED') || {
-      echo "paced_load failed at $rate/s (see $results/paced-floor-$rate.txt)" >&2; exit 1; }
+    line=$(paced_run "paced-floor-$rate" not-a-token)
     echo "  $rate/s floor (unknown token, 401): $(sed -E 's/^PACED //' <<<"$line")"
     paced_lines+=("$line floor=1")
     stop "$server"
