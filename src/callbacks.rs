@@ -137,6 +137,12 @@ pub struct QueuedPlan {
     pub basic_auth: Option<(String, String)>,
     pub due_ms: i64,
     pub steps: Vec<SavedStep>,
+    /// The scenario's fault modes, so a restart keeps them (absent from files of older builds).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<CallbackFault>,
+    /// The first job was already attempted: a receiver_timeout fault has spent its ignored answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attempted: bool,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -358,10 +364,21 @@ impl Callbacks {
             .into_iter()
             .map(|job| {
                 let mut steps = vec![SavedStep { after_ms: Some(0), body: job.body.to_value() }];
-                if let Some(chain) = store.chains.get(&job.id) {
+                let chain = store.chains.get(&job.id);
+                if let Some(chain) = chain {
                     let rest = &chain.plan.steps[chain.next..];
                     steps.extend(rest.iter().map(|s| SavedStep { after_ms: s.after_ms, body: s.body.clone() }));
                 }
+                // A job without a chain keeps the faults that still act on it.
+                let faults = chain.map(|c| c.plan.faults.clone()).unwrap_or_else(|| {
+                    [
+                        (job.malformed, CallbackFault::MalformedBody),
+                        (job.ignore_first_answer, CallbackFault::ReceiverTimeout),
+                    ]
+                    .into_iter()
+                    .filter_map(|(on, fault)| on.then_some(fault))
+                    .collect()
+                });
                 QueuedPlan {
                     merchant: job.merchant.clone(),
                     operation: job.operation.clone(),
@@ -371,6 +388,8 @@ impl Callbacks {
                     basic_auth: job.basic_auth.clone(),
                     due_ms: job.due_ms,
                     steps,
+                    faults,
+                    attempted: !job.attempts.is_empty(),
                 }
             })
             .collect()
@@ -387,15 +406,23 @@ impl Callbacks {
                 url: saved.url,
                 basic_auth: saved.basic_auth,
                 steps: saved.steps.into_iter().map(|s| Step { after_ms: s.after_ms, body: s.body }).collect(),
-                faults: Vec::new(),
+                faults: saved.faults,
             };
             if plan.steps.is_empty() {
                 continue;
             }
+            // Each twin of a duplicated step was saved as its own plan; later steps are still doubled.
+            // Out-of-order steps were saved in their sending order, so they are not reversed again.
+            let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
             let mut store = self.store.lock();
             let first = self.create_job(&mut store, &plan, 0, saved.due_ms, JobState::Scheduled);
+            if saved.attempted {
+                if let Some(job) = store.jobs.get_mut(&first) {
+                    job.ignore_first_answer = false;
+                }
+            }
             if plan.steps.len() > 1 {
-                store.chains.insert(first, Chain { plan, next: 1, copies: 1 });
+                store.chains.insert(first, Chain { plan, next: 1, copies });
             }
             self.wake_if_sooner(&store);
         }

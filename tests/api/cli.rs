@@ -411,6 +411,22 @@ impl Stateful {
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
+    /// A signed STK push with `reference`, its callbacks to `url`, decided by `scenario`.
+    async fn stk_push(&self, reference: &str, url: &str, scenario: &str) {
+        let body = stk_body(reference, "254764555291", url);
+        let response = self
+            .client
+            .post(format!("{}{STK_PATH}", self.address))
+            .bearer_auth(self.token().await)
+            .header("Signature", sign(&stk_canonical(&body)))
+            .header("X-Sandbox-Scenario", scenario)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{reference}");
+    }
+
     /// `GET /__sandbox/PATH`, as JSON.
     async fn admin_get(&self, path: &str) -> Value {
         self.client.get(format!("{}/__sandbox/{path}", self.address)).send().await.unwrap().json().await.unwrap()
@@ -492,6 +508,62 @@ async fn state_saved_periodically_survives_kill_9() {
     server.0.wait().unwrap();
     let second = Stateful::start(&dir, &[]);
     assert_eq!(second.balance("0020100014605").await, "999975.00");
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn queued_callbacks_keep_their_fault_modes_across_a_kill_9() {
+    // Arrange: the scenarios exist only for the first process; callbacks are due in ten minutes.
+    let receiver = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    let dir = TempDir::new();
+    std::fs::create_dir(dir.path().join("scenarios")).unwrap();
+    let scenarios = dir.write(
+        "scenarios/faults.yaml",
+        "scenarios:\n  - name: broken\n    effects:\n      stk_push: {faults: [malformed_body]}\n  - name: twice\n    effects:\n      stk_push:\n        faults: [duplicate]\n        callbacks: [{code: 0}, {code: 3, after_ms: 0}]\n",
+    );
+    let config = dir.write("sandbox.yaml", "state_interval_secs: 1\ncallbacks:\n  first_delay_ms: 600000\n");
+    let first = Stateful::start(&dir, &["--config", config.to_str().unwrap()]);
+    let url = format!("{}/callback", receiver.uri());
+    first.stk_push("FAULTKEPT1", &url, "broken").await;
+    first.stk_push("FAULTKEPT2", &url, "twice").await;
+    let state_file = dir.path().join("state.json");
+    wait_until(WAIT, || async {
+        std::fs::read_to_string(&state_file).ok().filter(|t| t.contains("FAULTKEPT2")).map(|_| ())
+    })
+    .await;
+    let Stateful { mut server, .. } = first;
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    std::fs::remove_file(scenarios).unwrap();
+    // Act
+    let second = Stateful::start(&dir, &[]);
+    second
+        .client
+        .post(format!("{}/__sandbox/clock/advance", second.address))
+        .json(&serde_json::json!({"seconds": 600}))
+        .send()
+        .await
+        .unwrap();
+    // Assert: 1 cut-short body, and both steps of the duplicated sequence twice.
+    let bodies: Vec<String> = wait_until(WAIT, || async {
+        let received = receiver.received_requests().await.unwrap_or_default();
+        (received.len() >= 5).then(|| received.iter().map(|r| String::from_utf8_lossy(&r.body).into_owned()).collect())
+    })
+    .await;
+    let broken: Vec<&String> = bodies.iter().filter(|b| b.contains("FAULTKEPT1")).collect();
+    assert_eq!(broken.len(), 1, "{bodies:?}");
+    assert!(serde_json::from_str::<Value>(broken[0]).is_err(), "still malformed: {}", broken[0]);
+    let codes: Vec<i64> = bodies
+        .iter()
+        .filter_map(|b| serde_json::from_str::<Value>(b).ok())
+        .filter(|b| b["transactionReference"] == "FAULTKEPT2")
+        .map(|b| b["code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [0, 0, 3, 3], "{bodies:?}");
     second.stop().await;
 }
 
