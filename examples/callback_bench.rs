@@ -17,12 +17,17 @@
 //! The last line is machine-readable (`CALLBACKS key=value ...`). Stops by itself: when every
 //! callback arrived or after the timeout.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use actix_web::{web, App, HttpResponse, HttpServer};
+use clap::Parser;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use support::percentile_ms;
 
 static RECEIVED: AtomicU64 = AtomicU64::new(0);
 static FIRST_NS: AtomicU64 = AtomicU64::new(u64::MAX);
@@ -41,49 +46,33 @@ async fn receive(_body: web::Bytes) -> HttpResponse {
     HttpResponse::Ok().finish()
 }
 
+/// Measures callback deliveries to a minimal local receiver, and health latency meanwhile.
+#[derive(clap::Parser)]
 struct Options {
+    /// The sandbox.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
     base: String,
+    /// Pre-signed STK pushes (`signature<TAB>body` lines) whose callBackUrl is the receiver.
+    #[arg(long, default_value = "bench/.cache/callbacks.tsv")]
     requests: String,
+    #[arg(long, default_value_t = 18_190)]
     receiver_port: u16,
-    burst: bool,
+    #[arg(long, value_enum, default_value_t = Mode::Concurrent)]
+    mode: Mode,
+    /// Pushes in flight.
+    #[arg(long, default_value_t = 32)]
     concurrency: usize,
-    timeout: Duration,
+    #[arg(long, default_value_t = 90)]
+    timeout_secs: u64,
+    /// How far `burst` moves the sandbox clock so every callback falls due.
+    #[arg(long, default_value_t = 3_600)]
     advance_secs: u64,
 }
 
-fn options() -> Options {
-    let mut o = Options {
-        base: "http://127.0.0.1:8080".into(),
-        requests: "bench/.cache/callbacks.tsv".into(),
-        receiver_port: 18_190,
-        burst: false,
-        concurrency: 32,
-        timeout: Duration::from_secs(90),
-        advance_secs: 3_600,
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let value = args.next().unwrap_or_else(|| panic!("{arg} needs a value"));
-        match arg.as_str() {
-            "--base" => o.base = value,
-            "--requests" => o.requests = value,
-            "--receiver-port" => o.receiver_port = value.parse().expect("--receiver-port PORT"),
-            "--mode" => o.burst = value == "burst",
-            "--concurrency" => o.concurrency = value.parse().expect("--concurrency N"),
-            "--timeout-secs" => o.timeout = Duration::from_secs(value.parse().expect("--timeout-secs N")),
-            "--advance-secs" => o.advance_secs = value.parse().expect("--advance-secs N"),
-            other => panic!("unknown option {other}"),
-        }
-    }
-    o
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p / 100.0).round() as usize;
-    sorted[index] as f64 / 1000.0
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+enum Mode {
+    Concurrent,
+    Burst,
 }
 
 fn metric(text: &str, name: &str) -> String {
@@ -96,7 +85,7 @@ fn metric(text: &str, name: &str) -> String {
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let o = options();
+    let o = Options::parse();
     EPOCH.get_or_init(Instant::now);
     let server = HttpServer::new(|| App::new().default_service(web::to(receive)))
         .workers(1)
@@ -215,7 +204,7 @@ async fn main() -> std::io::Result<()> {
     let accepted = total as u64 - failures.get();
 
     let mut release_ns = push_start;
-    if o.burst {
+    if o.mode == Mode::Burst {
         // Everything is queued; let it all fall due now.
         release_ns = now_ns();
         let _ = client
@@ -226,7 +215,7 @@ async fn main() -> std::io::Result<()> {
             .and_then(|r| r.error_for_status())
             .expect("clock advance");
     }
-    let deadline = Instant::now() + o.timeout;
+    let deadline = Instant::now() + Duration::from_secs(o.timeout_secs);
     while RECEIVED.load(Relaxed) < accepted && Instant::now() < deadline {
         actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
@@ -266,12 +255,12 @@ async fn main() -> std::io::Result<()> {
         })
         .fold(0.0, f64::max);
     let best_window = if span < 2.0 || best_window == 0.0 { overall } else { best_window };
-    let mode = if o.burst { "burst" } else { "concurrent" };
+    let mode = if o.mode == Mode::Burst { "burst" } else { "concurrent" };
     println!(
         "{mode}: {total} STK pushes in {push_secs:.2} s ({:.0}/s, p50 {:.2} ms, p99 {:.2} ms, {} not 2xx)",
         total as f64 / push_secs,
-        percentile(&lat, 50.0),
-        percentile(&lat, 99.0),
+        percentile_ms(&lat, 50.0),
+        percentile_ms(&lat, 99.0),
         failures.get()
     );
     println!(
@@ -283,9 +272,9 @@ async fn main() -> std::io::Result<()> {
     println!(
         "  /__sandbox/health from the release on: {} probes, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         health.len(),
-        percentile(&health, 50.0),
-        percentile(&health, 99.0),
-        percentile(&health, 100.0)
+        percentile_ms(&health, 50.0),
+        percentile_ms(&health, 99.0),
+        percentile_ms(&health, 100.0)
     );
     let names = ["delivered", "failed", "retried"].map(|n| format!("jenga_sandbox_callbacks_{n}_total"));
     println!(
@@ -298,12 +287,12 @@ async fn main() -> std::io::Result<()> {
     println!(
         "CALLBACKS mode={mode} pushes={total} push_rps={:.0} push_p50_ms={:.2} push_p99_ms={:.2} push_failures={} received={received} expected={accepted} span_s={span:.2} rate={overall:.0} best_window={best_window:.0} health_p50_ms={:.2} health_p99_ms={:.2} health_max_ms={:.2} metrics_delivered={} metrics_failed={} metrics_retried={}",
         total as f64 / push_secs,
-        percentile(&lat, 50.0),
-        percentile(&lat, 99.0),
+        percentile_ms(&lat, 50.0),
+        percentile_ms(&lat, 99.0),
         failures.get(),
-        percentile(&health, 50.0),
-        percentile(&health, 99.0),
-        percentile(&health, 100.0),
+        percentile_ms(&health, 50.0),
+        percentile_ms(&health, 99.0),
+        percentile_ms(&health, 100.0),
         metric(&metrics, &names[0]),
         metric(&metrics, &names[1]),
         metric(&metrics, &names[2]),

@@ -13,58 +13,56 @@
 //! A request whose connection was free when it fell due is timed from when it actually left: the
 //! client's timer fires up to a millisecond late, and that is not the server's doing.
 
+#[path = "support/mod.rs"]
+mod support;
+
+use clap::Parser;
 use std::sync::Arc;
 use std::time::Duration;
+use support::percentile_ms;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// Sends pre-signed requests at a fixed rate and times each from when it fell due.
+#[derive(clap::Parser)]
 struct Options {
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
     url: String,
+    /// The request file: `signature<TAB>body` lines.
+    #[arg(long, default_value = "bench/.cache/stk.tsv")]
     requests: String,
+    /// The bearer token.
+    #[arg(long, default_value = "")]
     token: String,
+    /// Requests per second.
+    #[arg(long, default_value_t = 5000.0, value_parser = above_zero)]
     rate: f64,
+    #[arg(long, default_value_t = 10.0, value_parser = above_zero)]
     secs: f64,
+    #[arg(long, default_value_t = 32, value_parser = at_least_one)]
     connections: usize,
+    #[arg(long, default_value = "/v3-apis/payment-api/v3.0/stkussdpush/initiate")]
     path: String,
     /// Lines of the request file to pass over (used by an earlier run against the same sandbox).
+    #[arg(long, default_value_t = 0)]
     skip: usize,
     /// Prints p50/p99/max for every second of the run, to tell steady slowness from stalls.
+    #[arg(long)]
     per_second: bool,
 }
 
-fn options() -> Options {
-    let mut o = Options {
-        url: "http://127.0.0.1:8080".into(),
-        requests: "bench/.cache/stk.tsv".into(),
-        token: String::new(),
-        rate: 5000.0,
-        secs: 10.0,
-        connections: 32,
-        path: "/v3-apis/payment-api/v3.0/stkussdpush/initiate".into(),
-        per_second: false,
-        skip: 0,
-    };
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    if let Some(at) = args.iter().position(|a| a == "--per-second") {
-        args.remove(at);
-        o.per_second = true;
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(value) if value > 0 => Ok(value),
+        _ => Err(format!("{text} is not a count of at least 1")),
     }
-    for pair in args.chunks(2) {
-        let value = pair.get(1).cloned().unwrap_or_else(|| panic!("{} needs a value", pair[0]));
-        match pair[0].as_str() {
-            "--url" => o.url = value,
-            "--requests" => o.requests = value,
-            "--token" => o.token = value,
-            "--rate" => o.rate = value.parse().expect("--rate: requests per second"),
-            "--secs" => o.secs = value.parse().expect("--secs: seconds"),
-            "--connections" => o.connections = value.parse().expect("--connections: a count"),
-            "--path" => o.path = value,
-            "--skip" => o.skip = value.parse().expect("--skip: a count of lines"),
-            other => panic!("unknown option {other}"),
-        }
+}
+
+fn above_zero(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value > 0.0 => Ok(value),
+        _ => Err(format!("{text} is not a number above 0")),
     }
-    assert!(o.rate > 0.0 && o.secs > 0.0 && o.connections > 0, "rate, secs and connections must be above 0");
-    o
 }
 
 /// One complete HTTP/1.1 request per line of the request file (`signature<TAB>body`).
@@ -131,16 +129,8 @@ struct Sample {
     ok: bool,
 }
 
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
-}
-
 fn main() {
-    let o = options();
+    let o = Options::parse();
     let address = o.url.trim_start_matches("http://").trim_end_matches('/').to_string();
     let count = (o.rate * o.secs).round() as usize;
     let all = Arc::new(requests(&o, &address, count));
@@ -209,8 +199,8 @@ fn main() {
             println!(
                 "second {second}: {} requests, p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
                 l.len(),
-                percentile(&l, 50.0),
-                percentile(&l, 99.0),
+                percentile_ms(&l, 50.0),
+                percentile_ms(&l, 99.0),
                 *l.last().unwrap_or(&0) as f64 / 1000.0
             );
         }
@@ -225,9 +215,9 @@ fn main() {
         samples.len(),
         seconds,
         samples.len() as f64 / seconds,
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 90.0),
-        percentile(&latencies, 99.0),
+        percentile_ms(&latencies, 50.0),
+        percentile_ms(&latencies, 90.0),
+        percentile_ms(&latencies, 99.0),
         latencies.last().copied().unwrap_or(0) as f64 / 1000.0,
         non_2xx,
         errors

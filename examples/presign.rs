@@ -14,57 +14,51 @@
 
 use aws_lc_rs::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 use base64::Engine;
+use clap::Parser;
 use std::io::Write;
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
 enum Kind {
     Stk,
     Send,
 }
 
+/// Writes pre-signed requests with unique references for the load benchmarks.
+#[derive(clap::Parser)]
 struct Options {
+    /// How many requests.
+    #[arg(default_value_t = 20_000)]
     count: usize,
+    /// The file to write.
+    #[arg(default_value = "bench/stk-requests.tsv")]
     out: String,
+    /// Where STK pushes ask for their callbacks.
+    #[arg(default_value = "http://127.0.0.1:8080/__sandbox/sink/bench")]
     callback: String,
+    #[arg(long, value_enum, default_value_t = Kind::Stk)]
     kind: Kind,
-    prefix: String,
+    /// Two characters that start every reference (default BN for stk, SM for send).
+    #[arg(long, value_parser = two_characters)]
+    prefix: Option<String>,
+    #[arg(long, default_value = "0170194290581")]
     account: String,
+    /// The transfers' destination account.
+    #[arg(long, default_value = "1100194977404")]
     destination: String,
 }
 
-fn parse() -> Options {
-    let mut positional = Vec::new();
-    let mut kind = Kind::Stk;
-    let mut prefix = None;
-    let mut account = "0170194290581".to_string();
-    let mut destination = "1100194977404".to_string();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().unwrap_or_else(|| panic!("{name} needs a value"));
-        match arg.as_str() {
-            "--kind" => {
-                kind = match value("--kind").as_str() {
-                    "stk" => Kind::Stk,
-                    "send" => Kind::Send,
-                    other => panic!("--kind: stk or send, not {other}"),
-                }
-            }
-            "--prefix" => prefix = Some(value("--prefix")),
-            "--account" => account = value("--account"),
-            "--destination" => destination = value("--destination"),
-            _ => positional.push(arg),
-        }
+impl Options {
+    fn prefix(&self) -> &str {
+        self.prefix.as_deref().unwrap_or(if self.kind == Kind::Stk { "BN" } else { "SM" })
     }
-    let prefix = prefix.unwrap_or_else(|| if kind == Kind::Stk { "BN".into() } else { "SM".into() });
-    assert!(prefix.len() == 2, "--prefix: two characters, so references stay 12 long");
-    Options {
-        count: positional.first().and_then(|n| n.parse().ok()).unwrap_or(20_000),
-        out: positional.get(1).cloned().unwrap_or_else(|| "bench/stk-requests.tsv".into()),
-        callback: positional.get(2).cloned().unwrap_or_else(|| "http://127.0.0.1:8080/__sandbox/sink/bench".into()),
-        kind,
-        prefix,
-        account,
-        destination,
+}
+
+/// References are the prefix plus 10 digits: 12 characters, as the STK push rules want.
+fn two_characters(text: &str) -> Result<String, String> {
+    if text.chars().count() == 2 {
+        Ok(text.to_string())
+    } else {
+        Err("two characters, so references stay 12 long".into())
     }
 }
 
@@ -77,7 +71,7 @@ fn key_pair() -> RsaKeyPair {
 }
 
 fn line(o: &Options, key: &RsaKeyPair, rng: &aws_lc_rs::rand::SystemRandom, i: usize) -> String {
-    let reference = format!("{}{i:010}", o.prefix);
+    let reference = format!("{}{i:010}", o.prefix());
     let (body, canonical) = match o.kind {
         Kind::Stk => (
             serde_json::json!({
@@ -104,7 +98,7 @@ fn line(o: &Options, key: &RsaKeyPair, rng: &aws_lc_rs::rand::SystemRandom, i: u
 }
 
 fn main() {
-    let o = parse();
+    let o = Options::parse();
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let started = std::time::Instant::now();
     let chunks: Vec<Vec<String>> = std::thread::scope(|scope| {

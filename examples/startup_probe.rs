@@ -10,10 +10,26 @@
 //! The last line is machine-readable:
 //! `STARTUP runs=5 best_ms=.. median_ms=.. worst_ms=.. rss_kib=..`
 
+use clap::Parser;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Start-to-ready time of a server, over several starts.
+#[derive(clap::Parser)]
+struct Options {
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// What to poll for a 200.
+    #[arg(long, default_value = "/__sandbox/health")]
+    path: String,
+    #[arg(long, default_value_t = 60)]
+    timeout_secs: u64,
+    /// The server command; `{port}` in any argument is replaced by a free port.
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
+}
 
 fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
@@ -45,25 +61,8 @@ fn rss_kib(pid: u32) -> Option<u64> {
 }
 
 fn main() {
-    let mut runs = 5usize;
-    let mut path = "/__sandbox/health".to_string();
-    let mut timeout = Duration::from_secs(60);
-    let mut args = std::env::args().skip(1);
-    let mut command = Vec::new();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--runs" => runs = args.next().and_then(|v| v.parse().ok()).expect("--runs N"),
-            "--path" => path = args.next().expect("--path PATH"),
-            "--timeout-secs" => {
-                timeout = Duration::from_secs(args.next().and_then(|v| v.parse().ok()).expect("--timeout-secs N"))
-            }
-            "--" => {
-                command.extend(args.by_ref());
-            }
-            other => panic!("unknown option {other}"),
-        }
-    }
-    assert!(!command.is_empty(), "give the server command after --");
+    let Options { runs, path, timeout_secs, command } = Options::parse();
+    let timeout = Duration::from_secs(timeout_secs);
     let mut times = Vec::new();
     let mut rss = Vec::new();
     for run in 1..=runs {
