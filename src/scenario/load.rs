@@ -104,6 +104,7 @@ pub fn build(files: &[(String, String)]) -> Result<ScenarioSet, Vec<String>> {
     }
     rules.sort_by_key(|(rule, order)| (rule.priority, *order));
     set.rules = rules.into_iter().map(|(rule, _)| rule).collect();
+    set.index_rules();
     if errors.is_empty() {
         Ok(set)
     } else {
@@ -245,5 +246,62 @@ mod tests {
             Some(106500)
         );
         assert!(set.rules.is_empty());
+    }
+
+    fn loaded(yaml: &str) -> super::super::Scenarios {
+        super::super::Scenarios::new(build(&[("t.yaml".into(), yaml.into())]).unwrap())
+    }
+
+    /// The scenario a rule picks for an STK push with these payment fields.
+    fn decided(scenarios: &super::super::Scenarios, payment: serde_json::Value) -> String {
+        let op = crate::operation::by_id("stk_push").unwrap();
+        let input = serde_json::json!({ "payment": payment });
+        scenarios.decide(None, op, "9999999999", &input).unwrap().name
+    }
+
+    #[test]
+    fn rules_filed_by_value_keep_priority_and_file_order() {
+        let yaml = "scenarios:
+  - name: big
+    effects: {stk_push: {error: 106201}}
+    match: [{operation: stk_push, priority: 3, fields: {payment.amount: {gte: 1000}}}]
+  - name: magic
+    effects: {stk_push: {error: 106500}}
+    match: [{operation: stk_push, priority: 4, fields: {payment.mobileNumber: '254700000500'}}]
+  - name: carriers
+    effects: {'*': {error: 106501}}
+    match: [{priority: 2, fields: {payment.telco: {in: [Airtel, Telkom]}, payment.amount: {lt: 100000}}}]
+";
+        let scenarios = loaded(yaml);
+        let number = "254700000500";
+        assert_eq!(decided(&scenarios, serde_json::json!({"mobileNumber": number, "amount": "5000"})), "big");
+        assert_eq!(decided(&scenarios, serde_json::json!({"mobileNumber": number, "amount": "50"})), "magic");
+        assert_eq!(
+            decided(&scenarios, serde_json::json!({"mobileNumber": number, "telco": "Telkom", "amount": 5000})),
+            "carriers"
+        );
+        assert_eq!(
+            decided(&scenarios, serde_json::json!({"mobileNumber": number, "telco": "Telkom", "amount": 200000})),
+            "big"
+        );
+        assert_eq!(decided(&scenarios, serde_json::json!({"mobileNumber": "254700000501", "amount": "50"})), "default");
+    }
+
+    #[test]
+    fn a_thousand_magic_numbers_each_find_their_scenario() {
+        let mut yaml = String::from("scenarios:\n");
+        for i in 0..1000 {
+            yaml.push_str(&format!(
+                "  - name: m{i}\n    effects: {{stk_push: {{error: 106201}}}}\n    match: [{{fields: {{payment.mobileNumber: '2547{i:08}'}}}}]\n"
+            ));
+        }
+        let scenarios = loaded(&yaml);
+        for i in [0, 499, 999] {
+            assert_eq!(
+                decided(&scenarios, serde_json::json!({"mobileNumber": format!("2547{i:08}")})),
+                format!("m{i}")
+            );
+        }
+        assert_eq!(decided(&scenarios, serde_json::json!({"mobileNumber": "254799999999"})), "default");
     }
 }

@@ -16,7 +16,7 @@ pub use file::{CallbackFault, PredicateDef as Predicate};
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,6 +112,71 @@ pub struct ScenarioSet {
     /// Sorted by priority, then load order.
     pub rules: Vec<Rule>,
     pub files: Vec<String>,
+    /// Built from `rules` by `index_rules`.
+    index: HashMap<&'static str, OperationRules>,
+}
+
+/// The rules one operation can fire, as positions in `ScenarioSet::rules`. A rule with an
+/// equality (or `in`) predicate is filed under that field's value, so a file of a thousand magic
+/// numbers costs a request one look-up per field, not a thousand comparisons.
+#[derive(Default, Debug)]
+struct OperationRules {
+    /// Rules without an equality predicate, checked one by one.
+    scanned: Vec<usize>,
+    /// Field path → value it must have → rules asking for that value there.
+    keyed: Vec<(String, HashMap<String, Vec<usize>>)>,
+}
+
+impl OperationRules {
+    /// The rules that may match `input`, in precedence order.
+    fn candidates(&self, input: &Value) -> Vec<usize> {
+        let mut found = self.scanned.clone();
+        for (path, by_value) in &self.keyed {
+            if let Some(rules) = fields::text_ref(input, path).and_then(|value| by_value.get(value.as_ref())) {
+                found.extend_from_slice(rules);
+            }
+        }
+        found.sort_unstable();
+        found
+    }
+}
+
+impl ScenarioSet {
+    /// Files each rule under the operations it can fire for; call after `rules` changes.
+    pub fn index_rules(&mut self) {
+        self.index.clear();
+        for op in crate::operation::ALL {
+            let mut rules = OperationRules::default();
+            for (position, rule) in self.rules.iter().enumerate() {
+                let applies = rule.operation.as_deref().is_none_or(|o| o == op.id);
+                if !applies || rule.scenario.effect_for(op).is_none() {
+                    continue;
+                }
+                let key = rule.predicates.iter().find_map(|(path, p)| match p {
+                    Predicate::Eq(value) => Some((path, std::slice::from_ref(value))),
+                    Predicate::In(values) => Some((path, values.as_slice())),
+                    _ => None,
+                });
+                let Some((path, values)) = key else {
+                    rules.scanned.push(position);
+                    continue;
+                };
+                let at = match rules.keyed.iter().position(|(p, _)| p == path) {
+                    Some(at) => at,
+                    None => {
+                        rules.keyed.push((path.clone(), HashMap::new()));
+                        rules.keyed.len() - 1
+                    }
+                };
+                for value in values {
+                    rules.keyed[at].1.entry(value.clone()).or_default().push(position);
+                }
+            }
+            if !rules.scanned.is_empty() || !rules.keyed.is_empty() {
+                self.index.insert(op.id, rules);
+            }
+        }
+    }
 }
 
 /// Where the decision came from (precedence level).
@@ -246,14 +311,13 @@ impl Scenarios {
         if let Some(decision) = self.take_armed(&set, op, merchant, input) {
             return Ok(decision);
         }
-        for rule in &set.rules {
-            let op_ok = rule.operation.as_deref().is_none_or(|o| o == op.id);
-            let effect = if op_ok { rule.scenario.effect_for(op) } else { None };
-            if effect.is_some() && matches_all(&rule.predicates, input) {
+        let candidates = set.index.get(op.id).map(|rules| rules.candidates(input)).unwrap_or_default();
+        for rule in candidates.into_iter().map(|position| &set.rules[position]) {
+            if matches_all(&rule.predicates, input) {
                 return Ok(Decision {
                     name: rule.scenario.name.clone(),
                     source: Source::Rule,
-                    effect: effect.cloned(),
+                    effect: rule.scenario.effect_for(op).cloned(),
                 });
             }
         }
