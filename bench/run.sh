@@ -10,6 +10,8 @@
 #   2. signed send-money (remittance/internalBankTransfer): unique pre-signed requests, unique references
 #   3. token issue (POST /authentication/api/v3/authenticate/merchant)
 #   4. GET /__sandbox/health (the server's ceiling)
+#   5. signed STK push again, on a fresh sandbox loading 1,000 magic-number scenario rules (matching
+#      cost must not grow with the scenario files)
 # then signed STK pushes at fixed rates, each on a fresh sandbox warmed like the first (PACED_RATES,
 # "2500 5000 7500" per second, plus 1.5 times WireMock's journal-off throughput when measured;
 # 32 connections, DURATION each; examples/paced_load.rs), timed from when each request fell
@@ -194,9 +196,11 @@ if ((startup)); then
   startup_best=$(field "$s" best_ms) startup_median=$(field "$s" median_ms) startup_rss=$(field "$s" rss_kib)
 fi
 
-# start_sandbox LOG: starts the sandbox on $base and waits until it is healthy; sets `server`.
+# start_sandbox LOG [ARGS...]: starts the sandbox on $base and waits until it is healthy; sets `server`.
 start_sandbox() {
-  "$bin" --bind "127.0.0.1:$port" >"$1" 2>&1 &
+  local log=$1
+  shift
+  "$bin" --bind "127.0.0.1:$port" "$@" >"$log" 2>&1 &
   server=$!
   pids+=("$server")
   wait_ready "$base/__sandbox/health" 20
@@ -238,6 +242,25 @@ run_wrk token bench/token.lua "$base" "$duration"
 run_wrk health bench/health.lua "$base" "$duration"
 rss_end=$(proc_kib "$server" VmRSS)
 hwm=$(proc_kib "$server" VmHWM)
+stop "$server"
+
+# The same STK pushes on a fresh sandbox that also loads 1,000 magic-number rules (mobile numbers
+# the pushes do not use): what a team's growing scenario files cost each request.
+rules_dir="$cache/scenarios-1000"
+if [[ ! -s $rules_dir/magic.yaml ]]; then
+  mkdir -p "$rules_dir"
+  awk 'BEGIN {
+    print "scenarios:"
+    for (i = 0; i < 1000; i++)
+      printf "  - name: magic-%d\n    effects: {stk_push: {error: 106201}}\n    match: [{operation: stk_push, fields: {payment.mobileNumber: \"2547%08d\"}}]\n", i, i
+  }' >"$rules_dir/magic.yaml"
+fi
+echo "== signed STK pushes with 1,000 scenario rules loaded ($duration)"
+start_sandbox "$results/sandbox-rules.log" --scenarios "$rules_dir"
+fund_and_sign_in
+run_wrk ruleswarm bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
+settle
+run_wrk rules bench/stk.lua "$base" "$duration" TOKEN="$token" REQUESTS="$stk_file"
 stop "$server"
 
 wm_ratio="" wm_fastest_ratio="" R_wiremock="" R_wmfastest="" wm_best=- wm_median=- wm_rss_start=0 wm_rss_end=0 wm_hwm=0
@@ -360,6 +383,7 @@ row() { # LABEL RESULT [NOTE]
   echo "| benchmark | requests/s | p50 | p99 | max | errors | note |"
   echo "|---|---|---|---|---|---|---|"
   row "signed STK push" "$R_stk" "$(field "$R_stk" requests) requests; $delivered_stk callbacks to the sink; $share_stk"
+  row "signed STK push, 1,000 scenario rules loaded" "$R_rules" "magic mobile numbers the pushes do not use"
   row "signed send-money (internalBankTransfer)" "$R_send" "$(field "$R_send" requests) requests; $share_send"
   row "token issue (v3 authenticate)" "$R_token" "RS512 JWT per token"
   row "GET /__sandbox/health" "$R_health" "ceiling"
@@ -411,7 +435,7 @@ row() { # LABEL RESULT [NOTE]
         "$(field "$c" push_p50_ms)" "$(field "$c" push_p99_ms)" "$(field "$c" health_p50_ms)" "$(field "$c" health_p99_ms)"
     done
   fi
-  for kind in stk send; do
+  for kind in stk rules send; do
     r=R_$kind
     n=$(field "${!r}" non2xx)
     if ((n > 0)); then
