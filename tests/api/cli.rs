@@ -335,14 +335,20 @@ fn sign_with_an_unknown_operation_fails_listing_the_known_ones() {
     assert!(message.contains("\"nope\"") && message.contains("stk_push"), "{message}");
 }
 
-#[tokio::test]
-async fn sigterm_delivers_queued_callbacks_before_the_server_stops() {
-    // Arrange: callbacks are due in ten minutes; the receiver is a real local server.
+/// A real local callback receiver that answers every POST with 200.
+async fn receiver_answering_200() -> wiremock::MockServer {
     let receiver = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(wiremock::ResponseTemplate::new(200))
         .mount(&receiver)
         .await;
+    receiver
+}
+
+#[tokio::test]
+async fn sigterm_delivers_queued_callbacks_before_the_server_stops() {
+    // Arrange: callbacks are due in ten minutes; the receiver is a real local server.
+    let receiver = receiver_answering_200().await;
     let dir = TempDir::new();
     let config = dir.write("sandbox.yaml", "bind: 127.0.0.1:0\ncallbacks:\n  first_delay_ms: 600000\n");
     let mut command = command(dir.path());
@@ -438,6 +444,18 @@ impl Stateful {
         entry["balance"].as_str().unwrap().to_string()
     }
 
+    /// Waits until the periodic save holds `text`, then kills the server without warning.
+    async fn kill_9_once_saved(self, dir: &TempDir, text: &str) {
+        let state_file = dir.path().join("state.json");
+        wait_until(WAIT, || async {
+            std::fs::read_to_string(&state_file).ok().filter(|t| t.contains(text)).map(|_| ())
+        })
+        .await;
+        let mut server = self.server;
+        server.0.kill().unwrap();
+        server.0.wait().unwrap();
+    }
+
     async fn stop(self) {
         let status = tokio::task::spawn_blocking(move || terminate(self.server)).await.unwrap();
         assert!(status.success(), "{status}");
@@ -498,14 +516,7 @@ async fn state_saved_periodically_survives_kill_9() {
     let first = Stateful::start(&dir, &["--config", config.to_str().unwrap()]);
     let (status, _) = first.transfer("700000000002").await;
     assert_eq!(status, 200);
-    let state_file = dir.path().join("state.json");
-    wait_until(WAIT, || async {
-        std::fs::read_to_string(&state_file).ok().filter(|t| t.contains("700000000002")).map(|_| ())
-    })
-    .await;
-    let Stateful { mut server, .. } = first;
-    server.0.kill().unwrap();
-    server.0.wait().unwrap();
+    first.kill_9_once_saved(&dir, "700000000002").await;
     let second = Stateful::start(&dir, &[]);
     assert_eq!(second.balance("0020100014605").await, "999975.00");
     second.stop().await;
@@ -514,11 +525,7 @@ async fn state_saved_periodically_survives_kill_9() {
 #[tokio::test]
 async fn queued_callbacks_keep_their_fault_modes_across_a_kill_9() {
     // Arrange: the scenarios exist only for the first process; callbacks are due in ten minutes.
-    let receiver = wiremock::MockServer::start().await;
-    wiremock::Mock::given(wiremock::matchers::method("POST"))
-        .respond_with(wiremock::ResponseTemplate::new(200))
-        .mount(&receiver)
-        .await;
+    let receiver = receiver_answering_200().await;
     let dir = TempDir::new();
     std::fs::create_dir(dir.path().join("scenarios")).unwrap();
     let scenarios = dir.write(
@@ -530,14 +537,7 @@ async fn queued_callbacks_keep_their_fault_modes_across_a_kill_9() {
     let url = format!("{}/callback", receiver.uri());
     first.stk_push("FAULTKEPT1", &url, "broken").await;
     first.stk_push("FAULTKEPT2", &url, "twice").await;
-    let state_file = dir.path().join("state.json");
-    wait_until(WAIT, || async {
-        std::fs::read_to_string(&state_file).ok().filter(|t| t.contains("FAULTKEPT2")).map(|_| ())
-    })
-    .await;
-    let Stateful { mut server, .. } = first;
-    server.0.kill().unwrap();
-    server.0.wait().unwrap();
+    first.kill_9_once_saved(&dir, "FAULTKEPT2").await;
     std::fs::remove_file(scenarios).unwrap();
     // Act
     let second = Stateful::start(&dir, &[]);
