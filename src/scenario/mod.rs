@@ -137,6 +137,8 @@ impl OperationRules {
             }
         }
         found.sort_unstable();
+        // An `in` list naming a value twice files its rule twice.
+        found.dedup();
         found
     }
 }
