@@ -12,6 +12,7 @@
 #   4. GET /__sandbox/health (the server's ceiling)
 #   5. signed STK push again, on a fresh sandbox loading 1,000 magic-number scenario rules (matching
 #      cost must not grow with the scenario files)
+#   6. the same STK pushes on a fresh sandbox with signature checks off (what verification costs)
 # then signed STK pushes at fixed rates, each on a fresh sandbox warmed like the first (PACED_RATES,
 # "2500 5000 7500" per second, plus 1.5 times WireMock's journal-off throughput when measured;
 # 32 connections, DURATION each; examples/paced_load.rs), timed from when each request fell
@@ -256,13 +257,23 @@ if [[ ! -s $rules_dir/magic.yaml ]]; then
       printf "  - name: magic-%d\n    effects: {stk_push: {error: 106201}}\n    match: [{operation: stk_push, fields: {payment.mobileNumber: \"2547%08d\"}}]\n", i, i
   }' >"$rules_dir/magic.yaml"
 fi
-echo "== signed STK pushes with 1,000 scenario rules loaded ($duration)"
-start_sandbox "$results/sandbox-rules.log" --scenarios "$rules_dir"
-fund_and_sign_in
-run_wrk ruleswarm bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
-settle
-run_wrk rules bench/stk.lua "$base" "$duration" TOKEN="$token" REQUESTS="$stk_file"
-stop "$server"
+# fresh_stage LABEL TITLE [SANDBOX ARGS...]: the STK file on a fresh sandbox started with ARGS,
+# warmed like the first.
+fresh_stage() {
+  local label=$1 title=$2
+  shift 2
+  echo "== $title ($duration)"
+  start_sandbox "$results/sandbox-$label.log" "$@"
+  fund_and_sign_in
+  run_wrk "${label}warm" bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
+  settle
+  run_wrk "$label" bench/stk.lua "$base" "$duration" TOKEN="$token" REQUESTS="$stk_file"
+  stop "$server"
+}
+fresh_stage rules "signed STK pushes with 1,000 scenario rules loaded" --scenarios "$rules_dir"
+# What signature verification costs: the same pushes with the checks off, as a load test of one's
+# own service might run them.
+fresh_stage unsigned "STK pushes with signature checks off" --signature-mode off
 
 wm_ratio="" wm_fastest_ratio="" R_wiremock="" R_wmfastest="" wm_best=- wm_median=- wm_rss_start=0 wm_rss_end=0 wm_hwm=0
 if ((wiremock)); then
@@ -385,6 +396,7 @@ row() { # LABEL RESULT [NOTE]
   echo "|---|---|---|---|---|---|---|"
   row "signed STK push" "$R_stk" "$(field "$R_stk" requests) requests; $delivered_stk callbacks to the sink; $share_stk"
   row "signed STK push, 1,000 scenario rules loaded" "$R_rules" "magic mobile numbers the pushes do not use"
+  row "STK push, signature checks off (--signature-mode off)" "$R_unsigned" "the same requests; against the first row, what RSA verification costs"
   row "signed send-money (internalBankTransfer)" "$R_send" "$(field "$R_send" requests) requests; $share_send"
   row "token issue (v3 authenticate)" "$R_token" "RS512 JWT per token"
   row "GET /__sandbox/health" "$R_health" "ceiling"
@@ -436,7 +448,7 @@ row() { # LABEL RESULT [NOTE]
         "$(field "$c" push_p50_ms)" "$(field "$c" push_p99_ms)" "$(field "$c" health_p50_ms)" "$(field "$c" health_p99_ms)"
     done
   fi
-  for kind in stk rules send; do
+  for kind in stk rules unsigned send; do
     r=R_$kind
     [[ $kind == send ]] && available=$send_requests || available=$stk_requests
     sent=$(field "${!r}" requests)
