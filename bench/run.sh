@@ -218,6 +218,17 @@ fund_and_sign_in() {
   [[ -n $token ]] || { echo "no token" >&2; exit 1; }
 }
 
+# start_warmed NAME [SANDBOX ARGS...]: a fresh sandbox (its log in sandbox-NAME.log), funded,
+# signed in and warmed like the first.
+start_warmed() {
+  local name=$1
+  shift
+  start_sandbox "$results/sandbox-$name.log" "$@"
+  fund_and_sign_in
+  run_wrk "warm_${name//-/_}" bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
+  settle
+}
+
 echo "== sandbox on $base (RUST_LOG=$RUST_LOG)"
 start_sandbox "$results/sandbox.log"
 sleep 0.5
@@ -258,16 +269,12 @@ if [[ ! -s $rules_dir/magic.yaml ]]; then
       printf "  - name: magic-%d\n    effects: {stk_push: {error: 106201}}\n    match: [{operation: stk_push, fields: {payment.mobileNumber: \"2547%08d\"}}]\n", i, i
   }' >"$rules_dir/magic.yaml"
 fi
-# fresh_stage LABEL TITLE [SANDBOX ARGS...]: the STK file on a fresh sandbox started with ARGS,
-# warmed like the first.
+# fresh_stage LABEL TITLE [SANDBOX ARGS...]: the STK file on a fresh sandbox started with ARGS.
 fresh_stage() {
   local label=$1 title=$2
   shift 2
   echo "== $title ($duration)"
-  start_sandbox "$results/sandbox-$label.log" "$@"
-  fund_and_sign_in
-  run_wrk "${label}warm" bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
-  settle
+  start_warmed "$label" "$@"
   run_wrk "$label" bench/stk.lua "$base" "$duration" TOKEN="$token" REQUESTS="$stk_file"
   stop "$server"
 }
@@ -351,10 +358,7 @@ if ((paced)); then
   }
   echo "== fixed rates ($rates/s): signed STK pushes, each on a fresh warmed sandbox, $connections connections, $duration each"
   for rate in $rates; do
-    start_sandbox "$results/sandbox-paced-$rate.log"
-    fund_and_sign_in
-    run_wrk pacedwarm bench/stk.lua "$base" 2s TOKEN="$token" REQUESTS="$warm_file" >/dev/null
-    settle
+    start_warmed "paced-$rate"
     timing_before=$(server_timing stk_push)
     line=$(paced_run "paced-$rate" "$token")
     share=$(server_share "$timing_before" "$(server_timing stk_push)")

@@ -144,8 +144,9 @@ impl OperationRules {
 }
 
 impl ScenarioSet {
-    /// Files each rule under the operations it can fire for; call after `rules` changes.
-    pub fn index_rules(&mut self) {
+    /// Files each rule under the operations it can fire for; `load::build` calls it once the
+    /// rules are sorted.
+    fn index_rules(&mut self) {
         self.index.clear();
         for op in crate::operation::ALL {
             let mut rules = OperationRules::default();
