@@ -39,6 +39,25 @@ pub enum JobState {
     Suppressed,
     /// Still queued when the sandbox stopped.
     Abandoned,
+    /// Never sent: the queue was full (`queue_limit`) when its transaction was accepted.
+    Dropped,
+}
+
+impl JobState {
+    /// Waiting to be sent or being sent: what `queue_limit` bounds.
+    fn is_queued(self) -> bool {
+        matches!(self, JobState::Scheduled | JobState::InFlight)
+    }
+}
+
+/// Changes a job's state, keeping the count of queued jobs right.
+fn set_state(queued: &mut usize, job: &mut Job, state: JobState) {
+    match (job.state.is_queued(), state.is_queued()) {
+        (false, true) => *queued += 1,
+        (true, false) => *queued -= 1,
+        _ => {}
+    }
+    job.state = state;
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,6 +187,8 @@ struct Store {
     chains: HashMap<JobId, Chain>,
     /// Ids of finished jobs, oldest first: what eviction drops (stale ids are skipped).
     finished: VecDeque<JobId>,
+    /// Jobs scheduled or in flight.
+    queued: usize,
     /// When the worker will look at the schedule again by itself (sandbox ms). A new job due
     /// before then must wake it; one due later need not, which spares a thread wake-up per
     /// request while callbacks fall due in the order they were queued.
@@ -183,6 +204,7 @@ impl Default for Store {
             sequence: 0,
             chains: HashMap::new(),
             finished: VecDeque::new(),
+            queued: 0,
             // Until the worker has looked once, every change wakes it.
             worker_looks_at: i64::MAX,
         }
@@ -327,12 +349,8 @@ impl Callbacks {
             // Last step first, each still waiting for the one before it.
             plan.steps.reverse();
         }
-        if plan.faults.contains(&CallbackFault::NeverSent) {
-            for index in 0..plan.steps.len() {
-                for _ in 0..copies {
-                    created.push(self.create_job(&mut store, &plan, index, now, JobState::Suppressed));
-                }
-            }
+        if let Some(state) = self.unsent(&store, &plan) {
+            created = self.create_unsent(&mut store, &plan, copies, now, state);
         } else {
             let due = now + self.delay_of(&plan.steps[0]) as i64;
             let first = self.create_job(&mut store, &plan, 0, due, JobState::Scheduled);
@@ -353,12 +371,48 @@ impl Callbacks {
         created.iter().map(|id| id.to_string()).collect()
     }
 
+    /// Why a new transaction's callbacks will not be sent, if they will not: its scenario says
+    /// so, or the queue is full. A full queue refuses new transactions rather than dropping
+    /// queued ones, so callbacks already waiting (or retrying) keep their turn, and a receiver
+    /// that never answers cannot grow memory without bound.
+    fn unsent(&self, store: &Store, plan: &Plan) -> Option<JobState> {
+        if plan.faults.contains(&CallbackFault::NeverSent) {
+            Some(JobState::Suppressed)
+        } else if store.queued >= self.settings.queue_limit {
+            Some(JobState::Dropped)
+        } else {
+            None
+        }
+    }
+
+    /// Records every step of a transaction as not sent, in `state`.
+    fn create_unsent(&self, store: &mut Store, plan: &Plan, copies: usize, now: i64, state: JobState) -> Vec<JobId> {
+        let mut created = Vec::new();
+        for index in 0..plan.steps.len() {
+            for _ in 0..copies {
+                created.push(self.create_job(store, plan, index, now, state));
+            }
+        }
+        if state == JobState::Dropped {
+            let count = created.len() as u64;
+            let before = self.metrics.callbacks_dropped.fetch_add(count, std::sync::atomic::Ordering::Relaxed);
+            // The first time, then every 10,000: a full queue under load drops on every request.
+            if before == 0 || (before + count) / 10_000 > before / 10_000 {
+                tracing::warn!(
+                    queue_limit = self.settings.queue_limit,
+                    dropped_so_far = before + count,
+                    "callback queue full: new callbacks are dropped until it has room (is the receiver down?)"
+                );
+            }
+        }
+        created
+    }
+
     /// What is still to be sent, one plan per transaction sequence: the queued (or in-flight)
     /// step and the steps chained after it. For the state file; faults are not kept.
     pub fn queued_plans(&self) -> Vec<QueuedPlan> {
         let store = self.store.lock();
-        let mut queued: Vec<&Job> =
-            store.jobs.values().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)).collect();
+        let mut queued: Vec<&Job> = store.jobs.values().filter(|j| j.state.is_queued()).collect();
         queued.sort_by_key(|j| (j.due_ms, j.id.clone()));
         queued
             .into_iter()
@@ -415,6 +469,10 @@ impl Callbacks {
             // Out-of-order steps were saved in their sending order, so they are not reversed again.
             let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
             let mut store = self.store.lock();
+            if store.queued >= self.settings.queue_limit {
+                self.create_unsent(&mut store, &plan, copies, saved.due_ms, JobState::Dropped);
+                continue;
+            }
             let first = self.create_job(&mut store, &plan, 0, saved.due_ms, JobState::Scheduled);
             if saved.attempted {
                 if let Some(job) = store.jobs.get_mut(&first) {
@@ -457,8 +515,9 @@ impl Callbacks {
             store.sequence += 1;
             let seq = store.sequence;
             store.due.push(Reverse((due_ms, seq, id.clone())));
+            store.queued += 1;
         }
-        if state == JobState::Suppressed {
+        if matches!(state, JobState::Suppressed | JobState::Dropped) {
             store.finished.push_back(id.clone());
         }
         store.jobs.insert(id.clone(), job);
@@ -471,8 +530,7 @@ impl Callbacks {
     fn evict(&self, store: &mut Store) {
         while store.jobs.len() > self.settings.log_limit {
             let Some(id) = store.finished.pop_front() else { break };
-            let still_finished =
-                store.jobs.get(&id).is_some_and(|j| !matches!(j.state, JobState::Scheduled | JobState::InFlight));
+            let still_finished = store.jobs.get(&id).is_some_and(|j| !j.state.is_queued());
             if still_finished {
                 store.jobs.remove(&id);
             }
@@ -485,8 +543,9 @@ impl Callbacks {
     }
 
     fn schedule(&self, store: &mut Store, id: &str, due_ms: i64) {
-        if let Some(job) = store.jobs.get_mut(id) {
-            job.state = JobState::Scheduled;
+        let Store { jobs, queued, .. } = &mut *store;
+        if let Some(job) = jobs.get_mut(id) {
+            set_state(queued, job, JobState::Scheduled);
             job.due_ms = due_ms;
             let shared = job.id.clone();
             store.sequence += 1;
@@ -532,9 +591,10 @@ impl Callbacks {
         let mut store = self.store.lock();
         let keep = |j: &Job| merchant.is_some_and(|m| j.merchant != m);
         store.jobs.retain(|_, j| keep(j));
-        let Store { jobs, order, chains, finished, .. } = &mut *store;
+        let Store { jobs, order, chains, finished, queued, .. } = &mut *store;
         order.retain(|id| jobs.contains_key(id));
         finished.retain(|id| jobs.contains_key(id));
+        *queued = jobs.values().filter(|j| j.state.is_queued()).count();
         chains.retain(|id, c| jobs.contains_key(id) || merchant.is_some_and(|m| c.plan.merchant != m));
     }
 
@@ -549,7 +609,7 @@ impl Callbacks {
     }
 
     pub fn queued(&self) -> usize {
-        self.store.lock().jobs.values().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)).count()
+        self.store.lock().queued
     }
 
     /// Sends every queued job now, not waiting for due times or retry delays, until none is left
@@ -559,12 +619,11 @@ impl Callbacks {
         loop {
             let ready: Vec<JobId> = {
                 let mut store = self.store.lock();
-                let ids: Vec<JobId> =
-                    store.jobs.values().filter(|j| j.state == JobState::Scheduled).map(|j| j.id.clone()).collect();
-                for id in &ids {
-                    if let Some(job) = store.jobs.get_mut(&**id) {
-                        job.state = JobState::InFlight;
-                    }
+                let Store { jobs, queued, .. } = &mut *store;
+                let mut ids = Vec::new();
+                for job in jobs.values_mut().filter(|j| j.state == JobState::Scheduled) {
+                    set_state(queued, job, JobState::InFlight);
+                    ids.push(job.id.clone());
                 }
                 ids
             };
@@ -598,10 +657,11 @@ impl Callbacks {
                     let Some(Reverse((_, _, id))) = store.due.pop() else {
                         break;
                     };
-                    // Stale entries (rescheduled or cleared jobs) are skipped.
-                    if let Some(job) = store.jobs.get_mut(&id) {
+                    // Stale entries (rescheduled, dropped or cleared jobs) are skipped.
+                    let Store { jobs, queued, .. } = &mut *store;
+                    if let Some(job) = jobs.get_mut(&id) {
                         if job.state == JobState::Scheduled && job.due_ms <= now {
-                            job.state = JobState::InFlight;
+                            set_state(queued, job, JobState::InFlight);
                             ready.push(id);
                         }
                     }
@@ -639,12 +699,11 @@ impl Callbacks {
     /// Marks what is still queued as abandoned (at shutdown); returns how many.
     pub fn abandon_queued(&self) -> usize {
         let mut store = self.store.lock();
-        let mut left = 0;
-        let Store { jobs, finished, .. } = &mut *store;
-        for job in jobs.values_mut().filter(|j| matches!(j.state, JobState::Scheduled | JobState::InFlight)) {
+        let Store { jobs, finished, queued, .. } = &mut *store;
+        let left = *queued;
+        for job in jobs.values_mut().filter(|j| j.state.is_queued()) {
             finished.push_back(job.id.clone());
-            job.state = JobState::Abandoned;
-            left += 1;
+            set_state(queued, job, JobState::Abandoned);
         }
         left
     }
@@ -754,13 +813,14 @@ impl Callbacks {
         };
         let delivered = status.is_some_and(|s| (200..300).contains(&s));
         let mut store = self.store.lock();
-        let Some(job) = store.jobs.get_mut(id) else { return };
+        let Store { jobs, queued, .. } = &mut *store;
+        let Some(job) = jobs.get_mut(id) else { return };
         let shared = job.id.clone();
         let number = job.attempts.len() as u32 + 1;
         job.attempts.push(Attempt { number, at, status, latency_ms, error, response_excerpt: excerpt });
         let attempts_allowed = self.settings.retry_schedule_ms.len() + 1;
         if delivered {
-            job.state = JobState::Delivered;
+            set_state(queued, job, JobState::Delivered);
             Metrics::count(&self.metrics.callbacks_delivered);
         } else if retryable && job.attempts.len() < attempts_allowed {
             Metrics::count(&self.metrics.callbacks_retried);
@@ -772,7 +832,7 @@ impl Callbacks {
             self.wake_if_sooner(&store);
             return;
         } else {
-            job.state = JobState::Failed;
+            set_state(queued, job, JobState::Failed);
             Metrics::count(&self.metrics.callbacks_failed);
         }
         store.finished.push_back(shared);

@@ -66,6 +66,9 @@ pub struct CallbackSettings {
     pub max_in_flight: usize,
     /// Callback jobs kept for the admin API; the oldest finished ones are dropped first.
     pub log_limit: usize,
+    /// Callback jobs waiting to be sent (or being sent); past it the one queued longest ago is
+    /// dropped, so a receiver that never answers cannot grow memory without bound.
+    pub queue_limit: usize,
     /// Add `X-Sandbox-Signature`: Base64 RSA-SHA256 of the body by the sandbox key
     /// (`fixtures/keys/issuer-public.pem` verifies it). Off by default: Jenga documents none.
     pub sign: bool,
@@ -80,6 +83,7 @@ impl Default for CallbackSettings {
             jitter: 0.2,
             max_in_flight: 256,
             log_limit: 1_000,
+            queue_limit: 50_000,
             sign: false,
         }
     }
@@ -160,13 +164,14 @@ impl Settings {
         let limits = [
             self.journal_limit,
             self.callbacks.log_limit,
+            self.callbacks.queue_limit,
             self.sink_limit,
             self.transaction_limit,
             self.reference_limit,
         ];
         if self.max_body_bytes == 0 || limits.contains(&0) {
             return Err(ConfigError::Invalid(
-                "max_body_bytes, journal_limit, callbacks.log_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
+                "max_body_bytes, journal_limit, callbacks.log_limit, callbacks.queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
             ));
         }
         Ok(())

@@ -27,6 +27,7 @@ pub struct Metrics {
     pub callbacks_delivered: AtomicU64,
     pub callbacks_failed: AtomicU64,
     pub callbacks_retried: AtomicU64,
+    pub callbacks_dropped: AtomicU64,
 }
 
 impl Metrics {
@@ -92,6 +93,7 @@ impl Metrics {
             ("delivered", "Callbacks the receiver accepted (2xx).", &self.callbacks_delivered),
             ("failed", "Callbacks given up after the last attempt.", &self.callbacks_failed),
             ("retried", "Callback attempts scheduled again after a failure.", &self.callbacks_retried),
+            ("dropped", "Callbacks never sent because the queue was full (queue_limit).", &self.callbacks_dropped),
         ];
         for (name, help, counter) in counters {
             let _ = writeln!(out, "# HELP jenga_sandbox_callbacks_{name}_total {help}");

@@ -412,6 +412,54 @@ async fn a_burst_of_callbacks_leaves_no_more_than_the_log_limit_once_delivered()
 }
 
 #[tokio::test]
+async fn a_full_callback_queue_drops_new_callbacks_and_keeps_the_queued_ones() {
+    // Arrange: room for three, none due before the clock moves.
+    let app = spawn_app_with(|s| {
+        s.callbacks.queue_limit = 3;
+        s.callbacks.first_delay_ms = 60_000;
+    })
+    .await;
+    // Act
+    for i in 0..5 {
+        let response = app.stk_push(&stk_body(&format!("CBFULL{i:05}"), MOBILE, &app.sink_url("full"))).await;
+        assert_eq!(response.status(), 200, "a full callback queue does not change the API's answer");
+    }
+    // Assert: the first three wait their turn; the two that found the queue full are recorded as dropped.
+    let jobs = app.admin_get("/__sandbox/callbacks").await;
+    let states: Vec<(&str, &str)> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| (j["reference"].as_str().unwrap(), j["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("CBFULL00004", "dropped"),
+            ("CBFULL00003", "dropped"),
+            ("CBFULL00002", "scheduled"),
+            ("CBFULL00001", "scheduled"),
+            ("CBFULL00000", "scheduled"),
+        ]
+    );
+    let metrics = app.client.get(app.url("/__sandbox/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("\njenga_sandbox_callbacks_queued 3\n"), "{metrics}");
+    assert!(metrics.contains("\njenga_sandbox_callbacks_dropped_total 2\n"), "{metrics}");
+    app.admin_post("/__sandbox/clock/advance", json!({"seconds": 60})).await;
+    let sent = wait_until(WAIT, || async {
+        let sink = app.sink("full").await;
+        (sink.len() == 3).then_some(sink)
+    })
+    .await;
+    let mut references: Vec<&str> = sent.iter().map(|e| e["body"]["transactionReference"].as_str().unwrap()).collect();
+    references.sort();
+    assert_eq!(references, ["CBFULL00000", "CBFULL00001", "CBFULL00002"]);
+    // Once delivered, the queue has room again.
+    app.stk_push(&stk_body("CBFULL00005", MOBILE, &app.sink_url("full"))).await;
+    assert_eq!(app.callbacks_for("CBFULL00005").await[0]["state"], "scheduled");
+}
+
+#[tokio::test]
 async fn callbacks_to_the_sandboxs_own_sink_carry_the_same_headers_and_body() {
     let app = spawn_app_with(|s| s.callbacks.sign = true).await;
     app.stk_push(&stk_body("CBOWNSINK001", MOBILE, &app.sink_url("own"))).await;
