@@ -33,6 +33,9 @@ pub struct Settings {
     /// Required for the admin API when `bind` is not a loopback address.
     pub admin_token: Option<String>,
     pub token_ttl_secs: u64,
+    /// Access tokens remembered; past it the oldest go first (a v3 token still verifies by its
+    /// signature, a v2 token becomes unknown).
+    pub token_limit: usize,
     pub max_body_bytes: usize,
     pub journal_limit: usize,
     /// Entries kept by the built-in sink, over all sink names; the oldest go first.
@@ -101,6 +104,7 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             admin_token: None,
             token_ttl_secs: 900,
+            token_limit: 100_000,
             max_body_bytes: 256 * 1024,
             journal_limit: 1_000,
             sink_limit: 1_000,
@@ -163,6 +167,7 @@ impl Settings {
         }
         let limits = [
             self.journal_limit,
+            self.token_limit,
             self.callbacks.log_limit,
             self.callbacks.queue_limit,
             self.sink_limit,
@@ -171,7 +176,7 @@ impl Settings {
         ];
         if self.max_body_bytes == 0 || limits.contains(&0) {
             return Err(ConfigError::Invalid(
-                "max_body_bytes, journal_limit, callbacks.log_limit, callbacks.queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
+                "max_body_bytes, journal_limit, token_limit, callbacks.log_limit, callbacks.queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
             ));
         }
         Ok(())

@@ -81,7 +81,7 @@ impl AppState {
             None
         };
         Ok(Self {
-            tokens: Tokens::new(issuer, settings.token_ttl_secs),
+            tokens: Tokens::new(issuer, settings.token_ttl_secs, settings.token_limit),
             journal: Journal::new(settings.journal_limit),
             callbacks: Arc::new(Callbacks::new(
                 settings.callbacks.clone(),

@@ -1,24 +1,33 @@
 //! Access tokens. v3 tokens are RS512 JWTs signed by the sandbox's own key with the claims Jenga
 //! uses (`tokenType`, `env`, `iat`, `exp`, `account`), valid 15 minutes on the sandbox clock.
-//! Issued tokens are remembered, so checking one on the hot path is a map look-up; a token the
-//! map has forgotten (e.g. after a restart) is still accepted if its signature and expiry hold.
+//! The most recent issued tokens are remembered (`token_limit`), so checking one on the hot path
+//! is a look-up; a v3 token no longer remembered (after a restart, or past the limit) is still
+//! accepted if its signature and expiry hold. An opaque v2 token past the limit is unknown.
 
 use crate::crypto::IssuerKey;
 use crate::ids::Ids;
+use crate::recent::{Key, Keyed, Recent};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use parking_lot::RwLock;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-
-/// Past this many live tokens, expired ones are swept on the next issue.
-const SWEEP_ABOVE: usize = 50_000;
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Grant {
     pub merchant: String,
     pub expires_at_ms: i64,
+}
+
+struct Remembered {
+    token: String,
+    grant: Grant,
+}
+
+impl Keyed for Remembered {
+    fn key(&self) -> Key<'_> {
+        Key(&self.token, "")
+    }
 }
 
 pub struct Issued {
@@ -41,12 +50,14 @@ pub enum TokenError {
 pub struct Tokens {
     issuer: IssuerKey,
     ttl_ms: i64,
-    live: RwLock<HashMap<String, Grant>>,
+    /// Bounded by count, not by expiry: a client that signs in before every call (as many load
+    /// tests do) issues a million tokens well within one lifetime.
+    live: RwLock<Recent<Remembered>>,
 }
 
 impl Tokens {
-    pub fn new(issuer: IssuerKey, ttl_secs: u64) -> Self {
-        Self { issuer, ttl_ms: ttl_secs as i64 * 1000, live: RwLock::default() }
+    pub fn new(issuer: IssuerKey, ttl_secs: u64, limit: usize) -> Self {
+        Self { issuer, ttl_ms: ttl_secs as i64 * 1000, live: RwLock::new(Recent::new(limit)) }
     }
 
     pub fn issuer(&self) -> &IssuerKey {
@@ -65,29 +76,25 @@ impl Tokens {
         let signing_input = format!("{header}.{payload}");
         let signature = URL_SAFE_NO_PAD.encode(self.issuer.sign_rs512(signing_input.as_bytes()));
         let access_token = format!("{signing_input}.{signature}");
-        self.remember(&access_token, Grant { merchant: merchant.to_string(), expires_at_ms }, now_ms);
+        self.remember(&access_token, Grant { merchant: merchant.to_string(), expires_at_ms });
         Issued { access_token, refresh_token: STANDARD.encode(ids.bytes(64)), issued_at_ms: iat * 1000, expires_at_ms }
     }
 
-    fn remember(&self, token: &str, grant: Grant, now_ms: i64) {
-        let mut live = self.live.write();
-        if live.len() > SWEEP_ABOVE {
-            live.retain(|_, g| g.expires_at_ms > now_ms);
-        }
-        live.insert(token.to_string(), grant);
+    fn remember(&self, token: &str, grant: Grant) {
+        self.live.write().insert(Remembered { token: token.to_string(), grant });
     }
 
     /// A v2 token: an opaque 28-character string (reference §2.2), valid `ttl_secs`.
     pub fn issue_v2(&self, merchant: &str, now_ms: i64, ttl_secs: u64, ids: &Ids) -> (String, i64) {
         let token = ids.token_text(28);
         let expires_at_ms = now_ms + ttl_secs as i64 * 1000;
-        self.remember(&token, Grant { merchant: merchant.to_string(), expires_at_ms }, now_ms);
+        self.remember(&token, Grant { merchant: merchant.to_string(), expires_at_ms });
         (token, expires_at_ms)
     }
 
     /// The merchant a bearer token belongs to, if it is valid now.
     pub fn check(&self, token: &str, now_ms: i64) -> Result<String, TokenError> {
-        let grant = match self.live.read().get(token).cloned() {
+        let grant = match self.live.read().get(Key(token, "")).map(|r| r.grant.clone()) {
             Some(grant) => grant,
             None => self.decode_v3(token).ok_or(TokenError::Unknown)?,
         };
@@ -111,16 +118,20 @@ impl Tokens {
     }
 
     pub fn clear(&self) {
-        self.live.write().clear();
+        self.live.write().retain(|_| false);
     }
 
     /// Opaque (v2) grants still valid at `now_ms`, for the state file; v3 tokens verify by themselves.
     pub fn grants(&self, now_ms: i64) -> Vec<(String, Grant)> {
-        self.live.read().iter().filter(|(_, g)| g.expires_at_ms > now_ms).map(|(t, g)| (t.clone(), g.clone())).collect()
+        let live = self.live.read();
+        live.iter().filter(|r| r.grant.expires_at_ms > now_ms).map(|r| (r.token.clone(), r.grant.clone())).collect()
     }
 
     pub fn restore(&self, grants: Vec<(String, Grant)>) {
-        self.live.write().extend(grants);
+        let mut live = self.live.write();
+        for (token, grant) in grants {
+            live.insert(Remembered { token, grant });
+        }
     }
 }
 
@@ -141,7 +152,7 @@ mod tests {
     use crate::crypto::fixtures;
 
     fn tokens() -> Tokens {
-        Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900)
+        Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900, 100)
     }
 
     #[test]
@@ -165,6 +176,21 @@ mod tests {
         assert_eq!(tokens.check(&issued.access_token, 1_700_000_000_001), Ok("1234".into()));
         let tampered = issued.access_token.replace('.', "x.");
         assert_eq!(tokens.check(&tampered, 1_700_000_000_001), Err(TokenError::Unknown));
+    }
+
+    #[test]
+    fn past_the_limit_the_oldest_v2_token_is_forgotten_and_an_old_v3_token_still_verifies() {
+        let tokens = Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900, 2);
+        let ids = Ids::new(1);
+        let now = 1_700_000_000_000;
+        let (v2, _) = tokens.issue_v2("1234", now, 3600, &ids);
+        let v3 = tokens.issue_v3("1234", now, &ids).access_token;
+        assert_eq!(tokens.check(&v2, now + 1), Ok("1234".into()));
+        tokens.issue_v3("1234", now, &ids);
+        tokens.issue_v3("1234", now, &ids);
+        assert_eq!(tokens.check(&v2, now + 1), Err(TokenError::Unknown));
+        assert_eq!(tokens.check(&v3, now + 1), Ok("1234".into()));
+        assert_eq!(tokens.grants(now + 1).len(), 2);
     }
 
     #[test]
