@@ -454,9 +454,12 @@ async fn a_full_callback_queue_drops_new_callbacks_and_keeps_the_queued_ones() {
     let mut references: Vec<&str> = sent.iter().map(|e| e["body"]["transactionReference"].as_str().unwrap()).collect();
     references.sort();
     assert_eq!(references, ["CBFULL00000", "CBFULL00001", "CBFULL00002"]);
-    // Once delivered, the queue has room again.
+    // Once delivered, the queue has room again, and a dropped callback can still be sent by hand.
     app.stk_push(&stk_body("CBFULL00005", MOBILE, &app.sink_url("full"))).await;
     assert_eq!(app.callbacks_for("CBFULL00005").await[0]["state"], "scheduled");
+    let dropped = app.callbacks_for("CBFULL00003").await[0]["id"].as_str().unwrap().to_string();
+    app.admin_post(&format!("/__sandbox/callbacks/{dropped}/redeliver"), json!({})).await;
+    wait_for_job(&app, "CBFULL00003", "delivered").await;
 }
 
 #[tokio::test]
