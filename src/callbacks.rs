@@ -39,7 +39,7 @@ pub enum JobState {
     Suppressed,
     /// Still queued when the sandbox stopped.
     Abandoned,
-    /// Never sent: the queue was full (`queue_limit`) when its transaction was accepted.
+    /// Never sent: the merchant's queue was full (`queue_limit`) when its transaction was accepted.
     Dropped,
 }
 
@@ -50,11 +50,49 @@ impl JobState {
     }
 }
 
+/// Jobs scheduled or in flight, in all and per merchant: `queue_limit` applies to each merchant,
+/// so one merchant's unreachable receiver cannot cost another merchant its callbacks.
+#[derive(Default)]
+struct Queued {
+    total: usize,
+    by_merchant: HashMap<String, usize>,
+}
+
+impl Queued {
+    fn add(&mut self, merchant: &str) {
+        self.total += 1;
+        match self.by_merchant.get_mut(merchant) {
+            Some(count) => *count += 1,
+            None => {
+                self.by_merchant.insert(merchant.to_string(), 1);
+            }
+        }
+    }
+
+    fn remove(&mut self, merchant: &str) {
+        self.total -= 1;
+        if let Some(count) = self.by_merchant.get_mut(merchant) {
+            *count -= 1;
+        }
+    }
+
+    fn of(&self, merchant: &str) -> usize {
+        self.by_merchant.get(merchant).copied().unwrap_or(0)
+    }
+
+    fn recount<'a>(&mut self, jobs: impl Iterator<Item = &'a Job>) {
+        *self = Queued::default();
+        for job in jobs.filter(|j| j.state.is_queued()) {
+            self.add(&job.merchant);
+        }
+    }
+}
+
 /// Changes a job's state, keeping the count of queued jobs right.
-fn set_state(queued: &mut usize, job: &mut Job, state: JobState) {
+fn set_state(queued: &mut Queued, job: &mut Job, state: JobState) {
     match (job.state.is_queued(), state.is_queued()) {
-        (false, true) => *queued += 1,
-        (true, false) => *queued -= 1,
+        (false, true) => queued.add(&job.merchant),
+        (true, false) => queued.remove(&job.merchant),
         _ => {}
     }
     job.state = state;
@@ -187,8 +225,7 @@ struct Store {
     chains: HashMap<JobId, Chain>,
     /// Ids of finished jobs, oldest first: what eviction drops (stale ids are skipped).
     finished: VecDeque<JobId>,
-    /// Jobs scheduled or in flight.
-    queued: usize,
+    queued: Queued,
     /// When the worker will look at the schedule again by itself (sandbox ms). A new job due
     /// before then must wake it; one due later need not, which spares a thread wake-up per
     /// request while callbacks fall due in the order they were queued.
@@ -204,7 +241,7 @@ impl Default for Store {
             sequence: 0,
             chains: HashMap::new(),
             finished: VecDeque::new(),
-            queued: 0,
+            queued: Queued::default(),
             // Until the worker has looked once, every change wakes it.
             worker_looks_at: i64::MAX,
         }
@@ -378,7 +415,7 @@ impl Callbacks {
     fn unsent(&self, store: &Store, plan: &Plan) -> Option<JobState> {
         if plan.faults.contains(&CallbackFault::NeverSent) {
             Some(JobState::Suppressed)
-        } else if store.queued >= self.settings.queue_limit {
+        } else if store.queued.of(&plan.merchant) >= self.settings.queue_limit {
             Some(JobState::Dropped)
         } else {
             None
@@ -399,6 +436,7 @@ impl Callbacks {
             // The first time, then every 10,000: a full queue under load drops on every request.
             if before == 0 || (before + count) / 10_000 > before / 10_000 {
                 tracing::warn!(
+                    merchant = %plan.merchant,
                     queue_limit = self.settings.queue_limit,
                     dropped_so_far = before + count,
                     "callback queue full: new callbacks are dropped until it has room (is the receiver down?)"
@@ -469,7 +507,7 @@ impl Callbacks {
             // Out-of-order steps were saved in their sending order, so they are not reversed again.
             let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
             let mut store = self.store.lock();
-            if store.queued >= self.settings.queue_limit {
+            if store.queued.of(&plan.merchant) >= self.settings.queue_limit {
                 self.create_unsent(&mut store, &plan, copies, saved.due_ms, JobState::Dropped);
                 continue;
             }
@@ -515,7 +553,7 @@ impl Callbacks {
             store.sequence += 1;
             let seq = store.sequence;
             store.due.push(Reverse((due_ms, seq, id.clone())));
-            store.queued += 1;
+            store.queued.add(&plan.merchant);
         }
         if matches!(state, JobState::Suppressed | JobState::Dropped) {
             store.finished.push_back(id.clone());
@@ -594,7 +632,7 @@ impl Callbacks {
         let Store { jobs, order, chains, finished, queued, .. } = &mut *store;
         order.retain(|id| jobs.contains_key(id));
         finished.retain(|id| jobs.contains_key(id));
-        *queued = jobs.values().filter(|j| j.state.is_queued()).count();
+        queued.recount(jobs.values());
         chains.retain(|id, c| jobs.contains_key(id) || merchant.is_some_and(|m| c.plan.merchant != m));
     }
 
@@ -609,7 +647,7 @@ impl Callbacks {
     }
 
     pub fn queued(&self) -> usize {
-        self.store.lock().queued
+        self.store.lock().queued.total
     }
 
     /// Sends every queued job now, not waiting for due times or retry delays, until none is left
@@ -700,7 +738,7 @@ impl Callbacks {
     pub fn abandon_queued(&self) -> usize {
         let mut store = self.store.lock();
         let Store { jobs, finished, queued, .. } = &mut *store;
-        let left = *queued;
+        let left = queued.total;
         for job in jobs.values_mut().filter(|j| j.state.is_queued()) {
             finished.push_back(job.id.clone());
             set_state(queued, job, JobState::Abandoned);

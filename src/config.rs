@@ -69,8 +69,8 @@ pub struct CallbackSettings {
     pub max_in_flight: usize,
     /// Callback jobs kept for the admin API; the oldest finished ones are dropped first.
     pub log_limit: usize,
-    /// Callback jobs waiting to be sent (or being sent); past it the one queued longest ago is
-    /// dropped, so a receiver that never answers cannot grow memory without bound.
+    /// Callback jobs waiting to be sent (or being sent), per merchant; past it a new transaction's
+    /// callbacks are dropped, so a receiver that never answers cannot grow memory without bound.
     pub queue_limit: usize,
     /// Add `X-Sandbox-Signature`: Base64 RSA-SHA256 of the body by the sandbox key
     /// (`fixtures/keys/issuer-public.pem` verifies it). Off by default: Jenga documents none.

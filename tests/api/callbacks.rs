@@ -463,6 +463,47 @@ async fn a_full_callback_queue_drops_new_callbacks_and_keeps_the_queued_ones() {
 }
 
 #[tokio::test]
+async fn the_callback_queue_limit_applies_to_each_merchant_on_its_own() {
+    // Arrange: room for one callback each; unsigned, so the second merchant needs no key pair.
+    let app = spawn_app_with(|s| {
+        s.callbacks.queue_limit = 1;
+        s.callbacks.first_delay_ms = 60_000;
+        s.signature_mode = jenga_sandbox::signature::Mode::Off;
+    })
+    .await;
+    let created = app
+        .client
+        .put(app.url("/__sandbox/merchants/4444444444"))
+        .json(&json!({
+            "name": "Other Ltd",
+            "apiKey": "OTHER-KEY",
+            "consumerSecret": "other-secret",
+            "accounts": [{"number": "4440000000001", "currency": "KES", "countryCode": "KE", "name": "Other", "balance": "0.00"}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let other: Value = app.token_for("OTHER-KEY", "4444444444", "other-secret").await.json().await.unwrap();
+    let mut other_push = stk_body("CBMINE00003", MOBILE, &app.sink_url("mine"));
+    other_push["merchant"]["accountNumber"] = json!("4440000000001");
+    // Act: the default merchant fills its queue and overflows it; then the other merchant pushes.
+    app.stk_push(&stk_body("CBMINE00001", MOBILE, &app.sink_url("mine"))).await;
+    app.stk_push(&stk_body("CBMINE00002", MOBILE, &app.sink_url("mine"))).await;
+    let response = app.stk_push_with(&other_push, other["accessToken"].as_str().unwrap(), None, None).await;
+    assert_eq!(response.status(), 200);
+    // Assert
+    let state = |jobs: Vec<Value>| jobs[0]["state"].as_str().unwrap().to_string();
+    assert_eq!(state(app.callbacks_for("CBMINE00001").await), "scheduled");
+    assert_eq!(state(app.callbacks_for("CBMINE00002").await), "dropped");
+    assert_eq!(
+        state(app.callbacks_for("CBMINE00003").await),
+        "scheduled",
+        "another merchant's full queue is not this one's"
+    );
+}
+
+#[tokio::test]
 async fn callbacks_to_the_sandboxs_own_sink_carry_the_same_headers_and_body() {
     let app = spawn_app_with(|s| s.callbacks.sign = true).await;
     app.stk_push(&stk_body("CBOWNSINK001", MOBILE, &app.sink_url("own"))).await;
