@@ -134,8 +134,11 @@ impl<'a> Check<'a> {
     /// A positive amount sent as a JSON number (typed clients) or as a string of at most 2 decimals.
     pub fn number_or_amount(&mut self, path: &str) {
         match get(self.body, path) {
-            Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {}
-            Some(Value::Number(n)) => self.problem(path, format!("must be above 0, not {n}")),
+            Some(Value::Number(n)) if is_amount(&n.to_string(), 2) => {}
+            Some(Value::Number(n)) => self.problem(
+                path,
+                format!("must be above 0 and at most {MAX_AMOUNT}, with at most 2 decimal places, not {n}"),
+            ),
             _ => {
                 self.amount(path, 2);
             }
@@ -144,7 +147,9 @@ impl<'a> Check<'a> {
 
     /// A positive amount written as a string with at most `decimals` decimal places.
     pub fn amount(&mut self, path: &str, decimals: usize) -> Option<&'a str> {
-        let expectation = format!("must be a positive amount as a string with at most {decimals} decimal places");
+        let expectation = format!(
+            "must be a positive amount as a string with at most {decimals} decimal places, at most {MAX_AMOUNT}"
+        );
         if let Some(Value::Number(n)) = get(self.body, path) {
             self.problem(path, format!("{expectation} (e.g. \"{n}\"), not the number {n}"));
             return None;
@@ -233,6 +238,10 @@ fn is_plain_http_url(s: &str) -> bool {
     host_ok && port_ok && after.bytes().all(|b| b.is_ascii_graphic())
 }
 
+/// The largest amount taken. Fifteen significant digits with the cents, so every amount converts
+/// to and from f64 and into ledger cents exactly; anything larger would overflow or round.
+const MAX_AMOUNT: f64 = 999_999_999_999.99;
+
 pub fn is_amount(s: &str, decimals: usize) -> bool {
     let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
     let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
@@ -241,7 +250,7 @@ pub fn is_amount(s: &str, decimals: usize) -> bool {
         && digits(fraction)
         && fraction.len() <= decimals
         && !(s.contains('.') && fraction.is_empty())
-        && s.parse::<f64>().is_ok_and(|v| v > 0.0)
+        && s.parse::<f64>().is_ok_and(|v| v > 0.0 && v <= MAX_AMOUNT)
 }
 
 /// The amount as a JSON number, written as an integer when whole (Jenga's callbacks say `5`, not `5.0`).
@@ -353,7 +362,11 @@ mod tests {
         for ok in ["5", "5.0", "5.00", "150000", "0.01"] {
             assert!(is_amount(ok, 2), "{ok}");
         }
-        for bad in ["", "5.", ".5", "5.001", "-5", "0", "0.00", "5,00", "1e3", "abc"] {
+        assert!(is_amount(&MAX_AMOUNT.to_string(), 2));
+        assert_eq!(MAX_AMOUNT.to_string(), "999999999999.99");
+        for bad in
+            ["", "5.", ".5", "5.001", "-5", "0", "0.00", "5,00", "1e3", "abc", "1000000000000", "92233720368547758.08"]
+        {
             assert!(!is_amount(bad, 2), "{bad}");
         }
     }

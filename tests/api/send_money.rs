@@ -67,6 +67,19 @@ async fn within_equity_transfer_above_999999_answers_118110() {
 }
 
 #[tokio::test]
+async fn an_amount_too_large_for_the_ledger_is_refused_and_moves_nothing() {
+    let app = spawn_app().await;
+    // One cent past what 64-bit cents hold: it used to pass as a transfer of 0.00.
+    let (status, body) =
+        send(&app, &transfer("192112602019", "0020100014605", "1100194977404", "92233720368547758.08")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("transfer.amount"), "{body}");
+    assert_eq!(balance(&app, "0020100014605").await, "1000000.00");
+    let transactions = app.admin_get("/__sandbox/transactions").await;
+    assert_eq!(transactions.as_array().unwrap().len(), 0, "{transactions}");
+}
+
+#[tokio::test]
 async fn within_equity_transfer_with_a_reused_reference_answers_400101() {
     let app = spawn_app().await;
     send(&app, &transfer("192112602010", "0020100014605", "1100194977404", "1.00")).await;
