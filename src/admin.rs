@@ -33,6 +33,7 @@ pub fn scope() -> actix_web::Scope<
             let message = format!("invalid query string: {error}");
             actix_web::error::InternalError::from_response(error, fail(StatusCode::BAD_REQUEST, message)).into()
         }))
+        .app_data(web::PayloadConfig::new(BODY_LIMIT))
         .app_data(web::PathConfig::default().error_handler(|error, _| {
             let message = format!("invalid path: {error}");
             actix_web::error::InternalError::from_response(error, fail(StatusCode::BAD_REQUEST, message)).into()
@@ -90,10 +91,61 @@ async fn require_admin_token(
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
-/// Parses a JSON body, naming the problem (e.g. an unknown key) on failure.
+/// The largest admin request body, in bytes (a merchant with its accounts and key fits easily).
+const BODY_LIMIT: usize = 256 * 1024;
+
+/// An admin request body, read whole. One too large or cut short answers in JSON, like every
+/// other admin error (the plain extractor answers in plain text).
+struct Body(web::Bytes);
+
+impl actix_web::FromRequest for Body {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            bytes.await.map(Body).map_err(|error| {
+                let status = error.as_response_error().status_code();
+                let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    format!("request body over the admin API's limit of {BODY_LIMIT} bytes")
+                } else {
+                    format!("request body: {error}")
+                };
+                let response = fail(status, message);
+                actix_web::error::InternalError::from_response(error, response).into()
+            })
+        })
+    }
+}
+
+/// Parses a JSON body, naming the problem on failure: every unknown top-level key at once, not
+/// only the first that serde meets.
 fn body<T: DeserializeOwned>(raw: &[u8]) -> Result<T, HttpResponse> {
     let raw = if raw.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { raw };
-    serde_json::from_slice(raw).map_err(|e| fail(StatusCode::BAD_REQUEST, format!("invalid body: {e}")))
+    let invalid = |message: String| fail(StatusCode::BAD_REQUEST, format!("invalid body: {message}"));
+    let mut value: Value = serde_json::from_slice(raw).map_err(|e| invalid(e.to_string()))?;
+    let mut unknown = Vec::new();
+    let mut expected = String::new();
+    loop {
+        let error = match serde_json::from_value::<T>(value.clone()) {
+            Ok(parsed) if unknown.is_empty() => return Ok(parsed),
+            Ok(_) => break,
+            Err(error) => error.to_string(),
+        };
+        // serde's wording: "unknown field `KEY`, expected one of `a`, `b`".
+        let named = error.strip_prefix("unknown field `").and_then(|rest| rest.split_once('`'));
+        match named {
+            Some((key, rest)) if value.as_object_mut().is_some_and(|map| map.remove(key).is_some()) => {
+                unknown.push(format!("`{key}`"));
+                expected = rest.trim_start_matches(", ").to_string();
+            }
+            _ if unknown.is_empty() => return Err(invalid(error)),
+            _ => break,
+        }
+    }
+    let noun = if unknown.len() == 1 { "field" } else { "fields" };
+    Err(invalid(format!("unknown {noun} {}, {expected}", unknown.join(", "))))
 }
 
 async fn health() -> HttpResponse {
@@ -211,7 +263,7 @@ struct ArmBody {
     matches: BTreeMap<String, Value>,
 }
 
-async fn arm(state: web::Data<AppState>, raw: web::Bytes) -> HttpResponse {
+async fn arm(state: web::Data<AppState>, Body(raw): Body) -> HttpResponse {
     let request: ArmBody = match body(&raw) {
         Ok(b) => b,
         Err(response) => return response,
@@ -265,7 +317,7 @@ async fn merchants(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(state.merchants.all().iter().map(|m| m.summary()).collect::<Vec<_>>())
 }
 
-async fn put_merchant(state: web::Data<AppState>, code: web::Path<String>, raw: web::Bytes) -> HttpResponse {
+async fn put_merchant(state: web::Data<AppState>, code: web::Path<String>, Body(raw): Body) -> HttpResponse {
     let spec: MerchantSpec = match body(&raw) {
         Ok(b) => b,
         Err(response) => return response,
@@ -283,7 +335,7 @@ async fn put_merchant(state: web::Data<AppState>, code: web::Path<String>, raw: 
 }
 
 /// Takes the key as text (PEM or bare Base64) or as `{"publicKey": "..."}`.
-async fn put_public_key(state: web::Data<AppState>, code: web::Path<String>, raw: web::Bytes) -> HttpResponse {
+async fn put_public_key(state: web::Data<AppState>, code: web::Path<String>, Body(raw): Body) -> HttpResponse {
     let text = String::from_utf8_lossy(&raw).to_string();
     let key = if text.trim_start().starts_with('{') {
         #[derive(Deserialize)]
@@ -335,7 +387,7 @@ struct AccountBody {
 }
 
 /// Sets an account's balance (and currency), creating the account for the merchant if needed.
-async fn put_account(state: web::Data<AppState>, number: web::Path<String>, raw: web::Bytes) -> HttpResponse {
+async fn put_account(state: web::Data<AppState>, number: web::Path<String>, Body(raw): Body) -> HttpResponse {
     let request: AccountBody = match body(&raw) {
         Ok(b) => b,
         Err(response) => return response,
@@ -442,7 +494,7 @@ struct AdvanceBody {
     seconds: f64,
 }
 
-async fn advance_clock(state: web::Data<AppState>, raw: web::Bytes) -> HttpResponse {
+async fn advance_clock(state: web::Data<AppState>, Body(raw): Body) -> HttpResponse {
     let request: AdvanceBody = match body(&raw) {
         Ok(b) => b,
         Err(response) => return response,
@@ -466,7 +518,7 @@ async fn sink_store(
     state: web::Data<AppState>,
     name: web::Path<String>,
     req: HttpRequest,
-    raw: web::Bytes,
+    Body(raw): Body,
 ) -> HttpResponse {
     let headers = crate::pipeline::header_map(&req);
     let id = state.sink.store(&name, state.clock.now_ms(), headers, &raw);

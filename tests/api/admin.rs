@@ -218,6 +218,41 @@ async fn put_merchant_with_an_unknown_key_is_refused_naming_the_key() {
 }
 
 #[tokio::test]
+async fn an_admin_body_with_several_unknown_keys_is_refused_naming_them_all() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .put(app.url("/__sandbox/accounts/1450160649886"))
+        .json(&json!({"balance": "100.00", "colour": "blue", "size": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let answer: Value = response.json().await.unwrap();
+    let error = answer["error"].as_str().unwrap();
+    assert!(error.contains("`colour`") && error.contains("`size`") && error.contains("`balance`"), "{answer}");
+}
+
+#[tokio::test]
+async fn an_admin_body_over_the_limit_is_refused_in_json() {
+    let app = spawn_app().await;
+    let oversized = format!("{{\"name\": \"{}\"}}", "x".repeat(300 * 1024));
+    for path in ["/__sandbox/merchants/5550000009", "/__sandbox/sink/big"] {
+        let response = app
+            .client
+            .put(app.url(path))
+            .header("Content-Type", "application/json")
+            .body(oversized.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(answer["error"].as_str().unwrap().contains("262144 bytes"), "{path}: {answer}");
+    }
+}
+
+#[tokio::test]
 async fn put_merchant_creates_then_updates() {
     // Arrange
     let app = spawn_app().await;
