@@ -505,7 +505,17 @@ async fn advance_clock(state: web::Data<AppState>, Body(raw): Body) -> HttpRespo
             "seconds must be a number of seconds, 0 or more (the clock only moves forward)",
         );
     }
-    state.clock.advance((request.seconds * 1000.0) as i64);
+    // A float too large for i64 saturates, and the clock refuses it below.
+    if let Err(room_ms) = state.clock.advance((request.seconds * 1000.0) as i64) {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "seconds: {} would take the sandbox clock past 9999-12-31T23:59:59.999Z; at most {} more seconds",
+                request.seconds,
+                room_ms / 1000
+            ),
+        );
+    }
     state.callbacks.wake();
     HttpResponse::Ok().json(clock_view(&state))
 }

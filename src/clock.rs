@@ -5,6 +5,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::Notify;
 
+/// The latest sandbox time, 9999-12-31T23:59:59.999Z: the last an ISO-8601 date writes with a
+/// four-digit year, which is what clients parse.
+pub const LATEST_MS: i64 = 253_402_300_799_999;
+
 #[derive(Default)]
 pub struct Clock {
     offset_ms: AtomicI64,
@@ -29,10 +33,20 @@ impl Clock {
         self.offset_ms.load(Ordering::Relaxed)
     }
 
-    /// Moves the clock forward and wakes whoever waits for a point in sandbox time.
-    pub fn advance(&self, ms: i64) {
-        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
-        self.advanced.notify_waiters();
+    /// Moves the clock by `ms` and wakes whoever waits for a point in sandbox time. Refused when
+    /// the clock would pass `LATEST_MS`; the error is how far it could still go, in ms.
+    pub fn advance(&self, ms: i64) -> Result<(), i64> {
+        let real = Utc::now().timestamp_millis();
+        let moved = self.offset_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
+            offset.checked_add(ms).filter(|next| real.saturating_add(*next) <= LATEST_MS)
+        });
+        match moved {
+            Ok(_) => {
+                self.advanced.notify_waiters();
+                Ok(())
+            }
+            Err(offset) => Err(LATEST_MS - real - offset),
+        }
     }
 
     /// Resolves the next time the clock is advanced.

@@ -108,7 +108,10 @@ pub fn load(state: &AppState, path: &Path) -> Result<bool, StateError> {
 }
 
 fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
-    state.clock.advance(snapshot.clock_offset_ms - state.clock.offset_ms());
+    state
+        .clock
+        .advance(snapshot.clock_offset_ms.saturating_sub(state.clock.offset_ms()))
+        .map_err(|_| format!("clockOffsetMs {} is past the latest sandbox time", snapshot.clock_offset_ms))?;
     for record in snapshot.merchants {
         let public_key = match record.public_key {
             Some(pem) => Some(Arc::new(

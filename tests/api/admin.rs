@@ -312,6 +312,23 @@ async fn clock_advance_by_negative_seconds_is_refused() {
 }
 
 #[tokio::test]
+async fn clock_advance_past_the_year_9999_is_refused_and_moves_nothing() {
+    let app = spawn_app().await;
+    assert_eq!(app.admin_post("/__sandbox/clock/advance", json!({"seconds": 3600})).await.status(), StatusCode::OK);
+    // 1e300 saturates to i64::MAX ms, which used to wrap the offset below zero; 300e9 s would
+    // reach the year 11,500.
+    for seconds in [json!(1e300), json!(300_000_000_000u64)] {
+        let response = app.admin_post("/__sandbox/clock/advance", json!({"seconds": seconds})).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{seconds}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(answer["error"].as_str().unwrap().contains("9999-12-31"), "{answer}");
+    }
+    assert_eq!(app.admin_get("/__sandbox/clock").await["offsetMs"], 3_600_000);
+    let token = app.token_for(API_KEY, MERCHANT, SECRET).await;
+    assert_eq!(token.status(), StatusCode::OK, "tokens are still issued with a sane expiry");
+}
+
+#[tokio::test]
 async fn admin_on_a_public_bind_without_the_token_is_unauthorized() {
     // Arrange
     let app = spawn_app_with(|s| {
