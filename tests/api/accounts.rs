@@ -101,6 +101,18 @@ async fn account_validation_signed_with_the_name_without_spaces_is_accepted_and_
 }
 
 #[tokio::test]
+async fn account_validation_with_a_bad_signature_answers_400_with_900100() {
+    let app = spawn_app().await;
+    let body = json!({"countryCode": "KE", "accountNumber": "1450160649886", "accountFullName": "JOHN DOE"});
+    let response = app.post_signed(VALIDATE, &body, "KE1450160649886SOMEONE ELSE", None).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().contains_key("x-sandbox-signature-expected"));
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!((answer["status"].clone(), answer["code"].clone()), (json!(false), json!(900100)), "{answer}");
+    assert_eq!(answer["message"], "Invalid Signature");
+}
+
+#[tokio::test]
 async fn account_validation_with_another_name_answers_200_with_104101() {
     let app = spawn_app().await;
     let body = json!({"countryCode": "KE", "accountNumber": "1450160649886", "accountFullName": "JOHN DOE"});
