@@ -265,21 +265,23 @@ fn check(dirs: Vec<PathBuf>) -> Result<(), String> {
 }
 
 fn errors(json: bool) -> Result<(), String> {
-    if json {
-        println!("{}", serde_json::to_string_pretty(CATALOGUE).map_err(|e| e.to_string())?);
-        return Ok(());
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = if json {
+        let text = serde_json::to_string_pretty(CATALOGUE).map_err(|e| e.to_string())?;
+        writeln!(out, "{text}")
+    } else {
+        writeln!(out, "{:<8} {:>4} {:>4}  {:<40}  message", "code", "v3", "v2", "families").and_then(|()| {
+            CATALOGUE.iter().try_for_each(|row| {
+                let families: Vec<&str> = row.families.iter().map(|f| f.name()).collect();
+                let (code, v3, v2, message) = (row.code, row.v3_status, row.v2_status, row.message);
+                writeln!(out, "{code:<8} {v3:>4} {v2:>4}  {:<40}  {message}", families.join(","))
+            })
+        })
+    };
+    // A reader that stops early (`errors | head`) is not a failure.
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
     }
-    println!("{:<8} {:>4} {:>4}  {:<40}  message", "code", "v3", "v2", "families");
-    for row in CATALOGUE {
-        let families: Vec<&str> = row.families.iter().map(|f| f.name()).collect();
-        println!(
-            "{:<8} {:>4} {:>4}  {:<40}  {}",
-            row.code,
-            row.v3_status,
-            row.v2_status,
-            families.join(","),
-            row.message
-        );
-    }
-    Ok(())
 }

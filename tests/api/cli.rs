@@ -167,6 +167,24 @@ fn errors_with_json_prints_a_json_array_of_rows() {
 }
 
 #[test]
+fn errors_into_a_reader_that_stops_early_exits_quietly() {
+    // Arrange: the reading end is closed before the catalogue is written, as `errors | head` does.
+    let mut child = std::process::Command::new(BIN)
+        .arg("errors")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    // Act
+    let output = child.wait_with_output().unwrap();
+    // Assert
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn check_with_the_embedded_scenarios_succeeds() {
     // Arrange
     let dir = TempDir::new();
