@@ -154,9 +154,7 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let addr: std::net::SocketAddr = self.bind.parse().map_err(|_| {
-            ConfigError::Invalid(format!("bind: {:?} is not an address such as 127.0.0.1:8080", self.bind))
-        })?;
+        let addr = self.bind_address()?;
         if !addr.ip().is_loopback() && self.admin_token.as_deref().is_none_or(str::is_empty) {
             return Err(ConfigError::Invalid(format!(
                 "bind: {addr} is not a loopback address; set an admin token (JENGA_SANDBOX_ADMIN_TOKEN or admin_token in the config file) to protect the admin API"
@@ -183,7 +181,22 @@ impl Settings {
     }
 
     pub fn is_loopback(&self) -> bool {
-        self.bind.parse::<std::net::SocketAddr>().is_ok_and(|a| a.ip().is_loopback())
+        self.bind_address().is_ok_and(|a| a.ip().is_loopback())
+    }
+
+    /// `bind` as a socket address; `localhost:PORT` is taken as 127.0.0.1:PORT (it names loopback
+    /// wherever it is resolved, and the sandbox's own sink URLs use 127.0.0.1).
+    pub fn bind_address(&self) -> Result<std::net::SocketAddr, ConfigError> {
+        let text = match self.bind.strip_prefix("localhost:") {
+            Some(port) => format!("127.0.0.1:{port}"),
+            None => self.bind.clone(),
+        };
+        text.parse().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "bind: {:?} is not an address such as 127.0.0.1:8080 or localhost:8080",
+                self.bind
+            ))
+        })
     }
 
     /// The default merchant's public key text: the configured file or text, else the test key.
@@ -227,5 +240,15 @@ mod tests {
         assert!(settings.validate().is_err());
         let settings = Settings { admin_token: Some("t".into()), ..settings };
         assert!(settings.validate().is_ok());
+    }
+
+    #[test]
+    fn localhost_binds_loopback_and_needs_no_admin_token() {
+        let settings = Settings { bind: "localhost:9000".into(), ..Settings::default() };
+        assert!(settings.validate().is_ok());
+        assert!(settings.is_loopback());
+        assert_eq!(settings.bind_address().unwrap().to_string(), "127.0.0.1:9000");
+        let settings = Settings { bind: "example.com:9000".into(), ..Settings::default() };
+        assert!(settings.validate().is_err());
     }
 }

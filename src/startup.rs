@@ -34,7 +34,9 @@ impl Application {
                 tracing::info!(path = %path.display(), "state loaded");
             }
         }
-        let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
+        let address = state.settings.bind_address()?;
+        let listener =
+            TcpListener::bind(address).map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         let local = listener.local_addr().map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         state.callbacks.set_own_sink(local.port(), state.sink.clone());
         let app_state = state.clone();
