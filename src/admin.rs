@@ -510,8 +510,9 @@ async fn advance_clock(state: web::Data<AppState>, Body(raw): Body) -> HttpRespo
         return fail(
             StatusCode::BAD_REQUEST,
             format!(
-                "seconds: {} would take the sandbox clock past 9999-12-31T23:59:59.999Z; at most {} more seconds",
+                "seconds: {} would take the sandbox clock past {}; at most {} more seconds",
                 request.seconds,
+                crate::clock::iso(crate::clock::Clock::at(crate::clock::LATEST_MS)),
                 room_ms / 1000
             ),
         );
