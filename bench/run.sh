@@ -29,13 +29,13 @@
 # static stub, twice: with its journal off, then also with request logging and gzip off (its
 # fastest), and prints both sandbox/WireMock throughput ratios, WireMock's memory and start time.
 #
-# REQUESTS is the number of pre-signed requests per signed kind (default 250000 STK pushes, for
-# the unsigned stage's 21,000 a second, and 180000 transfers, a quarter more than 10 s of them on 2
-# cores takes); each wrk thread cycles through its
+# REQUESTS is the number of pre-signed requests per signed kind (default 400000 STK pushes and
+# 260000 transfers: a quarter more than 10 s of the unsigned stage and of send-money take on 2
+# quiet cores, 31,900 and 20,100 a second); each wrk thread cycles through its
 # half, so a run faster than REQUESTS/DURATION repeats references, and a warning says so (a repeat
 # answers 400101 while the sandbox still remembers the reference, and passes as new once it has
 # dropped it: it keeps the last `reference_limit`, 100,000). Signed request files are cached in
-# bench/.cache (signing them takes about 4 minutes on 2 cores, once). The fixed-rate stage uses the STK file
+# bench/.cache (signing them takes about 6 minutes on 2 cores, once). The fixed-rate stage uses the STK file
 # too, from its start for each rate (each rate has its own sandbox).
 # Environment: PORT (18181; the callback run uses PORT+2 and PORT+9), THREADS (wrk threads, 2),
 # WIREMOCK=1, WIREMOCK_VERSION (3.13.2), WIREMOCK_WARMUP (30s: the JVM takes that long to reach
@@ -57,8 +57,8 @@ for arg in "$@"; do
     *) positional+=("$arg") ;;
   esac
 done
-stk_requests=${positional[0]:-250000}
-send_requests=${positional[0]:-180000}
+stk_requests=${positional[0]:-400000}
+send_requests=${positional[0]:-260000}
 duration=${positional[1]:-$duration}
 connections=${positional[2]:-$connections}
 threads=${THREADS:-2}
