@@ -205,11 +205,11 @@ async fn run(
             trace.signature = Some(verdict);
             if rejected {
                 return Err(match trace.generation {
-                    // Reference §4.2: the account-validation page documents 900100 at HTTP 400;
-                    // the other v3 pages the generic 403.
-                    Generation::V3 if std::ptr::eq(spec.op, &crate::operation::ACCOUNT_VALIDATION) => {
-                        Failure::code(900100, &[crate::catalogue::Family::Signature])
-                            .unwrap_or_else(|| Failure::http("FORBIDDEN", None))
+                    // An operation whose page documents a signature code (account validation,
+                    // reference §4.2: 900100 at HTTP 400) lists the Signature family; the other v3
+                    // pages show the generic 403.
+                    Generation::V3 if spec.op.families.contains(&crate::catalogue::Family::Signature) => {
+                        Failure::code(900100, spec.op.families).unwrap_or_else(|| Failure::http("FORBIDDEN", None))
                     }
                     Generation::V3 => Failure::http("FORBIDDEN", None),
                     Generation::V2 => Failure::code(900101, &[crate::catalogue::Family::Signature])
