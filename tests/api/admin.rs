@@ -15,15 +15,11 @@ async fn journal(app: &TestApp, query: &str) -> Vec<Value> {
     app.admin_get(&format!("/__sandbox/requests{query}")).await.as_array().unwrap().clone()
 }
 
-async fn put_merchant(app: &TestApp, code: &str, spec: Value) -> reqwest::Response {
-    app.client.put(app.url(&format!("/__sandbox/merchants/{code}"))).json(&spec).send().await.unwrap()
-}
-
 /// Creates merchant `code` (credentials `code`-key / `code`-secret, no key needed) and authenticates it once.
 async fn second_merchant_authenticates(app: &TestApp, code: &str) {
-    let created =
-        put_merchant(app, code, json!({"apiKey": format!("{code}-key"), "consumerSecret": format!("{code}-secret")}))
-            .await;
+    let created = app
+        .put_merchant(code, json!({"apiKey": format!("{code}-key"), "consumerSecret": format!("{code}-secret")}))
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let response = app.token_for(&format!("{code}-key"), code, &format!("{code}-secret")).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -208,7 +204,7 @@ async fn put_merchant_with_an_unknown_key_is_refused_naming_the_key() {
     // Arrange
     let app = spawn_app().await;
     // Act
-    let response = put_merchant(&app, "5550000004", json!({"apiKey": "k", "colour": "blue"})).await;
+    let response = app.put_merchant("5550000004", json!({"apiKey": "k", "colour": "blue"})).await;
     // Assert
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let answer: Value = response.json().await.unwrap();
@@ -258,9 +254,9 @@ async fn put_merchant_creates_then_updates() {
     let app = spawn_app().await;
     // Act
     let created =
-        put_merchant(&app, "5550000005", json!({"name": "First", "apiKey": "K1", "consumerSecret": "S1"})).await;
+        app.put_merchant("5550000005", json!({"name": "First", "apiKey": "K1", "consumerSecret": "S1"})).await;
     let created_status = created.status();
-    let updated = put_merchant(&app, "5550000005", json!({"name": "Renamed"})).await;
+    let updated = app.put_merchant("5550000005", json!({"name": "Renamed"})).await;
     // Assert
     assert_eq!(created_status, StatusCode::CREATED);
     assert_eq!(updated.status(), StatusCode::OK);

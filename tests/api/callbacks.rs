@@ -472,17 +472,16 @@ async fn the_callback_queue_limit_applies_to_each_merchant_on_its_own() {
     })
     .await;
     let created = app
-        .client
-        .put(app.url("/__sandbox/merchants/4444444444"))
-        .json(&json!({
-            "name": "Other Ltd",
-            "apiKey": "OTHER-KEY",
-            "consumerSecret": "other-secret",
-            "accounts": [{"number": "4440000000001", "currency": "KES", "countryCode": "KE", "name": "Other", "balance": "0.00"}]
-        }))
-        .send()
-        .await
-        .unwrap();
+        .put_merchant(
+            "4444444444",
+            json!({
+                "name": "Other Ltd",
+                "apiKey": "OTHER-KEY",
+                "consumerSecret": "other-secret",
+                "accounts": [{"number": "4440000000001", "currency": "KES", "countryCode": "KE", "name": "Other", "balance": "0.00"}]
+            }),
+        )
+        .await;
     assert_eq!(created.status(), 201);
     let other: Value = app.token_for("OTHER-KEY", "4444444444", "other-secret").await.json().await.unwrap();
     let mut other_push = stk_body("CBMINE00003", MOBILE, &app.sink_url("mine"));

@@ -156,6 +156,11 @@ impl TestApp {
         self.client.post(self.url(path)).json(&body).send().await.unwrap()
     }
 
+    /// Creates or updates merchant `code` through the admin API.
+    pub async fn put_merchant(&self, code: &str, spec: Value) -> Response {
+        self.client.put(self.url(&format!("/__sandbox/merchants/{code}"))).json(&spec).send().await.unwrap()
+    }
+
     /// Callback jobs for a reference, newest first.
     pub async fn callbacks_for(&self, reference: &str) -> Vec<Value> {
         let jobs = self.admin_get(&format!("/__sandbox/callbacks?reference={reference}")).await;
