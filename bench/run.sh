@@ -13,6 +13,8 @@
 #   5. signed STK push again, on a fresh sandbox loading 1,000 magic-number scenario rules (matching
 #      cost must not grow with the scenario files)
 #   6. the same STK pushes on a fresh sandbox with signature checks off (what verification costs)
+#   7. the same STK pushes at examples/verify_only.rs, an actix endpoint that only parses the body
+#      and verifies its signature: the ceiling of any server that verifies, on these cores
 # then signed STK pushes at fixed rates, each on a fresh sandbox warmed like the first (PACED_RATES,
 # "2500 5000 7500" per second, plus 1.5 times WireMock's journal-off throughput when measured;
 # 32 connections, DURATION each; examples/paced_load.rs), timed from when each request fell
@@ -169,7 +171,7 @@ field() { sed -E "s/.*[[:space:]]$2=([^[:space:]]+).*/\1/" <<<"$1"; }
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 echo "== build (release)"
 cargo build --release --quiet --bin jenga-sandbox --example presign --example startup_probe --example callback_bench \
-  --example paced_load
+  --example paced_load --example verify_only
 bin=target/release/jenga-sandbox
 ex=target/release/examples
 
@@ -282,6 +284,16 @@ fresh_stage rules "signed STK pushes with 1,000 scenario rules loaded" --scenari
 # What signature verification costs: the same pushes with the checks off, as a load test of one's
 # own service might run them.
 fresh_stage unsigned "STK pushes with signature checks off" --signature-mode off
+# What any server that verifies reaches here: the same pushes at an actix endpoint that only parses the
+# body and checks its signature (no token, journal, ledger, scenario or callback).
+echo "== the same pushes at examples/verify_only.rs, parse and verify only ($duration)"
+"$ex/verify_only" --bind "127.0.0.1:$port" >"$results/verify-only.log" 2>&1 &
+server=$!
+pids+=("$server")
+wait_ready "$base/health" 20
+run_wrk verifyonlywarm bench/stk.lua "$base" 2s TOKEN=- REQUESTS="$warm_file" >/dev/null
+run_wrk verifyonly bench/stk.lua "$base" "$duration" TOKEN=- REQUESTS="$stk_file"
+stop "$server"
 
 wm_ratio="" wm_fastest_ratio="" R_wiremock="" R_wmfastest="" wm_best=- wm_median=- wm_rss_start=0 wm_rss_end=0 wm_hwm=0
 if ((wiremock)); then
@@ -402,6 +414,7 @@ row() { # LABEL RESULT [NOTE]
   row "signed STK push" "$R_stk" "$(field "$R_stk" requests) requests; $delivered_stk callbacks to the sink; $share_stk"
   row "signed STK push, 1,000 scenario rules loaded" "$R_rules" "magic mobile numbers the pushes do not use"
   row "STK push, signature checks off (--signature-mode off)" "$R_unsigned" "the same requests; against the first row, what RSA verification costs"
+  row "parse and verify only (examples/verify_only.rs)" "$R_verifyonly" "the same requests at an endpoint doing nothing else; any verifying server's ceiling here"
   row "signed send-money (internalBankTransfer)" "$R_send" "$(field "$R_send" requests) requests; $share_send"
   row "token issue (v3 authenticate)" "$R_token" "RS512 JWT per token"
   row "GET /__sandbox/health" "$R_health" "ceiling"

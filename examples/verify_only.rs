@@ -5,7 +5,7 @@
 //! pre-signed requests, so the sandbox's row can be read against what any verifying server
 //! reaches on the same cores.
 //!
-//! Usage: cargo run --release --example verify_floor -- --bind 127.0.0.1:18183
+//! Usage: cargo run --release --example verify_only -- --bind 127.0.0.1:18183
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use clap::Parser;
