@@ -10,6 +10,8 @@ use crate::scenario::{load, Armed, Predicate, Target};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderValue, ALLOW};
+use actix_web::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -38,34 +40,62 @@ pub fn scope() -> actix_web::Scope<
             let message = format!("invalid path: {error}");
             actix_web::error::InternalError::from_response(error, fail(StatusCode::BAD_REQUEST, message)).into()
         }))
-        .route("/health", web::get().to(health))
-        .route("/metrics", web::get().to(metrics))
-        .route("/reset", web::post().to(reset))
-        .route("/requests", web::get().to(requests))
-        .route("/callbacks", web::get().to(list_callbacks))
-        .route("/callbacks/{id}", web::get().to(get_callback))
-        .route("/callbacks/{id}/redeliver", web::post().to(redeliver))
-        .route("/scenarios", web::get().to(scenarios))
-        .route("/scenarios/reload", web::post().to(reload))
-        .route("/scenarios/arm", web::post().to(arm))
-        .route("/scenarios/armed", web::get().to(list_armed))
-        .route("/scenarios/armed", web::delete().to(disarm))
-        .route("/merchants", web::get().to(merchants))
-        .route("/merchants/{code}", web::put().to(put_merchant))
-        .route("/merchants/{code}/public-key", web::put().to(put_public_key))
-        .route("/accounts", web::get().to(accounts))
-        .route("/transactions", web::get().to(transactions))
-        .route("/accounts/{number}", web::put().to(put_account))
-        .route("/clock", web::get().to(clock))
-        .route("/clock/advance", web::post().to(advance_clock))
-        .route("/errors", web::get().to(errors))
-        .route("/sink/{name}", web::post().to(sink_store))
-        .route("/sink/{name}", web::put().to(sink_store))
-        .route("/sink/{name}", web::get().to(sink_list))
-        .route("/sink/{name}", web::delete().to(sink_clear))
+        .service(endpoint("/health", vec![(Method::GET, web::to(health))]))
+        .service(endpoint("/metrics", vec![(Method::GET, web::to(metrics))]))
+        .service(endpoint("/reset", vec![(Method::POST, web::to(reset))]))
+        .service(endpoint("/requests", vec![(Method::GET, web::to(requests))]))
+        .service(endpoint("/callbacks", vec![(Method::GET, web::to(list_callbacks))]))
+        .service(endpoint("/callbacks/{id}", vec![(Method::GET, web::to(get_callback))]))
+        .service(endpoint("/callbacks/{id}/redeliver", vec![(Method::POST, web::to(redeliver))]))
+        .service(endpoint("/scenarios", vec![(Method::GET, web::to(scenarios))]))
+        .service(endpoint("/scenarios/reload", vec![(Method::POST, web::to(reload))]))
+        .service(endpoint("/scenarios/arm", vec![(Method::POST, web::to(arm))]))
+        .service(endpoint(
+            "/scenarios/armed",
+            vec![(Method::GET, web::to(list_armed)), (Method::DELETE, web::to(disarm))],
+        ))
+        .service(endpoint("/merchants", vec![(Method::GET, web::to(merchants))]))
+        .service(endpoint("/merchants/{code}", vec![(Method::PUT, web::to(put_merchant))]))
+        .service(endpoint("/merchants/{code}/public-key", vec![(Method::PUT, web::to(put_public_key))]))
+        .service(endpoint("/accounts", vec![(Method::GET, web::to(accounts))]))
+        .service(endpoint("/transactions", vec![(Method::GET, web::to(transactions))]))
+        .service(endpoint("/accounts/{number}", vec![(Method::PUT, web::to(put_account))]))
+        .service(endpoint("/clock", vec![(Method::GET, web::to(clock))]))
+        .service(endpoint("/clock/advance", vec![(Method::POST, web::to(advance_clock))]))
+        .service(endpoint("/errors", vec![(Method::GET, web::to(errors))]))
+        .service(endpoint(
+            "/sink/{name}",
+            vec![
+                (Method::POST, web::to(sink_store)),
+                (Method::PUT, web::to(sink_store)),
+                (Method::GET, web::to(sink_list)),
+                (Method::DELETE, web::to(sink_clear)),
+            ],
+        ))
         .default_service(web::to(|req: HttpRequest| async move {
             fail(StatusCode::NOT_FOUND, format!("no admin endpoint at {} {}", req.method(), req.path()))
         }))
+}
+
+/// One admin path and the methods it takes; any other method there answers 405, in JSON, with
+/// the `Allow` header naming the ones it takes.
+fn endpoint(path: &str, routes: Vec<(Method, actix_web::Route)>) -> actix_web::Resource {
+    let allow = routes.iter().map(|(method, _)| method.as_str()).collect::<Vec<_>>().join(", ");
+    let resource =
+        routes.into_iter().fold(web::resource(path), |resource, (method, route)| resource.route(route.method(method)));
+    resource.default_service(web::to(move |req: HttpRequest| {
+        let allow = allow.clone();
+        async move {
+            let mut response = fail(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{} is not served at {}; use {allow}", req.method(), req.path()),
+            );
+            if let Ok(value) = HeaderValue::from_str(&allow) {
+                response.headers_mut().insert(ALLOW, value);
+            }
+            response
+        }
+    }))
 }
 
 fn fail(status: StatusCode, message: impl Into<String>) -> HttpResponse {

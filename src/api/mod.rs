@@ -19,6 +19,7 @@ pub mod transactions;
 use crate::envelope::Failure;
 use crate::pipeline;
 use crate::state::AppState;
+use actix_web::http::header::{HeaderValue, ALLOW};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -160,8 +161,14 @@ where
     cfg.service(web::resource(path).route(web::method(method).to(handler)).default_service(web::to(
         move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| {
             let detail = format!("{} is not served at {}; use {allowed}", req.method(), req.path());
+            let allow = HeaderValue::from_str(&allowed);
             async move {
-                pipeline::unmatched(&state, &req, payload, Failure::http("METHOD_NOT_ALLOWED", Some(detail))).await
+                let mut response =
+                    pipeline::unmatched(&state, &req, payload, Failure::http("METHOD_NOT_ALLOWED", Some(detail))).await;
+                if let Ok(allow) = allow {
+                    response.headers_mut().insert(ALLOW, allow);
+                }
+                response
             }
         },
     )));

@@ -401,6 +401,26 @@ async fn reset_with_an_unknown_query_parameter_is_refused_in_json_naming_it() {
 }
 
 #[tokio::test]
+async fn a_wrong_method_on_an_admin_path_is_405_in_json_naming_the_methods_it_takes() {
+    // Arrange
+    let app = spawn_app().await;
+    // Act
+    let wrong_method = app.client.get(app.url("/__sandbox/reset")).send().await.unwrap();
+    let two_methods = app.client.put(app.url("/__sandbox/scenarios/armed")).send().await.unwrap();
+    let unknown_path = app.client.get(app.url("/__sandbox/no-such-thing")).send().await.unwrap();
+    // Assert
+    assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.headers()["allow"], "POST");
+    let answer: Value = wrong_method.json().await.unwrap();
+    assert!(answer["error"].as_str().unwrap().contains("use POST"), "{answer}");
+    assert_eq!(two_methods.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(two_methods.headers()["allow"], "GET, DELETE");
+    assert_eq!(unknown_path.status(), StatusCode::NOT_FOUND);
+    let answer: Value = unknown_path.json().await.unwrap();
+    assert!(answer["error"].as_str().unwrap().contains("no admin endpoint"), "{answer}");
+}
+
+#[tokio::test]
 async fn sink_on_a_public_bind_accepts_callbacks_without_the_admin_token() {
     // Arrange
     let app = spawn_app_with(|s| {

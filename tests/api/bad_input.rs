@@ -132,6 +132,7 @@ async fn get_on_the_stk_push_path_is_method_not_allowed() {
     // Act
     let response = app.client.get(app.url(STK_PATH)).send().await.unwrap();
     // Assert
+    assert_eq!(response.headers().get("allow").map(|v| v.to_str().unwrap()), Some("POST"));
     let body = assert_v3_failure(response, 405, "METHOD_NOT_ALLOWED").await;
     assert!(body["message"].as_str().unwrap().contains("POST"), "{body}");
 }
