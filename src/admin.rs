@@ -6,11 +6,12 @@ use crate::callbacks;
 use crate::catalogue::CATALOGUE;
 use crate::journal;
 use crate::merchant::MerchantSpec;
+use crate::pipeline::{REQUEST_ID_HEADER, SCENARIO_HEADER};
 use crate::scenario::{load, Armed, Predicate, Target};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderValue, ALLOW};
+use actix_web::http::header::{HeaderName, HeaderValue, ALLOW};
 use actix_web::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
@@ -31,6 +32,7 @@ pub fn scope() -> actix_web::Scope<
 > {
     web::scope("/__sandbox")
         .wrap(from_fn(require_admin_token))
+        .wrap(from_fn(tag_admin_response))
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
             let message = format!("invalid query string: {error}");
             actix_web::error::InternalError::from_response(error, fail(StatusCode::BAD_REQUEST, message)).into()
@@ -100,6 +102,22 @@ fn endpoint(path: &str, routes: Vec<(Method, actix_web::Route)>) -> actix_web::R
 
 fn fail(status: StatusCode, message: impl Into<String>) -> HttpResponse {
     HttpResponse::build(status).json(json!({"error": message.into()}))
+}
+
+/// Admin answers carry the two headers the contract puts on every answer: a request id, and the
+/// scenario `default`, as no rule decides an admin call.
+async fn tag_admin_response(
+    req: ServiceRequest,
+    next: Next<EitherBody<BoxBody>>,
+) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
+    let id = req.app_data::<web::Data<AppState>>().map(|state| state.ids.admin_request_id());
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    headers.insert(HeaderName::from_static(SCENARIO_HEADER), HeaderValue::from_static("default"));
+    Ok(response)
 }
 
 /// Off loopback, the admin API needs `Authorization: Bearer <admin token>`.

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Ids {
     rng: Mutex<StdRng>,
     requests: AtomicU64,
+    admin_requests: AtomicU64,
     callbacks: AtomicU64,
 }
 
@@ -16,11 +17,21 @@ const ALNUM_UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 impl Ids {
     pub fn new(seed: u64) -> Self {
-        Self { rng: Mutex::new(StdRng::seed_from_u64(seed)), requests: AtomicU64::new(0), callbacks: AtomicU64::new(0) }
+        Self {
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            requests: AtomicU64::new(0),
+            admin_requests: AtomicU64::new(0),
+            callbacks: AtomicU64::new(0),
+        }
     }
 
     pub fn request_id(&self) -> String {
         format!("req_{:08}", self.requests.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    /// A series of its own, so that admin calls leave the API's request ids consecutive.
+    pub fn admin_request_id(&self) -> String {
+        format!("adm_{:08}", self.admin_requests.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     pub fn callback_id(&self) -> String {

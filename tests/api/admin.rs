@@ -401,6 +401,34 @@ async fn reset_with_an_unknown_query_parameter_is_refused_in_json_naming_it() {
 }
 
 #[tokio::test]
+async fn admin_answers_carry_a_request_id_of_their_own_series_and_the_default_scenario() {
+    // Arrange
+    let app = spawn_app_with(|s| {
+        s.bind = "0.0.0.0:0".into();
+        s.admin_token = Some("t0k".into());
+    })
+    .await;
+    let admin = |path: &str| app.client.get(app.url(path)).bearer_auth("t0k");
+    // Act
+    let first_api = app.client.get(app.url("/not/a/jenga/path")).send().await.unwrap();
+    let health = admin("/__sandbox/health").send().await.unwrap();
+    let unknown = admin("/__sandbox/no-such-thing").send().await.unwrap();
+    let refused = app.client.get(app.url("/__sandbox/health")).send().await.unwrap();
+    let second_api = app.client.get(app.url("/not/a/jenga/path")).send().await.unwrap();
+    // Assert
+    let header = |r: &reqwest::Response, name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let admin_ids: Vec<_> = [&health, &unknown, &refused].map(|r| header(r, "x-sandbox-request-id")).into();
+    assert_eq!(admin_ids, [Some("adm_00000001".into()), Some("adm_00000002".into()), Some("adm_00000003".into())]);
+    for response in [&health, &unknown, &refused] {
+        assert_eq!(header(response, "x-sandbox-scenario").as_deref(), Some("default"));
+    }
+    let first: u64 = header(&first_api, "x-sandbox-request-id").unwrap()[4..].parse().unwrap();
+    let second: u64 = header(&second_api, "x-sandbox-request-id").unwrap()[4..].parse().unwrap();
+    assert_eq!(second, first + 1, "admin calls take no API request id");
+}
+
+#[tokio::test]
 async fn a_wrong_method_on_an_admin_path_is_405_in_json_naming_the_methods_it_takes() {
     // Arrange
     let app = spawn_app().await;
