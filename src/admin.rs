@@ -15,7 +15,7 @@ use actix_web::http::header::{HeaderName, HeaderValue, ALLOW};
 use actix_web::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{guard, web, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -79,12 +79,23 @@ pub fn scope() -> actix_web::Scope<
         }))
 }
 
-/// One admin path and the methods it takes; any other method there answers 405, in JSON, with
-/// the `Allow` header naming the ones it takes.
+/// One admin path and the methods it takes; a GET also answers HEAD (health checks such as
+/// `wget --spider` send it). Any other method there answers 405, in JSON, with the `Allow` header
+/// naming the ones it takes.
 fn endpoint(path: &str, routes: Vec<(Method, actix_web::Route)>) -> actix_web::Resource {
-    let allow = routes.iter().map(|(method, _)| method.as_str()).collect::<Vec<_>>().join(", ");
-    let resource =
-        routes.into_iter().fold(web::resource(path), |resource, (method, route)| resource.route(route.method(method)));
+    let mut allowed: Vec<&str> = routes.iter().map(|(method, _)| method.as_str()).collect();
+    if allowed.contains(&"GET") {
+        allowed.push("HEAD");
+    }
+    let allow = allowed.join(", ");
+    let resource = routes.into_iter().fold(web::resource(path), |resource, (method, route)| {
+        let route = if method == Method::GET {
+            route.guard(guard::Any(guard::Get()).or(guard::Head()))
+        } else {
+            route.method(method)
+        };
+        resource.route(route)
+    });
     resource.default_service(web::to(move |req: HttpRequest| {
         let allow = allow.clone();
         async move {

@@ -429,6 +429,17 @@ async fn admin_answers_carry_a_request_id_of_their_own_series_and_the_default_sc
 }
 
 #[tokio::test]
+async fn head_on_the_health_endpoint_answers_200_without_a_body() {
+    // Arrange
+    let app = spawn_app().await;
+    // Act
+    let response = app.client.head(app.url("/__sandbox/health")).send().await.unwrap();
+    // Assert
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.bytes().await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn a_wrong_method_on_an_admin_path_is_405_in_json_naming_the_methods_it_takes() {
     // Arrange
     let app = spawn_app().await;
@@ -442,7 +453,7 @@ async fn a_wrong_method_on_an_admin_path_is_405_in_json_naming_the_methods_it_ta
     let answer: Value = wrong_method.json().await.unwrap();
     assert!(answer["error"].as_str().unwrap().contains("use POST"), "{answer}");
     assert_eq!(two_methods.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(two_methods.headers()["allow"], "GET, DELETE");
+    assert_eq!(two_methods.headers()["allow"], "GET, DELETE, HEAD");
     assert_eq!(unknown_path.status(), StatusCode::NOT_FOUND);
     let answer: Value = unknown_path.json().await.unwrap();
     assert!(answer["error"].as_str().unwrap().contains("no admin endpoint"), "{answer}");
