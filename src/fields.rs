@@ -5,10 +5,22 @@ use serde_json::Value;
 
 pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
     // A numeric segment indexes an array (`customer.0.dateOfBirth`).
-    path.split('.').try_fold(body, |v, key| match v {
+    path.split(|c| c == '.').try_fold(body, |v, key| match v {
         Value::Array(items) => key.parse::<usize>().ok().and_then(|index| items.get(index)),
-        _ => v.get(key),
+        Value::Object(members) => member(members, key),
+        _ => None,
     })
+}
+
+/// A key's value. Request objects hold a handful of keys, and comparing them in turn costs a
+/// fraction of hashing the key with the map's SipHash; a request reads some sixty fields.
+fn member<'a>(members: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    const SCAN_UP_TO: usize = 16;
+    if members.len() <= SCAN_UP_TO {
+        members.iter().find_map(|(name, value)| (name == key).then_some(value))
+    } else {
+        members.get(key)
+    }
 }
 
 /// A field's value as the client sent it: strings as they are, numbers in their original text.
