@@ -78,8 +78,13 @@ pub fn cents(amount: &str) -> Option<i64> {
     if whole.is_empty() || fraction.len() > 2 || !(whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())) {
         return None;
     }
-    let fraction = format!("{fraction:0<2}");
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(fraction.parse::<i64>().ok()?)
+    // "5" after the point is 50 cents.
+    let fraction_cents = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().ok()? * 10,
+        _ => fraction.parse::<i64>().ok()?,
+    };
+    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(fraction_cents)
 }
 
 /// 50000 → "500.00".

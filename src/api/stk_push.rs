@@ -110,7 +110,8 @@ fn execute(call: &mut Call) -> Outcome {
         Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge, ipn: false };
     // The collected amount reaches the merchant's account when the push succeeds.
     if let Some(at) = schedule_callbacks(call, pending, callback_body) {
-        let cents = crate::ledger::cents(&format!("{amount:.2}")).unwrap_or_default();
+        // The amount was validated to at most 2 decimals, so this is exact.
+        let cents = (amount * 100.0).round() as i64;
         call.state.ledger.schedule_credit(call.merchant(), &account, cents, at, &reference, &description);
         let credit = super::alerts::Movement {
             account: &account,
