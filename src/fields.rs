@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
-    // A numeric segment indexes an array (`customer.0.dateOfBirth`).
+    // A numeric segment indexes an array (`customer.0.dateOfBirth`). The closure splits these
+    // short paths with fewer instructions than `split('.')`, which searches with memchr.
     path.split(|c| c == '.').try_fold(body, |v, key| match v {
         Value::Array(items) => key.parse::<usize>().ok().and_then(|index| items.get(index)),
         Value::Object(members) => member(members, key),
@@ -13,7 +14,7 @@ pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
 }
 
 /// A key's value. Request objects hold a handful of keys, and comparing them in turn costs a
-/// fraction of hashing the key with the map's SipHash; a request reads some sixty fields.
+/// fraction of hashing the key with the map's SipHash; an STK push reads some thirty-five fields.
 fn member<'a>(members: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
     const SCAN_UP_TO: usize = 16;
     if members.len() <= SCAN_UP_TO {
