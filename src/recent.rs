@@ -50,7 +50,11 @@ impl<T: Keyed> Recent<T> {
     }
 
     fn position(&self, key: Key) -> Option<usize> {
-        let sequence = *self.index.get(&self.fingerprint(key))?;
+        self.position_of(key, self.fingerprint(key))
+    }
+
+    fn position_of(&self, key: Key, fingerprint: u64) -> Option<usize> {
+        let sequence = *self.index.get(&fingerprint)?;
         let position = usize::try_from(sequence.checked_sub(self.first)?).ok()?;
         self.items.get(position).filter(|item| item.key() == key).map(|_| position)
     }
@@ -66,10 +70,10 @@ impl<T: Keyed> Recent<T> {
     /// Adds `item`, or replaces the item with the same key where it stands (it keeps its age).
     /// Returns the replaced item.
     pub fn insert(&mut self, item: T) -> Option<T> {
-        if let Some(position) = self.position(item.key()) {
+        let fingerprint = self.fingerprint(item.key());
+        if let Some(position) = self.position_of(item.key(), fingerprint) {
             return Some(std::mem::replace(&mut self.items[position], item));
         }
-        let fingerprint = self.fingerprint(item.key());
         self.index.insert(fingerprint, self.first + self.items.len() as u64);
         self.items.push_back(item);
         while self.items.len() > self.limit {

@@ -7,7 +7,7 @@ use crate::crypto::IssuerKey;
 use crate::ids::Ids;
 use crate::journal::Journal;
 use crate::merchant::{self, Merchant, Merchants};
-use crate::recent::{Key, Recent};
+use crate::recent::Recent;
 use crate::scenario::{load, Scenarios};
 use crate::token::Tokens;
 use parking_lot::Mutex;
@@ -145,11 +145,8 @@ impl UsedReferences {
 
     /// False when `reference` is already remembered.
     pub fn claim(&mut self, reference: &str) -> bool {
-        if self.0.contains(Key(reference, "")) {
-            return false;
-        }
-        self.0.insert(reference.to_string());
-        true
+        // A used reference is replaced by its equal and keeps its age.
+        self.0.insert(reference.to_string()).is_none()
     }
 
     /// Oldest first.
