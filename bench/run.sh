@@ -201,14 +201,21 @@ if ((startup)); then
   startup_best=$(field "$s" best_ms) startup_median=$(field "$s" median_ms) startup_rss=$(field "$s" rss_kib)
 fi
 
-# start_sandbox LOG [ARGS...]: starts the sandbox on $base and waits until it is healthy; sets `server`.
+# start_server LOG HEALTH_PATH COMMAND...: starts COMMAND on $base and waits until HEALTH_PATH
+# answers; sets `server`.
+start_server() {
+  local log=$1 health=$2
+  shift 2
+  "$@" >"$log" 2>&1 &
+  server=$!
+  pids+=("$server")
+  wait_ready "$base$health" 20
+}
+# start_sandbox LOG [ARGS...]: starts the sandbox on $base and waits until it is healthy.
 start_sandbox() {
   local log=$1
   shift
-  "$bin" --bind "127.0.0.1:$port" "$@" >"$log" 2>&1 &
-  server=$!
-  pids+=("$server")
-  wait_ready "$base/__sandbox/health" 20
+  start_server "$log" /__sandbox/health "$bin" --bind "127.0.0.1:$port" "$@"
 }
 # fund_and_sign_in: funds the account the STK pushes credit and sets `token` for the default merchant.
 fund_and_sign_in() {
@@ -287,10 +294,7 @@ fresh_stage unsigned "STK pushes with signature checks off" --signature-mode off
 # What any server that verifies reaches here: the same pushes at an actix endpoint that only parses the
 # body and checks its signature (no token, journal, ledger, scenario or callback).
 echo "== the same pushes at examples/verify_only.rs, parse and verify only ($duration)"
-"$ex/verify_only" --bind "127.0.0.1:$port" >"$results/verify-only.log" 2>&1 &
-server=$!
-pids+=("$server")
-wait_ready "$base/health" 20
+start_server "$results/verify-only.log" /health "$ex/verify_only" --bind "127.0.0.1:$port"
 run_wrk verifyonlywarm bench/stk.lua "$base" 2s TOKEN=- REQUESTS="$warm_file" >/dev/null
 run_wrk verifyonly bench/stk.lua "$base" "$duration" TOKEN=- REQUESTS="$stk_file"
 stop "$server"
