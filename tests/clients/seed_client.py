@@ -43,7 +43,7 @@ import equity_jenga.api.exceptions as jenga_exceptions
 import sandbox as harness
 from sandbox import REPO, CheckFailed, Report, ensure
 
-# The default merchant (README "Default merchant", CONTRACT §3).
+# The default merchant (docs/configuration.md "Default merchant", contract §3).
 API_KEY = "Basic SANDBOX-API-KEY"  # the client sends it verbatim as Authorization
 MERCHANT_CODE = "9999999999"  # also the v2 username: the client uses merchant_code as username
 PASSWORD = "sandbox-secret"

@@ -49,7 +49,7 @@ from Crypto.Signature import pkcs1_15
 import sandbox as harness
 from sandbox import REPO, CheckFailed, Report, ensure, wait_until
 
-# The default merchant (README "Default merchant", CONTRACT §3).
+# The default merchant (docs/configuration.md "Default merchant", contract §3).
 API_KEY = "SANDBOX-API-KEY"
 MERCHANT_CODE = "9999999999"
 CONSUMER_SECRET = "sandbox-secret"
