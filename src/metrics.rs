@@ -21,6 +21,19 @@ struct Series {
 /// allocates nothing on the request path.
 type Requests = BTreeMap<&'static str, BTreeMap<String, BTreeMap<u16, Series>>>;
 
+/// The log writer's count of lines dropped because nobody read them fast enough; set once by
+/// the command line when it installs the writer (absent in tests that log nowhere).
+static DROPPED_LOG_LINES: std::sync::OnceLock<tracing_appender::non_blocking::ErrorCounter> =
+    std::sync::OnceLock::new();
+
+pub fn count_dropped_log_lines(counter: tracing_appender::non_blocking::ErrorCounter) {
+    let _ = DROPPED_LOG_LINES.set(counter);
+}
+
+fn dropped_log_lines() -> usize {
+    DROPPED_LOG_LINES.get().map_or(0, |c| c.dropped_lines())
+}
+
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<Requests>,
@@ -106,6 +119,11 @@ impl Metrics {
         out.push_str("# HELP jenga_sandbox_callbacks_in_flight Callback requests being sent now.\n");
         out.push_str("# TYPE jenga_sandbox_callbacks_in_flight gauge\n");
         let _ = writeln!(out, "jenga_sandbox_callbacks_in_flight {in_flight}");
+        out.push_str(
+            "# HELP jenga_sandbox_log_lines_dropped_total Log lines dropped because stderr was not read fast enough.\n",
+        );
+        out.push_str("# TYPE jenga_sandbox_log_lines_dropped_total counter\n");
+        let _ = writeln!(out, "jenga_sandbox_log_lines_dropped_total {}", dropped_log_lines());
         out
     }
 }

@@ -13,10 +13,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_jenga-sandbox");
 const PRIVATE_PEM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/sandbox-private.pem");
 
 /// A fresh, empty directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
 
 impl TempDir {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -25,11 +25,11 @@ impl TempDir {
         Self(path)
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 
-    fn write(&self, name: &str, text: &str) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
         std::fs::write(&path, text).unwrap();
         path
@@ -44,7 +44,7 @@ impl Drop for TempDir {
 
 /// Kills the server if a test fails before stopping it. Holds the read end of its stdout open:
 /// the server prints more lines after the first, and a closed pipe would make those writes fail.
-struct Server(Child, BufReader<std::process::ChildStdout>);
+pub(crate) struct Server(pub(crate) Child, BufReader<std::process::ChildStdout>);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -56,7 +56,7 @@ impl Drop for Server {
 }
 
 /// The binary, run in `dir` (so ./scenarios is absent) with no JENGA_SANDBOX_* from the caller's environment.
-fn command(dir: &Path) -> Command {
+pub(crate) fn command(dir: &Path) -> Command {
     let mut command = Command::new(BIN);
     command.current_dir(dir);
     for (name, _) in std::env::vars() {
@@ -97,7 +97,7 @@ fn stderr(output: &Output) -> String {
 }
 
 /// Starts a server and reads its first stdout line.
-fn start_server(mut command: Command) -> (Server, String) {
+pub(crate) fn start_server(mut command: Command) -> (Server, String) {
     let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("the server starts");
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
@@ -106,7 +106,7 @@ fn start_server(mut command: Command) -> (Server, String) {
 }
 
 /// The `http://127.0.0.1:PORT` of a `jenga-sandbox listening on ...` line, with a real port.
-fn listening_address(line: &str) -> String {
+pub(crate) fn listening_address(line: &str) -> String {
     let address =
         line.strip_prefix("jenga-sandbox listening on ").unwrap_or_else(|| panic!("unexpected first line {line:?}"));
     let port =

@@ -16,6 +16,7 @@ mod cli;
 mod client_variants;
 mod docs_links;
 mod faults;
+mod hardening_requests;
 mod kyc;
 mod payments;
 mod queries;
