@@ -7,7 +7,7 @@ use crate::catalogue::CATALOGUE;
 use crate::journal;
 use crate::merchant::MerchantSpec;
 use crate::pipeline::{REQUEST_ID_HEADER, SCENARIO_HEADER};
-use crate::scenario::{load, Armed, Predicate, Target};
+use crate::scenario::{Armed, Predicate, Target};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -294,17 +294,14 @@ async fn scenarios(state: web::Data<AppState>) -> HttpResponse {
         "files": set.files,
         "scenarios": set.scenarios.values().collect::<Vec<_>>(),
         "armed": state.scenarios.armed(),
+        "lastReload": state.scenarios.last_reload(),
     }))
 }
 
 async fn reload(state: web::Data<AppState>) -> HttpResponse {
-    match load::load(&state.settings.scenarios, state.settings.local_scenarios) {
-        Ok(set) => {
-            let count = set.scenarios.len();
-            let files = set.files.clone();
-            state.scenarios.replace(set);
-            HttpResponse::Ok().json(json!({"status": "reloaded", "scenarios": count, "files": files}))
-        }
+    match state.scenarios.reload(&state.settings.scenarios, state.settings.local_scenarios) {
+        Ok(reloaded) => HttpResponse::Ok()
+            .json(json!({"status": "reloaded", "scenarios": reloaded.scenarios, "files": reloaded.files})),
         // The running set stays in place when the files on disk are broken.
         Err(errors) => HttpResponse::BadRequest()
             .json(json!({"error": "scenario files are invalid; the previous set stays loaded", "problems": errors})),

@@ -77,6 +77,9 @@ struct ServeArgs {
     /// Extra scenario directory (repeatable; comma-separated in the environment).
     #[arg(long, env = "JENGA_SANDBOX_SCENARIOS", value_delimiter = ',')]
     scenarios: Vec<PathBuf>,
+    /// Reload scenario files when they change (a broken file keeps the running set).
+    #[arg(long, env = "JENGA_SANDBOX_WATCH")]
+    watch: bool,
     /// Public key for the default merchant (PEM file, or the key text).
     #[arg(long, env = "JENGA_SANDBOX_PUBLIC_KEY")]
     public_key: Option<String>,
@@ -105,6 +108,7 @@ impl ServeArgs {
             settings.bind = bind;
         }
         settings.scenarios.extend(self.scenarios);
+        settings.watch |= self.watch;
         if self.public_key.is_some() {
             settings.public_key = self.public_key;
         }

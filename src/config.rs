@@ -25,6 +25,8 @@ pub struct Settings {
     pub scenarios: Vec<PathBuf>,
     /// Load `./scenarios` when it exists.
     pub local_scenarios: bool,
+    /// Reload scenario files when they change (`serve --watch`).
+    pub watch: bool,
     /// Path to the default merchant's public key (PEM or bare Base64 body), or the key text.
     pub public_key: Option<String>,
     pub signature_mode: Mode,
@@ -98,6 +100,7 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             scenarios: Vec::new(),
             local_scenarios: true,
+            watch: false,
             public_key: None,
             signature_mode: Mode::Strict,
             seed: DEFAULT_SEED,

@@ -31,3 +31,4 @@ pub mod startup;
 pub mod state;
 pub mod token;
 pub mod transactions;
+pub mod watch;

@@ -19,6 +19,7 @@ pub struct Application {
     stop_worker: watch::Sender<bool>,
     worker: tokio::task::JoinHandle<()>,
     saver: Option<tokio::task::JoinHandle<()>>,
+    _watch: Option<crate::watch::ScenarioWatch>,
 }
 
 impl Application {
@@ -60,7 +61,23 @@ impl Application {
         let saver = state_file
             .clone()
             .map(|path| tokio::spawn(crate::persist::save_periodically(state.clone(), path, state_interval)));
-        Ok(Self { port: local.port(), host: local.ip().to_string(), server, state, stop_worker, worker, saver })
+        let watch = if state.settings.watch {
+            let watch = crate::watch::watch_scenarios(state.clone()).map_err(StartupError::Watch)?;
+            tracing::info!(directories = ?watch.directories, "watching scenario files");
+            Some(watch)
+        } else {
+            None
+        };
+        Ok(Self {
+            port: local.port(),
+            host: local.ip().to_string(),
+            server,
+            state,
+            stop_worker,
+            worker,
+            saver,
+            _watch: watch,
+        })
     }
 
     pub fn port(&self) -> u16 {

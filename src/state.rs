@@ -45,6 +45,8 @@ pub enum StartupError {
     Bind { bind: String, source: std::io::Error },
     #[error("{0}")]
     State(#[from] crate::persist::StateError),
+    #[error("{0}")]
+    Watch(String),
 }
 
 impl AppState {

@@ -36,13 +36,8 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str) -> Result<T, (u64, String)> {
 pub fn sources(extra_dirs: &[PathBuf], local: bool) -> Result<Vec<(String, String)>, Vec<String>> {
     let mut files: Vec<(String, String)> =
         EMBEDDED.iter().map(|(name, text)| (format!("embedded:{name}"), text.to_string())).collect();
-    let mut dirs = Vec::new();
-    if local && Path::new("scenarios").is_dir() {
-        dirs.push(PathBuf::from("scenarios"));
-    }
-    dirs.extend(extra_dirs.iter().cloned());
     let mut errors = Vec::new();
-    for dir in dirs {
+    for dir in directories(extra_dirs, local) {
         match read_dir(&dir) {
             Ok(mut found) => files.append(&mut found),
             Err(e) => errors.push(format!("{}: {e}", dir.display())),
@@ -53,6 +48,17 @@ pub fn sources(extra_dirs: &[PathBuf], local: bool) -> Result<Vec<(String, Strin
     } else {
         Err(errors)
     }
+}
+
+/// The directories scenario files are read from, in load order: `./scenarios` when `local` and
+/// it exists, then the extra ones.
+pub fn directories(extra_dirs: &[PathBuf], local: bool) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if local && Path::new("scenarios").is_dir() {
+        dirs.push(PathBuf::from("scenarios"));
+    }
+    dirs.extend(extra_dirs.iter().cloned());
+    dirs
 }
 
 fn read_dir(dir: &Path) -> std::io::Result<Vec<(String, String)>> {

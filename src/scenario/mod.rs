@@ -257,15 +257,38 @@ pub struct Armed {
     pub match_view: BTreeMap<String, Value>,
 }
 
+/// What a successful reload loaded.
+#[derive(Debug, serde::Serialize)]
+pub struct Reloaded {
+    pub scenarios: usize,
+    pub files: Vec<String>,
+}
+
+/// The outcome of the latest reload (admin call or `--watch`), numbered so that a test or the
+/// dashboard can tell a new one from the last it saw.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReloadRecord {
+    pub number: u64,
+    pub ok: bool,
+    pub problems: Vec<String>,
+}
+
 pub struct Scenarios {
     set: parking_lot::RwLock<Arc<ScenarioSet>>,
+    last_reload: Mutex<ReloadRecord>,
     armed: Mutex<Vec<Armed>>,
     next_armed_id: std::sync::atomic::AtomicU64,
 }
 
 impl Scenarios {
     pub fn new(set: ScenarioSet) -> Self {
-        Self { set: parking_lot::RwLock::new(Arc::new(set)), armed: Mutex::default(), next_armed_id: 1.into() }
+        Self {
+            set: parking_lot::RwLock::new(Arc::new(set)),
+            last_reload: Mutex::default(),
+            armed: Mutex::default(),
+            next_armed_id: 1.into(),
+        }
     }
 
     pub fn current(&self) -> Arc<ScenarioSet> {
@@ -274,6 +297,24 @@ impl Scenarios {
 
     pub fn replace(&self, set: ScenarioSet) {
         *self.set.write() = Arc::new(set);
+    }
+
+    /// Reads the scenario files again and swaps the new set in whole. When the files are broken
+    /// the running set stays, so a half-saved file never leaves the sandbox without scenarios.
+    pub fn reload(&self, extra_dirs: &[std::path::PathBuf], local: bool) -> Result<Reloaded, Vec<String>> {
+        let loaded = load::load(extra_dirs, local);
+        let mut record = self.last_reload.lock();
+        record.number += 1;
+        record.ok = loaded.is_ok();
+        record.problems = loaded.as_ref().err().cloned().unwrap_or_default();
+        let set = loaded?;
+        let reloaded = Reloaded { scenarios: set.scenarios.len(), files: set.files.clone() };
+        self.replace(set);
+        Ok(reloaded)
+    }
+
+    pub fn last_reload(&self) -> Option<ReloadRecord> {
+        Some(self.last_reload.lock().clone()).filter(|r| r.number > 0)
     }
 
     pub fn armed(&self) -> Vec<Armed> {

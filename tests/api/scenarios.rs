@@ -5,6 +5,7 @@ use crate::helpers::*;
 use reqwest::Response;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 const MOBILE: &str = "254764555291";
 
@@ -428,5 +429,70 @@ async fn reload_of_a_broken_file_is_refused_with_file_and_line_and_keeps_the_old
     let still = push(&app, &stk_body("SCNHOT000003", MOBILE, &app.sink_url("hot")), Some("hot-custom")).await;
     assert_eq!(still.status(), 200);
     assert_eq!(still.json::<Value>().await.unwrap()["code"], 106201);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The code a `hot-custom` push answers with, once it is no longer `previous`.
+async fn code_once_changed(app: &TestApp, previous: i64) -> i64 {
+    wait_until(Duration::from_secs(10), || async {
+        let body = stk_body("SCNWATCH0001", MOBILE, &app.sink_url("watch"));
+        let response = push(app, &body, Some("hot-custom")).await;
+        let code = response.json::<Value>().await.unwrap()["code"].as_i64().unwrap();
+        (code != previous).then_some(code)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn with_watch_an_edited_scenario_file_is_reloaded_without_a_call() {
+    // Arrange
+    let dir = temp_dir("watch");
+    let file = dir.join("custom.yaml");
+    write_scenario(&file, 106201);
+    let app = spawn_app_with(|s| {
+        s.scenarios = vec![dir.clone()];
+        s.watch = true;
+    })
+    .await;
+    // Act
+    write_scenario(&file, 106500);
+    // Assert
+    assert_eq!(code_once_changed(&app, 106201).await, 106500);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The latest reload's record once its number passes `after`.
+async fn reload_after(app: &TestApp, after: u64) -> Value {
+    wait_until(Duration::from_secs(10), || async {
+        let set: Value = app.client.get(app.url("/__sandbox/scenarios")).send().await.unwrap().json().await.unwrap();
+        let record = set["lastReload"].clone();
+        (record["number"].as_u64().unwrap_or(0) > after).then_some(record)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn with_watch_a_broken_edit_keeps_the_running_set_and_a_fix_is_picked_up() {
+    // Arrange
+    let dir = temp_dir("watch-broken");
+    let file = dir.join("custom.yaml");
+    write_scenario(&file, 106201);
+    let app = spawn_app_with(|s| {
+        s.scenarios = vec![dir.clone()];
+        s.watch = true;
+    })
+    .await;
+    // Act
+    std::fs::write(&file, "scenarios:\n  - name: hot-custom\n    bogus: true\n").unwrap();
+    let broken = reload_after(&app, 0).await;
+    // Assert: refused with the file and line, and the running set still answers
+    assert_eq!(broken["ok"], false, "{broken}");
+    let prefix = format!("{}:3:", file.display());
+    assert!(broken["problems"].to_string().contains(&prefix), "{broken}");
+    let still = push(&app, &stk_body("SCNWATCH0002", MOBILE, &app.sink_url("watch")), Some("hot-custom")).await;
+    assert_eq!(still.json::<Value>().await.unwrap()["code"], 106201);
+    // A repaired file is picked up.
+    write_scenario(&file, 106500);
+    assert_eq!(code_once_changed(&app, 106201).await, 106500);
     std::fs::remove_dir_all(&dir).ok();
 }
