@@ -62,7 +62,7 @@ pub fn scope() -> actix_web::Scope<
         .service(endpoint("/accounts", vec![(Method::GET, web::to(accounts))]))
         .service(endpoint("/transactions", vec![(Method::GET, web::to(transactions))]))
         .service(endpoint("/accounts/{number}", vec![(Method::PUT, web::to(put_account))]))
-        .service(endpoint("/clock", vec![(Method::GET, web::to(clock))]))
+        .service(endpoint("/clock", vec![(Method::GET, web::to(clock)), (Method::PUT, web::to(set_clock))]))
         .service(endpoint("/clock/advance", vec![(Method::POST, web::to(advance_clock))]))
         .service(endpoint("/errors", vec![(Method::GET, web::to(errors))]))
         .service(endpoint(
@@ -537,10 +537,53 @@ async fn transactions(state: web::Data<AppState>, query: web::Query<TransactionQ
 }
 
 fn clock_view(state: &AppState) -> Value {
-    json!({"now": crate::clock::iso_ms(state.clock.now()), "offsetMs": state.clock.offset_ms()})
+    json!({
+        "now": crate::clock::iso_ms(state.clock.now()),
+        "offsetMs": state.clock.offset_ms(),
+        "frozen": state.clock.is_frozen(),
+    })
 }
 
 async fn clock(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(clock_view(&state))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetClockBody {
+    now: Option<String>,
+    frozen: Option<bool>,
+}
+
+/// `PUT /__sandbox/clock`: set the time, freeze or release it. Frozen, every timestamp the
+/// sandbox writes is this instant until it is advanced, set again or reset.
+async fn set_clock(state: web::Data<AppState>, Body(raw): Body) -> HttpResponse {
+    let request: SetClockBody = match body(&raw) {
+        Ok(b) => b,
+        Err(response) => return response,
+    };
+    let now = match request.now.as_deref().map(chrono::DateTime::parse_from_rfc3339).transpose() {
+        Ok(now) => now.map(|t| t.timestamp_millis()),
+        Err(e) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "now: {:?} is not an RFC 3339 time such as 2026-01-31T12:00:00Z ({e})",
+                    request.now.unwrap_or_default()
+                ),
+            )
+        }
+    };
+    if state.clock.set(now, request.frozen).is_err() {
+        return fail(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "now: the sandbox clock runs from 1970-01-01T00:00:00Z to {}",
+                crate::clock::iso(crate::clock::Clock::at(crate::clock::LATEST_MS))
+            ),
+        );
+    }
+    state.callbacks.wake();
     HttpResponse::Ok().json(clock_view(&state))
 }
 
@@ -562,7 +605,7 @@ async fn advance_clock(state: web::Data<AppState>, Body(raw): Body) -> HttpRespo
         );
     }
     // A float too large for i64 saturates, and the clock refuses it below.
-    if let Err(room_ms) = state.clock.advance((request.seconds * 1000.0) as i64) {
+    if let Err(crate::clock::OutOfRange { room_ms }) = state.clock.advance((request.seconds * 1000.0) as i64) {
         return fail(
             StatusCode::BAD_REQUEST,
             format!(

@@ -1,7 +1,10 @@
-//! The sandbox clock: wall time plus an offset that `POST /__sandbox/clock/advance` moves.
-//! Every time the sandbox reasons about (token expiry, callback schedules) comes from here.
+//! The sandbox clock: wall time plus an offset that `POST /__sandbox/clock/advance` moves, or a
+//! frozen instant set by `PUT /__sandbox/clock`. Every time the sandbox reasons about or writes
+//! (token expiry, callback schedules, answers, journal) comes from here, so a frozen clock makes
+//! runs repeatable.
 
 use chrono::{DateTime, TimeZone, Utc};
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::Notify;
 
@@ -9,16 +12,70 @@ use tokio::sync::Notify;
 /// four-digit year, which is what clients parse.
 pub const LATEST_MS: i64 = 253_402_300_799_999;
 
-#[derive(Default)]
+/// `frozen_at` when the clock runs.
+const RUNNING: i64 = i64::MIN;
+
 pub struct Clock {
     offset_ms: AtomicI64,
+    /// The instant a frozen clock shows, or `RUNNING`.
+    frozen_at: AtomicI64,
+    /// Serialises changes, so that a set racing an advance cannot lose either. Reads take no lock.
+    changing: Mutex<()>,
     advanced: Notify,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self {
+            offset_ms: AtomicI64::new(0),
+            frozen_at: AtomicI64::new(RUNNING),
+            changing: Mutex::new(()),
+            advanced: Notify::new(),
+        }
+    }
+}
+
+/// A change refused because it would leave the range a client can parse.
+#[derive(Debug, PartialEq, Eq)]
+pub struct OutOfRange {
+    /// How far the clock could still go forward, in ms.
+    pub room_ms: i64,
 }
 
 impl Clock {
     /// Milliseconds since the Unix epoch on the sandbox clock.
     pub fn now_ms(&self) -> i64 {
-        Utc::now().timestamp_millis() + self.offset_ms.load(Ordering::Relaxed)
+        match self.frozen_at.load(Ordering::Relaxed) {
+            RUNNING => Utc::now().timestamp_millis() + self.offset_ms.load(Ordering::Relaxed),
+            frozen => frozen,
+        }
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.frozen_at.load(Ordering::Relaxed) != RUNNING
+    }
+
+    /// Sets the clock to `now` (ms; None keeps the current time) and freezes or releases it
+    /// (None keeps it as it is). Released, it runs on from the instant it showed.
+    pub fn set(&self, now: Option<i64>, frozen: Option<bool>) -> Result<(), OutOfRange> {
+        let _changing = self.changing.lock();
+        let target = now.unwrap_or_else(|| self.now_ms());
+        if !(0..=LATEST_MS).contains(&target) {
+            return Err(OutOfRange { room_ms: LATEST_MS - self.now_ms() });
+        }
+        let freeze = frozen.unwrap_or_else(|| self.is_frozen());
+        self.offset_ms.store(target - Utc::now().timestamp_millis(), Ordering::Relaxed);
+        self.frozen_at.store(if freeze { target } else { RUNNING }, Ordering::Relaxed);
+        self.advanced.notify_waiters();
+        Ok(())
+    }
+
+    /// Back to wall time, running.
+    pub fn reset(&self) {
+        let _changing = self.changing.lock();
+        self.offset_ms.store(0, Ordering::Relaxed);
+        self.frozen_at.store(RUNNING, Ordering::Relaxed);
+        self.advanced.notify_waiters();
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -33,25 +90,56 @@ impl Clock {
         self.offset_ms.load(Ordering::Relaxed)
     }
 
-    /// Moves the clock by `ms` and wakes whoever waits for a point in sandbox time. Refused when
-    /// the clock would pass `LATEST_MS`; the error is how far it could still go, in ms.
-    pub fn advance(&self, ms: i64) -> Result<(), i64> {
-        let real = Utc::now().timestamp_millis();
-        let moved = self.offset_ms.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |offset| {
-            offset.checked_add(ms).filter(|next| real.saturating_add(*next) <= LATEST_MS)
-        });
-        match moved {
-            Ok(_) => {
-                self.advanced.notify_waiters();
-                Ok(())
-            }
-            Err(offset) => Err(LATEST_MS - real - offset),
+    /// Moves the clock by `ms` (a frozen clock stays frozen, at the later instant) and wakes
+    /// whoever waits for a point in sandbox time. Refused when the clock would pass `LATEST_MS`.
+    pub fn advance(&self, ms: i64) -> Result<(), OutOfRange> {
+        let _changing = self.changing.lock();
+        let now = self.now_ms();
+        let next =
+            now.checked_add(ms).filter(|next| *next <= LATEST_MS).ok_or(OutOfRange { room_ms: LATEST_MS - now })?;
+        self.offset_ms.fetch_add(next - now, Ordering::Relaxed);
+        if self.is_frozen() {
+            self.frozen_at.store(next, Ordering::Relaxed);
         }
+        self.advanced.notify_waiters();
+        Ok(())
     }
 
     /// Resolves the next time the clock is advanced.
     pub async fn advanced(&self) {
         self.advanced.notified().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frozen_clock_stands_still_moves_only_when_advanced_and_runs_on_from_there_when_released() {
+        let clock = Clock::default();
+        let noon = 1_769_860_800_000; // 2026-01-31T12:00:00Z
+        clock.set(Some(noon), Some(true)).unwrap();
+        assert_eq!(clock.now_ms(), noon);
+        assert_eq!(clock.now_ms(), noon);
+        clock.advance(901_000).unwrap();
+        assert_eq!(clock.now_ms(), noon + 901_000);
+        clock.set(None, Some(false)).unwrap();
+        let running = clock.now_ms();
+        assert!((noon + 901_000..noon + 961_000).contains(&running), "{running}");
+        clock.reset();
+        assert!((clock.now_ms() - Utc::now().timestamp_millis()).abs() < 60_000);
+        assert!(!clock.is_frozen());
+    }
+
+    #[test]
+    fn the_clock_refuses_instants_a_client_could_not_parse() {
+        let clock = Clock::default();
+        assert!(clock.set(Some(LATEST_MS + 1), None).is_err());
+        assert!(clock.set(Some(-1), None).is_err());
+        clock.set(Some(LATEST_MS - 1_000), Some(true)).unwrap();
+        assert_eq!(clock.advance(2_000), Err(OutOfRange { room_ms: 1_000 }));
+        assert_eq!(clock.now_ms(), LATEST_MS - 1_000);
     }
 }
 

@@ -127,6 +127,7 @@ impl AppState {
             None => {
                 self.references.lock().clear();
                 self.scenarios.disarm_all();
+                self.clock.reset();
             }
             Some(m) => {
                 self.references.lock().remove(m);

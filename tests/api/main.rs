@@ -14,6 +14,7 @@ mod catalogue;
 mod checkout;
 mod cli;
 mod client_variants;
+mod clock;
 mod docs_links;
 mod faults;
 mod hardening_requests;
