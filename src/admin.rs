@@ -131,15 +131,17 @@ async fn tag_admin_response(
     Ok(response)
 }
 
-/// Off loopback, the admin API needs `Authorization: Bearer <admin token>`.
+/// Off loopback, the admin API needs `Authorization: Bearer <admin token>`, except for two
+/// callers that cannot hold one: container and load-balancer probes of `/health`, and callbacks
+/// to the sink, which stands in for a merchant's receiver.
 async fn require_admin_token(
     req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    // The sink stands in for a merchant's receiver: callbacks carry no admin token.
     let is_sink_delivery = req.path().starts_with("/__sandbox/sink/") && req.method() == actix_web::http::Method::POST;
-    if let Some(state) = state.filter(|s| !s.settings.is_loopback() && !is_sink_delivery) {
+    let is_probe = req.path() == "/__sandbox/health";
+    if let Some(state) = state.filter(|s| !s.settings.is_loopback() && !is_sink_delivery && !is_probe) {
         let expected = state.settings.admin_token.clone().unwrap_or_default();
         let given = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if given.strip_prefix("Bearer ").map(str::trim) != Some(expected.as_str()) {

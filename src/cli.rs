@@ -57,6 +57,17 @@ enum Command {
         #[arg(long)]
         scenarios: Vec<PathBuf>,
     },
+    /// Exit 0 when a running sandbox answers /__sandbox/health (the container image's HEALTHCHECK).
+    Health {
+        /// The sandbox's base URL [default: from --bind, an unspecified address reached on loopback].
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, env = "JENGA_SANDBOX_BIND", help = default_help("The address the sandbox was started with", &Settings::default().bind))]
+        bind: Option<String>,
+        /// Seconds to wait for the connection, and again for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
     /// Print the error catalogue.
     Errors {
         /// As JSON rather than a table.
@@ -65,37 +76,46 @@ enum Command {
     },
 }
 
-/// Options of `serve`. Each has an environment twin; both override the config file.
+/// Options of `serve`. Each has an environment twin; both override the config file. The
+/// defaults live in `Settings::default()`; the help texts read them from there.
 #[derive(Args, Default)]
 struct ServeArgs {
-    /// Listen address; port 0 picks a free port.
-    #[arg(long, env = "JENGA_SANDBOX_BIND")]
+    #[arg(long, env = "JENGA_SANDBOX_BIND", help = default_help("Listen address; port 0 picks a free port", &Settings::default().bind))]
     bind: Option<String>,
-    /// YAML config: merchants, callback policy, scenario dirs, limits.
+    /// YAML config: merchants, callback policy, scenario dirs, limits [default: none, the embedded defaults].
     #[arg(long, env = "JENGA_SANDBOX_CONFIG")]
     config: Option<PathBuf>,
-    /// Extra scenario directory (repeatable; comma-separated in the environment).
+    /// Extra scenario directory, loaded after the embedded set and ./scenarios (repeatable; comma-separated in the environment) [default: none].
     #[arg(long, env = "JENGA_SANDBOX_SCENARIOS", value_delimiter = ',')]
     scenarios: Vec<PathBuf>,
-    /// Reload scenario files when they change (a broken file keeps the running set).
+    /// Reload scenario files when they change (a broken file keeps the running set) [default: off].
     #[arg(long, env = "JENGA_SANDBOX_WATCH")]
     watch: bool,
-    /// Public key for the default merchant (PEM file, or the key text).
+    /// Public key for the default merchant (PEM file, or the key text) [default: the embedded test key, fixtures/keys/sandbox-public.pem].
     #[arg(long, env = "JENGA_SANDBOX_PUBLIC_KEY")]
     public_key: Option<String>,
-    #[arg(long, env = "JENGA_SANDBOX_SIGNATURE_MODE", value_enum)]
+    #[arg(long, env = "JENGA_SANDBOX_SIGNATURE_MODE", value_enum, help = default_help("What a bad signature does", &Settings::default().signature_mode))]
     signature_mode: Option<Mode>,
-    /// Seed for every generated id.
-    #[arg(long, env = "JENGA_SANDBOX_SEED")]
+    #[arg(long, env = "JENGA_SANDBOX_SEED", help = default_help("Seed for every generated id", &Settings::default().seed))]
     seed: Option<u64>,
-    #[arg(long, env = "JENGA_SANDBOX_LOG_FORMAT", value_enum)]
+    #[arg(long, env = "JENGA_SANDBOX_LOG_FORMAT", value_enum, help = default_help("Log lines and the start banner", &Settings::default().log_format))]
     log_format: Option<LogFormat>,
-    /// Token for the admin API (required when binding off loopback).
+    /// Token for the admin API, needed off loopback [default: none; generated and printed when binding off loopback].
     #[arg(long, env = "JENGA_SANDBOX_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
-    /// Keep state in this file across restarts (saved periodically and at shutdown).
+    /// Keep state in this file across restarts (saved periodically and at shutdown) [default: none, state in memory only].
     #[arg(long, env = "JENGA_SANDBOX_STATE")]
     state: Option<PathBuf>,
+}
+
+/// `text [default: VALUE]`, with the value as the config file spells it.
+fn default_help(text: &str, value: &impl serde::Serialize) -> String {
+    let value = match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    };
+    format!("{text} [default: {value}]")
 }
 
 impl ServeArgs {
@@ -140,6 +160,7 @@ pub fn main() -> ExitCode {
         Some(Command::Sign { key, string, operation, body, merchant }) => sign(key, string, operation, body, &merchant),
         Some(Command::Check { scenarios }) => check(scenarios),
         Some(Command::Errors { json }) => errors(json),
+        Some(Command::Health { url, bind, timeout }) => health(url, bind, timeout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -152,21 +173,13 @@ pub fn main() -> ExitCode {
 
 fn serve(args: ServeArgs) -> Result<(), String> {
     let settings = args.settings()?;
+    let log_format = settings.log_format;
     // Dropped when serving ends, which writes out the lines still buffered.
     let _log_writer = init_logging(settings.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let app = Application::build(settings).await.map_err(|e| e.to_string())?;
-        println!("jenga-sandbox listening on {}", app.address());
-        println!(
-            "  default merchant: Api-Key {} · merchantCode {} · consumerSecret {} · v2 Authorization \"Basic {}\"",
-            merchant::DEFAULT_API_KEY,
-            merchant::DEFAULT_CODE,
-            merchant::DEFAULT_SECRET,
-            merchant::DEFAULT_API_KEY
-        );
-        println!("  test private key (sign requests with it): fixtures/keys/sandbox-private.pem");
-        println!("  admin API: {}/__sandbox/health", app.address());
+        crate::banner::print(&app.address(), &app.state(), log_format);
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
 }
@@ -252,6 +265,16 @@ fn sign(
         _ => return Err("give --string S, or --operation OP with --body FILE".into()),
     };
     println!("{}", crypto::sign_sha256(&private, text.as_bytes()));
+    Ok(())
+}
+
+fn health(url: Option<String>, bind: Option<String>, timeout: u64) -> Result<(), String> {
+    let url = match url {
+        Some(url) => url,
+        None => crate::probe::local_url(&bind.unwrap_or_else(|| Settings::default().bind))?,
+    };
+    let answer = crate::probe::check(&url, std::time::Duration::from_secs(timeout.max(1)))?;
+    println!("{answer}");
     Ok(())
 }
 

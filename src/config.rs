@@ -4,10 +4,10 @@
 
 use crate::merchant::MerchantSpec;
 use crate::signature::Mode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Pretty,
@@ -32,8 +32,11 @@ pub struct Settings {
     pub signature_mode: Mode,
     pub seed: u64,
     pub log_format: LogFormat,
-    /// Required for the admin API when `bind` is not a loopback address.
+    /// Required for the admin API when `bind` is not a loopback address; generated when missing.
     pub admin_token: Option<String>,
+    /// Whether `admin_token` was generated at start rather than configured (the banner says which).
+    #[serde(skip)]
+    pub admin_token_generated: bool,
     pub token_ttl_secs: u64,
     /// Access tokens remembered; past it the oldest go first (a v3 token still verifies by its
     /// signature, a v2 token becomes unknown).
@@ -106,6 +109,7 @@ impl Default for Settings {
             seed: DEFAULT_SEED,
             log_format: LogFormat::Pretty,
             admin_token: None,
+            admin_token_generated: false,
             token_ttl_secs: 900,
             token_limit: 100_000,
             max_body_bytes: 256 * 1024,
@@ -157,12 +161,7 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let addr = self.bind_address()?;
-        if !addr.ip().is_loopback() && self.admin_token.as_deref().is_none_or(str::is_empty) {
-            return Err(ConfigError::Invalid(format!(
-                "bind: {addr} is not a loopback address; set an admin token (JENGA_SANDBOX_ADMIN_TOKEN or admin_token in the config file) to protect the admin API"
-            )));
-        }
+        self.bind_address()?;
         if !(0.0..1.0).contains(&self.callbacks.jitter) {
             return Err(ConfigError::Invalid("callbacks.jitter: must be at least 0 and below 1".into()));
         }
@@ -181,6 +180,20 @@ impl Settings {
             ));
         }
         Ok(())
+    }
+
+    /// Off loopback without a configured admin token, makes one up, so that the server starts (in
+    /// a container, say) with its admin API closed; the banner prints it. From the OS's random
+    /// source, never from `seed`, which is for reproducible ids and may be public.
+    pub fn ensure_admin_token(&mut self) {
+        if self.is_loopback() || self.admin_token.as_deref().is_some_and(|t| !t.is_empty()) {
+            return;
+        }
+        use rand::Rng;
+        let token: String =
+            rand::rngs::OsRng.sample_iter(&rand::distributions::Alphanumeric).take(32).map(char::from).collect();
+        self.admin_token = Some(token);
+        self.admin_token_generated = true;
     }
 
     pub fn is_loopback(&self) -> bool {
@@ -202,17 +215,35 @@ impl Settings {
         })
     }
 
+    /// Where the default merchant's public key comes from: `public_key` is a file path or the key
+    /// text itself; none means the embedded test key.
+    pub fn public_key_source(&self) -> PublicKeySource<'_> {
+        match self.public_key.as_deref() {
+            None => PublicKeySource::Embedded,
+            Some(value) if value.contains("-----BEGIN") || !Path::new(value).exists() && value.len() > 200 => {
+                PublicKeySource::Text(value)
+            }
+            Some(path) => PublicKeySource::File(path),
+        }
+    }
+
     /// The default merchant's public key text: the configured file or text, else the test key.
     pub fn public_key_text(&self) -> Result<String, ConfigError> {
-        match self.public_key.as_deref() {
-            None => Ok(crate::crypto::fixtures::MERCHANT_PUBLIC_PEM.to_string()),
-            Some(value) if value.contains("-----BEGIN") || !Path::new(value).exists() && value.len() > 200 => {
-                Ok(value.to_string())
-            }
-            Some(path) => std::fs::read_to_string(path)
+        match self.public_key_source() {
+            PublicKeySource::Embedded => Ok(crate::crypto::fixtures::MERCHANT_PUBLIC_PEM.to_string()),
+            PublicKeySource::Text(text) => Ok(text.to_string()),
+            PublicKeySource::File(path) => std::fs::read_to_string(path)
                 .map_err(|e| ConfigError::Read { path: path.to_string(), message: e.to_string() }),
         }
     }
+}
+
+pub enum PublicKeySource<'a> {
+    /// `fixtures/keys/sandbox-public.pem`, built into the binary.
+    Embedded,
+    /// The key text given in place of a path.
+    Text(&'a str),
+    File(&'a str),
 }
 
 #[cfg(test)]
@@ -238,11 +269,27 @@ mod tests {
     }
 
     #[test]
-    fn a_public_bind_needs_an_admin_token() {
-        let settings = Settings { bind: "0.0.0.0:8080".into(), ..Settings::default() };
-        assert!(settings.validate().is_err());
-        let settings = Settings { admin_token: Some("t".into()), ..settings };
+    fn a_public_bind_without_an_admin_token_gets_a_generated_one() {
+        let mut settings = Settings { bind: "0.0.0.0:8080".into(), ..Settings::default() };
         assert!(settings.validate().is_ok());
+        settings.ensure_admin_token();
+        let token = settings.admin_token.clone().unwrap();
+        assert_eq!(token.len(), 32);
+        assert!(settings.admin_token_generated);
+        let mut other = Settings { bind: "0.0.0.0:8080".into(), ..Settings::default() };
+        other.ensure_admin_token();
+        assert_ne!(other.admin_token.unwrap(), token, "not derived from the seed");
+    }
+
+    #[test]
+    fn a_configured_admin_token_is_kept_and_loopback_needs_none() {
+        let mut settings =
+            Settings { bind: "0.0.0.0:8080".into(), admin_token: Some("t".into()), ..Settings::default() };
+        settings.ensure_admin_token();
+        assert_eq!((settings.admin_token.as_deref(), settings.admin_token_generated), (Some("t"), false));
+        let mut settings = Settings::default();
+        settings.ensure_admin_token();
+        assert_eq!(settings.admin_token, None);
     }
 
     #[test]
@@ -252,6 +299,6 @@ mod tests {
         assert!(settings.is_loopback());
         assert_eq!(settings.bind_address().unwrap().to_string(), "127.0.0.1:9000");
         let settings = Settings { bind: "example.com:9000".into(), ..Settings::default() };
-        assert!(settings.validate().is_err());
+        assert!(settings.validate().is_err(), "not an address");
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod banner;
 pub mod callbacks;
 pub mod catalogue;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod metrics;
 pub mod operation;
 pub mod persist;
 pub mod pipeline;
+pub mod probe;
 pub mod recent;
 pub mod scenario;
 pub mod signature;

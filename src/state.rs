@@ -50,8 +50,9 @@ pub enum StartupError {
 }
 
 impl AppState {
-    pub fn from_settings(settings: Settings) -> Result<Self, StartupError> {
+    pub fn from_settings(mut settings: Settings) -> Result<Self, StartupError> {
         settings.validate()?;
+        settings.ensure_admin_token();
         let scenarios = load::load(&settings.scenarios, settings.local_scenarios).map_err(StartupError::Scenarios)?;
         let clock = Arc::new(Clock::default());
         let ids = Arc::new(Ids::new(settings.seed));

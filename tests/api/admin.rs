@@ -3,7 +3,6 @@
 
 use crate::helpers::*;
 use jenga_sandbox::config::Settings;
-use jenga_sandbox::startup::Application;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -332,7 +331,7 @@ async fn admin_on_a_public_bind_without_the_token_is_unauthorized() {
         s.admin_token = Some("t0k".into());
     })
     .await;
-    let url = format!("http://127.0.0.1:{}/__sandbox/health", port_of(&app.address));
+    let url = format!("http://127.0.0.1:{}/__sandbox/requests", port_of(&app.address));
     // Act
     let missing = app.client.get(&url).send().await.unwrap();
     let wrong = app.client.get(&url).bearer_auth("nope").send().await.unwrap();
@@ -351,25 +350,50 @@ async fn admin_on_a_public_bind_with_the_token_is_served() {
         s.admin_token = Some("t0k".into());
     })
     .await;
-    let url = format!("http://127.0.0.1:{}/__sandbox/health", port_of(&app.address));
+    let url = format!("http://127.0.0.1:{}/__sandbox/requests", port_of(&app.address));
     // Act
     let response = app.client.get(&url).header("Authorization", "Bearer t0k").send().await.unwrap();
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+    assert!(response.json::<Value>().await.unwrap().is_array());
 }
 
 #[tokio::test]
-async fn build_on_a_public_bind_without_an_admin_token_fails() {
+async fn health_on_a_public_bind_answers_get_and_head_without_the_token() {
+    // Arrange: a probe (container HEALTHCHECK, load balancer) holds no admin token.
+    let app = spawn_app_with(|s| {
+        s.bind = "0.0.0.0:0".into();
+        s.admin_token = Some("t0k".into());
+    })
+    .await;
+    let url = format!("http://127.0.0.1:{}/__sandbox/health", port_of(&app.address));
+    // Act
+    let get = app.client.get(&url).send().await.unwrap();
+    let head = app.client.head(&url).send().await.unwrap();
+    let metrics = format!("http://127.0.0.1:{}/__sandbox/metrics", port_of(&app.address));
+    let beside = app.client.get(metrics).send().await.unwrap();
+    // Assert
+    assert_eq!(get.status(), StatusCode::OK);
+    assert_eq!(get.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(beside.status(), StatusCode::UNAUTHORIZED, "only the health path is open");
+}
+
+#[tokio::test]
+async fn build_on_a_public_bind_without_an_admin_token_generates_one_that_is_required() {
     // Arrange
     let settings = Settings { bind: "0.0.0.0:0".into(), admin_token: None, ..Settings::for_tests() };
     // Act
-    let result = Application::build(settings).await;
+    let app = spawn_app_with(|s| *s = settings).await;
     // Assert
-    match result {
-        Ok(_) => panic!("a public bind without an admin token must not start"),
-        Err(e) => assert!(e.to_string().contains("admin token"), "{e}"),
-    }
+    let token = app.state.settings.admin_token.clone().expect("a token was generated");
+    assert!(app.state.settings.admin_token_generated);
+    assert!(token.len() >= 32, "{token}");
+    let url = format!("http://127.0.0.1:{}/__sandbox/requests", port_of(&app.address));
+    let missing = app.client.get(&url).send().await.unwrap();
+    let given = app.client.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(given.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -413,7 +437,7 @@ async fn admin_answers_carry_a_request_id_of_their_own_series_and_the_default_sc
     let first_api = app.client.get(app.url("/not/a/jenga/path")).send().await.unwrap();
     let health = admin("/__sandbox/health").send().await.unwrap();
     let unknown = admin("/__sandbox/no-such-thing").send().await.unwrap();
-    let refused = app.client.get(app.url("/__sandbox/health")).send().await.unwrap();
+    let refused = app.client.get(app.url("/__sandbox/requests")).send().await.unwrap();
     let second_api = app.client.get(app.url("/not/a/jenga/path")).send().await.unwrap();
     // Assert
     let header = |r: &reqwest::Response, name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_string());

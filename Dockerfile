@@ -1,0 +1,39 @@
+# jenga-sandbox as a fixture service:
+#   docker build -t jenga-sandbox .
+#   docker run --rm -p 127.0.0.1:8080:8080 -e JENGA_SANDBOX_ADMIN_TOKEN=T jenga-sandbox
+# Only the two official bases are pulled; no `# syntax=` line, which would pull a frontend image.
+
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+COPY . .
+# The registry and target/ are cache mounts: a rebuild after a source edit compiles only this crate.
+# The binary is copied out of the mount in the same step, as the mount is not part of the layer.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked \
+    && install -D -m 0755 target/release/jenga-sandbox /out/jenga-sandbox
+
+FROM debian:bookworm-slim
+# No ca-certificates: callbacks go over plain HTTP (reqwest is built without TLS), and the fixtures,
+# scenarios and test keys are embedded in the binary, so the binary is the only file added.
+RUN useradd --system --uid 10001 --user-group --home-dir /srv/jenga-sandbox --create-home \
+        --shell /usr/sbin/nologin jenga
+COPY --from=build /out/jenga-sandbox /usr/local/bin/jenga-sandbox
+USER jenga
+# The working directory is where `./scenarios` is looked for and where a relative --state file goes:
+# mount scenario files at /srv/jenga-sandbox/scenarios.
+WORKDIR /srv/jenga-sandbox
+# Defaults, each overridable with `docker run -e`. Off loopback the admin API needs a token: set
+# JENGA_SANDBOX_ADMIN_TOKEN, or read the generated one from the banner (`docker logs`).
+ENV JENGA_SANDBOX_BIND=0.0.0.0:8080 \
+    JENGA_SANDBOX_SIGNATURE_MODE=strict \
+    JENGA_SANDBOX_LOG_FORMAT=pretty
+EXPOSE 8080
+# The image holds no curl: the binary probes itself. `health` reads JENGA_SANDBOX_BIND like `serve`
+# does, so the probe follows a changed port, and it needs no shell.
+HEALTHCHECK --interval=5s --timeout=3s --start-period=2s --retries=3 CMD ["jenga-sandbox", "health"]
+# The server is PID 1 and handles SIGTERM and SIGINT itself: queued callbacks are delivered, then it
+# exits 0, within `docker stop`'s 10 s.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["jenga-sandbox"]
+CMD ["serve"]
