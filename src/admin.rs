@@ -185,7 +185,7 @@ impl actix_web::FromRequest for Body {
 fn body<T: DeserializeOwned>(raw: &[u8]) -> Result<T, HttpResponse> {
     let raw = if raw.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { raw };
     let invalid = |message: String| fail(StatusCode::BAD_REQUEST, format!("invalid body: {message}"));
-    let mut value: Value = serde_json::from_slice(raw).map_err(|e| invalid(e.to_string()))?;
+    let mut value = crate::fields::from_json(raw).map_err(invalid)?;
     let mut unknown = Vec::new();
     let mut expected = String::new();
     loop {
@@ -341,6 +341,9 @@ async fn arm(state: web::Data<AppState>, Body(raw): Body) -> HttpResponse {
     }
     let mut predicates = Vec::new();
     for (path, value) in &request.matches {
+        if let Err(e) = crate::fields::check_path(path) {
+            return fail(StatusCode::BAD_REQUEST, format!("match: {e}"));
+        }
         match Predicate::from_value(value) {
             Ok(p) => predicates.push((path.clone(), p)),
             Err(e) => return fail(StatusCode::BAD_REQUEST, format!("match.{path}: {e}")),

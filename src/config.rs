@@ -137,8 +137,7 @@ pub enum ConfigError {
 impl Settings {
     /// Defaults, with the YAML file at `path` laid over them.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Read { path: path.display().to_string(), message: e.to_string() })?;
+        let text = crate::scenario::load::read_text(path).map_err(ConfigError::Invalid)?;
         crate::scenario::load::parse_yaml::<Settings>(&text)
             .map_err(|(line, message)| ConfigError::Read { path: format!("{}:{line}", path.display()), message })
     }
@@ -174,6 +173,7 @@ impl Settings {
             self.transaction_limit,
             self.reference_limit,
         ];
+        self.check_durations()?;
         if self.max_body_bytes == 0 || limits.contains(&0) {
             return Err(ConfigError::Invalid(
                 "max_body_bytes, journal_limit, token_limit, callbacks.log_limit, callbacks.queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
@@ -194,6 +194,29 @@ impl Settings {
             rand::rngs::OsRng.sample_iter(&rand::distributions::Alphanumeric).take(32).map(char::from).collect();
         self.admin_token = Some(token);
         self.admin_token_generated = true;
+    }
+
+    /// Every wait within a stated maximum, so none overflows a clock reading or holds forever.
+    fn check_durations(&self) -> Result<(), ConfigError> {
+        const DAY_SECS: u64 = 86_400;
+        let max_wait_ms = crate::scenario::file::MAX_AFTER_MS;
+        let callbacks = &self.callbacks;
+        let retries = callbacks.retry_schedule_ms.iter().copied().max().unwrap_or(0);
+        let checks = [
+            ("token_ttl_secs", self.token_ttl_secs, 365 * DAY_SECS, "365 days"),
+            ("shutdown_timeout_secs", self.shutdown_timeout_secs, 3_600, "1 hour"),
+            ("state_interval_secs", self.state_interval_secs, DAY_SECS, "1 day"),
+            ("callbacks.first_delay_ms", callbacks.first_delay_ms, max_wait_ms, "7 days"),
+            ("callbacks.timeout_ms", callbacks.timeout_ms, 3_600_000, "1 hour"),
+            ("callbacks.retry_schedule_ms", retries, max_wait_ms, "7 days each"),
+            ("callbacks.retry_schedule_ms (length)", callbacks.retry_schedule_ms.len() as u64, 100, "100 retries"),
+        ];
+        match checks.into_iter().find(|(_, value, max, _)| value > max) {
+            Some((name, value, max, spelled)) => {
+                Err(ConfigError::Invalid(format!("{name}: {value} is over the maximum of {max} ({spelled})")))
+            }
+            None => Ok(()),
+        }
     }
 
     pub fn is_loopback(&self) -> bool {

@@ -3,6 +3,14 @@
 
 use serde_json::Value;
 
+/// How many levels any client input may nest: a JSON body, a form key (`a.b[c]` is 3) or a
+/// field path in a scenario rule. Jenga's deepest body nests 4; the limit keeps every recursive
+/// walk over a value (dropping, cloning, serialising it) far from the end of the stack.
+pub const MAX_DEPTH: usize = 32;
+
+/// How many fields a form body may carry; Jenga's largest form has a few dozen.
+pub const MAX_FORM_FIELDS: usize = 1_000;
+
 pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
     // A numeric segment indexes an array (`customer.0.dateOfBirth`). The closure splits these
     // short paths with fewer instructions than `split('.')`, which searches with memchr.
@@ -281,7 +289,10 @@ pub fn amount_number(value: f64) -> Value {
 pub fn from_form(raw: &[u8]) -> Result<Value, String> {
     let mut body = Value::Object(serde_json::Map::new());
     let mut seen: Vec<(String, Vec<String>)> = Vec::new();
-    for (key, value) in url::form_urlencoded::parse(raw) {
+    for (count, (key, value)) in url::form_urlencoded::parse(raw).enumerate() {
+        if count == MAX_FORM_FIELDS {
+            return Err(format!("a form body may carry at most {MAX_FORM_FIELDS} fields; send the body as JSON"));
+        }
         match seen.iter_mut().find(|(k, _)| *k == key) {
             Some((_, values)) => values.push(value.into_owned()),
             None => seen.push((key.into_owned(), vec![value.into_owned()])),
@@ -299,6 +310,10 @@ pub fn from_form(raw: &[u8]) -> Result<Value, String> {
             continue;
         }
         let path: Vec<&str> = key.split(['.', '[', ']']).filter(|segment| !segment.is_empty()).collect();
+        if path.len() > MAX_DEPTH {
+            problems.push(format!("{}: {}", excerpt(&key), too_deep("a form key")));
+            continue;
+        }
         let mut node = &mut body;
         for (depth, segment) in path.iter().enumerate() {
             if !node.is_object() {
@@ -318,6 +333,70 @@ pub fn from_form(raw: &[u8]) -> Result<Value, String> {
     } else {
         Err(problems.join("; "))
     }
+}
+
+/// A JSON body as sent, refused when it nests deeper than `MAX_DEPTH`.
+pub fn from_json(raw: &[u8]) -> Result<Value, String> {
+    let value: Value = serde_json::from_slice(raw).map_err(|e| {
+        // serde_json stops at 128 levels with its own wording; name the sandbox's limit instead.
+        if e.to_string().starts_with("recursion limit exceeded") {
+            too_deep("the JSON body")
+        } else {
+            format!("malformed JSON at line {} column {}: {e}", e.line(), e.column())
+        }
+    })?;
+    if depth(&value) > MAX_DEPTH {
+        return Err(too_deep("the JSON body"));
+    }
+    Ok(value)
+}
+
+/// A field path (`payment.amount`) as a scenario rule or an armed scenario names it.
+pub fn check_path(path: &str) -> Result<(), String> {
+    if path.split('.').any(str::is_empty) {
+        Err(format!("field path {:?} has an empty segment", excerpt(path)))
+    } else if path.split('.').count() > MAX_DEPTH {
+        Err(format!("{}: {}", excerpt(path), too_deep("a field path")))
+    } else {
+        Ok(())
+    }
+}
+
+fn too_deep(what: &str) -> String {
+    format!("{what} nests deeper than {MAX_DEPTH} levels, the limit")
+}
+
+/// The start of a long client-supplied text, for an error message.
+fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 64;
+    match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &text[..end]).into(),
+        None => text.into(),
+    }
+}
+
+/// How many levels of arrays and objects `value` nests (a scalar is 0), without recursing, so
+/// it is safe for any value.
+pub fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(value, 0)];
+    while let Some((value, above)) = pending.pop() {
+        match value {
+            Value::Array(items) => pending.extend(items.iter().map(|item| (item, above + 1))),
+            Value::Object(members) => pending.extend(members.values().map(|member| (member, above + 1))),
+            _ => continue,
+        }
+        deepest = deepest.max(above + 1);
+    }
+    deepest
+}
+
+/// A paging number (`page`, `per_page`, `limit`): a whole number from 1. One too large for this
+/// machine reads as the largest there is, which selects everything or nothing, as it would.
+pub fn whole_number_from_one(text: &str) -> Option<usize> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    let positive = text.bytes().any(|b| b != b'0');
+    (digits && positive).then(|| text.parse::<usize>().unwrap_or(usize::MAX))
 }
 
 #[cfg(test)]

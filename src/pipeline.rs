@@ -332,8 +332,7 @@ fn parse_body(
     if raw.iter().all(u8::is_ascii_whitespace) {
         return Err(Failure::invalid("the request body is empty; a JSON object is required"));
     }
-    let value: Value = serde_json::from_slice(raw)
-        .map_err(|e| Failure::invalid(format!("malformed JSON at line {} column {}: {e}", e.line(), e.column())))?;
+    let value = crate::fields::from_json(raw).map_err(Failure::invalid)?;
     if !value.is_object() {
         return Err(Failure::invalid("the request body must be a JSON object"));
     }

@@ -179,7 +179,7 @@ fn validate_full(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
         }
     }
     if let Some(limit) = fields::get(input, "limit").filter(|v| !v.is_null()) {
-        if !fields::raw_text(limit).and_then(|l| l.parse::<usize>().ok()).is_some_and(|l| l > 0) {
+        if fields::raw_text(limit).and_then(|l| fields::whole_number_from_one(&l)).is_none() {
             check.problem("limit", format!("must be a whole number from 1, not {limit}"));
         }
     }
@@ -192,7 +192,8 @@ fn full_statement(call: &mut Call) -> Outcome {
     let day_start =
         |field| fields::text_at(&call.input, field).and_then(|d| fields::day_start_ms(&d)).unwrap_or_default();
     let (from, until) = (day_start("fromDate"), day_start("toDate") + 86_400_000);
-    let limit = fields::text_at(&call.input, "limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(usize::MAX);
+    let limit =
+        fields::text_ref(&call.input, "limit").and_then(|l| fields::whole_number_from_one(&l)).unwrap_or(usize::MAX);
     let merchant = call.merchant();
     let lines = call.state.ledger.lines(merchant, &account.number);
     let transactions: Vec<Value> = lines

@@ -66,18 +66,19 @@ fn validate_page(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
     let mut check = Check::new(&*input);
     for name in ["page", "per_page"] {
         if fields::get(input, name).is_some() {
-            check.rule(name, |v| v.parse::<usize>().is_ok_and(|n| n > 0), "must be a whole number from 1");
+            check.rule(name, |v| fields::whole_number_from_one(v).is_some(), "must be a whole number from 1");
         }
     }
     check.finish()
 }
 
 /// The slice of `items` that `page` and `per_page` select (1-based; all items when absent).
+/// Any size is taken: a page past the end is empty, and `per_page` beyond the list is all of it.
 fn page<T>(input: &Value, items: &[T]) -> std::ops::Range<usize> {
-    let number = |name| fields::text_at(input, name).and_then(|v| v.parse::<usize>().ok());
+    let number = |name| fields::text_ref(input, name).and_then(|v| fields::whole_number_from_one(&v));
     let per_page = number("per_page").unwrap_or(items.len().max(1));
     let start = (number("page").unwrap_or(1) - 1).saturating_mul(per_page).min(items.len());
-    start..(start + per_page).min(items.len())
+    start..start.saturating_add(per_page).min(items.len())
 }
 
 /// v2 requires both paging parameters; v3 makes them optional.

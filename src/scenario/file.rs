@@ -38,9 +38,10 @@ pub struct EffectDef {
     /// Change the synchronous success answer.
     pub response: Option<ResponseDef>,
     /// Hold the response this long (real time).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "delay_ms")]
     pub delay_ms: u64,
     /// Callbacks to send, in order. Left out: the operation's default; `[]`: none.
+    #[serde(default, deserialize_with = "callback_steps")]
     pub callbacks: Option<Vec<CallbackStepDef>>,
     #[serde(default)]
     pub faults: Vec<CallbackFault>,
@@ -58,6 +59,7 @@ pub struct ResponseDef {
 #[serde(deny_unknown_fields)]
 pub struct CallbackStepDef {
     /// Wait after the previous step (or after acceptance); left out: the configured first delay.
+    #[serde(default, deserialize_with = "after_ms")]
     pub after_ms: Option<u64>,
     pub code: CallbackCode,
     pub message: Option<String>,
@@ -66,6 +68,43 @@ pub struct CallbackStepDef {
     /// Fields set on (or, with null, removed from) the callback body.
     #[serde(default)]
     pub fields: Map<String, Value>,
+}
+
+/// The longest a scenario may hold a synchronous answer, in real time: past any client's timeout,
+/// short of holding a connection (and a graceful shutdown) for good.
+pub const MAX_DELAY_MS: u64 = 120_000;
+/// The longest wait before a callback step, on the sandbox clock (which the admin API advances).
+pub const MAX_AFTER_MS: u64 = 7 * 24 * 3_600_000;
+/// The most callback steps one effect may send; Jenga sends at most a few per transaction.
+pub const MAX_CALLBACK_STEPS: usize = 20;
+
+fn delay_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    at_most(d, "delay_ms", MAX_DELAY_MS, "2 minutes")
+}
+
+fn after_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    at_most(d, "after_ms", MAX_AFTER_MS, "7 days").map(Some)
+}
+
+fn at_most<'de, D: Deserializer<'de>>(d: D, name: &str, max: u64, spelled: &str) -> Result<u64, D::Error> {
+    let value = Value::deserialize(d)?;
+    match value.as_u64() {
+        Some(ms) if ms <= max => Ok(ms),
+        _ => Err(D::Error::custom(format!(
+            "{name} must be a whole number of milliseconds from 0 to {max} ({spelled}), not {value}"
+        ))),
+    }
+}
+
+fn callback_steps<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<CallbackStepDef>>, D::Error> {
+    let steps = Vec::<CallbackStepDef>::deserialize(d)?;
+    if steps.len() > MAX_CALLBACK_STEPS {
+        return Err(D::Error::custom(format!(
+            "{} callback steps; an effect may send at most {MAX_CALLBACK_STEPS}",
+            steps.len()
+        )));
+    }
+    Ok(Some(steps))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -90,7 +129,16 @@ pub struct RuleDef {
     /// Lower runs first; ties go to file order.
     #[serde(default = "default_priority")]
     pub priority: i32,
+    #[serde(deserialize_with = "field_predicates")]
     pub fields: BTreeMap<String, PredicateDef>,
+}
+
+fn field_predicates<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, PredicateDef>, D::Error> {
+    let fields = BTreeMap::<String, PredicateDef>::deserialize(d)?;
+    for path in fields.keys() {
+        crate::fields::check_path(path).map_err(D::Error::custom)?;
+    }
+    Ok(fields)
 }
 
 fn default_priority() -> i32 {

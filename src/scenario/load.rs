@@ -14,10 +14,26 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("business.yaml", include_str!("../../scenarios/business.yaml")),
 ];
 
+/// How many levels a scenario or config file may nest (its own layout takes about eight).
+pub const MAX_FILE_DEPTH: usize = 64;
+/// How many YAML nodes (values, lists and maps) one file may hold: some 160,000 one-rule
+/// scenarios, or 400,000 match values. The parser's own default stops near 20,000 rules.
+pub const MAX_FILE_NODES: usize = 2_000_000;
+
 /// The one place YAML is parsed (swap the crate here). Errors carry the 1-based line.
 pub fn parse_yaml<T: DeserializeOwned>(text: &str) -> Result<T, (u64, String)> {
-    serde_saphyr::from_str::<T>(text).map_err(|e| {
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_FILE_DEPTH,
+            max_nodes: MAX_FILE_NODES,
+            max_events: 2 * MAX_FILE_NODES,
+        },
+    };
+    serde_saphyr::from_str_with_options::<T>(text, options).map_err(|e| {
         let line = e.location().map(|l| l.line()).unwrap_or(1);
+        if let serde_saphyr::Error::Budget { breach, .. } = e.without_snippet() {
+            return (line, over_budget(breach));
+        }
         let rendered = e.to_string();
         let first = rendered.lines().next().unwrap_or_default();
         // The crate prefixes "error: line N column M: "; the file:line we print says the same.
@@ -32,6 +48,32 @@ pub fn parse_yaml<T: DeserializeOwned>(text: &str) -> Result<T, (u64, String)> {
     })
 }
 
+/// A parser limit a file went past, named with its figure.
+fn over_budget(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach;
+    match breach {
+        BudgetBreach::Depth { .. } => format!("the file nests deeper than {MAX_FILE_DEPTH} levels, the limit"),
+        BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => {
+            format!("the file holds more than {MAX_FILE_NODES} YAML values, the limit; split it into several files")
+        }
+        other => format!("the file is past a YAML parser limit ({other:?}); split it into several files"),
+    }
+}
+
+/// A file's text; a file that is not UTF-8 text is named with the line of its first bad byte.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(format!("{shown}: is a directory, not a file"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..good].iter().filter(|b| **b == b'\n').count();
+        format!("{shown}:{line}: not UTF-8 text (byte {} is not); save the file as UTF-8", good + 1)
+    })
+}
+
 /// Where scenario files come from, in load order.
 pub fn sources(extra_dirs: &[PathBuf], local: bool) -> Result<Vec<(String, String)>, Vec<String>> {
     let mut files: Vec<(String, String)> =
@@ -39,7 +81,14 @@ pub fn sources(extra_dirs: &[PathBuf], local: bool) -> Result<Vec<(String, Strin
     let mut errors = Vec::new();
     for dir in directories(extra_dirs, local) {
         match read_dir(&dir) {
-            Ok(mut found) => files.append(&mut found),
+            Ok(found) => {
+                for (path, text) in found {
+                    match text {
+                        Ok(text) => files.push((path, text)),
+                        Err(problem) => errors.push(problem),
+                    }
+                }
+            }
             Err(e) => errors.push(format!("{}: {e}", dir.display())),
         }
     }
@@ -61,13 +110,14 @@ pub fn directories(extra_dirs: &[PathBuf], local: bool) -> Vec<PathBuf> {
     dirs
 }
 
-fn read_dir(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
+/// Each scenario file of `dir` with its text, or the problem reading it.
+fn read_dir(dir: &Path) -> std::io::Result<Vec<(String, Result<String, String>)>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
         .collect();
     paths.sort();
-    paths.into_iter().map(|p| Ok((p.display().to_string(), std::fs::read_to_string(&p)?))).collect()
+    Ok(paths.into_iter().map(|p| (p.display().to_string(), read_text(&p))).collect())
 }
 
 /// Parses and validates every file; all problems are returned, not just the first.

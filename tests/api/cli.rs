@@ -68,7 +68,7 @@ pub(crate) fn command(dir: &Path) -> Command {
 }
 
 /// Runs the binary to completion, killing it and failing if it takes longer than 60 s.
-fn run(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Output {
     let child = command(dir)
         .args(args)
         .stdin(Stdio::null())
@@ -88,11 +88,11 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     }
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
