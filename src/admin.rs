@@ -9,6 +9,7 @@ use crate::merchant::MerchantSpec;
 use crate::pipeline::{REQUEST_ID_HEADER, SCENARIO_HEADER};
 use crate::scenario::{Armed, Predicate, Target};
 use crate::state::AppState;
+use crate::wait::{Look, Wait};
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, ALLOW};
@@ -214,7 +215,12 @@ async fn health() -> HttpResponse {
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let text = state.metrics.render(state.callbacks.queued(), state.callbacks.in_flight());
+    let mut text = state.metrics.render(state.callbacks.queued(), state.callbacks.in_flight());
+    text.push_str(&format!(
+        "# HELP jenga_sandbox_waiting_requests Admin list requests waiting (wait_ms) now.\n\
+         # TYPE jenga_sandbox_waiting_requests gauge\njenga_sandbox_waiting_requests {}\n",
+        state.waiters.waiting()
+    ));
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)
 }
 
@@ -235,18 +241,62 @@ struct RequestQuery {
     merchant: Option<String>,
     operation: Option<String>,
     path: Option<String>,
+    reference: Option<String>,
     limit: Option<String>,
+    wait_ms: Option<String>,
+    count: Option<String>,
 }
 
-async fn requests(state: web::Data<AppState>, query: web::Query<RequestQuery>) -> HttpResponse {
+async fn requests(state: web::Data<AppState>, req: HttpRequest, query: web::Query<RequestQuery>) -> HttpResponse {
     let query = query.into_inner();
     let limit = match parse_limit(query.limit) {
         Ok(limit) => limit,
         Err(response) => return response,
     };
-    let filter = journal::Filter { merchant: query.merchant, operation: query.operation, path: query.path, limit };
-    HttpResponse::Ok().json(state.journal.list(&filter))
+    let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
+    let filter = journal::Filter {
+        merchant: query.merchant,
+        operation: query.operation,
+        path: query.path,
+        reference: query.reference,
+        limit: None,
+    };
+    listed(&state, &req, wait, &[state.journal.changes.notify()], limit, || Look::of(state.journal.list(&filter))).await
 }
+
+/// A list answer, after waiting when the query asked to (`wait_ms`, `count`; contract §10):
+/// `count` is compared with every match, and `limit` cuts the answer afterwards.
+async fn listed<T: serde::Serialize>(
+    state: &AppState,
+    req: &HttpRequest,
+    wait: Result<Option<Wait>, String>,
+    sources: &[&tokio::sync::Notify],
+    limit: Option<usize>,
+    mut look: impl FnMut() -> Look<T>,
+) -> HttpResponse {
+    let cut = |mut items: Vec<T>| {
+        items.truncate(limit.unwrap_or(usize::MAX));
+        items
+    };
+    match wait {
+        Err(problem) => fail(StatusCode::BAD_REQUEST, problem),
+        Ok(None) => HttpResponse::Ok().json(cut(look().items)),
+        Ok(Some(wait)) => match state.waiters.until(wait, sources, req.conn_data().copied(), look).await {
+            Ok((items, outcome)) => {
+                HttpResponse::Ok().insert_header((WAIT_HEADER, outcome.header_value())).json(cut(items))
+            }
+            Err(busy) => fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "{} requests are already waiting, the most there may be; try again without wait_ms or later",
+                    busy.limit
+                ),
+            ),
+        },
+    }
+}
+
+const WAIT_HEADER: &str = "x-sandbox-wait";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -255,6 +305,8 @@ struct CallbackQuery {
     reference: Option<String>,
     status: Option<String>,
     limit: Option<String>,
+    wait_ms: Option<String>,
+    count: Option<String>,
 }
 
 /// `limit` is read here rather than by serde so a bad value is named in the error.
@@ -266,14 +318,21 @@ fn parse_limit(limit: Option<String>) -> Result<Option<usize>, HttpResponse> {
         .transpose()
 }
 
-async fn list_callbacks(state: web::Data<AppState>, query: web::Query<CallbackQuery>) -> HttpResponse {
+async fn list_callbacks(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<CallbackQuery>,
+) -> HttpResponse {
     let query = query.into_inner();
     let limit = match parse_limit(query.limit) {
         Ok(limit) => limit,
         Err(response) => return response,
     };
-    let filter = callbacks::Filter { merchant: query.merchant, reference: query.reference, state: query.status, limit };
-    HttpResponse::Ok().json(state.callbacks.list(&filter))
+    let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
+    let filter =
+        callbacks::Filter { merchant: query.merchant, reference: query.reference, state: query.status, limit: None };
+    listed(&state, &req, wait, &[state.callbacks.changes.notify()], limit, || Look::of(state.callbacks.list(&filter)))
+        .await
 }
 
 async fn get_callback(state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
@@ -513,32 +572,56 @@ async fn put_account(state: web::Data<AppState>, number: web::Path<String>, Body
 #[serde(deny_unknown_fields)]
 struct TransactionQuery {
     merchant: Option<String>,
+    reference: Option<String>,
+    /// A state as listed (`pending`, `success`, `failed`, `cancelled`; any case).
+    status: Option<String>,
     limit: Option<String>,
+    wait_ms: Option<String>,
+    count: Option<String>,
 }
 
 /// Transactions with their state now (on the sandbox clock), newest first.
-async fn transactions(state: web::Data<AppState>, query: web::Query<TransactionQuery>) -> HttpResponse {
+async fn transactions(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<TransactionQuery>,
+) -> HttpResponse {
     let query = query.into_inner();
     let limit = match parse_limit(query.limit) {
-        Ok(limit) => limit.unwrap_or(usize::MAX),
+        Ok(limit) => limit,
         Err(response) => return response,
     };
-    let now = state.clock.now_ms();
-    let listed: Vec<Value> = state
-        .transactions
-        .list(query.merchant.as_deref(), limit)
-        .iter()
-        .map(|t| {
+    let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
+    let look = || {
+        let now = state.clock.now_ms();
+        let mut next_step: Option<i64> = None;
+        let mut items = Vec::new();
+        for t in state.transactions.list(query.merchant.as_deref(), usize::MAX) {
+            if query.reference.as_deref().is_some_and(|r| t.reference != r) {
+                continue;
+            }
+            if let Some(at) = t.steps.iter().map(|step| step.0).filter(|at| *at > now).min() {
+                next_step = Some(next_step.map_or(at, |n| n.min(at)));
+            }
             let status = t.status_at(now);
-            json!({
+            if query.status.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case(status.state)) {
+                continue;
+            }
+            items.push(json!({
                 "merchant": t.merchant, "reference": t.reference, "serviceName": t.service_name,
                 "amount": crate::fields::amount_number(t.amount), "charge": crate::fields::amount_number(t.charge),
                 "createdAt": crate::clock::iso_ms(crate::clock::Clock::at(t.created_ms)),
                 "state": status.state, "stateCode": status.state_code, "code": status.code, "message": status.message,
-            })
-        })
-        .collect();
-    HttpResponse::Ok().json(listed)
+            }));
+        }
+        // A running clock reaches the next step by itself; a frozen one only when moved, which
+        // the clock announces.
+        let changes_in = next_step
+            .filter(|_| !state.clock.is_frozen())
+            .map(|at| std::time::Duration::from_millis(u64::try_from(at - now).unwrap_or(0)));
+        Look { items, changes_in }
+    };
+    listed(&state, &req, wait, &[state.transactions.changes.notify(), state.clock.changes()], limit, look).await
 }
 
 fn clock_view(state: &AppState) -> Value {
@@ -640,8 +723,26 @@ async fn sink_store(
     HttpResponse::Ok().json(json!({"status": "received", "id": id}))
 }
 
-async fn sink_list(state: web::Data<AppState>, name: web::Path<String>) -> HttpResponse {
-    HttpResponse::Ok().json(state.sink.list(&name))
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SinkQuery {
+    limit: Option<String>,
+    wait_ms: Option<String>,
+    count: Option<String>,
+}
+
+async fn sink_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+    query: web::Query<SinkQuery>,
+) -> HttpResponse {
+    let limit = match parse_limit(query.limit.clone()) {
+        Ok(limit) => limit,
+        Err(response) => return response,
+    };
+    let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
+    listed(&state, &req, wait, &[state.sink.changes.notify()], limit, || Look::of(state.sink.list(&name))).await
 }
 
 async fn sink_clear(state: web::Data<AppState>, name: web::Path<String>) -> HttpResponse {

@@ -266,6 +266,8 @@ enum Target {
 pub struct Callbacks {
     store: Mutex<Store>,
     wake: Notify,
+    /// Announces new jobs and attempts to admin requests that wait for them.
+    pub changes: crate::wait::Changes,
     settings: CallbackSettings,
     client: reqwest::Client,
     clock: Arc<Clock>,
@@ -321,6 +323,7 @@ impl Callbacks {
         Self {
             store: Mutex::default(),
             wake: Notify::new(),
+            changes: Default::default(),
             settings,
             client,
             clock,
@@ -381,6 +384,8 @@ impl Callbacks {
         let now = self.clock.now_ms();
         let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
         let mut store = self.store.lock();
+        // Waiters wake to find the store locked, and look once these jobs are in.
+        self.changes.changed();
         let mut created = Vec::new();
         if plan.faults.contains(&CallbackFault::OutOfOrder) {
             // Last step first, each still waiting for the one before it.
@@ -856,6 +861,7 @@ impl Callbacks {
         let shared = job.id.clone();
         let number = job.attempts.len() as u32 + 1;
         job.attempts.push(Attempt { number, at, status, latency_ms, error, response_excerpt: excerpt });
+        self.changes.changed();
         let attempts_allowed = self.settings.retry_schedule_ms.len() + 1;
         if delivered {
             set_state(queued, job, JobState::Delivered);

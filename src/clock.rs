@@ -105,10 +105,36 @@ impl Clock {
         Ok(())
     }
 
+    /// Notified whenever the clock is set, advanced or reset.
+    pub fn changes(&self) -> &Notify {
+        &self.advanced
+    }
+
     /// Resolves the next time the clock is advanced.
     pub async fn advanced(&self) {
         self.advanced.notified().await
     }
+}
+
+/// RFC 3339 / ISO-8601 in UTC with a `Z`, as Jenga writes `issuedAt` and `expiresIn`.
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `2023-10-11 14:15:20`, as Jenga's callbacks and v2 answers write local dates.
+pub fn plain(ms: i64) -> String {
+    Clock::at(ms).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Millisecond precision, for logs and journals.
+pub fn iso_ms(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Writes a sandbox-clock instant (ms) as `iso_ms` text: records keep the number and format it
+/// only when listed, which is rare next to how often they are made.
+pub fn serialize_iso_ms<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&Clock::at(*ms).format("%Y-%m-%dT%H:%M:%S%.3fZ"))
 }
 
 #[cfg(test)]
@@ -141,25 +167,4 @@ mod tests {
         assert_eq!(clock.advance(2_000), Err(OutOfRange { room_ms: 1_000 }));
         assert_eq!(clock.now_ms(), LATEST_MS - 1_000);
     }
-}
-
-/// RFC 3339 / ISO-8601 in UTC with a `Z`, as Jenga writes `issuedAt` and `expiresIn`.
-pub fn iso(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// `2023-10-11 14:15:20`, as Jenga's callbacks and v2 answers write local dates.
-pub fn plain(ms: i64) -> String {
-    Clock::at(ms).format("%Y-%m-%d %H:%M:%S").to_string()
-}
-
-/// Millisecond precision, for logs and journals.
-pub fn iso_ms(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
-/// Writes a sandbox-clock instant (ms) as `iso_ms` text: records keep the number and format it
-/// only when listed, which is rare next to how often they are made.
-pub fn serialize_iso_ms<S: serde::Serializer>(ms: &i64, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(&Clock::at(*ms).format("%Y-%m-%dT%H:%M:%S%.3fZ"))
 }

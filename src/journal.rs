@@ -36,6 +36,27 @@ pub struct Entry {
     pub callbacks: Vec<String>,
 }
 
+impl Entry {
+    /// Whether the request names `reference`: as a path segment (a details query), or as a
+    /// whole value in the body (JSON or form), wherever the operation keeps its reference.
+    pub fn names_reference(&self, reference: &str) -> bool {
+        if reference.is_empty() {
+            return false;
+        }
+        self.path.split('/').any(|segment| segment == reference) || contains_token(&self.body.0, reference.as_bytes())
+    }
+}
+
+/// `needle` in `haystack` with neither neighbour a letter or digit, so `REF1` is not found in `REF12`.
+fn contains_token(haystack: &[u8], needle: &[u8]) -> bool {
+    let word = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    haystack.windows(needle.len()).enumerate().any(|(at, window)| {
+        window == needle
+            && !word(at.checked_sub(1).and_then(|i| haystack.get(i)))
+            && !word(haystack.get(at + needle.len()))
+    })
+}
+
 #[derive(Debug, Serialize)]
 pub struct Response {
     pub status: u16,
@@ -107,17 +128,20 @@ pub struct Filter {
     pub merchant: Option<String>,
     pub operation: Option<String>,
     pub path: Option<String>,
+    /// Requests that name this transaction reference, in their path or body.
+    pub reference: Option<String>,
     pub limit: Option<usize>,
 }
 
 pub struct Journal {
     entries: RwLock<VecDeque<Arc<Entry>>>,
     limit: usize,
+    pub changes: crate::wait::Changes,
 }
 
 impl Journal {
     pub fn new(limit: usize) -> Self {
-        Self { entries: RwLock::new(VecDeque::with_capacity(limit.min(1024))), limit }
+        Self { entries: RwLock::new(VecDeque::with_capacity(limit.min(1024))), limit, changes: Default::default() }
     }
 
     pub fn record(&self, entry: Entry) {
@@ -126,6 +150,8 @@ impl Journal {
             entries.pop_back();
         }
         entries.push_front(Arc::new(entry));
+        drop(entries);
+        self.changes.changed();
     }
 
     pub fn list(&self, filter: &Filter) -> Vec<Arc<Entry>> {
@@ -135,6 +161,7 @@ impl Journal {
             .filter(|e| filter.merchant.as_deref().is_none_or(|m| e.merchant.as_deref() == Some(m)))
             .filter(|e| filter.operation.as_deref().is_none_or(|o| e.operation == o))
             .filter(|e| filter.path.as_deref().is_none_or(|p| e.path.contains(p)))
+            .filter(|e| filter.reference.as_deref().is_none_or(|r| e.names_reference(r)))
             .take(filter.limit.unwrap_or(usize::MAX))
             .cloned()
             .collect()

@@ -33,4 +33,5 @@ pub mod startup;
 pub mod state;
 pub mod token;
 pub mod transactions;
+pub mod wait;
 pub mod watch;

@@ -21,6 +21,7 @@ pub struct Received {
 pub struct Sink {
     inner: Mutex<Inner>,
     limit: usize,
+    pub changes: crate::wait::Changes,
 }
 
 #[derive(Default)]
@@ -33,7 +34,7 @@ struct Inner {
 
 impl Sink {
     pub fn new(limit: usize) -> Self {
-        Self { inner: Mutex::default(), limit }
+        Self { inner: Mutex::default(), limit, changes: Default::default() }
     }
 
     /// Stores one arrival at `received_at` (sandbox clock, ms); returns its id.
@@ -57,6 +58,8 @@ impl Sink {
                 inner.by_name.remove(&oldest);
             }
         }
+        drop(inner);
+        self.changes.changed();
         id
     }
 

@@ -27,6 +27,8 @@ pub struct AppState {
     pub sink: Arc<crate::sink::Sink>,
     pub transactions: crate::transactions::Transactions,
     pub ledger: crate::ledger::Ledger,
+    /// Admin list requests waiting for entries (`wait_ms`), bounded.
+    pub waiters: crate::wait::Waiters,
     /// Payment references already used, per merchant (duplicates answer 400101).
     pub references: Mutex<HashMap<String, UsedReferences>>,
 }
@@ -99,6 +101,7 @@ impl AppState {
             sink: Arc::new(crate::sink::Sink::new(settings.sink_limit)),
             transactions: crate::transactions::Transactions::new(settings.transaction_limit),
             ledger: crate::ledger::Ledger::new(clock.clone()),
+            waiters: crate::wait::Waiters::default(),
             merchants,
             clock,
             ids,

@@ -62,15 +62,17 @@ impl Keyed for Transaction {
 /// Kept up to `limit`; the oldest go first.
 pub struct Transactions {
     inner: Mutex<Recent<Transaction>>,
+    pub changes: crate::wait::Changes,
 }
 
 impl Transactions {
     pub fn new(limit: usize) -> Self {
-        Self { inner: Mutex::new(Recent::new(limit)) }
+        Self { inner: Mutex::new(Recent::new(limit)), changes: Default::default() }
     }
 
     pub fn record(&self, transaction: Transaction) {
         self.inner.lock().insert(transaction);
+        self.changes.changed();
     }
 
     /// Newest first, of one merchant or all.

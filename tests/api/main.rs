@@ -30,3 +30,4 @@ mod stk_push;
 mod transactions;
 mod v2;
 mod v2_services;
+mod waiting;
