@@ -220,6 +220,7 @@ pub static CATALOGUE: &[Row] = &[
     // sandbox: gateway answers the docs do not show.
     gateway(404, 404, "not_found", "Resource not found", Some("NOT_FOUND"), &[Http], "sandbox"),
     gateway(405, 405, "method_not_allowed", "Method not allowed", Some("METHOD_NOT_ALLOWED"), &[Http], "sandbox"),
+    gateway(408, 408, "request_timeout", "The request body did not arrive in time", Some("REQUEST_TIMEOUT"), &[Http], "sandbox"),
     gateway(413, 413, "payload_too_large", "Request body too large", Some("PAYLOAD_TOO_LARGE"), &[Http], "sandbox"),
     gateway(415, 415, "unsupported_media_type", "Unsupported content type", Some("UNSUPPORTED_MEDIA_TYPE"), &[Http], "sandbox"),
     gateway(500, 500, "internal_server_error", "Internal server error", Some("INTERNAL_ERROR"), &[Http], "sandbox"),
@@ -530,6 +531,7 @@ mod tests {
             "ACCOUNT_NOT_FOUND",
             "NOT_FOUND",
             "METHOD_NOT_ALLOWED",
+            "REQUEST_TIMEOUT",
             "PAYLOAD_TOO_LARGE",
             "UNSUPPORTED_MEDIA_TYPE",
             "INTERNAL_ERROR",
@@ -545,7 +547,7 @@ mod tests {
     #[test]
     fn rows_per_family_match_the_sources() {
         let expected: &[(Family, usize)] = &[
-            (Http, 9),      // seed 001: 4 bodies; sandbox: 5
+            (Http, 10),     // seed 001: 4 bodies; sandbox: 6
             (V2Gateway, 5), // §4.3: 500101..500105
             (Signature, 6), // seed 000: five 900101; §4.2: 900100
             (MerchantAuthorization, 3),

@@ -106,6 +106,9 @@ struct ServeArgs {
     /// Keep state in this file across restarts (saved periodically and at shutdown) [default: none, state in memory only].
     #[arg(long, env = "JENGA_SANDBOX_STATE")]
     state: Option<PathBuf>,
+    /// Private key that signs access tokens (PEM file, or the key text); generated at start if absent.
+    #[arg(long, env = "JENGA_SANDBOX_TOKEN_KEY", hide_env_values = true)]
+    token_key: Option<String>,
 }
 
 /// `text [default: VALUE]`, with the value as the config file spells it.
@@ -146,6 +149,9 @@ impl ServeArgs {
         }
         if self.state.is_some() {
             settings.state = self.state;
+        }
+        if self.token_key.is_some() {
+            settings.token_key = self.token_key;
         }
         Ok(settings)
     }

@@ -32,6 +32,10 @@ pub struct Settings {
     pub signature_mode: Mode,
     pub seed: u64,
     pub log_format: LogFormat,
+    /// The key that signs v3 access tokens (PKCS#8 or PKCS#1 PEM file, or the key text). Without
+    /// one a key is generated at start (and kept in the state file with `state`), so nobody
+    /// outside can mint tokens.
+    pub token_key: Option<String>,
     /// Required for the admin API when `bind` is not a loopback address; generated when missing.
     pub admin_token: Option<String>,
     /// Whether `admin_token` was generated at start rather than configured (the banner says which).
@@ -42,6 +46,9 @@ pub struct Settings {
     /// signature, a v2 token becomes unknown).
     pub token_limit: usize,
     pub max_body_bytes: usize,
+    /// Longest wait for a request body, from its first byte awaited to its last: a slower or
+    /// absent body is answered 408, so a client cannot hold a connection open by not sending.
+    pub body_read_timeout_ms: u64,
     pub journal_limit: usize,
     /// Entries kept by the built-in sink, over all sink names; the oldest go first.
     pub sink_limit: usize,
@@ -105,6 +112,7 @@ impl Default for Settings {
             local_scenarios: true,
             watch: false,
             public_key: None,
+            token_key: None,
             signature_mode: Mode::Strict,
             seed: DEFAULT_SEED,
             log_format: LogFormat::Pretty,
@@ -113,6 +121,7 @@ impl Default for Settings {
             token_ttl_secs: 900,
             token_limit: 100_000,
             max_body_bytes: 256 * 1024,
+            body_read_timeout_ms: 5_000,
             journal_limit: 1_000,
             sink_limit: 1_000,
             transaction_limit: 50_000,
@@ -174,9 +183,9 @@ impl Settings {
             self.reference_limit,
         ];
         self.check_durations()?;
-        if self.max_body_bytes == 0 || limits.contains(&0) {
+        if self.max_body_bytes == 0 || self.body_read_timeout_ms == 0 || limits.contains(&0) {
             return Err(ConfigError::Invalid(
-                "max_body_bytes, journal_limit, token_limit, callbacks.log_limit, callbacks.queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
+                "max_body_bytes, body_read_timeout_ms, journal_limit, token_limit, callbacks.log_limit, callbacks.queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
             ));
         }
         Ok(())
@@ -205,6 +214,7 @@ impl Settings {
         let checks = [
             ("token_ttl_secs", self.token_ttl_secs, 365 * DAY_SECS, "365 days"),
             ("shutdown_timeout_secs", self.shutdown_timeout_secs, 3_600, "1 hour"),
+            ("body_read_timeout_ms", self.body_read_timeout_ms, 3_600_000, "1 hour"),
             ("state_interval_secs", self.state_interval_secs, DAY_SECS, "1 day"),
             ("callbacks.first_delay_ms", callbacks.first_delay_ms, max_wait_ms, "7 days"),
             ("callbacks.timeout_ms", callbacks.timeout_ms, 3_600_000, "1 hour"),
@@ -236,6 +246,17 @@ impl Settings {
                 self.bind
             ))
         })
+    }
+
+    /// The configured token-signing key's text (file or text), if any.
+    pub fn token_key_text(&self) -> Result<Option<String>, ConfigError> {
+        match self.token_key.as_deref() {
+            None => Ok(None),
+            Some(value) if value.contains("-----BEGIN") => Ok(Some(value.to_string())),
+            Some(path) => std::fs::read_to_string(path)
+                .map(Some)
+                .map_err(|e| ConfigError::Read { path: path.to_string(), message: e.to_string() }),
+        }
     }
 
     /// Where the default merchant's public key comes from: `public_key` is a file path or the key

@@ -91,6 +91,10 @@ impl PublicKey {
     pub fn verify(&self, message: &[u8], signature_b64: &str) -> Result<(), VerifyError> {
         let sig = decode_signature(signature_b64)?;
         if sig.len() != self.rsa.size() {
+            // Hex digits are Base64 digits too: a hex signature decodes, to the wrong length.
+            if looks_hex(signature_b64.trim()) && signature_b64.trim().len() == 2 * self.rsa.size() {
+                return Err(NOT_BASE64_BUT_HEX);
+            }
             return Err(VerifyError::WrongLength { got: sig.len(), expected: self.rsa.size() });
         }
         let ok = if let Some(key) = &self.sha256 {
@@ -186,6 +190,13 @@ pub enum VerifyError {
     Mismatch,
 }
 
+const NOT_BASE64_BUT_HEX: VerifyError =
+    VerifyError::NotBase64 { hint: " (it looks hex-encoded; Base64-encode the raw signature bytes)" };
+
+fn looks_hex(text: &str) -> bool {
+    text.len() % 2 == 0 && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
 fn decode_signature(b64: &str) -> Result<Vec<u8>, VerifyError> {
     let b64 = b64.trim();
     if let Ok(sig) = STANDARD.decode(b64) {
@@ -196,8 +207,8 @@ fn decode_signature(b64: &str) -> Result<Vec<u8>, VerifyError> {
             hint: " (it is URL-safe Base64; Jenga expects standard Base64 with + / and = padding)",
         });
     }
-    if b64.len() % 2 == 0 && b64.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(VerifyError::NotBase64 { hint: " (it looks hex-encoded; Base64-encode the raw signature bytes)" });
+    if looks_hex(b64) {
+        return Err(NOT_BASE64_BUT_HEX);
     }
     Err(VerifyError::NotBase64 { hint: "" })
 }
@@ -227,6 +238,8 @@ pub fn generate_pair() -> Result<(String, String), String> {
 pub struct IssuerKey {
     pair: rs::RsaKeyPair,
     public: PublicKey,
+    /// PKCS#8 PEM, for the state file.
+    pub pem: String,
 }
 
 impl IssuerKey {
@@ -235,7 +248,23 @@ impl IssuerKey {
         let der = key.to_pkcs8_der().map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
         let pair =
             rs::RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
-        Ok(Self { pair, public: PublicKey::from_rsa(key.to_public_key()) })
+        let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| KeyError::UnreadablePrivate(e.to_string()))?;
+        Ok(Self { pair, public: PublicKey::from_rsa(key.to_public_key()), pem: pem.to_string() })
+    }
+
+    /// A key made for this process: generated once (RSA-2048), then the same for every
+    /// sandbox the process builds, so the test suite pays for it once.
+    pub fn generated() -> Self {
+        static PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let pem = PEM.get_or_init(|| {
+            use aws_lc_rs::encoding::AsDer;
+            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .expect("RSA-2048 generation succeeds");
+            let der: aws_lc_rs::encoding::Pkcs8V1Der = pair.as_der().expect("a generated key serialises");
+            let key = RsaPrivateKey::from_pkcs8_der(der.as_ref()).expect("a generated key reads back");
+            key.to_pkcs8_pem(LineEnding::LF).expect("a generated key serialises").to_string()
+        });
+        Self::from_pem(pem).expect("a generated key reads back")
     }
 
     pub fn public(&self) -> &PublicKey {

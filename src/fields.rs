@@ -305,7 +305,11 @@ pub fn from_form(raw: &[u8]) -> Result<Value, String> {
                 "{key}: sent {} times in a form body ({}); a form cannot carry a nested object or a list, \
                  send the body as JSON",
                 values.len(),
-                values.iter().map(|v| format!("{key}={v}")).collect::<Vec<_>>().join("&")
+                values
+                    .iter()
+                    .map(|v| format!("{key}={}", crate::secrets::shown(&key, v)))
+                    .collect::<Vec<_>>()
+                    .join("&")
             ));
             continue;
         }

@@ -95,30 +95,79 @@ impl Headers {
 
 impl Serialize for Headers {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let map: BTreeMap<std::borrow::Cow<str>, std::borrow::Cow<str>> =
-            self.pairs().map(|(k, v)| (String::from_utf8_lossy(k), String::from_utf8_lossy(v))).collect();
+        let map: BTreeMap<std::borrow::Cow<str>, String> = self
+            .pairs()
+            .map(|(k, v)| {
+                let name = String::from_utf8_lossy(k);
+                let value = crate::secrets::shown(&name, &String::from_utf8_lossy(v)).into_owned();
+                (name, value)
+            })
+            .collect();
         map.serialize(serializer)
     }
 }
 
-/// The request body as received; shown as JSON when it parses, else as text, and parsed only
-/// when the journal is read, not on the request path.
+/// The request body as received (or its first bytes); shown as JSON when it parses, else as
+/// text, with credentials masked, and parsed only when the journal is read, not on the request
+/// path.
 #[derive(Debug, Clone)]
-pub struct RawBody(pub actix_web::web::Bytes);
+pub struct RawBody {
+    pub bytes: actix_web::web::Bytes,
+    /// The length received, when only the first `bytes` were kept.
+    pub cut_from: Option<usize>,
+    /// Credentials are masked when shown; the sink shows what a receiver got, as it got it.
+    verbatim: bool,
+}
 
 impl RawBody {
+    pub fn new(bytes: actix_web::web::Bytes) -> Self {
+        Self { bytes, cut_from: None, verbatim: false }
+    }
+
+    /// A copy shown exactly as received, credentials included (the sink stands for a receiver).
+    pub fn verbatim_copy_of(raw: &[u8]) -> Self {
+        Self { verbatim: true, ..Self::copy_of(raw) }
+    }
+
     /// An exact-size copy, so the entry does not pin the buffer the body was read into.
     pub fn copy_of(raw: &[u8]) -> Self {
-        Self(actix_web::web::Bytes::copy_from_slice(raw))
+        Self::new(actix_web::web::Bytes::copy_from_slice(raw))
+    }
+
+    /// At most the first `keep` bytes, and the length received.
+    pub fn excerpt_of(raw: &[u8], keep: usize) -> Self {
+        if raw.len() <= keep {
+            return Self::copy_of(raw);
+        }
+        Self { cut_from: Some(raw.len()), ..Self::copy_of(&raw[..keep]) }
     }
 }
 
 impl Serialize for RawBody {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match serde_json::from_slice::<Value>(&self.0) {
-            Ok(value) => value.serialize(serializer),
-            Err(_) if self.0.is_empty() => serializer.serialize_none(),
-            Err(_) => serializer.serialize_str(&String::from_utf8_lossy(&self.0)),
+        if let Some(received) = self.cut_from {
+            let text = String::from_utf8_lossy(&self.bytes);
+            let kept = self.bytes.len();
+            return serializer.serialize_str(&format!(
+                "{}… (the first {kept} of {received} bytes: the request was not authenticated)",
+                crate::secrets::mask_text(&text)
+            ));
+        }
+        match serde_json::from_slice::<Value>(&self.bytes) {
+            Ok(mut value) => {
+                if !self.verbatim {
+                    crate::secrets::mask_json(&mut value);
+                }
+                value.serialize(serializer)
+            }
+            Err(_) if self.bytes.is_empty() => serializer.serialize_none(),
+            Err(_) => {
+                let text = String::from_utf8_lossy(&self.bytes);
+                match self.verbatim {
+                    true => serializer.serialize_str(&text),
+                    false => serializer.serialize_str(&crate::secrets::mask_text(&text)),
+                }
+            }
         }
     }
 }

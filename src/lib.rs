@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod recent;
 pub mod scenario;
+pub mod secrets;
 pub mod signature;
 pub mod sink;
 pub mod startup;

@@ -88,6 +88,14 @@ pub struct Merchant {
     pub ipn: Option<Ipn>,
     pub alerts: Option<Alerts>,
     pub accounts: Vec<Account>,
+    /// Changes whenever the merchant is registered or its API key or consumer secret change:
+    /// tokens carry it, so those issued under earlier credentials stop working.
+    pub credentials: u64,
+}
+
+/// A fresh credentials generation (random, so a re-registered merchant never matches an old token).
+pub fn new_credentials() -> u64 {
+    rand::random()
 }
 
 impl Merchant {
@@ -102,6 +110,7 @@ impl Merchant {
             ipn: self.ipn.clone(),
             alerts: self.alerts.clone(),
             accounts: self.accounts.clone(),
+            credentials: self.credentials,
         }
     }
 
@@ -172,24 +181,31 @@ impl Merchants {
         let mut map = self.by_code.write();
         let existing = map.get(code).cloned();
         let created = existing.is_none();
+        let api_key = spec
+            .api_key
+            .or_else(|| existing.as_ref().map(|m| m.api_key.clone()))
+            .unwrap_or_else(|| format!("{code}-API-KEY"));
+        let consumer_secret = spec
+            .consumer_secret
+            .or_else(|| existing.as_ref().map(|m| m.consumer_secret.clone()))
+            .unwrap_or_else(|| format!("{code}-secret"));
+        let credentials = match &existing {
+            Some(m) if m.api_key == api_key && m.consumer_secret == consumer_secret => m.credentials,
+            _ => new_credentials(),
+        };
         let merchant = Merchant {
             code: code.to_string(),
             name: spec
                 .name
                 .or_else(|| existing.as_ref().map(|m| m.name.clone()))
                 .unwrap_or_else(|| format!("Merchant {code}")),
-            api_key: spec
-                .api_key
-                .or_else(|| existing.as_ref().map(|m| m.api_key.clone()))
-                .unwrap_or_else(|| format!("{code}-API-KEY")),
-            consumer_secret: spec
-                .consumer_secret
-                .or_else(|| existing.as_ref().map(|m| m.consumer_secret.clone()))
-                .unwrap_or_else(|| format!("{code}-secret")),
+            api_key,
+            consumer_secret,
             public_key: public_key.or_else(|| existing.as_ref().and_then(|m| m.public_key.clone())),
             ipn: spec.ipn.or_else(|| existing.as_ref().and_then(|m| m.ipn.clone())),
             alerts: spec.alerts.or_else(|| existing.as_ref().and_then(|m| m.alerts.clone())),
             accounts: spec.accounts.or_else(|| existing.as_ref().map(|m| m.accounts.clone())).unwrap_or_default(),
+            credentials,
         };
         let merchant = Arc::new(merchant);
         map.insert(code.to_string(), merchant.clone());

@@ -1,7 +1,7 @@
 //! `--state FILE`: the sandbox's state across restarts. Merchants, balances and statement lines,
 //! scheduled credits, transactions, used references, v2 tokens, the clock offset and callbacks
 //! still to be sent (with their fault modes) are written as one JSON document, atomically
-//! (temporary file, then rename), periodically and at shutdown, and read back at start. The
+//! (a new file readable by the owner only, then rename), periodically and at shutdown, and read back at start. The
 //! journal and the sink are logs and start empty. A file that cannot be read as this format and
 //! version is refused, never replaced.
 
@@ -33,6 +33,9 @@ struct Snapshot {
     transactions: Vec<TransactionRecord>,
     tokens: Vec<(String, Grant)>,
     callbacks: Vec<QueuedPlan>,
+    /// The generated token-signing key (PKCS#8 PEM), so v3 tokens survive a restart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    token_key: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -47,6 +50,9 @@ struct MerchantRecord {
     #[serde(default)]
     alerts: Option<Alerts>,
     accounts: Vec<Account>,
+    /// Absent from older files: a fresh generation, so their tokens are refused.
+    #[serde(default = "crate::merchant::new_credentials")]
+    credentials: u64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -128,6 +134,7 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
             ipn: record.ipn,
             alerts: record.alerts,
             accounts: record.accounts,
+            credentials: record.credentials,
         });
     }
     {
@@ -152,6 +159,11 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
             steps: record.steps,
             biller: record.biller,
         });
+    }
+    // A configured key wins; otherwise the key this file's tokens were signed with.
+    if let (None, Some(pem)) = (&state.settings.token_key, &snapshot.token_key) {
+        let key = crate::crypto::IssuerKey::from_pem(pem).map_err(|e| format!("tokenKey: {e}"))?;
+        state.tokens.set_issuer(key);
     }
     state.tokens.restore(snapshot.tokens);
     state.callbacks.restore(snapshot.callbacks);
@@ -201,6 +213,7 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
                 ipn: m.ipn.clone(),
                 alerts: m.alerts.clone(),
                 accounts: m.accounts.clone(),
+                credentials: m.credentials,
             })
             .collect(),
         references: state
@@ -227,11 +240,41 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
             .collect(),
         tokens: state.tokens.grants(now),
         callbacks: state.callbacks.queued_plans(),
+        token_key: state.settings.token_key.is_none().then(|| state.tokens.issuer().pem.clone()),
     };
     let text = serde_json::to_vec(&snapshot).expect("the snapshot serialises");
-    let temporary = path.with_extension("tmp");
-    let write = |p: &Path| std::fs::write(p, &text).and_then(|()| std::fs::rename(p, path));
-    write(&temporary).map_err(|source| StateError::Write { path: path.into(), source })
+    write_atomically(path, &text).map_err(|source| StateError::Write { path: path.into(), source })
+}
+
+/// Writes `bytes` to a new file beside `path` (readable by the owner only: it holds credentials,
+/// tokens and the token key), flushes it to disk and renames it over `path`, so a reader or a
+/// crash sees the old file or the new one, never a part. The temporary name is unique, so it
+/// never is `path` itself (`--state s.tmp`) nor another save's.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let directory = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "state".into());
+    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = directory.join(format!(".{name}.{}-{serial}.partial", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temporary, path)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    // The rename itself reaches the disk with the directory.
+    if let Ok(dir) = std::fs::File::open(directory) {
+        let _ = dir.sync_all();
+    }
+    written
 }
 
 /// Saves every `interval` until the process ends; failures are logged, the server keeps serving.

@@ -22,6 +22,9 @@ use std::sync::Arc;
 pub const SCENARIO_HEADER: &str = "x-sandbox-scenario";
 pub const REQUEST_ID_HEADER: &str = "x-sandbox-request-id";
 pub const EXPECTED_HEADER: &str = "x-sandbox-signature-expected";
+pub const EXPECTED_VARIANT_HEADER: &str = "x-sandbox-signature-expected-variant";
+/// Bytes of a request body the journal keeps when no merchant was authenticated.
+pub const UNAUTHENTICATED_BODY_EXCERPT: usize = 2 * 1024;
 
 /// A request on its way through the pipeline, as operation handlers see it.
 pub struct Call<'a> {
@@ -149,17 +152,19 @@ async fn run(
     path_input: Option<Value>,
     trace: &mut Trace<'_>,
 ) -> Outcome {
-    let raw = read_body(payload, state.settings.max_body_bytes).await?;
-    trace.raw_body = raw.clone();
     let (auth, json_body) = match route {
         Route::Fixed(spec) => (&spec.op.auth, spec.json_body),
         Route::ByBody { .. } => (&Auth::Bearer, true),
     };
+    // The token is checked before the body is read: a caller without one waits for nothing and
+    // makes the sandbox hold nothing.
     let merchant = match auth {
         Auth::Bearer => Some(authenticate(state, req)?),
         Auth::Credentials => None,
     };
     trace.merchant = merchant.as_ref().map(|m| m.code.clone());
+    let raw = read_body(payload, &state.settings).await?;
+    trace.raw_body = raw.clone();
     let mut input = match path_input {
         Some(input) => input,
         None if json_body => parse_body(req, &raw, trace.generation, &mut trace.variants)?,
@@ -278,17 +283,41 @@ async fn run(
 fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Merchant>, Failure> {
     let header = req.headers().get("authorization").and_then(|v| v.to_str().ok());
     let token = crate::token::bearer(header).map_err(|e| Failure::http("UNAUTHORIZED", Some(e.to_string())))?;
-    let code = state
+    let grant = state
         .tokens
         .check(token, state.clock.now_ms())
         .map_err(|e| Failure::http("UNAUTHORIZED", Some(e.to_string())))?;
-    state
+    let code = &grant.merchant;
+    let merchant = state
         .merchants
-        .get(&code)
-        .ok_or_else(|| Failure::http("UNAUTHORIZED", Some(format!("merchant {code} no longer exists"))))
+        .get(code)
+        .ok_or_else(|| Failure::http("UNAUTHORIZED", Some(format!("merchant {code} no longer exists"))))?;
+    if merchant.credentials != grant.credentials {
+        return Err(Failure::http(
+            "UNAUTHORIZED",
+            Some(format!(
+                "the access token was issued before merchant {code}'s credentials changed (or it was registered anew); request a new token"
+            )),
+        ));
+    }
+    Ok(merchant)
 }
 
-async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure> {
+/// The whole body, at most `max_body_bytes`, within `body_read_timeout_ms` (408 past it).
+async fn read_body(payload: Payload, settings: &crate::config::Settings) -> Result<Bytes, Failure> {
+    let within = std::time::Duration::from_millis(settings.body_read_timeout_ms);
+    tokio::time::timeout(within, collect_body(payload, settings.max_body_bytes)).await.unwrap_or_else(|_| {
+        Err(Failure::http(
+            "REQUEST_TIMEOUT",
+            Some(format!(
+                "the request body did not arrive within {} ms; send as many bytes as Content-Length says",
+                settings.body_read_timeout_ms
+            )),
+        ))
+    })
+}
+
+async fn collect_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Failure::invalid(format!("the request body could not be read: {e}")))?;
@@ -395,6 +424,13 @@ impl<'a> Trace<'a> {
             if let Ok(value) = HeaderValue::from_str(&signature::header_safe(&verdict.expected)) {
                 response.insert_header((HeaderName::from_static(EXPECTED_HEADER), value));
             }
+            // One header per other accepted formula, `name=string`, in the formulas' order.
+            for (formula, expected) in &verdict.variants {
+                let text = format!("{}={}", formula.name, signature::header_safe(expected));
+                if let Ok(value) = HeaderValue::from_str(&text) {
+                    response.append_header((HeaderName::from_static(EXPECTED_VARIANT_HEADER), value));
+                }
+            }
         }
         // Serialised once: the same bytes are sent and journaled.
         let body = Bytes::from(serde_json::to_vec(&reply.body).unwrap_or_default());
@@ -410,6 +446,11 @@ impl<'a> Trace<'a> {
             merchant = self.merchant.as_deref().unwrap_or("-"),
             "request"
         );
+        // Only an excerpt of what nobody authenticated: anyone can send it, by the megabyte.
+        let request_body = match &self.merchant {
+            Some(_) => RawBody::copy_of(&self.raw_body),
+            None => RawBody::excerpt_of(&self.raw_body, UNAUTHENTICATED_BODY_EXCERPT),
+        };
         self.state.journal.record(Entry {
             id: self.request_id,
             time: self.state.clock.now_ms(),
@@ -420,12 +461,12 @@ impl<'a> Trace<'a> {
             path: self.req.path().to_string(),
             query: self.req.query_string().to_string(),
             headers: Headers::copy_of(self.req.headers()),
-            body: RawBody::copy_of(&self.raw_body),
+            body: request_body,
             scenario: self.decision.name,
             scenario_source: self.decision.source,
             signature: self.signature,
             variants: self.variants,
-            response: Response { status: reply.status.as_u16(), body: RawBody(body) },
+            response: Response { status: reply.status.as_u16(), body: RawBody::new(body) },
             callbacks: self.callbacks,
         });
         response
@@ -435,8 +476,16 @@ impl<'a> Trace<'a> {
 /// Answers a request no operation serves (unknown path or method), in the envelope its path implies.
 pub async fn unmatched(state: &AppState, req: &HttpRequest, payload: Payload, failure: Failure) -> HttpResponse {
     let mut trace = Trace::new(state, req, "unmatched", Generation::of_path(req.path()));
-    trace.raw_body = read_body(payload, state.settings.max_body_bytes).await.unwrap_or_default();
     trace.decision.source = Source::Default;
+    let failure = match read_body(payload, &state.settings).await {
+        Ok(raw) => {
+            trace.raw_body = raw;
+            failure
+        }
+        // A body that never arrives is the first thing to fix; one too large is only not kept.
+        Err(timeout) if timeout.status(trace.generation) == StatusCode::REQUEST_TIMEOUT => timeout,
+        Err(_) => failure,
+    };
     trace.finish(Err(failure))
 }
 

@@ -66,6 +66,9 @@ pub struct Verdict {
     /// The documented formula, and the string the sandbox built from it.
     pub formula: &'static Formula,
     pub expected: String,
+    /// The other accepted formulas and the strings they build from this request (those whose
+    /// fields are all present), so a caller sees the variant closest to what they signed.
+    pub variants: Vec<(&'static Formula, String)>,
     values: FieldValues,
     /// Which formula variant verified, where sources disagree.
     pub matched_variant: Option<&'static str>,
@@ -121,6 +124,21 @@ impl Serialize for Verdict {
         map.serialize_entry("formula", &self.formula.written())?;
         map.serialize_entry("expected", &self.expected)?;
         map.serialize_entry("fields", &fields)?;
+        if !self.variants.is_empty() {
+            #[derive(Serialize)]
+            struct Accepted<'a> {
+                name: &'static str,
+                formula: String,
+                expected: &'a str,
+            }
+            let main = Accepted { name: self.formula.name, formula: self.formula.written(), expected: &self.expected };
+            let others = self.variants.iter().map(|(formula, expected)| Accepted {
+                name: formula.name,
+                formula: formula.written(),
+                expected,
+            });
+            map.serialize_entry("accepted", &std::iter::once(main).chain(others).collect::<Vec<_>>())?;
+        }
         if let Some(variant) = self.matched_variant {
             map.serialize_entry("matchedVariant", variant)?;
         }
@@ -148,11 +166,14 @@ pub fn check(
     let (text, values) = primary_values(primary, input);
     let primary_complete = text.is_some();
     let expected = text.unwrap_or_default();
+    let variants: Vec<(&'static Formula, String)> =
+        formulas[1..].iter().filter_map(|f| f.canonical(input).ok().map(|text| (f, text))).collect();
     let mut verdict = Verdict {
         valid: false,
         mode,
         formula: primary,
         expected,
+        variants,
         values,
         matched_variant: None,
         problem: None,
@@ -173,20 +194,15 @@ pub fn check(
         return verdict;
     };
     let mut first_error = None;
-    for (index, formula) in formulas.iter().enumerate() {
-        // The documented formula's string is the one already built for the verdict.
-        let text = match index {
-            0 if primary_complete => std::borrow::Cow::Borrowed(verdict.expected.as_str()),
-            0 => continue,
-            _ => match formula.canonical(input) {
-                Ok(text) => std::borrow::Cow::Owned(text),
-                Err(_) => continue,
-            },
-        };
+    // The documented formula's string first (when all its fields were sent), then the others.
+    let primary_text = primary_complete.then_some((primary, verdict.expected.as_str()));
+    let tries = primary_text.into_iter().chain(verdict.variants.iter().map(|(f, text)| (*f, text.as_str())));
+    for (formula, text) in tries {
         match key.verify(text.as_bytes(), header) {
             Ok(()) => {
+                let matched = (formulas.len() > 1).then_some(formula.name);
                 verdict.valid = true;
-                verdict.matched_variant = (formulas.len() > 1).then_some(formula.name);
+                verdict.matched_variant = matched;
                 return verdict;
             }
             Err(e) => {

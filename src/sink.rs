@@ -39,7 +39,7 @@ impl Sink {
 
     /// Stores one arrival at `received_at` (sandbox clock, ms); returns its id.
     pub fn store(&self, name: &str, received_at: i64, headers: BTreeMap<String, String>, raw: &[u8]) -> u64 {
-        let body = crate::journal::RawBody::copy_of(raw);
+        let body = crate::journal::RawBody::verbatim_copy_of(raw);
         let mut inner = self.inner.lock();
         inner.next_id += 1;
         let id = inner.next_id;

@@ -58,7 +58,10 @@ impl AppState {
         let scenarios = load::load(&settings.scenarios, settings.local_scenarios).map_err(StartupError::Scenarios)?;
         let clock = Arc::new(Clock::default());
         let ids = Arc::new(Ids::new(settings.seed));
-        let issuer = IssuerKey::from_pem(crate::crypto::fixtures::ISSUER_PRIVATE_PEM)?;
+        let issuer = match settings.token_key_text()? {
+            Some(pem) => IssuerKey::from_pem(&pem)?,
+            None => IssuerKey::generated(),
+        };
         let merchants = Merchants::default();
         merchants.insert(Merchant {
             code: merchant::DEFAULT_CODE.into(),
@@ -69,6 +72,7 @@ impl AppState {
             ipn: None,
             alerts: None,
             accounts: merchant::fixture_accounts(),
+            credentials: merchant::new_credentials(),
         });
         for spec in &settings.merchants {
             let code = spec.code.clone().ok_or_else(|| StartupError::Merchant {

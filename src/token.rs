@@ -3,6 +3,10 @@
 //! The most recent issued tokens are remembered (`token_limit`), so checking one on the hot path
 //! is a look-up; a v3 token no longer remembered (after a restart, or past the limit) is still
 //! accepted if its signature and expiry hold. An opaque v2 token past the limit is unknown.
+//!
+//! The signing key is generated at start (or configured, or kept in the state file), never a
+//! published one. Each token carries its merchant's credentials generation, so a token stops
+//! working when the merchant's credentials change or the merchant is registered anew.
 
 use crate::crypto::IssuerKey;
 use crate::ids::Ids;
@@ -17,6 +21,9 @@ use serde_json::{json, Value};
 pub struct Grant {
     pub merchant: String,
     pub expires_at_ms: i64,
+    /// The merchant's credentials generation when the token was issued (`Merchant::credentials`).
+    #[serde(default)]
+    pub credentials: u64,
 }
 
 struct Remembered {
@@ -48,7 +55,7 @@ pub enum TokenError {
 }
 
 pub struct Tokens {
-    issuer: IssuerKey,
+    issuer: RwLock<std::sync::Arc<IssuerKey>>,
     ttl_ms: i64,
     /// Bounded by count, not by expiry: a client that signs in before every call (as many load
     /// tests do) issues a million tokens well within one lifetime.
@@ -57,26 +64,36 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(issuer: IssuerKey, ttl_secs: u64, limit: usize) -> Self {
-        Self { issuer, ttl_ms: ttl_secs as i64 * 1000, live: RwLock::new(Recent::new(limit)) }
+        Self {
+            issuer: RwLock::new(std::sync::Arc::new(issuer)),
+            ttl_ms: ttl_secs as i64 * 1000,
+            live: RwLock::new(Recent::new(limit)),
+        }
     }
 
-    pub fn issuer(&self) -> &IssuerKey {
-        &self.issuer
+    pub fn issuer(&self) -> std::sync::Arc<IssuerKey> {
+        self.issuer.read().clone()
     }
 
-    pub fn issue_v3(&self, merchant: &str, now_ms: i64, ids: &Ids) -> Issued {
+    /// Signs from now on with `issuer` (the key a state file kept), so earlier tokens still verify.
+    pub fn set_issuer(&self, issuer: IssuerKey) {
+        *self.issuer.write() = std::sync::Arc::new(issuer);
+    }
+
+    pub fn issue_v3(&self, merchant: &str, credentials: u64, now_ms: i64, ids: &Ids) -> Issued {
         let iat = now_ms / 1000;
         // The claims are in whole seconds; the grant itself runs the full lifetime from now.
         let expires_at_ms = now_ms + self.ttl_ms;
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS512"}"#);
-        // `account` is opaque in Jenga's tokens; here it carries the merchant code plus a nonce.
-        let account = STANDARD.encode(format!("{merchant}:{}", ids.digits(12)));
+        // `account` is opaque in Jenga's tokens; here it carries the merchant code, a nonce and
+        // the credentials generation.
+        let account = STANDARD.encode(format!("{merchant}:{}:{credentials}", ids.digits(12)));
         let claims = json!({"tokenType": "MERCHANT", "env": "UAT", "exp": iat + self.ttl_ms / 1000, "iat": iat, "account": account});
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         let signing_input = format!("{header}.{payload}");
-        let signature = URL_SAFE_NO_PAD.encode(self.issuer.sign_rs512(signing_input.as_bytes()));
+        let signature = URL_SAFE_NO_PAD.encode(self.issuer().sign_rs512(signing_input.as_bytes()));
         let access_token = format!("{signing_input}.{signature}");
-        self.remember(&access_token, Grant { merchant: merchant.to_string(), expires_at_ms });
+        self.remember(&access_token, Grant { merchant: merchant.to_string(), expires_at_ms, credentials });
         Issued { access_token, refresh_token: STANDARD.encode(ids.bytes(64)), issued_at_ms: iat * 1000, expires_at_ms }
     }
 
@@ -85,15 +102,15 @@ impl Tokens {
     }
 
     /// A v2 token: an opaque 28-character string (reference §2.2), valid `ttl_secs`.
-    pub fn issue_v2(&self, merchant: &str, now_ms: i64, ttl_secs: u64, ids: &Ids) -> (String, i64) {
+    pub fn issue_v2(&self, merchant: &str, credentials: u64, now_ms: i64, ttl_secs: u64, ids: &Ids) -> (String, i64) {
         let token = ids.token_text(28);
         let expires_at_ms = now_ms + ttl_secs as i64 * 1000;
-        self.remember(&token, Grant { merchant: merchant.to_string(), expires_at_ms });
+        self.remember(&token, Grant { merchant: merchant.to_string(), expires_at_ms, credentials });
         (token, expires_at_ms)
     }
 
-    /// The merchant a bearer token belongs to, if it is valid now.
-    pub fn check(&self, token: &str, now_ms: i64) -> Result<String, TokenError> {
+    /// Whose a bearer token is (merchant and credentials generation), if it is valid now.
+    pub fn check(&self, token: &str, now_ms: i64) -> Result<Grant, TokenError> {
         let grant = match self.live.read().get(Key(token, "")).map(|r| r.grant.clone()) {
             Some(grant) => grant,
             None => self.decode_v3(token).ok_or(TokenError::Unknown)?,
@@ -101,20 +118,22 @@ impl Tokens {
         if grant.expires_at_ms <= now_ms {
             return Err(TokenError::Expired(crate::clock::iso(crate::clock::Clock::at(grant.expires_at_ms))));
         }
-        Ok(grant.merchant)
+        Ok(grant)
     }
 
     fn decode_v3(&self, token: &str) -> Option<Grant> {
         let (signing_input, signature) = token.rsplit_once('.')?;
         let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-        if !self.issuer.verify_rs512(signing_input.as_bytes(), &signature) {
+        if !self.issuer().verify_rs512(signing_input.as_bytes(), &signature) {
             return None;
         }
         let payload = URL_SAFE_NO_PAD.decode(signing_input.split('.').nth(1)?).ok()?;
         let claims: Value = serde_json::from_slice(&payload).ok()?;
         let account = String::from_utf8(STANDARD.decode(claims["account"].as_str()?).ok()?).ok()?;
-        let merchant = account.split(':').next()?.to_string();
-        Some(Grant { merchant, expires_at_ms: claims["exp"].as_i64()? * 1000 })
+        let mut parts = account.split(':');
+        let merchant = parts.next()?.to_string();
+        let credentials = parts.nth(1)?.parse().ok()?;
+        Some(Grant { merchant, expires_at_ms: claims["exp"].as_i64()? * 1000, credentials })
     }
 
     pub fn clear(&self) {
@@ -158,24 +177,27 @@ mod tests {
     #[test]
     fn a_v3_token_is_an_rs512_jwt_with_jengas_claims_valid_for_15_minutes() {
         let tokens = tokens();
-        let issued = tokens.issue_v3("9999999999", 1_700_000_000_000, &Ids::new(1));
+        let issued = tokens.issue_v3("9999999999", 7, 1_700_000_000_000, &Ids::new(1));
         let parts: Vec<&str> = issued.access_token.split('.').collect();
         assert_eq!(URL_SAFE_NO_PAD.decode(parts[0]).unwrap(), br#"{"alg":"RS512"}"#);
         let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         assert_eq!(claims["tokenType"], "MERCHANT");
         assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 900);
-        assert_eq!(tokens.check(&issued.access_token, 1_700_000_899_000), Ok("9999999999".into()));
+        assert_eq!(
+            tokens.check(&issued.access_token, 1_700_000_899_000).map(|g| g.merchant),
+            Ok("9999999999".to_string())
+        );
         assert!(matches!(tokens.check(&issued.access_token, 1_700_000_900_000), Err(TokenError::Expired(_))));
     }
 
     #[test]
     fn a_forgotten_token_is_still_recognised_by_its_signature() {
         let tokens = tokens();
-        let issued = tokens.issue_v3("1234", 1_700_000_000_000, &Ids::new(1));
+        let issued = tokens.issue_v3("1234", 7, 1_700_000_000_000, &Ids::new(1));
         tokens.clear();
-        assert_eq!(tokens.check(&issued.access_token, 1_700_000_000_001), Ok("1234".into()));
+        assert_eq!(tokens.check(&issued.access_token, 1_700_000_000_001).map(|g| g.merchant), Ok("1234".to_string()));
         let tampered = issued.access_token.replace('.', "x.");
-        assert_eq!(tokens.check(&tampered, 1_700_000_000_001), Err(TokenError::Unknown));
+        assert_eq!(tokens.check(&tampered, 1_700_000_000_001).map(|g| g.merchant), Err(TokenError::Unknown));
     }
 
     #[test]
@@ -183,13 +205,13 @@ mod tests {
         let tokens = Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900, 2);
         let ids = Ids::new(1);
         let now = 1_700_000_000_000;
-        let (v2, _) = tokens.issue_v2("1234", now, 3600, &ids);
-        let v3 = tokens.issue_v3("1234", now, &ids).access_token;
-        assert_eq!(tokens.check(&v2, now + 1), Ok("1234".into()));
-        tokens.issue_v3("1234", now, &ids);
-        tokens.issue_v3("1234", now, &ids);
-        assert_eq!(tokens.check(&v2, now + 1), Err(TokenError::Unknown));
-        assert_eq!(tokens.check(&v3, now + 1), Ok("1234".into()));
+        let (v2, _) = tokens.issue_v2("1234", 7, now, 3600, &ids);
+        let v3 = tokens.issue_v3("1234", 7, now, &ids).access_token;
+        assert_eq!(tokens.check(&v2, now + 1).map(|g| g.merchant), Ok("1234".to_string()));
+        tokens.issue_v3("1234", 7, now, &ids);
+        tokens.issue_v3("1234", 7, now, &ids);
+        assert_eq!(tokens.check(&v2, now + 1).map(|g| g.merchant), Err(TokenError::Unknown));
+        assert_eq!(tokens.check(&v3, now + 1).map(|g| g.merchant), Ok("1234".to_string()));
         assert_eq!(tokens.grants(now + 1).len(), 2);
     }
 

@@ -34,7 +34,7 @@ fn execute(call: &mut Call) -> Outcome {
         return Err(unauthorized(format!("wrong consumerSecret for merchant {code}")));
     }
     let state = call.state;
-    let issued = state.tokens.issue_v3(&merchant.code, state.clock.now_ms(), &state.ids);
+    let issued = state.tokens.issue_v3(&merchant.code, merchant.credentials, state.clock.now_ms(), &state.ids);
     call.merchant = Some(merchant);
     Ok(Reply::ok(json!({
         "accessToken": issued.access_token,
@@ -85,7 +85,7 @@ fn execute_v2(call: &mut Call) -> Outcome {
     }
     let state = call.state;
     let now = state.clock.now_ms();
-    let (token, _) = state.tokens.issue_v2(&merchant.code, now, V2_TOKEN_SECS, &state.ids);
+    let (token, _) = state.tokens.issue_v2(&merchant.code, merchant.credentials, now, V2_TOKEN_SECS, &state.ids);
     call.merchant = Some(merchant);
     Ok(Reply::ok(json!({
         "token_type": "bearer",

@@ -117,9 +117,9 @@ async fn authenticate_with_valid_credentials_issues_an_rs512_jwt_with_jengas_cla
 }
 
 #[tokio::test]
-async fn authenticate_with_valid_credentials_signs_the_jwt_with_the_issuer_key() {
+async fn authenticate_with_valid_credentials_signs_the_jwt_with_the_configured_token_key() {
     // Arrange
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.token_key = Some(fixtures::ISSUER_PRIVATE_PEM.into())).await;
     let public = rsa::RsaPublicKey::from_public_key_pem(fixtures::ISSUER_PUBLIC_PEM).unwrap();
     let verifier = rsa::pkcs1v15::VerifyingKey::<rsa::sha2::Sha512>::new(public);
     // Act
