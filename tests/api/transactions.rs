@@ -68,9 +68,11 @@ async fn transaction_details_of_an_unknown_reference_answers_111102() {
 
 #[tokio::test]
 async fn transaction_details_of_another_merchants_reference_is_not_found() {
+    // The key pair first: generating it can take seconds on a busy machine, and a pooled
+    // connection idle that long races the server's keep-alive close.
+    let (private, public) = jenga_sandbox::crypto::generate_pair().unwrap();
     let app = spawn_app().await;
     app.stk_push(&stk_body("TXNDET000004", "254764555291", &app.sink_url("t"))).await;
-    let (private, public) = jenga_sandbox::crypto::generate_pair().unwrap();
     let created = app
         .client
         .put(app.url("/__sandbox/merchants/5550001"))
