@@ -43,7 +43,8 @@ impl Entry {
         if reference.is_empty() {
             return false;
         }
-        self.path.split('/').any(|segment| segment == reference) || contains_token(&self.body.0, reference.as_bytes())
+        self.path.split('/').any(|segment| segment == reference)
+            || contains_token(&self.body.bytes, reference.as_bytes())
     }
 }
 
