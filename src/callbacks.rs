@@ -4,6 +4,10 @@
 //! multi-step sequences arrive in order. HTTP deliveries run in their own tasks: a slow receiver
 //! never holds up an API response or another receiver. Callbacks addressed to the sandbox's own
 //! sink are stored by the worker itself, in order, with no request and no task.
+//!
+//! A receiver's answer is read only as far as a short excerpt, redirects are recorded and never
+//! followed, and every callback request is marked (`X-Sandbox-Callback`) so that the sandbox
+//! refuses it anywhere but its sink: a callback URL cannot act on the admin API, however spelt.
 
 use crate::clock::Clock;
 use crate::config::CallbackSettings;
@@ -15,16 +19,26 @@ use serde::Serialize;
 use serde_json::Value;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify, Semaphore};
 
 /// How much of a receiver's answer the log keeps.
 const EXCERPT_BYTES: usize = 512;
+/// How much of a receiver's answer is read at most: enough for a short answer to end, so its
+/// connection can be used again; a longer one is cut and its connection dropped.
+const READ_BYTES: usize = 4 * 1024;
+/// How long the answer's body is waited for once its status has come.
+const READ_WAIT: Duration = Duration::from_secs(1);
 /// How long an idle worker sleeps before looking at the schedule again.
 const IDLE_LOOK_MS: i64 = 60_000;
 /// Longest wait honoured from a receiver's Retry-After.
 const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
+/// How often shutdown looks whether what is due within its grace period has been sent.
+const SETTLE_LOOK: Duration = Duration::from_millis(10);
+/// How long shutdown waits for attempts it cut short to record their outcome.
+const CUT_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -39,7 +53,8 @@ pub enum JobState {
     Suppressed,
     /// Still queued when the sandbox stopped.
     Abandoned,
-    /// Never sent: the merchant's queue was full (`queue_limit`) when its transaction was accepted.
+    /// Never sent: a queue was full (`queue_limit` or `total_queue_limit`) when its transaction was
+    /// accepted; `droppedBy` names the limit.
     Dropped,
 }
 
@@ -133,6 +148,16 @@ pub struct Job {
     #[serde(rename = "dueAt", serialize_with = "crate::clock::serialize_iso_ms")]
     pub due_ms: i64,
     pub attempts: Vec<Attempt>,
+    /// Attempts made before the sandbox restarted (from the state file); they count towards the
+    /// retry schedule.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub earlier_attempts: u32,
+    /// For a dropped job, the limit that was reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dropped_by: Option<&'static str>,
+    /// The sequence this job is a step of, while the next step waits for it.
+    #[serde(skip)]
+    chain: Option<ChainId>,
     #[serde(skip)]
     malformed: bool,
     #[serde(skip)]
@@ -197,9 +222,30 @@ pub struct QueuedPlan {
     /// The scenario's fault modes, so a restart keeps them (absent from files of older builds).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<CallbackFault>,
-    /// The first job was already attempted: a receiver_timeout fault has spent its ignored answer.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// Attempts already made of the first step: they count towards the retry schedule, and a
+    /// receiver_timeout fault has spent its ignored answer.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempts: u32,
+    /// Further copies of the first step still to be delivered (the duplicate fault): the next step
+    /// waits for all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub twins: Vec<SavedCopy>,
+    /// Files of older builds say only whether the first step was attempted.
+    #[serde(default, skip_serializing)]
     pub attempted: bool,
+}
+
+/// One more copy of a plan's first step: when it is due and how often it was tried.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SavedCopy {
+    pub due_ms: i64,
+    #[serde(default)]
+    pub attempts: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -209,20 +255,27 @@ pub struct SavedStep {
     pub body: Value,
 }
 
+/// A transaction's sequence: the steps after the one being sent, released when every copy of
+/// that one is finished (a duplicated step has two).
 struct Chain {
     plan: Plan,
     /// Index of the next step to schedule.
     next: usize,
     copies: usize,
+    /// Copies of the current step not yet finished.
+    pending: usize,
 }
+
+type ChainId = u64;
 
 struct Store {
     jobs: HashMap<JobId, Job>,
     order: VecDeque<JobId>,
     due: BinaryHeap<Reverse<(i64, u64, JobId)>>,
     sequence: u64,
-    /// Job id → the rest of its transaction's steps, released when that job finishes.
-    chains: HashMap<JobId, Chain>,
+    /// The rest of each transaction's steps, by the id its current step's jobs carry.
+    chains: HashMap<ChainId, Chain>,
+    next_chain: ChainId,
     /// Ids of finished jobs, oldest first: what eviction drops (stale ids are skipped).
     finished: VecDeque<JobId>,
     queued: Queued,
@@ -240,6 +293,7 @@ impl Default for Store {
             due: BinaryHeap::new(),
             sequence: 0,
             chains: HashMap::new(),
+            next_chain: 0,
             finished: VecDeque::new(),
             queued: Queued::default(),
             // Until the worker has looked once, every change wakes it.
@@ -255,6 +309,21 @@ struct Sending {
     basic_auth: Option<(String, String)>,
     /// The receiver_timeout fault's first attempt: the answer is disregarded.
     ignore_answer: bool,
+}
+
+/// What an attempt came to.
+#[derive(Default)]
+struct Outcome {
+    status: Option<u16>,
+    retry_after_ms: Option<u64>,
+    error: Option<String>,
+    excerpt: Option<String>,
+}
+
+impl Outcome {
+    fn failed(error: impl Into<String>) -> Self {
+        Self { error: Some(error.into()), ..Self::default() }
+    }
 }
 
 enum Target {
@@ -279,6 +348,10 @@ pub struct Callbacks {
     /// This server's port and sink: callbacks addressed to it are stored directly, without a
     /// round trip through HTTP to ourselves.
     own_sink: std::sync::OnceLock<OwnSink>,
+    /// Shutting down: steps released from now on are sent at once.
+    flushing: AtomicBool,
+    /// True once the worker must stop; attempts under way are cut short.
+    stopping: watch::Sender<bool>,
 }
 
 struct OwnSink {
@@ -290,6 +363,10 @@ struct OwnSink {
 }
 
 const SINK_PATH: &str = "/__sandbox/sink/";
+
+/// Marks every callback request (its value is the job id): a request carrying it is refused
+/// anywhere but the sink (see `refuse_callback_to_self`).
+pub const CALLBACK_HEADER: &str = "x-sandbox-callback";
 
 const USER_AGENT: &str = concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION"));
 
@@ -317,6 +394,9 @@ impl Callbacks {
         let client = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .pool_max_idle_per_host(32)
+            // A redirect is the attempt's answer: following it would let a receiver send the
+            // callback anywhere, the sandbox's own admin API included.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("the HTTP client builds with static settings");
         let in_flight = Arc::new(Semaphore::new(settings.max_in_flight.max(1)));
@@ -332,6 +412,8 @@ impl Callbacks {
             metrics,
             signer,
             own_sink: std::sync::OnceLock::new(),
+            flushing: AtomicBool::new(false),
+            stopping: watch::channel(false).0,
         }
     }
 
@@ -386,63 +468,95 @@ impl Callbacks {
         let mut store = self.store.lock();
         // Waiters wake to find the store locked, and look once these jobs are in.
         self.changes.changed();
-        let mut created = Vec::new();
         if plan.faults.contains(&CallbackFault::OutOfOrder) {
             // Last step first, each still waiting for the one before it.
             plan.steps.reverse();
         }
-        if let Some(state) = self.unsent(&store, &plan) {
-            created = self.create_unsent(&mut store, &plan, copies, now, state);
+        let created = if plan.faults.contains(&CallbackFault::NeverSent) {
+            self.create_unsent(&mut store, &plan, copies, now, JobState::Suppressed, None)
+        } else if let Some(limit) = self.full_queue(&store, &plan.merchant) {
+            self.create_unsent(&mut store, &plan, copies, now, JobState::Dropped, Some(limit))
         } else {
-            let due = now + self.delay_of(&plan.steps[0]) as i64;
-            let first = self.create_job(&mut store, &plan, 0, due, JobState::Scheduled);
-            created.push(first.clone());
-            let mut last = first;
-            for _ in 1..copies {
-                // A twin rides the chain right after the original.
-                let twin = self.create_job(&mut store, &plan, 0, due, JobState::Scheduled);
-                created.push(twin.clone());
-                last = twin;
-            }
-            if plan.steps.len() > 1 {
-                store.chains.insert(last, Chain { plan, next: 1, copies });
-            }
-        }
+            let due = self.due_of(now, &plan.steps[0]);
+            self.start_sequence(&mut store, plan, copies, &vec![(due, 0); copies])
+        };
         self.wake_if_sooner(&store);
         drop(store);
         created.iter().map(|id| id.to_string()).collect()
     }
 
-    /// Why a new transaction's callbacks will not be sent, if they will not: its scenario says
-    /// so, or the queue is full. A full queue refuses new transactions rather than dropping
-    /// queued ones, so callbacks already waiting (or retrying) keep their turn, and a receiver
-    /// that never answers cannot grow memory without bound.
-    fn unsent(&self, store: &Store, plan: &Plan) -> Option<JobState> {
-        if plan.faults.contains(&CallbackFault::NeverSent) {
-            Some(JobState::Suppressed)
-        } else if store.queued.of(&plan.merchant) >= self.settings.queue_limit {
-            Some(JobState::Dropped)
+    /// The limit a new transaction's callbacks would pass, if any. A full queue refuses new
+    /// transactions rather than dropping queued ones, so callbacks already waiting (or retrying)
+    /// keep their turn, and a receiver that never answers cannot grow memory without bound.
+    fn full_queue(&self, store: &Store, merchant: &str) -> Option<&'static str> {
+        if store.queued.of(merchant) >= self.settings.queue_limit {
+            Some("callbacks.queue_limit")
+        } else if store.queued.total >= self.settings.total_queue_limit {
+            Some("callbacks.total_queue_limit")
         } else {
             None
         }
     }
 
+    /// Schedules the first step of `plan`, one job per `(due, earlier attempts)` copy, and keeps
+    /// the later steps until every copy is finished.
+    fn start_sequence(&self, store: &mut Store, plan: Plan, copies: usize, current: &[(i64, u32)]) -> Vec<JobId> {
+        let chain = (plan.steps.len() > 1).then(|| {
+            store.next_chain += 1;
+            store.next_chain
+        });
+        let mut created = Vec::with_capacity(current.len());
+        for &(due, earlier_attempts) in current {
+            let id = self.create_job(store, &plan, 0, due, JobState::Scheduled, chain);
+            if earlier_attempts > 0 {
+                if let Some(job) = store.jobs.get_mut(&id) {
+                    job.earlier_attempts = earlier_attempts;
+                    // The receiver_timeout fault's ignored answer was spent before the restart.
+                    job.ignore_first_answer = false;
+                }
+            }
+            created.push(id);
+        }
+        if let Some(id) = chain {
+            store.chains.insert(id, Chain { plan, next: 1, copies, pending: current.len() });
+        }
+        created
+    }
+
     /// Records every step of a transaction as not sent, in `state`.
-    fn create_unsent(&self, store: &mut Store, plan: &Plan, copies: usize, now: i64, state: JobState) -> Vec<JobId> {
+    fn create_unsent(
+        &self,
+        store: &mut Store,
+        plan: &Plan,
+        copies: usize,
+        now: i64,
+        state: JobState,
+        dropped_by: Option<&'static str>,
+    ) -> Vec<JobId> {
         let mut created = Vec::new();
         for index in 0..plan.steps.len() {
             for _ in 0..copies {
-                created.push(self.create_job(store, plan, index, now, state));
+                let id = self.create_job(store, plan, index, now, state, None);
+                if let Some(job) = store.jobs.get_mut(&id) {
+                    job.dropped_by = dropped_by;
+                }
+                created.push(id);
             }
         }
-        if state == JobState::Dropped {
+        if let Some(limit) = dropped_by {
             let count = created.len() as u64;
-            let before = self.metrics.callbacks_dropped.fetch_add(count, std::sync::atomic::Ordering::Relaxed);
+            let before = self.metrics.callbacks_dropped.fetch_add(count, Ordering::Relaxed);
             // The first time, then every 10,000: a full queue under load drops on every request.
             if before == 0 || (before + count) / 10_000 > before / 10_000 {
+                let value = match limit {
+                    "callbacks.queue_limit" => self.settings.queue_limit,
+                    _ => self.settings.total_queue_limit,
+                };
                 tracing::warn!(
                     merchant = %plan.merchant,
-                    queue_limit = self.settings.queue_limit,
+                    limit,
+                    value,
+                    queued = store.queued.total,
                     dropped_so_far = before + count,
                     "callback queue full: new callbacks are dropped until it has room (is the receiver down?)"
                 );
@@ -451,48 +565,58 @@ impl Callbacks {
         created
     }
 
-    /// What is still to be sent, one plan per transaction sequence: the queued (or in-flight)
-    /// step and the steps chained after it. For the state file; faults are not kept.
+    /// What is still to be sent, one plan per transaction sequence: the unfinished copies of its
+    /// current step (with their due times and attempts made) and the steps chained after them.
+    /// For the state file.
     pub fn queued_plans(&self) -> Vec<QueuedPlan> {
         let store = self.store.lock();
         let mut queued: Vec<&Job> = store.jobs.values().filter(|j| j.state.is_queued()).collect();
         queued.sort_by_key(|j| (j.due_ms, j.id.clone()));
-        queued
-            .into_iter()
-            .map(|job| {
-                let mut steps = vec![SavedStep { after_ms: Some(0), body: job.body.to_value() }];
-                let chain = store.chains.get(&job.id);
-                if let Some(chain) = chain {
-                    let rest = &chain.plan.steps[chain.next..];
-                    steps.extend(rest.iter().map(|s| SavedStep { after_ms: s.after_ms, body: s.body.clone() }));
-                }
-                // A job without a chain keeps the faults that still act on it.
-                let faults = chain.map(|c| c.plan.faults.clone()).unwrap_or_else(|| {
-                    [
-                        (job.malformed, CallbackFault::MalformedBody),
-                        (job.ignore_first_answer, CallbackFault::ReceiverTimeout),
-                    ]
-                    .into_iter()
-                    .filter_map(|(on, fault)| on.then_some(fault))
-                    .collect()
-                });
-                QueuedPlan {
-                    merchant: job.merchant.clone(),
-                    operation: job.operation.clone(),
-                    reference: job.reference.clone(),
-                    scenario: job.scenario.clone(),
-                    url: job.url.clone(),
-                    basic_auth: job.basic_auth.clone(),
-                    due_ms: job.due_ms,
-                    steps,
-                    faults,
-                    attempted: !job.attempts.is_empty(),
-                }
-            })
-            .collect()
+        let mut plans = Vec::new();
+        let mut sequences: HashMap<ChainId, usize> = HashMap::new();
+        for job in queued {
+            let attempts = job.earlier_attempts + job.attempts.len() as u32;
+            let chain = job.chain.and_then(|id| store.chains.get(&id).map(|c| (id, c)));
+            if let Some(&at) = chain.and_then(|(id, _)| sequences.get(&id)) {
+                let plan: &mut QueuedPlan = &mut plans[at];
+                plan.twins.push(SavedCopy { due_ms: job.due_ms, attempts });
+                continue;
+            }
+            let mut steps = vec![SavedStep { after_ms: Some(0), body: job.body.to_value() }];
+            if let Some((id, chain)) = chain {
+                sequences.insert(id, plans.len());
+                let rest = &chain.plan.steps[chain.next..];
+                steps.extend(rest.iter().map(|s| SavedStep { after_ms: s.after_ms, body: s.body.clone() }));
+            }
+            // A job without a chain keeps the faults that still act on it.
+            let faults = chain.map(|(_, c)| c.plan.faults.clone()).unwrap_or_else(|| {
+                [
+                    (job.malformed, CallbackFault::MalformedBody),
+                    (job.ignore_first_answer, CallbackFault::ReceiverTimeout),
+                ]
+                .into_iter()
+                .filter_map(|(on, fault)| on.then_some(fault))
+                .collect()
+            });
+            plans.push(QueuedPlan {
+                merchant: job.merchant.clone(),
+                operation: job.operation.clone(),
+                reference: job.reference.clone(),
+                scenario: job.scenario.clone(),
+                url: job.url.clone(),
+                basic_auth: job.basic_auth.clone(),
+                due_ms: job.due_ms,
+                steps,
+                faults,
+                attempts,
+                twins: Vec::new(),
+                attempted: false,
+            });
+        }
+        plans
     }
 
-    /// Queues saved plans again, each first step at its saved due time.
+    /// Queues saved plans again, each copy of a first step at its saved due time.
     pub fn restore(&self, plans: Vec<QueuedPlan>) {
         for saved in plans {
             let plan = Plan {
@@ -508,32 +632,39 @@ impl Callbacks {
             if plan.steps.is_empty() {
                 continue;
             }
-            // Each twin of a duplicated step was saved as its own plan; later steps are still doubled.
-            // Out-of-order steps were saved in their sending order, so they are not reversed again.
+            // Out-of-order steps were saved in their sending order, so they are not reversed again;
+            // steps after the first are still doubled by the duplicate fault.
             let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
+            let first = (saved.due_ms, saved.attempts.max(u32::from(saved.attempted)));
+            let current: Vec<(i64, u32)> =
+                std::iter::once(first).chain(saved.twins.iter().map(|t| (t.due_ms, t.attempts))).collect();
             let mut store = self.store.lock();
-            if store.queued.of(&plan.merchant) >= self.settings.queue_limit {
-                self.create_unsent(&mut store, &plan, copies, saved.due_ms, JobState::Dropped);
+            if let Some(limit) = self.full_queue(&store, &plan.merchant) {
+                self.create_unsent(&mut store, &plan, copies, saved.due_ms, JobState::Dropped, Some(limit));
                 continue;
             }
-            let first = self.create_job(&mut store, &plan, 0, saved.due_ms, JobState::Scheduled);
-            if saved.attempted {
-                if let Some(job) = store.jobs.get_mut(&first) {
-                    job.ignore_first_answer = false;
-                }
-            }
-            if plan.steps.len() > 1 {
-                store.chains.insert(first, Chain { plan, next: 1, copies });
-            }
+            self.start_sequence(&mut store, plan, copies, &current);
             self.wake_if_sooner(&store);
         }
     }
 
-    fn delay_of(&self, step: &Step) -> u64 {
-        step.after_ms.unwrap_or(self.settings.first_delay_ms)
+    /// When a step falls due, counted from `now`: at once while shutting down.
+    fn due_of(&self, now: i64, step: &Step) -> i64 {
+        if self.flushing.load(Ordering::Relaxed) {
+            return now;
+        }
+        later(now, step.after_ms.unwrap_or(self.settings.first_delay_ms))
     }
 
-    fn create_job(&self, store: &mut Store, plan: &Plan, index: usize, due_ms: i64, state: JobState) -> JobId {
+    fn create_job(
+        &self,
+        store: &mut Store,
+        plan: &Plan,
+        index: usize,
+        due_ms: i64,
+        state: JobState,
+        chain: Option<ChainId>,
+    ) -> JobId {
         let id: JobId = self.ids.callback_id().into();
         let step = &plan.steps[index];
         let job = Job {
@@ -550,6 +681,9 @@ impl Callbacks {
             created_ms: self.clock.now_ms(),
             due_ms,
             attempts: Vec::new(),
+            earlier_attempts: 0,
+            dropped_by: None,
+            chain,
             malformed: plan.faults.contains(&CallbackFault::MalformedBody),
             ignore_first_answer: plan.faults.contains(&CallbackFault::ReceiverTimeout),
             basic_auth: plan.basic_auth.clone(),
@@ -638,7 +772,7 @@ impl Callbacks {
         order.retain(|id| jobs.contains_key(id));
         finished.retain(|id| jobs.contains_key(id));
         queued.recount(jobs.values());
-        chains.retain(|id, c| jobs.contains_key(id) || merchant.is_some_and(|m| c.plan.merchant != m));
+        chains.retain(|_, c| merchant.is_some_and(|m| c.plan.merchant != m));
     }
 
     /// Wakes the worker to look at the schedule again (after the clock moved).
@@ -655,39 +789,60 @@ impl Callbacks {
         self.store.lock().queued.total
     }
 
-    /// Sends every queued job now, not waiting for due times or retry delays, until none is left
-    /// or `within` has passed. What is left stays queued (see `abandon_queued`).
-    pub async fn drain(self: &Arc<Self>, within: Duration) {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let ready: Vec<JobId> = {
-                let mut store = self.store.lock();
-                let Store { jobs, queued, .. } = &mut *store;
-                let mut ids = Vec::new();
-                for job in jobs.values_mut().filter(|j| j.state == JobState::Scheduled) {
-                    set_state(queued, job, JobState::InFlight);
-                    ids.push(job.id.clone());
-                }
-                ids
-            };
-            if ready.is_empty() {
-                break;
-            }
-            let deliveries = ready.iter().map(|id| async move {
-                let Some(sending) = self.sending(id) else { return };
-                let Some(sending) = self.deliver_to_own_sink(id, sending) else { return };
-                let Ok(_permit) = self.in_flight.clone().acquire_owned().await else { return };
-                self.deliver(id, sending).await;
-            });
-            if tokio::time::timeout_at(deadline, futures_util::future::join_all(deliveries)).await.is_err() {
-                break;
+    /// At shutdown, within `grace`: sends at once every job not yet attempted (and each step it
+    /// releases), makes the retries that fall due within `grace` at their time (a retry's wait is
+    /// never shortened), then stops the worker, cutting short attempts still under way. Returns
+    /// how many jobs are left queued, with their schedule and attempts, for the state file.
+    pub async fn shut_down(&self, grace: Duration) -> usize {
+        if self.flushing.swap(true, Ordering::Relaxed) {
+            return self.queued();
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        {
+            let mut store = self.store.lock();
+            let now = self.clock.now_ms();
+            let untried: Vec<JobId> = store
+                .jobs
+                .values()
+                .filter(|j| j.state == JobState::Scheduled && j.attempts.is_empty() && j.earlier_attempts == 0)
+                .filter(|j| j.due_ms > now)
+                .map(|j| j.id.clone())
+                .collect();
+            for id in untried {
+                self.schedule(&mut store, &id, now);
             }
         }
+        self.wake.notify_one();
+        while !self.settled(deadline) {
+            tokio::select! {
+                _ = tokio::time::sleep(SETTLE_LOOK) => {}
+                _ = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        self.stopping.send_replace(true);
+        // Attempts cut short record their outcome at once; every permit back means all are done.
+        let all = u32::try_from(self.settings.max_in_flight.max(1)).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(CUT_WAIT, self.in_flight.acquire_many(all)).await;
+        self.queued()
     }
 
-    /// The delivery loop; returns when `shutdown` turns true, after draining the queue for at
-    /// most `drain_within`.
-    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>, drain_within: Duration) {
+    /// Nothing is being sent, and nothing else falls due before `deadline`.
+    fn settled(&self, deadline: tokio::time::Instant) -> bool {
+        if self.in_flight() > 0 {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let horizon = later(self.clock.now_ms(), left.as_millis() as u64);
+        let store = self.store.lock();
+        !store
+            .jobs
+            .values()
+            .any(|j| j.state == JobState::InFlight || (j.state == JobState::Scheduled && j.due_ms <= horizon))
+    }
+
+    /// The delivery loop; returns once `shut_down` has stopped it.
+    pub async fn run(self: Arc<Self>) {
+        let mut stopping = self.stopping.subscribe();
         loop {
             let now = self.clock.now_ms();
             let (ready, next_due) = {
@@ -717,8 +872,13 @@ impl Callbacks {
                 // Deliveries to the own sink are quick and local: done here, in order, without a task each.
                 let Some(sending) = self.sending(&id) else { continue };
                 let Some(sending) = self.deliver_to_own_sink(&id, sending) else { continue };
-                let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
-                    return;
+                let permit = tokio::select! {
+                    permit = self.in_flight.clone().acquire_owned() => permit.ok(),
+                    _ = stopping.wait_for(|stop| *stop) => None,
+                };
+                let Some(permit) = permit.filter(|_| !*stopping.borrow()) else {
+                    self.put_back(&id);
+                    continue;
                 };
                 let me = self.clone();
                 tokio::spawn(async move {
@@ -726,20 +886,29 @@ impl Callbacks {
                     drop(permit);
                 });
             }
-            let wait = next_due.map_or(IDLE_LOOK_MS, |due| (due - self.clock.now_ms()).clamp(0, IDLE_LOOK_MS));
+            if *stopping.borrow() {
+                return;
+            }
+            let wait =
+                next_due.map_or(IDLE_LOOK_MS, |due| due.saturating_sub(self.clock.now_ms()).clamp(0, IDLE_LOOK_MS));
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
                 _ = self.wake.notified() => {}
                 _ = self.clock.advanced() => {}
-                _ = shutdown.changed() => {
-                    self.drain(drain_within).await;
-                    return;
-                }
+                _ = stopping.wait_for(|stop| *stop) => return,
             }
         }
     }
 
-    /// Marks what is still queued as abandoned (at shutdown); returns how many.
+    /// Returns a job taken for sending to the schedule, at the time it had (the worker stopped).
+    fn put_back(&self, id: &str) {
+        let mut store = self.store.lock();
+        if let Some(due) = store.jobs.get(id).map(|j| j.due_ms) {
+            self.schedule(&mut store, id, due);
+        }
+    }
+
+    /// Marks what is still queued as abandoned (at shutdown, after it was saved); returns how many.
     pub fn abandon_queued(&self) -> usize {
         let mut store = self.store.lock();
         let Store { jobs, finished, queued, .. } = &mut *store;
@@ -779,6 +948,7 @@ impl Callbacks {
         let mut headers = std::collections::BTreeMap::new();
         headers.insert("content-type".to_string(), "application/json".to_string());
         headers.insert("user-agent".to_string(), USER_AGENT.to_string());
+        headers.insert(CALLBACK_HEADER.to_string(), id.to_string());
         if let Some((user, password)) = &sending.basic_auth {
             use base64::Engine;
             let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
@@ -789,7 +959,8 @@ impl Callbacks {
         }
         let entry = own.sink.store(name, at, headers, &sending.body);
         let excerpt = format!(r#"{{"status":"received","id":{entry}}}"#);
-        self.record_attempt(id, at, started, (Some(200), None, None, Some(excerpt)), sending.ignore_answer);
+        let outcome = Outcome { status: Some(200), excerpt: Some(excerpt), ..Outcome::default() };
+        self.record_attempt(id, at, started, outcome, sending.ignore_answer);
         None
     }
 
@@ -803,6 +974,7 @@ impl Callbacks {
             .client
             .post(url.as_str())
             .header("Content-Type", "application/json")
+            .header(CALLBACK_HEADER, id)
             .timeout(Duration::from_millis(self.settings.timeout_ms));
         if let Some(signature) = signature {
             request = request.header(SIGNATURE_HEADER, signature);
@@ -812,44 +984,28 @@ impl Callbacks {
             Some((user, password)) => request.basic_auth(user, Some(password)),
             None => request,
         };
-        let result = request.send().await;
-        let outcome = match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(|secs| (secs * 1000).min(MAX_RETRY_AFTER_MS));
-                let text = response.text().await.unwrap_or_default();
-                let excerpt = (!text.is_empty()).then(|| text.chars().take(EXCERPT_BYTES).collect::<String>());
-                (Some(status), retry_after, None, excerpt)
+        let mut stopping = self.stopping.subscribe();
+        let outcome = tokio::select! {
+            outcome = attempt(request) => outcome,
+            _ = stopping.wait_for(|stop| *stop) => {
+                Outcome::failed("timed out (cut short: the sandbox was shutting down)")
             }
-            Err(e) => (None, None, Some(describe(&e)), None),
         };
         self.record_attempt(id, at, started, outcome, sending.ignore_answer);
     }
 
-    /// Records one attempt's outcome (status, Retry-After, error, answer excerpt) and decides
-    /// what follows: delivered, retried later, or failed; then releases the chain's next step.
-    fn record_attempt(
-        &self,
-        id: &str,
-        at: i64,
-        started: Instant,
-        outcome: (Option<u16>, Option<u64>, Option<String>, Option<String>),
-        ignore_answer: bool,
-    ) {
-        let (status, retry_after, error, excerpt) = outcome;
+    /// Records one attempt's outcome and decides what follows: delivered, retried later, or
+    /// failed; then releases the sequence's next step.
+    fn record_attempt(&self, id: &str, at: i64, started: Instant, outcome: Outcome, ignore_answer: bool) {
         let latency_ms = started.elapsed().as_millis() as u64;
         // The receiver_timeout fault: the first answer is treated as never having come, so the
         // receiver sees the callback again, as after a real timeout.
-        let (status, error, excerpt) = if ignore_answer {
-            (None, Some("timed out (receiver_timeout fault: the receiver's answer was ignored)".to_string()), None)
+        let outcome = if ignore_answer {
+            Outcome::failed("timed out (receiver_timeout fault: the receiver's answer was ignored)")
         } else {
-            (status, error, excerpt)
+            outcome
         };
+        let Outcome { status, retry_after_ms, error, excerpt } = outcome;
         let retryable = match status {
             Some(s) => s == 429 || s >= 500,
             None => true,
@@ -859,19 +1015,16 @@ impl Callbacks {
         let Store { jobs, queued, .. } = &mut *store;
         let Some(job) = jobs.get_mut(id) else { return };
         let shared = job.id.clone();
-        let number = job.attempts.len() as u32 + 1;
+        let made = job.earlier_attempts as usize + job.attempts.len() + 1;
+        let number = u32::try_from(made).unwrap_or(u32::MAX);
         job.attempts.push(Attempt { number, at, status, latency_ms, error, response_excerpt: excerpt });
         self.changes.changed();
-        let attempts_allowed = self.settings.retry_schedule_ms.len() + 1;
         if delivered {
             set_state(queued, job, JobState::Delivered);
             Metrics::count(&self.metrics.callbacks_delivered);
-        } else if retryable && job.attempts.len() < attempts_allowed {
+        } else if let Some(wait) = retryable.then(|| self.retry_wait_ms(made, retry_after_ms)).flatten() {
             Metrics::count(&self.metrics.callbacks_retried);
-            let base = self.settings.retry_schedule_ms[job.attempts.len() - 1] as f64;
-            let jitter = 1.0 + self.settings.jitter * (self.ids.unit() * 2.0 - 1.0);
-            let wait = ((base * jitter) as u64).max(retry_after.unwrap_or(0));
-            let due = self.clock.now_ms() + wait as i64;
+            let due = later(self.clock.now_ms(), wait);
             self.schedule(&mut store, id, due);
             self.wake_if_sooner(&store);
             return;
@@ -879,29 +1032,121 @@ impl Callbacks {
             set_state(queued, job, JobState::Failed);
             Metrics::count(&self.metrics.callbacks_failed);
         }
+        let chain = job.chain.take();
         store.finished.push_back(shared);
-        self.release_next(&mut store, id);
+        self.release_next(&mut store, chain);
         // A burst queues more jobs than the log keeps; they become evictable only now.
         self.evict(&mut store);
         self.wake_if_sooner(&store);
     }
 
-    /// Schedules the step after a finished job, if its transaction has one.
-    fn release_next(&self, store: &mut Store, finished: &str) {
-        let Some(mut chain) = store.chains.remove(finished) else {
+    /// The wait before the next attempt after `made` attempts, or None when they are used up:
+    /// the schedule's wait with jitter, or the receiver's Retry-After when longer (at most
+    /// `MAX_RETRY_AFTER_MS`).
+    fn retry_wait_ms(&self, made: usize, retry_after_ms: Option<u64>) -> Option<u64> {
+        let base = *self.settings.retry_schedule_ms.get(made.checked_sub(1)?)? as f64;
+        let jitter = 1.0 + self.settings.jitter * (self.ids.unit() * 2.0 - 1.0);
+        // A float cast to an integer saturates: a configured wait near u64::MAX stays one.
+        let scheduled = (base * jitter) as u64;
+        Some(scheduled.max(retry_after_ms.unwrap_or(0).min(MAX_RETRY_AFTER_MS)))
+    }
+
+    /// Counts a finished job against its sequence; schedules the next step once every copy of
+    /// the current one is finished, so steps arrive in order even when one is duplicated.
+    fn release_next(&self, store: &mut Store, chain: Option<ChainId>) {
+        let Some(chain_id) = chain else { return };
+        let Some(chain) = store.chains.get_mut(&chain_id) else { return };
+        chain.pending = chain.pending.saturating_sub(1);
+        if chain.pending > 0 {
             return;
-        };
-        let index = chain.next;
-        let due = self.clock.now_ms() + self.delay_of(&chain.plan.steps[index]) as i64;
-        let mut last = self.create_job(store, &chain.plan, index, due, JobState::Scheduled);
-        for _ in 1..chain.copies {
-            last = self.create_job(store, &chain.plan, index, due, JobState::Scheduled);
         }
+        let Some(mut chain) = store.chains.remove(&chain_id) else { return };
+        let index = chain.next;
+        let due = self.due_of(self.clock.now_ms(), &chain.plan.steps[index]);
         chain.next += 1;
-        if chain.next < chain.plan.steps.len() {
-            store.chains.insert(last, chain);
+        let more = chain.next < chain.plan.steps.len();
+        for _ in 0..chain.copies {
+            self.create_job(store, &chain.plan, index, due, JobState::Scheduled, more.then_some(chain_id));
+        }
+        if more {
+            chain.pending = chain.copies;
+            store.chains.insert(chain_id, chain);
         }
     }
+}
+
+/// `now` plus `wait_ms`, saturating: no configured or announced wait can wrap the schedule.
+fn later(now: i64, wait_ms: u64) -> i64 {
+    now.saturating_add(i64::try_from(wait_ms).unwrap_or(i64::MAX))
+}
+
+/// Sends one attempt and reads its answer: the status, Retry-After, and a bounded excerpt of the
+/// body (read for at most `READ_WAIT`). The rest of a longer answer is never read: dropping the
+/// response closes its connection.
+async fn attempt(request: reqwest::RequestBuilder) -> Outcome {
+    let mut response = match request.send().await {
+        Ok(response) => response,
+        Err(e) => return Outcome::failed(describe(&e)),
+    };
+    let status = response.status();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let retry_after_ms = header("retry-after").and_then(|v| retry_after_ms(&v, chrono::Utc::now()));
+    let error = status.is_redirection().then(|| {
+        let location = header("location").unwrap_or_default();
+        let location: String = location.chars().take(200).collect();
+        format!("redirect not followed (Location: {location})")
+    });
+    let mut read = Vec::new();
+    let deadline = tokio::time::Instant::now() + READ_WAIT;
+    while read.len() < READ_BYTES {
+        match tokio::time::timeout_at(deadline, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => read.extend_from_slice(&chunk[..chunk.len().min(READ_BYTES - read.len())]),
+            _ => break,
+        }
+    }
+    drop(response);
+    let excerpt = (!read.is_empty()).then(|| {
+        let kept = &read[..read.len().min(EXCERPT_BYTES)];
+        String::from_utf8_lossy(kept).into_owned()
+    });
+    Outcome { status: Some(status.as_u16()), retry_after_ms, error, excerpt }
+}
+
+/// A Retry-After value in ms: delay-seconds or an HTTP-date, at most `MAX_RETRY_AFTER_MS`
+/// (a number too big for any integer included). A date in the past is no wait; anything else
+/// (negative, garbage) is ignored.
+fn retry_after_ms(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<u64> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(seconds.saturating_mul(1000).min(MAX_RETRY_AFTER_MS));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let ms = date.with_timezone(&chrono::Utc).signed_duration_since(now).num_milliseconds();
+    Some(u64::try_from(ms).unwrap_or(0).min(MAX_RETRY_AFTER_MS))
+}
+
+/// A request the sandbox's callback worker sent to the sandbox itself (by an address the
+/// own-sink shortcut does not know: another loopback address, the bind address, a host name)
+/// is answered only by the sink; anywhere else, 403. Callbacks carry no credentials, but the
+/// admin API on loopback needs none, so a callback URL could otherwise reset the sandbox.
+pub fn refuse_callback_to_self(req: &actix_web::dev::ServiceRequest) -> Option<actix_web::HttpResponse> {
+    use actix_web::http::{header::HeaderName, Method};
+    if !req.headers().contains_key(HeaderName::from_static(CALLBACK_HEADER)) {
+        return None;
+    }
+    let sink_name = req.path().strip_prefix(SINK_PATH).map(|rest| rest.trim_end_matches('/'));
+    let to_sink = matches!(*req.method(), Method::POST | Method::PUT)
+        && sink_name.is_some_and(|name| !name.is_empty() && !name.contains('/'));
+    if to_sink {
+        return None;
+    }
+    let message = format!(
+        "callbacks the sandbox sends to itself are taken only by its sink ({SINK_PATH}NAME); {} {} refused",
+        req.method(),
+        req.path()
+    );
+    Some(actix_web::HttpResponse::Forbidden().json(serde_json::json!({ "error": message })))
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -920,4 +1165,33 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cause = next;
     }
     cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_clamped_and_never_overflows() {
+        let now = chrono::Utc::now();
+        for (value, expected) in [
+            ("120", Some(120_000)),
+            ("18446744073709551615", Some(MAX_RETRY_AFTER_MS)),
+            ("99999999999999999999999999", Some(MAX_RETRY_AFTER_MS)),
+            ("Fri, 31 Dec 9999 23:59:59 GMT", Some(MAX_RETRY_AFTER_MS)),
+            ("Thu, 01 Jan 1970 00:00:00 GMT", Some(0)),
+            ("-5", None),
+            ("soon", None),
+            ("", None),
+        ] {
+            assert_eq!(retry_after_ms(value, now), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn later_saturates() {
+        assert_eq!(later(5, u64::MAX), i64::MAX);
+        assert_eq!(later(i64::MAX - 1, 10), i64::MAX);
+        assert_eq!(later(5, 10), 15);
+    }
 }

@@ -84,6 +84,9 @@ pub struct CallbackSettings {
     /// Callback jobs waiting to be sent (or being sent), per merchant; past it a new transaction's
     /// callbacks are dropped, so a receiver that never answers cannot grow memory without bound.
     pub queue_limit: usize,
+    /// Callback jobs waiting to be sent (or being sent), over all merchants: with many merchants
+    /// the per-merchant limit alone would not bound memory. Past it, new callbacks are dropped.
+    pub total_queue_limit: usize,
     /// Add `X-Sandbox-Signature`: Base64 RSA-SHA256 of the body by the sandbox key
     /// (`fixtures/keys/issuer-public.pem` verifies it). Off by default: Jenga documents none.
     pub sign: bool,
@@ -99,6 +102,7 @@ impl Default for CallbackSettings {
             max_in_flight: 256,
             log_limit: 1_000,
             queue_limit: 50_000,
+            total_queue_limit: 100_000,
             sign: false,
         }
     }
@@ -178,6 +182,7 @@ impl Settings {
             self.token_limit,
             self.callbacks.log_limit,
             self.callbacks.queue_limit,
+            self.callbacks.total_queue_limit,
             self.sink_limit,
             self.transaction_limit,
             self.reference_limit,
@@ -185,7 +190,7 @@ impl Settings {
         self.check_durations()?;
         if self.max_body_bytes == 0 || self.body_read_timeout_ms == 0 || limits.contains(&0) {
             return Err(ConfigError::Invalid(
-                "max_body_bytes, body_read_timeout_ms, journal_limit, token_limit, callbacks.log_limit, callbacks.queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
+                "max_body_bytes, body_read_timeout_ms, journal_limit, token_limit, callbacks.log_limit, callbacks.queue_limit, callbacks.total_queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
             ));
         }
         Ok(())

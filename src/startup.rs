@@ -9,14 +9,12 @@ use actix_web::http::Uri;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
 use std::time::Duration;
-use tokio::sync::watch;
 
 pub struct Application {
     port: u16,
     host: String,
     server: Server,
     state: web::Data<AppState>,
-    stop_worker: watch::Sender<bool>,
     worker: tokio::task::JoinHandle<()>,
     saver: Option<tokio::task::JoinHandle<()>>,
     _watch: Option<crate::watch::ScenarioWatch>,
@@ -43,7 +41,12 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .wrap_fn(|req, service| service.call(normalize_path(req)))
+                .wrap_fn(|req, service| match crate::callbacks::refuse_callback_to_self(&req) {
+                    Some(refusal) => {
+                        futures_util::future::Either::Left(std::future::ready(Ok(req.into_response(refusal))))
+                    }
+                    None => futures_util::future::Either::Right(service.call(normalize_path(req))),
+                })
                 .app_data(app_state.clone())
                 .service(admin::scope())
                 .configure(api::configure)
@@ -56,8 +59,7 @@ impl Application {
         // Signals are handled in `run_until_stopped`, so callbacks drain while the sink still serves.
         .disable_signals()
         .run();
-        let (stop_worker, stopped) = watch::channel(false);
-        let worker = tokio::spawn(state.callbacks.clone().run(stopped, Duration::from_secs(shutdown_timeout)));
+        let worker = tokio::spawn(state.callbacks.clone().run());
         tokio::spawn(settle_credits(state.clone()));
         let saver = state_file
             .clone()
@@ -69,16 +71,7 @@ impl Application {
         } else {
             None
         };
-        Ok(Self {
-            port: local.port(),
-            host: local.ip().to_string(),
-            server,
-            state,
-            stop_worker,
-            worker,
-            saver,
-            _watch: watch,
-        })
+        Ok(Self { port: local.port(), host: local.ip().to_string(), server, state, worker, saver, _watch: watch })
     }
 
     pub fn port(&self) -> u16 {
@@ -99,24 +92,26 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped. On Ctrl-C or SIGTERM, queued callbacks are delivered first (within
-    /// the shutdown timeout, while the server, and so the built-in sink, still answers), then the
-    /// server stops gracefully.
+    /// Serves until stopped. On Ctrl-C or SIGTERM, callbacks are delivered first (within the
+    /// shutdown timeout, while the server, and so the built-in sink, still answers; see
+    /// `Callbacks::shut_down`), then the server stops gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let mut server = self.server;
+        let grace = Duration::from_secs(self.state.settings.shutdown_timeout_secs);
         let result = tokio::select! {
-            result = &mut server => result,
+            result = &mut server => {
+                self.state.callbacks.shut_down(grace).await;
+                result
+            }
             () = shutdown_signal() => {
                 tracing::info!("shutting down: delivering queued callbacks");
-                let within = Duration::from_secs(self.state.settings.shutdown_timeout_secs);
-                self.state.callbacks.drain(within).await;
+                self.state.callbacks.shut_down(grace).await;
                 // The server future must keep running for the stop command to be processed.
                 let (_, result) = tokio::join!(handle.stop(true), server);
                 result
             }
         };
-        let _ = self.stop_worker.send(true);
         let _ = self.worker.await;
         if let Some(saver) = self.saver {
             saver.abort();
@@ -129,9 +124,13 @@ impl Application {
             }
         }
         let left = self.state.callbacks.abandon_queued();
-        if left > 0 {
-            let kept = if self.state.settings.state.is_some() { "kept in the state file" } else { "lost" };
-            tracing::warn!(jobs = left, "callbacks not delivered before shutdown: {kept}");
+        if left > 0 && self.state.settings.state.is_some() {
+            tracing::info!(jobs = left, "callbacks not delivered before shutdown are kept in the state file");
+        } else if left > 0 {
+            tracing::warn!(
+                jobs = left,
+                "{left} undelivered callback job(s) dropped at shutdown (--state FILE keeps them across a restart)"
+            );
         }
         result
     }

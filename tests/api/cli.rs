@@ -44,7 +44,7 @@ impl Drop for TempDir {
 
 /// Kills the server if a test fails before stopping it. Holds the read end of its stdout open:
 /// the server prints more lines after the first, and a closed pipe would make those writes fail.
-pub(crate) struct Server(pub(crate) Child, BufReader<std::process::ChildStdout>);
+pub(crate) struct Server(pub(crate) Child, pub(crate) BufReader<std::process::ChildStdout>);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -124,7 +124,7 @@ async fn health(address: &str) -> Value {
 }
 
 /// Sends SIGTERM and waits (bounded) for the process to exit.
-fn terminate(mut server: Server) -> std::process::ExitStatus {
+pub(crate) fn terminate(mut server: Server) -> std::process::ExitStatus {
     let pid = server.0.id().to_string();
     let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(sent.success());
@@ -603,7 +603,7 @@ fn a_corrupt_or_incompatible_state_file_is_refused_and_left_untouched() {
 }
 
 /// A v3 token for the default merchant from the server at `address`.
-async fn v3_token(client: &reqwest::Client, address: &str) -> String {
+pub(crate) async fn v3_token(client: &reqwest::Client, address: &str) -> String {
     let body: Value = client
         .post(format!("{address}{AUTH_PATH}"))
         .header("Api-Key", API_KEY)

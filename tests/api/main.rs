@@ -17,6 +17,7 @@ mod client_variants;
 mod clock;
 mod docs_links;
 mod faults;
+mod hardening_callbacks;
 mod hardening_input;
 mod hardening_requests;
 mod kyc;
