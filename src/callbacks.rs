@@ -831,7 +831,12 @@ impl Callbacks {
         if self.in_flight() > 0 {
             return false;
         }
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        // A frozen clock brings nothing due by itself.
+        let left = if self.clock.is_frozen() {
+            Duration::ZERO
+        } else {
+            deadline.saturating_duration_since(tokio::time::Instant::now())
+        };
         let horizon = later(self.clock.now_ms(), left.as_millis() as u64);
         let store = self.store.lock();
         !store
