@@ -91,6 +91,9 @@ struct ServeArgs {
     /// Reload scenario files when they change (a broken file keeps the running set) [default: off].
     #[arg(long, env = "JENGA_SANDBOX_WATCH")]
     watch: bool,
+    /// Milliseconds added to every API answer; `latency.jitter_ms` in the config file adds a random part [default: 0].
+    #[arg(long, env = "JENGA_SANDBOX_LATENCY_MS")]
+    latency_ms: Option<u64>,
     /// Public key for the default merchant (PEM file, or the key text) [default: the embedded test key, fixtures/keys/sandbox-public.pem].
     #[arg(long, env = "JENGA_SANDBOX_PUBLIC_KEY")]
     public_key: Option<String>,
@@ -132,6 +135,9 @@ impl ServeArgs {
         }
         settings.scenarios.extend(self.scenarios);
         settings.watch |= self.watch;
+        if let Some(ms) = self.latency_ms {
+            settings.latency.fixed_ms = ms;
+        }
         if self.public_key.is_some() {
             settings.public_key = self.public_key;
         }

@@ -27,6 +27,10 @@ pub struct Settings {
     pub local_scenarios: bool,
     /// Reload scenario files when they change (`serve --watch`).
     pub watch: bool,
+    /// Added to every API answer (not the admin API's).
+    pub latency: LatencySettings,
+    /// The longest the `hang` fault holds an answer before closing the connection.
+    pub max_hang_ms: u64,
     /// Path to the default merchant's public key (PEM or bare Base64 body), or the key text.
     pub public_key: Option<String>,
     pub signature_mode: Mode,
@@ -64,6 +68,14 @@ pub struct Settings {
     pub state: Option<PathBuf>,
     /// How often the state file is written; a `kill -9` loses at most this much.
     pub state_interval_secs: u64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LatencySettings {
+    pub fixed_ms: u64,
+    /// Up to this much more, drawn afresh for each answer.
+    pub jitter_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -115,6 +127,8 @@ impl Default for Settings {
             scenarios: Vec::new(),
             local_scenarios: true,
             watch: false,
+            latency: LatencySettings::default(),
+            max_hang_ms: 30_000,
             public_key: None,
             token_key: None,
             signature_mode: Mode::Strict,
@@ -225,6 +239,9 @@ impl Settings {
             ("callbacks.timeout_ms", callbacks.timeout_ms, 3_600_000, "1 hour"),
             ("callbacks.retry_schedule_ms", retries, max_wait_ms, "7 days each"),
             ("callbacks.retry_schedule_ms (length)", callbacks.retry_schedule_ms.len() as u64, 100, "100 retries"),
+            ("latency.fixed_ms", self.latency.fixed_ms, 60_000, "1 minute"),
+            ("latency.jitter_ms", self.latency.jitter_ms, 60_000, "1 minute"),
+            ("max_hang_ms", self.max_hang_ms, 600_000, "10 minutes"),
         ];
         match checks.into_iter().find(|(_, value, max, _)| value > max) {
             Some((name, value, max, spelled)) => {

@@ -141,7 +141,9 @@ pub async fn serve_route(
     };
     let mut trace = Trace::new(state, req, name, generation);
     let outcome = run(state, req, payload, route, path_input, &mut trace).await;
-    trace.finish(outcome)
+    let effect = trace.decision.effect.clone();
+    let (fault, delay_ms) = effect.map_or((None, 0), |e| (e.answer_fault, e.delay_ms));
+    crate::faults::deliver(state, req, fault, delay_ms, trace.finish(outcome)).await
 }
 
 async fn run(
@@ -237,7 +239,8 @@ async fn run(
             .with_message(effect.as_ref().and_then(|e| e.message.clone()))
     });
     if let Some(effect) = &effect {
-        if effect.delay_ms > 0 {
+        // A slow body spends its delay sending, not before.
+        if effect.delay_ms > 0 && effect.answer_fault != Some(crate::faults::AnswerFault::SlowBody) {
             tokio::time::sleep(std::time::Duration::from_millis(effect.delay_ms)).await;
         }
     }

@@ -52,7 +52,7 @@ impl Application {
                 .configure(api::configure)
                 .default_service(web::to(api::not_found))
         })
-        .on_connect(crate::wait::remember_connection)
+        .on_connect(crate::connection::remember_connection)
         .listen(listener)
         .map_err(|source| StartupError::Bind { bind: bind.clone(), source })?
         .shutdown_timeout(shutdown_timeout)

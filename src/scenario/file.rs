@@ -43,8 +43,33 @@ pub struct EffectDef {
     /// Callbacks to send, in order. Left out: the operation's default; `[]`: none.
     #[serde(default, deserialize_with = "callback_steps")]
     pub callbacks: Option<Vec<CallbackStepDef>>,
+    /// Faults of the callbacks and of the answer itself, in one list.
     #[serde(default)]
-    pub faults: Vec<CallbackFault>,
+    pub faults: Vec<FaultDef>,
+}
+
+/// A name under `faults:`: what goes wrong with the callbacks, or with the answer.
+#[derive(Clone, Copy, Debug)]
+pub enum FaultDef {
+    Callback(CallbackFault),
+    Answer(crate::faults::AnswerFault),
+}
+
+impl<'de> Deserialize<'de> for FaultDef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        let callback = CallbackFault::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&name));
+        if let Ok(fault) = callback {
+            return Ok(Self::Callback(fault));
+        }
+        crate::faults::AnswerFault::named(&name).map(Self::Answer).ok_or_else(|| {
+            D::Error::custom(format!(
+                "unknown fault {name:?}; callback faults: never_sent, duplicate, out_of_order, malformed_body, \
+                 receiver_timeout; answer faults: {}",
+                crate::faults::AnswerFault::NAMES.join(", ")
+            ))
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,7 +1,7 @@
 //! Reading scenario files: the embedded set, then `./scenarios`, then `--scenarios` directories.
 //! A later file may redefine a scenario by name; every problem is reported as `file:line: message`.
 
-use super::file::{ScenarioDef, ScenarioFile};
+use super::file::{FaultDef, ScenarioDef, ScenarioFile};
 use super::{CallbackStep, Effect, Rule, RuleView, Scenario, ScenarioSet};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -204,7 +204,18 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
                 fields,
                 delay_ms: e.delay_ms,
                 callbacks,
-                faults: e.faults,
+                faults: e
+                    .faults
+                    .iter()
+                    .filter_map(|f| match f {
+                        FaultDef::Callback(fault) => Some(*fault),
+                        FaultDef::Answer(_) => None,
+                    })
+                    .collect(),
+                answer_fault: e.faults.iter().find_map(|f| match f {
+                    FaultDef::Answer(fault) => Some(*fault),
+                    FaultDef::Callback(_) => None,
+                }),
             }),
         );
     }

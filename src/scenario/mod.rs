@@ -36,6 +36,9 @@ pub struct Effect {
     pub callbacks: Option<Vec<CallbackStep>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<CallbackFault>,
+    /// What goes wrong with the answer itself (contract §10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answer_fault: Option<crate::faults::AnswerFault>,
 }
 
 impl Effect {
@@ -48,7 +51,13 @@ impl Effect {
             delay_ms: 0,
             callbacks: None,
             faults: Vec::new(),
+            answer_fault: None,
         }
+    }
+
+    /// `fault:NAME`: the operation's default outcome, answered with that fault.
+    pub fn answer_fault(fault: crate::faults::AnswerFault) -> Self {
+        Self { error: None, answer_fault: Some(fault), ..Self::error(0) }
     }
 }
 
@@ -212,12 +221,22 @@ impl Decision {
 pub enum Target {
     Named(String),
     Code(i64),
+    Fault(crate::faults::AnswerFault),
 }
 
 impl Target {
-    /// Reads a header or arm value: `error:CODE` or a scenario name.
+    /// Reads a header or arm value: `error:CODE`, `fault:NAME` or a scenario name.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
+        if let Some(name) = text.strip_prefix("fault:") {
+            return crate::faults::AnswerFault::named(name.trim()).map(Self::Fault).ok_or_else(|| {
+                format!(
+                    "unknown fault {:?} in {text:?}; the faults are {}",
+                    name.trim(),
+                    crate::faults::AnswerFault::NAMES.join(", ")
+                )
+            });
+        }
         match text.strip_prefix("error:") {
             Some(code) => code
                 .trim()
@@ -236,6 +255,7 @@ impl Target {
         match self {
             Self::Named(name) => name.clone(),
             Self::Code(code) => format!("error:{code}"),
+            Self::Fault(fault) => format!("fault:{}", fault.name()),
         }
     }
 }
@@ -379,6 +399,11 @@ impl Scenarios {
             Target::Code(code) => {
                 Ok(Some(Decision { name: target.label(), source, effect: Some(Arc::new(Effect::error(*code))) }))
             }
+            Target::Fault(fault) => Ok(Some(Decision {
+                name: target.label(),
+                source,
+                effect: Some(Arc::new(Effect::answer_fault(*fault))),
+            })),
             Target::Named(name) => {
                 let scenario = set
                     .scenarios
@@ -401,7 +426,7 @@ impl Scenarios {
                 && a.merchant.as_deref().is_none_or(|m| m == merchant)
                 && matches_all(&a.predicates, input)
                 && match &a.target {
-                    Target::Code(_) => true,
+                    Target::Code(_) | Target::Fault(_) => true,
                     Target::Named(name) => set.scenarios.get(name).is_some_and(|s| s.effect_for(op).is_some()),
                 }
         })?;

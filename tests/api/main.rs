@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod airtime;
+mod answer_faults;
 mod authentication;
 mod bad_input;
 mod callbacks;
