@@ -428,3 +428,46 @@ async fn every_accepted_formula_is_shown_when_a_signature_fails() {
         ])
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn with_a_state_file_a_v3_token_survives_a_restart_and_the_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    // Arrange: one token remembered, so the first of two verifies by its signature alone.
+    let dir = TempDir::new();
+    let config = dir.write("sandbox.yaml", "token_limit: 1\n");
+    let start = || {
+        let mut serve = command(dir.path());
+        serve.args(["serve", "--bind", "127.0.0.1:0", "--state", "state.json", "--config", config.to_str().unwrap()]);
+        let (server, line) = crate::cli::start_server(serve);
+        (server, listening_address(&line))
+    };
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let (first, address) = start();
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let answer: Value = client
+            .post(format!("{address}{AUTH_PATH}"))
+            .header("Api-Key", API_KEY)
+            .json(&json!({"merchantCode": MERCHANT, "consumerSecret": SECRET}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(answer["accessToken"].as_str().unwrap().to_string());
+    }
+    let token = &tokens[0];
+    let stopped = tokio::task::spawn_blocking(move || crate::cli::terminate(first)).await.unwrap();
+    assert!(stopped.success());
+    // Act
+    let (second, address) = start();
+    let response = client.get(format!("{address}{BILLERS}")).bearer_auth(token).send().await.unwrap();
+    // Assert
+    assert_eq!(response.status(), 200, "the token signed before the restart still verifies");
+    let mode = std::fs::metadata(dir.path().join("state.json")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{mode:o}");
+    let stopped = tokio::task::spawn_blocking(move || crate::cli::terminate(second)).await.unwrap();
+    assert!(stopped.success());
+}
