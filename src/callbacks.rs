@@ -1022,6 +1022,12 @@ impl Callbacks {
         let shared = job.id.clone();
         let made = job.earlier_attempts as usize + job.attempts.len() + 1;
         let number = u32::try_from(made).unwrap_or(u32::MAX);
+        // Logged: the answer's status or the error, never the excerpt (a receiver may echo secrets).
+        let failure = (!delivered).then(|| match (status, &error) {
+            (Some(status), _) => format!("answered {status}"),
+            (None, Some(error)) => error.clone(),
+            (None, None) => "no answer".to_string(),
+        });
         job.attempts.push(Attempt { number, at, status, latency_ms, error, response_excerpt: excerpt });
         self.changes.changed();
         if delivered {
@@ -1029,13 +1035,19 @@ impl Callbacks {
             Metrics::count(&self.metrics.callbacks_delivered);
         } else if let Some(wait) = retryable.then(|| self.retry_wait_ms(made, retry_after_ms)).flatten() {
             Metrics::count(&self.metrics.callbacks_retried);
+            let (reference, url) = (job.reference.clone(), url_for_logs(&job.url));
             let due = later(self.clock.now_ms(), wait);
             self.schedule(&mut store, id, due);
             self.wake_if_sooner(&store);
+            drop(store);
+            let failure = failure.unwrap_or_default();
+            tracing::warn!(%reference, job = id, %url, attempt = number, retry_in_ms = wait, "callback attempt failed: {failure}");
             return;
         } else {
             set_state(queued, job, JobState::Failed);
             Metrics::count(&self.metrics.callbacks_failed);
+            let (reference, url, failure) = (&job.reference, url_for_logs(&job.url), failure.unwrap_or_default());
+            tracing::warn!(%reference, job = id, %url, attempts = number, "callback given up: {failure}");
         }
         let chain = job.chain.take();
         store.finished.push_back(shared);
@@ -1078,6 +1090,24 @@ impl Callbacks {
             store.chains.insert(chain_id, chain);
         }
     }
+}
+
+/// A callback URL as log lines show it: without user-info or query, where receivers' URLs carry
+/// credentials and tokens.
+fn url_for_logs(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(not a URL)".to_string();
+    };
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    let had_query = parsed.query().is_some();
+    parsed.set_query(None);
+    parsed.set_fragment(None);
+    let mut shown = parsed.to_string();
+    if had_query {
+        shown.push_str("?...");
+    }
+    shown
 }
 
 /// `now` plus `wait_ms`, saturating: no configured or announced wait can wrap the schedule.
@@ -1191,6 +1221,13 @@ mod tests {
         ] {
             assert_eq!(retry_after_ms(value, now), expected, "{value:?}");
         }
+    }
+
+    #[test]
+    fn urls_in_log_lines_lose_their_credentials_and_query() {
+        assert_eq!(url_for_logs("http://user:pw@example.test:81/cb?token=t#f"), "http://example.test:81/cb?...");
+        assert_eq!(url_for_logs("https://example.test/cb"), "https://example.test/cb");
+        assert_eq!(url_for_logs("not a url with secret"), "(not a URL)");
     }
 
     #[test]

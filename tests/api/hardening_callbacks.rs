@@ -450,3 +450,26 @@ async fn sigterm_makes_a_retry_that_falls_due_within_the_grace_period() {
     assert_eq!(receiver.received_requests().await.unwrap().len(), 2, "the retry was made before exit");
     assert!(took < Duration::from_secs(5), "stopped in {took:?}");
 }
+
+#[tokio::test]
+async fn callback_log_lines_name_the_reference_and_status_but_no_credentials_or_tokens() {
+    // Arrange: a receiver URL carrying a password and a token, answering 503; one quick retry.
+    let receiver = unavailable_receiver().await;
+    let dir = TempDir::new();
+    let config = dir.write("sandbox.yaml", "callbacks:\n  first_delay_ms: 0\n  retry_schedule_ms: [10]\n");
+    let (server, address) = start_logging(&dir, &["--config", config.to_str().unwrap()]);
+    let port = receiver.address().port();
+    let url = format!("http://cb-user:url-secret@127.0.0.1:{port}/cb?token=tok-secret");
+    // Act
+    push_to(&address, "HCLOGLINES01", &url).await;
+    wait_until(WAIT, || async { jobs_at(&address, "HCLOGLINES01").await.into_iter().find(|j| j["state"] == "failed") })
+        .await;
+    stop_timed(server).await;
+    // Assert
+    let log = std::fs::read_to_string(dir.path().join("log.txt")).unwrap();
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("HCLOGLINES01")).collect();
+    assert!(lines.iter().any(|l| l.contains("callback attempt failed: answered 503")), "{log}");
+    assert!(lines.iter().any(|l| l.contains("callback given up: answered 503")), "{log}");
+    assert!(lines.iter().all(|l| l.contains(&format!("http://127.0.0.1:{port}/cb?..."))), "{log}");
+    assert!(!log.contains("url-secret") && !log.contains("tok-secret"), "{log}");
+}
