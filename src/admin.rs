@@ -31,7 +31,7 @@ pub fn scope() -> actix_web::Scope<
         InitError = (),
     >,
 > {
-    web::scope("/__sandbox")
+    let scope = web::scope("/__sandbox")
         .wrap(from_fn(require_admin_token))
         .wrap(from_fn(tag_admin_response))
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
@@ -43,41 +43,186 @@ pub fn scope() -> actix_web::Scope<
             let message = format!("invalid path: {error}");
             actix_web::error::InternalError::from_response(error, fail(StatusCode::BAD_REQUEST, message)).into()
         }))
-        .service(endpoint("/health", vec![(Method::GET, web::to(health))]))
-        .service(endpoint("/metrics", vec![(Method::GET, web::to(metrics))]))
-        .service(endpoint("/reset", vec![(Method::POST, web::to(reset))]))
-        .service(endpoint("/requests", vec![(Method::GET, web::to(requests))]))
-        .service(endpoint("/callbacks", vec![(Method::GET, web::to(list_callbacks))]))
-        .service(endpoint("/callbacks/{id}", vec![(Method::GET, web::to(get_callback))]))
-        .service(endpoint("/callbacks/{id}/redeliver", vec![(Method::POST, web::to(redeliver))]))
-        .service(endpoint("/scenarios", vec![(Method::GET, web::to(scenarios))]))
-        .service(endpoint("/scenarios/reload", vec![(Method::POST, web::to(reload))]))
-        .service(endpoint("/scenarios/arm", vec![(Method::POST, web::to(arm))]))
-        .service(endpoint(
-            "/scenarios/armed",
-            vec![(Method::GET, web::to(list_armed)), (Method::DELETE, web::to(disarm))],
-        ))
-        .service(endpoint("/merchants", vec![(Method::GET, web::to(merchants))]))
-        .service(endpoint("/merchants/{code}", vec![(Method::PUT, web::to(put_merchant))]))
-        .service(endpoint("/merchants/{code}/public-key", vec![(Method::PUT, web::to(put_public_key))]))
-        .service(endpoint("/accounts", vec![(Method::GET, web::to(accounts))]))
-        .service(endpoint("/transactions", vec![(Method::GET, web::to(transactions))]))
-        .service(endpoint("/accounts/{number}", vec![(Method::PUT, web::to(put_account))]))
-        .service(endpoint("/clock", vec![(Method::GET, web::to(clock)), (Method::PUT, web::to(set_clock))]))
-        .service(endpoint("/clock/advance", vec![(Method::POST, web::to(advance_clock))]))
-        .service(endpoint("/errors", vec![(Method::GET, web::to(errors))]))
-        .service(endpoint(
-            "/sink/{name}",
-            vec![
-                (Method::POST, web::to(sink_store)),
-                (Method::PUT, web::to(sink_store)),
-                (Method::GET, web::to(sink_list)),
-                (Method::DELETE, web::to(sink_clear)),
-            ],
-        ))
         .default_service(web::to(|req: HttpRequest| async move {
             fail(StatusCode::NOT_FOUND, format!("no admin endpoint at {} {}", req.method(), req.path()))
-        }))
+        }));
+    ROUTES.iter().fold(scope, |scope, path| {
+        scope.service(endpoint(path.path, path.ops.iter().map(|op| (op.method(), (op.route)())).collect()))
+    })
+}
+
+/// One admin path, as mounted and as the API description tells it.
+pub struct AdminPath {
+    pub path: &'static str,
+    pub ops: &'static [AdminOp],
+}
+
+pub struct AdminOp {
+    pub method: &'static str,
+    route: fn() -> actix_web::Route,
+    pub summary: &'static str,
+    /// Query parameters it takes (any other is refused).
+    pub query: &'static [&'static str],
+    /// The JSON body's fields, when it takes one.
+    pub body: Option<&'static str>,
+    /// The statuses it answers with, besides the ones every admin path may give.
+    pub answers: &'static [u16],
+    /// The success answer's media type.
+    pub media: &'static str,
+}
+
+impl AdminOp {
+    pub fn method(&self) -> Method {
+        Method::from_bytes(self.method.as_bytes()).expect("the table names HTTP methods")
+    }
+}
+
+const fn op(method: &'static str, route: fn() -> actix_web::Route, summary: &'static str) -> AdminOp {
+    AdminOp { method, route, summary, query: &[], body: None, answers: &[200], media: "application/json" }
+}
+
+const LISTED: &[u16] = &[200, 400];
+
+/// The one list of admin paths, read by the router and by the API description.
+pub static ROUTES: &[AdminPath] = &[
+    AdminPath { path: "/health", ops: &[op("GET", || web::to(health), "Liveness")] },
+    AdminPath {
+        path: "/metrics",
+        ops: &[AdminOp { media: "text/plain", ..op("GET", || web::to(metrics), "Prometheus metrics") }],
+    },
+    AdminPath { path: "/openapi.json", ops: &[op("GET", || web::to(openapi), "This API description (OpenAPI 3.1)")] },
+    AdminPath {
+        path: "/reset",
+        ops: &[AdminOp {
+            query: &["merchant"],
+            answers: LISTED,
+            ..op("POST", || web::to(reset), "Reset the state (of one merchant, or all)")
+        }],
+    },
+    AdminPath {
+        path: "/requests",
+        ops: &[AdminOp {
+            query: &["merchant", "operation", "path", "limit"],
+            answers: LISTED,
+            ..op("GET", || web::to(requests), "The request journal, newest first")
+        }],
+    },
+    AdminPath {
+        path: "/callbacks",
+        ops: &[AdminOp {
+            query: &["merchant", "reference", "status", "limit"],
+            answers: LISTED,
+            ..op("GET", || web::to(list_callbacks), "Callback jobs and their attempts")
+        }],
+    },
+    AdminPath {
+        path: "/callbacks/{id}",
+        ops: &[AdminOp { answers: &[200, 404], ..op("GET", || web::to(get_callback), "One callback job") }],
+    },
+    AdminPath {
+        path: "/callbacks/{id}/redeliver",
+        ops: &[AdminOp { answers: &[202, 404], ..op("POST", || web::to(redeliver), "Deliver a callback again") }],
+    },
+    AdminPath { path: "/scenarios", ops: &[op("GET", || web::to(scenarios), "Loaded and armed scenarios")] },
+    AdminPath {
+        path: "/scenarios/reload",
+        ops: &[AdminOp { answers: LISTED, ..op("POST", || web::to(reload), "Reload the scenario files") }],
+    },
+    AdminPath {
+        path: "/scenarios/arm",
+        ops: &[AdminOp {
+            body: Some("scenario (string, required), times (integer), operation, merchant (strings), match (object)"),
+            answers: &[201, 400],
+            ..op("POST", || web::to(arm), "Arm a scenario for the next matching calls")
+        }],
+    },
+    AdminPath {
+        path: "/scenarios/armed",
+        ops: &[
+            op("GET", || web::to(list_armed), "Armed scenarios"),
+            op("DELETE", || web::to(disarm), "Disarm every armed scenario"),
+        ],
+    },
+    AdminPath { path: "/merchants", ops: &[op("GET", || web::to(merchants), "Merchants")] },
+    AdminPath {
+        path: "/merchants/{code}",
+        ops: &[AdminOp {
+            body: Some("a merchant as in the configuration file: apiKey, consumerSecret, publicKey, accounts ..."),
+            answers: &[200, 201, 400],
+            ..op("PUT", || web::to(put_merchant), "Create or replace a merchant")
+        }],
+    },
+    AdminPath {
+        path: "/merchants/{code}/public-key",
+        ops: &[AdminOp {
+            body: Some("publicKey (PEM string, required)"),
+            answers: &[200, 400, 404],
+            ..op("PUT", || web::to(put_public_key), "Replace a merchant's public key")
+        }],
+    },
+    AdminPath {
+        path: "/accounts",
+        ops: &[AdminOp {
+            query: &["merchant"],
+            answers: LISTED,
+            ..op("GET", || web::to(accounts), "Accounts and balances")
+        }],
+    },
+    AdminPath {
+        path: "/transactions",
+        ops: &[AdminOp {
+            query: &["merchant", "limit"],
+            answers: LISTED,
+            ..op("GET", || web::to(transactions), "Transactions and their state")
+        }],
+    },
+    AdminPath {
+        path: "/accounts/{number}",
+        ops: &[AdminOp {
+            body: Some("balance (amount string), currency, merchant (strings), dailyLimit (amount string)"),
+            answers: &[200, 400, 404],
+            ..op("PUT", || web::to(put_account), "Set an account's balance or daily limit")
+        }],
+    },
+    AdminPath {
+        path: "/clock",
+        ops: &[
+            op("GET", || web::to(clock), "The sandbox clock"),
+            AdminOp {
+                body: Some("now (an RFC 3339 time), frozen (boolean)"),
+                answers: LISTED,
+                ..op("PUT", || web::to(set_clock), "Set and freeze the sandbox clock")
+            },
+        ],
+    },
+    AdminPath {
+        path: "/clock/advance",
+        ops: &[AdminOp {
+            body: Some("seconds (number, required)"),
+            answers: LISTED,
+            ..op("POST", || web::to(advance_clock), "Advance the sandbox clock")
+        }],
+    },
+    AdminPath { path: "/errors", ops: &[op("GET", || web::to(errors), "The error catalogue")] },
+    AdminPath {
+        path: "/sink/{name}",
+        ops: &[
+            AdminOp {
+                body: Some("any body: the sink stores what it receives"),
+                ..op("POST", || web::to(sink_store), "Store a delivery (a callback receiver)")
+            },
+            AdminOp {
+                body: Some("any body: the sink stores what it receives"),
+                ..op("PUT", || web::to(sink_store), "Store a delivery (a callback receiver)")
+            },
+            op("GET", || web::to(sink_list), "Deliveries stored under this name"),
+            op("DELETE", || web::to(sink_clear), "Forget this name's deliveries"),
+        ],
+    },
+];
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(crate::openapi::document())
 }
 
 /// One admin path and the methods it takes; a GET also answers HEAD (health checks such as

@@ -68,6 +68,8 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         timeout: u64,
     },
+    /// Print the OpenAPI 3.1 document of the API and the admin API (as GET /__sandbox/openapi.json).
+    Openapi,
     /// Print the error catalogue.
     Errors {
         /// As JSON rather than a table.
@@ -173,6 +175,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check { scenarios }) => check(scenarios),
         Some(Command::Errors { json }) => errors(json),
         Some(Command::Health { url, bind, timeout }) => health(url, bind, timeout),
+        Some(Command::Openapi) => openapi(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -302,6 +305,15 @@ fn check(dirs: Vec<PathBuf>) -> Result<(), String> {
             }
             Err(format!("{} problem(s) in scenario files", problems.len()))
         }
+    }
+}
+
+fn openapi() -> Result<(), String> {
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(&crate::openapi::document()).map_err(|e| e.to_string())?;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(()),
     }
 }
 

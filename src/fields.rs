@@ -1,6 +1,7 @@
 //! Reading request fields by dotted path (`payment.ref`) and checking them, collecting every
 //! problem so a caller learns all that is wrong with a request at once.
 
+use crate::rules::{self, Rule};
 use serde_json::Value;
 
 /// How many levels any client input may nest: a JSON body, a form key (`a.b[c]` is 3) or a
@@ -71,6 +72,7 @@ impl<'a> Check<'a> {
 
     /// A required, non-empty string field.
     pub fn string(&mut self, path: &str) -> Option<&'a str> {
+        rules::record(path, Rule::Text);
         match get(self.body, path) {
             None if self.parent_is_not_object(path) => {}
             None | Some(Value::Null) => self.problem(path, "is required"),
@@ -103,6 +105,7 @@ impl<'a> Check<'a> {
     /// A required string field that may arrive under one of several names (sources disagree);
     /// returns the value and the name that matched.
     pub fn string_any(&mut self, paths: &[&'static str]) -> Option<(&'a str, &'static str)> {
+        rules::record(paths[0], Rule::EitherOf(paths.to_vec()));
         for path in paths {
             if get(self.body, path).is_some_and(|v| !v.is_null()) {
                 return self.string(path).map(|s| (s, *path));
@@ -113,6 +116,7 @@ impl<'a> Check<'a> {
     }
 
     pub fn one_of(&mut self, path: &str, allowed: &[&str]) -> Option<&'a str> {
+        rules::record(path, Rule::OneOf(allowed.iter().map(|a| a.to_string()).collect()));
         let value = self.string(path)?;
         if allowed.contains(&value) {
             Some(value)
@@ -124,6 +128,7 @@ impl<'a> Check<'a> {
 
     /// Like `one_of`, ignoring ASCII case; returns the allowed spelling and the one sent.
     pub fn one_of_any_case<'b>(&mut self, path: &str, allowed: &[&'b str]) -> Option<(&'b str, &'a str)> {
+        rules::record(path, Rule::OneOf(allowed.iter().map(|a| a.to_string()).collect()));
         let value = self.string(path)?;
         match allowed.iter().find(|a| a.eq_ignore_ascii_case(value)) {
             Some(canonical) => Some((canonical, value)),
@@ -135,6 +140,7 @@ impl<'a> Check<'a> {
     }
 
     pub fn rule(&mut self, path: &str, ok: impl Fn(&str) -> bool, expectation: &str) -> Option<&'a str> {
+        rules::record(path, Rule::Expect(expectation.to_string()));
         let value = self.string(path)?;
         if ok(value) {
             Some(value)
@@ -144,16 +150,25 @@ impl<'a> Check<'a> {
         }
     }
 
+    /// A whole number from 1 (a page, a page size), as the text of a query parameter.
+    pub fn count(&mut self, path: &str) -> Option<&'a str> {
+        rules::record(path, Rule::Count);
+        self.rule(path, |v| whole_number_from_one(v).is_some(), "must be a whole number from 1")
+    }
+
     pub fn date(&mut self, path: &str) -> Option<&'a str> {
+        rules::record(path, Rule::Date);
         self.rule(path, is_date, "must be a date in the format YYYY-MM-DD")
     }
 
     pub fn http_url(&mut self, path: &str) -> Option<&'a str> {
+        rules::record(path, Rule::HttpUrl);
         self.rule(path, is_http_url, "must be an http or https URL")
     }
 
     /// A positive amount sent as a JSON number (typed clients) or as a string of at most 2 decimals.
     pub fn number_or_amount(&mut self, path: &str) {
+        rules::record(path, Rule::NumberOrAmount);
         match get(self.body, path) {
             Some(Value::Number(n)) if is_amount(&n.to_string(), 2) => {}
             Some(Value::Number(n)) => self.problem(
@@ -168,6 +183,7 @@ impl<'a> Check<'a> {
 
     /// A positive amount written as a string with at most `decimals` decimal places.
     pub fn amount(&mut self, path: &str, decimals: usize) -> Option<&'a str> {
+        rules::record(path, Rule::Amount(decimals));
         let expectation = format!(
             "must be a positive amount as a string with at most {decimals} decimal places, at most {MAX_AMOUNT}"
         );
@@ -176,6 +192,13 @@ impl<'a> Check<'a> {
             return None;
         }
         self.rule(path, |v| is_amount(v, decimals), &expectation)
+    }
+
+    /// Whether an optional field was sent, so its rules apply. While the API is being described
+    /// it counts as sent, so that its rules are recorded too.
+    pub fn optional(&mut self, path: &str) -> bool {
+        rules::record_optional(path);
+        rules::recording() || get(self.body, path).is_some()
     }
 
     pub fn finish(self) -> Result<(), String> {

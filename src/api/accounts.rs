@@ -15,9 +15,11 @@ use std::collections::BTreeMap;
 /// Countries where Equity account services run (reference §1).
 pub const COUNTRIES: &[&str] = &["KE", "SS", "TZ", "UG", "DRC", "RW"];
 
-static BALANCE: Spec = Spec { op: &ACCOUNT_BALANCE, json_body: false, validate: validate_balance, execute: balance };
-static INQUIRY: Spec = Spec { op: &ACCOUNT_INQUIRY, json_body: false, validate: validate_inquiry, execute: inquiry };
-static VALIDATION: Spec =
+pub(crate) static BALANCE: Spec =
+    Spec { op: &ACCOUNT_BALANCE, json_body: false, validate: validate_balance, execute: balance };
+pub(crate) static INQUIRY: Spec =
+    Spec { op: &ACCOUNT_INQUIRY, json_body: false, validate: validate_inquiry, execute: inquiry };
+pub(crate) static VALIDATION: Spec =
     Spec { op: &ACCOUNT_VALIDATION, json_body: true, validate: validate_validation, execute: validation };
 
 /// The path parameters as an object named after the signature's fields.
@@ -26,8 +28,9 @@ fn path_input(req: &HttpRequest, names: &[&str]) -> Value {
     Value::Object(names.iter().map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default()))).collect())
 }
 
-static MINI: Spec = Spec { op: &MINI_STATEMENT, json_body: false, validate: validate_inquiry, execute: mini_statement };
-static OPENING_CLOSING: Spec = Spec {
+pub(crate) static MINI: Spec =
+    Spec { op: &MINI_STATEMENT, json_body: false, validate: validate_inquiry, execute: mini_statement };
+pub(crate) static OPENING_CLOSING: Spec = Spec {
     op: &OPENING_CLOSING_BALANCE,
     json_body: true,
     validate: validate_opening_closing,
@@ -43,7 +46,8 @@ pub async fn post_opening_closing(state: web::Data<AppState>, req: HttpRequest, 
     pipeline::serve(&state, &req, payload, &OPENING_CLOSING, None).await
 }
 
-static FULL: Spec = Spec { op: &FULL_STATEMENT, json_body: true, validate: validate_full, execute: full_statement };
+pub(crate) static FULL: Spec =
+    Spec { op: &FULL_STATEMENT, json_body: true, validate: validate_full, execute: full_statement };
 
 pub async fn post_full_statement(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &FULL, None).await

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static SPEC: Spec = Spec { op: &AIRTIME, json_body: true, validate, execute };
+pub(crate) static SPEC: Spec = Spec { op: &AIRTIME, json_body: true, validate, execute };
 
 pub async fn purchase(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static SPEC: Spec = Spec { op: &AUTHENTICATE, json_body: true, validate, execute };
+pub(crate) static SPEC: Spec = Spec { op: &AUTHENTICATE, json_body: true, validate, execute };
 
 pub async fn authenticate(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await
@@ -48,7 +48,8 @@ fn execute(call: &mut Call) -> Outcome {
 /// v2 token lifetime (reference §2.2: `expires_in` 3600).
 const V2_TOKEN_SECS: u64 = 3600;
 
-static V2_SPEC: Spec = Spec { op: &AUTHENTICATE, json_body: true, validate: validate_v2, execute: execute_v2 };
+pub(crate) static V2_SPEC: Spec =
+    Spec { op: &AUTHENTICATE, json_body: true, validate: validate_v2, execute: execute_v2 };
 
 /// `POST /identity[-test]/v2/token`: `Authorization: Basic <API key>` and a form with
 /// `username` (merchant code) and `password` (reference §2.2).

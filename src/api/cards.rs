@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 const VALIDATED: &str = "Card Payment (validated)";
 const AUTHORIZED: &str = "Card Payment";
 
-static SPECS: &[(&str, Spec)] = &[
+pub(crate) static SPECS: &[(&str, Spec)] = &[
     (
         "validatePayment",
         Spec { op: &MPGS_VALIDATE, json_body: true, validate: validate_order, execute: validate_payment },
@@ -34,8 +34,18 @@ static SPECS: &[(&str, Spec)] = &[
     ("refundPayment", Spec { op: &MPGS_REFUND, json_body: true, validate: validate_reference, execute: refund }),
 ];
 
-static VALIDATE_UNSIGNED_SPEC: Spec =
+pub(crate) static VALIDATE_UNSIGNED_SPEC: Spec =
     Spec { op: &MPGS_VALIDATE_UNSIGNED, json_body: true, validate: validate_order_unsigned, execute: validate_payment };
+
+/// What `{call}` picks; on the SDKs' path validation may also come unsigned.
+pub(crate) fn serves(sdk_path: bool) -> super::Serves {
+    let mut specs: Vec<(Option<&'static str>, &'static Spec)> =
+        SPECS.iter().map(|(name, spec)| (Some(*name), spec)).collect();
+    if sdk_path {
+        specs.insert(1, (Some("validatePayment"), &VALIDATE_UNSIGNED_SPEC));
+    }
+    super::Serves { picked_by: Some("call"), specs }
+}
 
 /// Serves `/mpgs-direct-integration/api/{version}/{call}`.
 pub async fn serve(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
@@ -61,7 +71,7 @@ fn validate_order(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
     check.number_or_amount("order.amount");
     check.rule("order.currency", |c| c.len() == 3, "must be a currency code such as USD");
     check.string("order.reference");
-    if fields::get(body, "apiOperation").is_some() {
+    if check.optional("apiOperation") {
         check.one_of("apiOperation", &["CREATE_SESSION", "PAYMENT_LINK", "PAY", "AUTHORIZE"]);
     }
     check.finish()

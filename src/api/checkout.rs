@@ -11,11 +11,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static WALLET_STK_SPEC: Spec =
+pub(crate) static WALLET_STK_SPEC: Spec =
     Spec { op: &MPESA_WALLET_STK, json_body: true, validate: validate_wallet_stk, execute: wallet_stk };
-static ORDER_STATUS_SPEC: Spec =
+pub(crate) static ORDER_STATUS_SPEC: Spec =
     Spec { op: &MPESA_ORDER_STATUS, json_body: false, validate: validate_order_reference, execute: order_status };
-static PAYMENT_LINK_SPEC: Spec =
+pub(crate) static PAYMENT_LINK_SPEC: Spec =
     Spec { op: &PAYMENT_LINK, json_body: true, validate: validate_payment_link, execute: payment_link };
 
 /// This page spells it `callbackUrl`; the account-based push's `callBackUrl` is accepted too.

@@ -10,10 +10,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static PUSH_SPEC: Spec = Spec { op: &EAZZYPAY_PUSH, json_body: true, validate: validate_push, execute: push };
-static STATUS_SPEC: Spec = Spec { op: &PAYMENT_STATUS, json_body: false, validate: validate_ref, execute: status };
-static REFUND_SPEC: Spec = Spec { op: &EAZZYPAY_REFUND, json_body: true, validate: validate_refund, execute: refund };
-static MPESA_SPEC: Spec = Spec { op: &MPESA_ONLINE, json_body: true, validate: validate_mpesa, execute: mpesa };
+pub(crate) static PUSH_SPEC: Spec =
+    Spec { op: &EAZZYPAY_PUSH, json_body: true, validate: validate_push, execute: push };
+pub(crate) static STATUS_SPEC: Spec =
+    Spec { op: &PAYMENT_STATUS, json_body: false, validate: validate_ref, execute: status };
+pub(crate) static REFUND_SPEC: Spec =
+    Spec { op: &EAZZYPAY_REFUND, json_body: true, validate: validate_refund, execute: refund };
+pub(crate) static MPESA_SPEC: Spec =
+    Spec { op: &MPESA_ONLINE, json_body: true, validate: validate_mpesa, execute: mpesa };
 
 const COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW"];
 /// The service name transactions of a push carry; refunds look for it.

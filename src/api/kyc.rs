@@ -23,10 +23,10 @@ static IDENTITIES: LazyLock<Vec<KnownIdentity>> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../../fixtures/identities.json")).expect("fixtures/identities.json")
 });
 
-static SPEC: Spec = Spec { op: &IDENTITY_VERIFICATION, json_body: true, validate, execute };
-static CREDIT_SPEC: Spec =
+pub(crate) static SPEC: Spec = Spec { op: &IDENTITY_VERIFICATION, json_body: true, validate, execute };
+pub(crate) static CREDIT_SPEC: Spec =
     Spec { op: &CREDIT_INFO, json_body: true, validate: validate_credit, execute: credit_info_v2 };
-static CRB_SPEC: Spec = Spec { op: &CRB, json_body: true, validate: validate_crb, execute: crb_report };
+pub(crate) static CRB_SPEC: Spec = Spec { op: &CRB, json_body: true, validate: validate_crb, execute: crb_report };
 
 pub async fn verify(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await

@@ -12,10 +12,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static BILL: Spec = Spec { op: &BILL_PAYMENT, json_body: true, validate: validate_bill, execute: pay_bill };
-static VALIDATION: Spec =
+pub(crate) static BILL: Spec = Spec { op: &BILL_PAYMENT, json_body: true, validate: validate_bill, execute: pay_bill };
+pub(crate) static VALIDATION: Spec =
     Spec { op: &BILL_VALIDATION, json_body: true, validate: validate_validation, execute: validate_bill_reference };
-static TILL: Spec = Spec { op: &TILL_PAYMENT, json_body: true, validate: validate_till, execute: pay_till };
+pub(crate) static TILL: Spec = Spec { op: &TILL_PAYMENT, json_body: true, validate: validate_till, execute: pay_till };
 
 pub async fn bill_payment(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &BILL, None).await

@@ -35,10 +35,12 @@ static MERCHANT_LIST: LazyLock<Vec<Value>> = LazyLock::new(|| {
 static RATES: LazyLock<Vec<Rate>> =
     LazyLock::new(|| serde_json::from_str(include_str!("../../fixtures/forex.json")).expect("fixtures/forex.json"));
 
-static BILLERS_SPEC: Spec = Spec { op: &BILLERS, json_body: false, validate: validate_page, execute: billers };
-static MERCHANTS_SPEC: Spec =
+pub(crate) static BILLERS_SPEC: Spec =
+    Spec { op: &BILLERS, json_body: false, validate: validate_page, execute: billers };
+pub(crate) static MERCHANTS_SPEC: Spec =
     Spec { op: &EAZZYPAY_MERCHANTS, json_body: false, validate: validate_page, execute: merchants };
-static FOREX_SPEC: Spec = Spec { op: &FOREX_RATES, json_body: true, validate: validate_forex, execute: forex };
+pub(crate) static FOREX_SPEC: Spec =
+    Spec { op: &FOREX_RATES, json_body: true, validate: validate_forex, execute: forex };
 
 /// Countries with forex rates (reference §9.2).
 const FOREX_COUNTRIES: &[(&str, &str)] = &[("KE", "KES"), ("TZ", "TZS"), ("UG", "UGX"), ("RW", "RWF")];
@@ -65,8 +67,8 @@ pub async fn post_forex(state: web::Data<AppState>, req: HttpRequest, payload: w
 fn validate_page(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*input);
     for name in ["page", "per_page"] {
-        if fields::get(input, name).is_some() {
-            check.rule(name, |v| fields::whole_number_from_one(v).is_some(), "must be a whole number from 1");
+        if check.optional(name) {
+            check.count(name);
         }
     }
     check.finish()
@@ -113,7 +115,7 @@ fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result
     let countries: Vec<&str> = FOREX_COUNTRIES.iter().map(|(c, _)| *c).collect();
     check.one_of("countryCode", &countries);
     check.rule("currencyCode", is_currency, "must be a 3-letter currency code");
-    if fields::get(input, "toCurrency").is_some() {
+    if check.optional("toCurrency") {
         check.rule("toCurrency", is_currency, "must be a 3-letter currency code");
     }
     // v2 asks for the rates alone; v3 clients send an amount to convert.

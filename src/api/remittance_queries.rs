@@ -9,9 +9,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static INQUIRY_SPEC: Spec =
+pub(crate) static INQUIRY_SPEC: Spec =
     Spec { op: &PESALINK_INQUIRY, json_body: true, validate: validate_inquiry, execute: linked_banks };
-static B2C_SPEC: Spec = Spec { op: &B2C_STATUS, json_body: true, validate: validate_b2c, execute: b2c_status };
+pub(crate) static B2C_SPEC: Spec =
+    Spec { op: &B2C_STATUS, json_body: true, validate: validate_b2c, execute: b2c_status };
 
 /// Banks (Kenya Bankers Association codes) every number is linked to, the reference's own first.
 const LINKED_BANKS: &[(&str, &str)] = &[("11", "CO-OPERATIVE BANK"), ("68", "EQUITY BANK"), ("01", "KCB BANK")];

@@ -147,7 +147,7 @@ pub static RAILS: &[Rail] = &[
 
 /// The IMT variants (`remittance/{rail}/imt`): the rules of the domestic rail at that index of
 /// `RAILS`, plus the sender's and recipient's documents.
-static IMT: &[(&Operation, usize)] = &[
+pub(crate) static IMT: &[(&Operation, usize)] = &[
     (&operation::SEND_WITHIN_EQUITY_IMT, 0),
     (&operation::SEND_MOBILE_WALLET_IMT, 1),
     (&operation::SEND_PESALINK_BANK_IMT, 4),
@@ -171,8 +171,8 @@ macro_rules! rail_specs {
                 validate(&RAILS[IMT[$imt].1], true, body, variants)
             }
         )*
-        static SPECS: &[Spec] = &[$(Spec { op: RAILS[$index].op, json_body: true, validate: $name, execute }),*];
-        static IMT_SPECS: &[Spec] = &[$(Spec { op: IMT[$imt].0, json_body: true, validate: $imt_name, execute }),*];
+        pub(crate) static SPECS: &[Spec] = &[$(Spec { op: RAILS[$index].op, json_body: true, validate: $name, execute }),*];
+        pub(crate) static IMT_SPECS: &[Spec] = &[$(Spec { op: IMT[$imt].0, json_body: true, validate: $imt_name, execute }),*];
     };
 }
 
@@ -180,6 +180,21 @@ rail_specs!(0 => validate_within_equity, 1 => validate_mobile, 2 => validate_rtg
             4 => validate_pesalink_bank, 5 => validate_pesalink_mobile, 6 => validate_eft;
             0 => validate_within_equity_imt, 1 => validate_mobile_imt, 2 => validate_pesalink_bank_imt,
             3 => validate_pesalink_mobile_imt);
+
+/// What `{rail}` picks on the v3 paths.
+pub(crate) fn serves(imt: bool) -> super::Serves {
+    let specs = if imt {
+        IMT.iter().zip(IMT_SPECS).map(|((_, index), spec)| (Some(RAILS[*index].path), spec)).collect()
+    } else {
+        RAILS.iter().zip(SPECS).filter(|(rail, _)| rail.v3).map(|(rail, spec)| (Some(rail.path), spec)).collect()
+    };
+    super::Serves { picked_by: Some("rail"), specs }
+}
+
+/// Every rail, which v2 picks by `transfer.type`.
+pub(crate) fn serves_v2() -> super::Serves {
+    super::Serves { picked_by: None, specs: SPECS.iter().map(|spec| (None, spec)).collect() }
+}
 
 /// Serves every rail; the route tells which (`remittance/{rail}`, `remittance/{rail}/imt`).
 pub async fn send(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {

@@ -14,7 +14,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static SPEC: Spec = Spec { op: &STK_PUSH, json_body: true, validate, execute };
+pub(crate) static SPEC: Spec = Spec { op: &STK_PUSH, json_body: true, validate, execute };
 
 pub async fn initiate(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
     pipeline::serve(&state, &req, payload, &SPEC, None).await

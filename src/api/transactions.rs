@@ -10,9 +10,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-static SPEC: Spec = Spec { op: &TRANSACTION_DETAILS, json_body: false, validate, execute };
-static V2_SPEC: Spec = Spec { op: &PAYMENT_DETAILS, json_body: false, validate, execute };
-static SDK_UNSIGNED_SPEC: Spec =
+pub(crate) static SPEC: Spec = Spec { op: &TRANSACTION_DETAILS, json_body: false, validate, execute };
+pub(crate) static V2_SPEC: Spec = Spec { op: &PAYMENT_DETAILS, json_body: false, validate, execute };
+pub(crate) static SDK_UNSIGNED_SPEC: Spec =
     Spec { op: &TRANSACTION_DETAILS_UNSIGNED, json_body: false, validate: validate_unsigned, execute };
 
 /// The reference is the last path segment on every variant of the path.

@@ -22,6 +22,7 @@ mod hardening_callbacks;
 mod hardening_input;
 mod hardening_requests;
 mod kyc;
+mod openapi;
 mod payments;
 mod queries;
 mod scenarios;

@@ -1,0 +1,131 @@
+//! What a validator asks of each field, learnt by running the validator itself on an empty
+//! body while recording: the field checks in `fields::Check` note their rule here. The API
+//! description reads request schemas from this, so the validators stay the one list of fields.
+
+use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rule {
+    /// A non-empty string.
+    Text,
+    OneOf(Vec<String>),
+    /// A string meeting a rule the validator words (e.g. "must be 6 to 12 letters or digits").
+    Expect(String),
+    Date,
+    /// A whole number from 1, as text.
+    Count,
+    HttpUrl,
+    /// A positive amount as a string with at most this many decimals.
+    Amount(usize),
+    /// A positive amount as a JSON number or a string.
+    NumberOrAmount,
+    /// A string sent under one of these names (the first is documented).
+    EitherOf(Vec<&'static str>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Asked {
+    pub path: String,
+    pub rule: Rule,
+    pub optional: bool,
+}
+
+#[derive(Default)]
+struct Recording {
+    asked: Vec<Asked>,
+    optional: Vec<String>,
+}
+
+thread_local! {
+    static RECORDING: RefCell<Option<Recording>> = const { RefCell::new(None) };
+}
+
+/// How many threads are recording: serving requests then costs one load per check, not a
+/// thread-local look-up.
+static RECORDERS: AtomicUsize = AtomicUsize::new(0);
+
+pub fn recording() -> bool {
+    RECORDERS.load(Ordering::Relaxed) > 0 && RECORDING.with(|r| r.borrow().is_some())
+}
+
+/// Notes a rule; the first specific rule for a path wins (`date` is also a `rule`, which is also
+/// a `string`: the outer check records first).
+pub fn record(path: &str, rule: Rule) {
+    if RECORDERS.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    RECORDING.with(|r| {
+        if let Some(recording) = r.borrow_mut().as_mut() {
+            match recording.asked.iter_mut().find(|a| a.path == path) {
+                Some(known) if known.rule == Rule::Text => known.rule = rule,
+                Some(_) => {}
+                None => recording.asked.push(Asked { path: path.to_string(), rule, optional: false }),
+            }
+        }
+    });
+}
+
+/// Notes that a field is checked only when sent.
+pub fn record_optional(path: &str) {
+    if RECORDERS.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    RECORDING.with(|r| {
+        if let Some(recording) = r.borrow_mut().as_mut() {
+            recording.optional.push(path.to_string());
+        }
+    });
+}
+
+pub type Validator = fn(&mut Value, &mut BTreeMap<String, String>) -> Result<(), String>;
+
+/// Every field `validate` checks, in the order it checks them.
+pub fn asked_by(validate: Validator) -> Vec<Asked> {
+    RECORDING.with(|r| *r.borrow_mut() = Some(Recording::default()));
+    RECORDERS.fetch_add(1, Ordering::Relaxed);
+    let mut probe = Value::Object(serde_json::Map::new());
+    let _ = validate(&mut probe, &mut BTreeMap::new());
+    RECORDERS.fetch_sub(1, Ordering::Relaxed);
+    let recording = RECORDING.with(|r| r.borrow_mut().take()).unwrap_or_default();
+    let mut asked = recording.asked;
+    for field in &mut asked {
+        field.optional = recording.optional.contains(&field.path);
+    }
+    asked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fields::Check;
+
+    fn sample(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
+        let mut check = Check::new(&*body);
+        check.date("payment.date");
+        check.one_of("payment.telco", &["Equitel", "Safaricom"]);
+        check.string("payment.ref");
+        if check.optional("limit") {
+            check.rule("limit", |v| v.parse::<u32>().is_ok(), "must be a whole number");
+        }
+        check.finish()
+    }
+
+    #[test]
+    fn a_validator_tells_its_fields_and_their_rules() {
+        let asked = asked_by(sample);
+        let rules: Vec<(&str, &Rule, bool)> = asked.iter().map(|a| (a.path.as_str(), &a.rule, a.optional)).collect();
+        assert_eq!(
+            rules,
+            vec![
+                ("payment.date", &Rule::Date, false),
+                ("payment.telco", &Rule::OneOf(vec!["Equitel".into(), "Safaricom".into()]), false),
+                ("payment.ref", &Rule::Text, false),
+                ("limit", &Rule::Expect("must be a whole number".into()), true),
+            ]
+        );
+        assert!(!recording());
+    }
+}
