@@ -39,8 +39,9 @@ REPO = Path(__file__).resolve().parents[2]
 class Sandbox:
     """The sandbox binary on 127.0.0.1:0, its address read from its first stdout line."""
 
-    def __init__(self, binary: Path, startup_timeout: float) -> None:
+    def __init__(self, binary: Path, startup_timeout: float, signature_mode: str = "strict") -> None:
         self.binary = binary
+        self.signature_mode = signature_mode
         self.startup_timeout = startup_timeout
         self.proc: subprocess.Popen[str] | None = None
         self.base = ""
@@ -51,7 +52,7 @@ class Sandbox:
         # A clean environment: no JENGA_SANDBOX_* from the caller changes what is tested.
         env = {k: v for k, v in os.environ.items() if not k.startswith("JENGA_SANDBOX_")}
         self.proc = subprocess.Popen(
-            [str(self.binary), "serve", "--bind", "127.0.0.1:0", "--signature-mode", "strict"],
+            [str(self.binary), "serve", "--bind", "127.0.0.1:0", "--signature-mode", self.signature_mode],
             cwd=REPO,
             env=env,
             stdin=subprocess.DEVNULL,
