@@ -221,8 +221,9 @@ pub static ROUTES: &[AdminPath] = &[
     },
 ];
 
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok().json(crate::openapi::document())
+async fn openapi(req: HttpRequest) -> HttpResponse {
+    let info = req.connection_info();
+    HttpResponse::Ok().json(crate::openapi::document(&format!("{}://{}", info.scheme(), info.host())))
 }
 
 /// One admin path and the methods it takes; a GET also answers HEAD (health checks such as

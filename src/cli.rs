@@ -68,7 +68,8 @@ enum Command {
         #[arg(long, default_value_t = 3)]
         timeout: u64,
     },
-    /// Print the OpenAPI 3.1 document of the API and the admin API (as GET /__sandbox/openapi.json).
+    /// Print the OpenAPI 3.1 document of the API and the admin API (as GET /__sandbox/openapi.json
+    /// serves it, with the default bind as its server).
     Openapi,
     /// Print the error catalogue.
     Errors {
@@ -310,7 +311,8 @@ fn check(dirs: Vec<PathBuf>) -> Result<(), String> {
 
 fn openapi() -> Result<(), String> {
     use std::io::Write;
-    let text = serde_json::to_string_pretty(&crate::openapi::document()).map_err(|e| e.to_string())?;
+    let server = format!("http://{}", Settings::default().bind);
+    let text = serde_json::to_string_pretty(&crate::openapi::document(&server)).map_err(|e| e.to_string())?;
     match writeln!(std::io::stdout().lock(), "{text}") {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),

@@ -13,7 +13,9 @@ use crate::pipeline::Spec;
 use crate::rules;
 use serde_json::{json, Map, Value};
 
-pub fn document() -> Value {
+/// The document, naming `server` (the base URL it was fetched from, or the default bind) as
+/// where the API is: tools that import a file (Postman, Swagger UI) need an absolute one.
+pub fn document(server: &str) -> Value {
     let mut paths = Map::new();
     let described = api::described();
     for route in &described {
@@ -33,7 +35,7 @@ pub fn document() -> Value {
                 Errors come in the envelope of the API generation called. Generated from the \
                 sandbox's router, validators, signature formulas and error catalogue.",
         },
-        "servers": [{"url": "/", "description": "the sandbox this document was fetched from"}],
+        "servers": [{"url": server, "description": "the sandbox"}],
         "paths": paths,
         "components": {
             "schemas": schemas,

@@ -44,7 +44,8 @@ def main() -> int:
     failed = 0
     try:
         served = requests.get(sandbox.base + "/__sandbox/openapi.json", timeout=10).json()
-        if served != printed:
+        # Each names its own server: the one it was fetched from, or the default bind.
+        if dict(served, servers=None) != dict(printed, servers=None):
             print("FAIL the served document differs from `jenga-sandbox openapi`")
             failed += 1
         validate(served)
