@@ -76,7 +76,9 @@ def main() -> int:
             command += ["--report", "junit", "--report-junit-path", str(args.report)]
         command += args.extra
         env = dict(os.environ, SANDBOX_URL=sandbox.base, SCHEMATHESIS_HOOKS="hooks", PYTHONPATH=str(HERE))
-        run = subprocess.run(command, env=env, cwd=HERE)
+        # Run where schemathesis's caches do not land in the work tree.
+        with tempfile.TemporaryDirectory() as scratch:
+            run = subprocess.run(command, env=env, cwd=scratch)
         if run.returncode != 0:
             print(f"FAIL schemathesis exited with {run.returncode}")
             failed += 1
