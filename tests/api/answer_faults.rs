@@ -41,7 +41,7 @@ async fn assert_healthy(app: &TestApp) {
 #[tokio::test]
 async fn reset_closes_the_connection_without_an_answer_after_the_operation_ran() {
     let app = spawn_app().await;
-    let client = reqwest::Client::new();
+    let client = test_client();
     let outcome = push_with_fault(&app, &client, "FAULTRESET01", "fault:reset").await;
     let error = outcome.expect_err("no answer");
     assert!(!error.is_timeout(), "closed, not timed out: {error}");
@@ -52,7 +52,7 @@ async fn reset_closes_the_connection_without_an_answer_after_the_operation_ran()
 #[tokio::test]
 async fn hang_gives_no_answer_until_the_client_gives_up() {
     let app = spawn_app().await;
-    let impatient = reqwest::Client::builder().timeout(Duration::from_millis(500)).build().unwrap();
+    let impatient = test_client_builder().timeout(Duration::from_millis(500)).build().unwrap();
     let error = push_with_fault(&app, &impatient, "FAULTHANG001", "fault:hang").await.expect_err("no answer");
     assert!(error.is_timeout(), "{error}");
     assert_transaction_recorded(&app, "FAULTHANG001").await;
@@ -62,7 +62,7 @@ async fn hang_gives_no_answer_until_the_client_gives_up() {
 #[tokio::test]
 async fn hang_closes_the_connection_after_max_hang_ms_for_a_client_that_waits_forever() {
     let app = spawn_app_with(|s| s.max_hang_ms = 200).await;
-    let patient = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let patient = test_client_builder().timeout(Duration::from_secs(30)).build().unwrap();
     let error = push_with_fault(&app, &patient, "FAULTHANG002", "fault:hang").await.expect_err("no answer");
     assert!(!error.is_timeout(), "closed by the sandbox, not by the client: {error}");
 }

@@ -1,6 +1,9 @@
 //! The real `jenga-sandbox` binary: `errors`, `check`, `sign`, `keygen` and `serve`.
 
-use crate::helpers::{sign, stk_body, stk_canonical, wait_until, API_KEY, AUTH_PATH, MERCHANT, SECRET, STK_PATH, WAIT};
+use crate::helpers::{
+    sign, stk_body, stk_canonical, test_client, test_client_builder, wait_until, API_KEY, AUTH_PATH, MERCHANT, SECRET,
+    STK_PATH, WAIT,
+};
 use jenga_sandbox::crypto::{fixtures, parse_private_key, sign_sha256, PublicKey};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -117,7 +120,7 @@ pub(crate) fn listening_address(line: &str) -> String {
 }
 
 async fn health(address: &str) -> Value {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let client = test_client_builder().build().unwrap();
     let response = client.get(format!("{address}/__sandbox/health")).send().await.unwrap();
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
@@ -373,7 +376,7 @@ async fn sigterm_delivers_queued_callbacks_before_the_server_stops() {
     command.args(["serve", "--config", config.to_str().unwrap()]);
     let (server, line) = start_server(command);
     let address = listening_address(&line);
-    let client = reqwest::Client::new();
+    let client = test_client();
     let token = v3_token(&client, &address).await;
     let body = stk_body("SHUTDOWN01", "254764555291", &format!("{}/callback", receiver.uri()));
     let pushed = client
@@ -408,7 +411,7 @@ impl Stateful {
         let mut command = command(dir.path());
         command.args(["serve", "--bind", "127.0.0.1:0", "--state", "state.json"]).args(extra);
         let (server, line) = start_server(command);
-        Self { server, address: listening_address(&line), client: reqwest::Client::new() }
+        Self { server, address: listening_address(&line), client: test_client() }
     }
 
     async fn token(&self) -> String {
@@ -706,7 +709,7 @@ async fn serve_off_loopback_without_a_token_prints_a_generated_one_that_the_admi
     let token =
         banner.last().and_then(|l| l.trim().strip_prefix("admin token: ")).unwrap_or_else(|| panic!("{banner:?}"));
     assert!(token.len() >= 32, "{token}");
-    let client = reqwest::Client::new();
+    let client = test_client();
     let health = client.get(format!("{address}/__sandbox/health")).send().await.unwrap();
     assert_eq!(health.status(), 200, "probes need no token");
     let requests = format!("{address}/__sandbox/requests");
@@ -753,7 +756,7 @@ async fn serve_with_json_logs_prints_the_banner_as_json_lines_the_first_giving_t
     assert_eq!(lines[6]["rule"], "generated");
     let token = lines[7]["token"].as_str().unwrap();
     let address = format!("http://127.0.0.1:{}", port_in(url));
-    let client = reqwest::Client::new();
+    let client = test_client();
     let journal = client.get(format!("{address}/__sandbox/requests")).bearer_auth(token).send().await.unwrap();
     assert_eq!(journal.status(), 200);
     terminate(server);

@@ -4,7 +4,8 @@
 
 use crate::cli::{command, listening_address, TempDir};
 use crate::helpers::{
-    sign, spawn_app, spawn_app_with, stk_body, stk_canonical, TestApp, API_KEY, AUTH_PATH, MERCHANT, SECRET, STK_PATH,
+    sign, spawn_app, spawn_app_with, stk_body, stk_canonical, test_client_builder, TestApp, API_KEY, AUTH_PATH,
+    MERCHANT, SECRET, STK_PATH,
 };
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -52,7 +53,7 @@ async fn requests_keep_being_answered_when_nobody_reads_the_log() {
     let dir = TempDir::new();
     let (child, address) = start_unread_server(&dir, &["serve", "--bind", "127.0.0.1:0"]);
     let _server = Killed(child);
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let client = test_client_builder().timeout(Duration::from_secs(5)).build().unwrap();
     let path = format!("/no/such/{}", "x".repeat(500));
     // Act: 4,800 requests, 16 at a time, each bounded by 5 s.
     let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -442,7 +443,7 @@ async fn with_a_state_file_a_v3_token_survives_a_restart_and_the_file_is_private
         let (server, line) = crate::cli::start_server(serve);
         (server, listening_address(&line))
     };
-    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let client = test_client_builder().build().unwrap();
     let (first, address) = start();
     let mut tokens = Vec::new();
     for _ in 0..2 {

@@ -38,7 +38,19 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let handle = app.handle();
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), handle, state }
+    TestApp { address, client: test_client(), handle, state }
+}
+
+/// A client for talking to a sandbox under test.
+pub fn test_client() -> reqwest::Client {
+    test_client_builder().build().expect("a client builds")
+}
+
+/// Connections are not kept for reuse: one idle through the server's keep-alive (5 s, reached on
+/// a loaded machine while a test generates a key, say) races the server closing it, and the
+/// next request on it fails with an incomplete message.
+pub fn test_client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder().pool_max_idle_per_host(0)
 }
 
 /// Signs with the fixture private key registered for the default merchant.

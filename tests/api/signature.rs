@@ -204,7 +204,7 @@ async fn push_with_a_lower_case_signature_header_is_accepted() {
 async fn push_with_a_title_case_signature_header_is_accepted() {
     // Arrange
     let app = spawn_app().await;
-    let client = reqwest::Client::builder().http1_title_case_headers().build().unwrap();
+    let client = test_client_builder().http1_title_case_headers().build().unwrap();
     let body = body("SIGTITLE0001");
     let token = app.token().await;
     // Act: the client writes "Signature" on the wire

@@ -121,7 +121,7 @@ async fn a_transaction_wait_on_status_answers_when_the_clock_reaches_its_callbac
 async fn a_client_that_gives_up_frees_its_waiting_slot() {
     // Arrange
     let app = spawn_app().await;
-    let impatient = reqwest::Client::builder().timeout(Duration::from_millis(300)).build().unwrap();
+    let impatient = test_client_builder().timeout(Duration::from_millis(300)).build().unwrap();
     // Act
     let gave_up = impatient.get(app.url("/__sandbox/sink/never?wait_ms=60000")).send().await;
     // Assert
