@@ -8,6 +8,10 @@
 //! A receiver's answer is read only as far as a short excerpt, redirects are recorded and never
 //! followed, and every callback request is marked (`X-Sandbox-Callback`) so that the sandbox
 //! refuses it anywhere but its sink: a callback URL cannot act on the admin API, however spelt.
+//!
+//! Here: the jobs, their store and the worker. Beside it: `attempt` (one HTTP attempt and its
+//! answer), `retry` (the retry policy), `own_sink` (the sink path and the refusal of other
+//! self-calls), `saved` (the state file's plans) and `shutdown`.
 
 use crate::clock::Clock;
 use crate::config::CallbackSettings;
@@ -24,21 +28,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{watch, Notify, Semaphore};
 
-/// How much of a receiver's answer the log keeps.
-const EXCERPT_BYTES: usize = 512;
-/// How much of a receiver's answer is read at most: enough for a short answer to end, so its
-/// connection can be used again; a longer one is cut and its connection dropped.
-const READ_BYTES: usize = 4 * 1024;
-/// How long the answer's body is waited for once its status has come.
-const READ_WAIT: Duration = Duration::from_secs(1);
+mod attempt;
+mod own_sink;
+mod retry;
+mod saved;
+mod shutdown;
+
+use attempt::{attempt, url_for_logs, Outcome};
+use own_sink::OwnSink;
+pub use own_sink::{refuse_callback_to_self, CALLBACK_HEADER};
+use retry::later;
+pub use saved::{QueuedPlan, SavedCopy, SavedStep};
+
 /// How long an idle worker sleeps before looking at the schedule again.
 const IDLE_LOOK_MS: i64 = 60_000;
-/// Longest wait honoured from a receiver's Retry-After.
-const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
-/// How often shutdown looks whether what is due within its grace period has been sent.
-const SETTLE_LOOK: Duration = Duration::from_millis(10);
-/// How long shutdown waits for attempts it cut short to record their outcome.
-const CUT_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -207,52 +210,8 @@ pub struct Plan {
     pub faults: Vec<CallbackFault>,
 }
 
-/// A sequence still to be delivered, as the state file keeps it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct QueuedPlan {
-    pub merchant: String,
-    pub operation: String,
-    pub reference: String,
-    pub scenario: String,
-    pub url: String,
-    pub basic_auth: Option<(String, String)>,
-    pub due_ms: i64,
-    pub steps: Vec<SavedStep>,
-    /// The scenario's fault modes, so a restart keeps them (absent from files of older builds).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub faults: Vec<CallbackFault>,
-    /// Attempts already made of the first step: they count towards the retry schedule, and a
-    /// receiver_timeout fault has spent its ignored answer.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub attempts: u32,
-    /// Further copies of the first step still to be delivered (the duplicate fault): the next step
-    /// waits for all of them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub twins: Vec<SavedCopy>,
-    /// Files of older builds say only whether the first step was attempted.
-    #[serde(default, skip_serializing)]
-    pub attempted: bool,
-}
-
-/// One more copy of a plan's first step: when it is due and how often it was tried.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SavedCopy {
-    pub due_ms: i64,
-    #[serde(default)]
-    pub attempts: u32,
-}
-
 fn is_zero(n: &u32) -> bool {
     *n == 0
-}
-
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SavedStep {
-    pub after_ms: Option<u64>,
-    pub body: Value,
 }
 
 /// A transaction's sequence: the steps after the one being sent, released when every copy of
@@ -311,21 +270,6 @@ struct Sending {
     ignore_answer: bool,
 }
 
-/// What an attempt came to.
-#[derive(Default)]
-struct Outcome {
-    status: Option<u16>,
-    retry_after_ms: Option<u64>,
-    error: Option<String>,
-    excerpt: Option<String>,
-}
-
-impl Outcome {
-    fn failed(error: impl Into<String>) -> Self {
-        Self { error: Some(error.into()), ..Self::default() }
-    }
-}
-
 enum Target {
     /// This server's own sink, by name: stored directly.
     OwnSink(String),
@@ -353,20 +297,6 @@ pub struct Callbacks {
     /// True once the worker must stop; attempts under way are cut short.
     stopping: watch::Sender<bool>,
 }
-
-struct OwnSink {
-    port: u16,
-    sink: Arc<crate::sink::Sink>,
-    /// `http://127.0.0.1:PORT/__sandbox/sink/` and its `localhost` and `[::1]` twins: a prefix
-    /// test settles the common URLs without parsing them.
-    prefixes: [String; 3],
-}
-
-const SINK_PATH: &str = "/__sandbox/sink/";
-
-/// Marks every callback request (its value is the job id): a request carrying it is refused
-/// anywhere but the sink (see `refuse_callback_to_self`).
-pub const CALLBACK_HEADER: &str = "x-sandbox-callback";
 
 const USER_AGENT: &str = concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION"));
 
@@ -415,36 +345,6 @@ impl Callbacks {
             flushing: AtomicBool::new(false),
             stopping: watch::channel(false).0,
         }
-    }
-
-    /// Once the server listens: its port, and the sink its `/__sandbox/sink/NAME` serves.
-    pub fn set_own_sink(&self, port: u16, sink: Arc<crate::sink::Sink>) {
-        let prefixes = ["127.0.0.1", "localhost", "[::1]"].map(|host| format!("http://{host}:{port}{SINK_PATH}"));
-        let _ = self.own_sink.set(OwnSink { port, sink, prefixes });
-    }
-
-    /// The sink name when `url` is this server's own sink on loopback.
-    fn own_sink_name(&self, url: &str) -> Option<String> {
-        let own = self.own_sink.get()?;
-        if !url.contains(SINK_PATH) {
-            return None;
-        }
-        let plain_name = |name: &str| !name.is_empty() && !name.contains(['/', '?', '#', '%']);
-        let fast = own.prefixes.iter().find_map(|p| url.strip_prefix(p.as_str())).map(|n| n.trim_end_matches('/'));
-        if let Some(name) = fast.filter(|n| plain_name(n)) {
-            return Some(name.to_string());
-        }
-        // Anything less plain (upper-case host, default port, escapes, a query) is parsed.
-        let url = url::Url::parse(url).ok()?;
-        let loopback = matches!(url.host_str()?, "127.0.0.1" | "localhost" | "[::1]");
-        if !loopback || url.port_or_known_default() != Some(own.port) || url.query().is_some() {
-            return None;
-        }
-        let name = url.path().strip_prefix(SINK_PATH)?.trim_end_matches('/');
-        if name.is_empty() || name.contains('/') {
-            return None;
-        }
-        Some(percent_encoding::percent_decode_str(name).decode_utf8_lossy().into_owned())
     }
 
     /// Wakes the worker if the schedule's next job is due before it would look by itself.
@@ -563,89 +463,6 @@ impl Callbacks {
             }
         }
         created
-    }
-
-    /// What is still to be sent, one plan per transaction sequence: the unfinished copies of its
-    /// current step (with their due times and attempts made) and the steps chained after them.
-    /// For the state file.
-    pub fn queued_plans(&self) -> Vec<QueuedPlan> {
-        let store = self.store.lock();
-        let mut queued: Vec<&Job> = store.jobs.values().filter(|j| j.state.is_queued()).collect();
-        queued.sort_by_key(|j| (j.due_ms, j.id.clone()));
-        let mut plans = Vec::new();
-        let mut sequences: HashMap<ChainId, usize> = HashMap::new();
-        for job in queued {
-            let attempts = job.earlier_attempts + job.attempts.len() as u32;
-            let chain = job.chain.and_then(|id| store.chains.get(&id).map(|c| (id, c)));
-            if let Some(&at) = chain.and_then(|(id, _)| sequences.get(&id)) {
-                let plan: &mut QueuedPlan = &mut plans[at];
-                plan.twins.push(SavedCopy { due_ms: job.due_ms, attempts });
-                continue;
-            }
-            let mut steps = vec![SavedStep { after_ms: Some(0), body: job.body.to_value() }];
-            if let Some((id, chain)) = chain {
-                sequences.insert(id, plans.len());
-                let rest = &chain.plan.steps[chain.next..];
-                steps.extend(rest.iter().map(|s| SavedStep { after_ms: s.after_ms, body: s.body.clone() }));
-            }
-            // A job without a chain keeps the faults that still act on it.
-            let faults = chain.map(|(_, c)| c.plan.faults.clone()).unwrap_or_else(|| {
-                [
-                    (job.malformed, CallbackFault::MalformedBody),
-                    (job.ignore_first_answer, CallbackFault::ReceiverTimeout),
-                ]
-                .into_iter()
-                .filter_map(|(on, fault)| on.then_some(fault))
-                .collect()
-            });
-            plans.push(QueuedPlan {
-                merchant: job.merchant.clone(),
-                operation: job.operation.clone(),
-                reference: job.reference.clone(),
-                scenario: job.scenario.clone(),
-                url: job.url.clone(),
-                basic_auth: job.basic_auth.clone(),
-                due_ms: job.due_ms,
-                steps,
-                faults,
-                attempts,
-                twins: Vec::new(),
-                attempted: false,
-            });
-        }
-        plans
-    }
-
-    /// Queues saved plans again, each copy of a first step at its saved due time.
-    pub fn restore(&self, plans: Vec<QueuedPlan>) {
-        for saved in plans {
-            let plan = Plan {
-                merchant: saved.merchant,
-                operation: saved.operation,
-                reference: saved.reference,
-                scenario: saved.scenario,
-                url: saved.url,
-                basic_auth: saved.basic_auth,
-                steps: saved.steps.into_iter().map(|s| Step { after_ms: s.after_ms, body: s.body }).collect(),
-                faults: saved.faults,
-            };
-            if plan.steps.is_empty() {
-                continue;
-            }
-            // Out-of-order steps were saved in their sending order, so they are not reversed again;
-            // steps after the first are still doubled by the duplicate fault.
-            let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
-            let first = (saved.due_ms, saved.attempts.max(u32::from(saved.attempted)));
-            let current: Vec<(i64, u32)> =
-                std::iter::once(first).chain(saved.twins.iter().map(|t| (t.due_ms, t.attempts))).collect();
-            let mut store = self.store.lock();
-            if let Some(limit) = self.full_queue(&store, &plan.merchant) {
-                self.create_unsent(&mut store, &plan, copies, saved.due_ms, JobState::Dropped, Some(limit));
-                continue;
-            }
-            self.start_sequence(&mut store, plan, copies, &current);
-            self.wake_if_sooner(&store);
-        }
     }
 
     /// When a step falls due, counted from `now`: at once while shutting down.
@@ -789,62 +606,6 @@ impl Callbacks {
         self.store.lock().queued.total
     }
 
-    /// At shutdown, within `grace`: sends at once every job not yet attempted (and each step it
-    /// releases), makes the retries that fall due within `grace` at their time (a retry's wait is
-    /// never shortened), then stops the worker, cutting short attempts still under way. Returns
-    /// how many jobs are left queued, with their schedule and attempts, for the state file.
-    pub async fn shut_down(&self, grace: Duration) -> usize {
-        if self.flushing.swap(true, Ordering::Relaxed) {
-            return self.queued();
-        }
-        let deadline = tokio::time::Instant::now() + grace;
-        {
-            let mut store = self.store.lock();
-            let now = self.clock.now_ms();
-            let untried: Vec<JobId> = store
-                .jobs
-                .values()
-                .filter(|j| j.state == JobState::Scheduled && j.attempts.is_empty() && j.earlier_attempts == 0)
-                .filter(|j| j.due_ms > now)
-                .map(|j| j.id.clone())
-                .collect();
-            for id in untried {
-                self.schedule(&mut store, &id, now);
-            }
-        }
-        self.wake.notify_one();
-        while !self.settled(deadline) {
-            tokio::select! {
-                _ = tokio::time::sleep(SETTLE_LOOK) => {}
-                _ = tokio::time::sleep_until(deadline) => break,
-            }
-        }
-        self.stopping.send_replace(true);
-        // Attempts cut short record their outcome at once; every permit back means all are done.
-        let all = u32::try_from(self.settings.max_in_flight.max(1)).unwrap_or(u32::MAX);
-        let _ = tokio::time::timeout(CUT_WAIT, self.in_flight.acquire_many(all)).await;
-        self.queued()
-    }
-
-    /// Nothing is being sent, and nothing else falls due before `deadline`.
-    fn settled(&self, deadline: tokio::time::Instant) -> bool {
-        if self.in_flight() > 0 {
-            return false;
-        }
-        // A frozen clock brings nothing due by itself.
-        let left = if self.clock.is_frozen() {
-            Duration::ZERO
-        } else {
-            deadline.saturating_duration_since(tokio::time::Instant::now())
-        };
-        let horizon = later(self.clock.now_ms(), left.as_millis() as u64);
-        let store = self.store.lock();
-        !store
-            .jobs
-            .values()
-            .any(|j| j.state == JobState::InFlight || (j.state == JobState::Scheduled && j.due_ms <= horizon))
-    }
-
     /// The delivery loop; returns once `shut_down` has stopped it.
     pub async fn run(self: Arc<Self>) {
         let mut stopping = self.stopping.subscribe();
@@ -913,18 +674,6 @@ impl Callbacks {
         }
     }
 
-    /// Marks what is still queued as abandoned (at shutdown, after it was saved); returns how many.
-    pub fn abandon_queued(&self) -> usize {
-        let mut store = self.store.lock();
-        let Store { jobs, finished, queued, .. } = &mut *store;
-        let left = queued.total;
-        for job in jobs.values_mut().filter(|j| j.state.is_queued()) {
-            finished.push_back(job.id.clone());
-            set_state(queued, job, JobState::Abandoned);
-        }
-        left
-    }
-
     /// What the next attempt of a job sends, read under the lock without copying the body.
     fn sending(&self, id: &str) -> Option<Sending> {
         let store = self.store.lock();
@@ -941,32 +690,6 @@ impl Callbacks {
     fn sign(&self, body: &[u8]) -> Option<String> {
         use base64::Engine;
         self.signer.as_ref().map(|s| base64::engine::general_purpose::STANDARD.encode(s.sign_rs256(body)))
-    }
-
-    /// Stores a callback addressed to this server's own sink, with the headers a request would
-    /// have carried; hands back any other.
-    fn deliver_to_own_sink(&self, id: &str, sending: Sending) -> Option<Sending> {
-        let Target::OwnSink(name) = &sending.target else { return Some(sending) };
-        let Some(own) = self.own_sink.get() else { return Some(sending) };
-        let at = self.clock.now_ms();
-        let started = Instant::now();
-        let mut headers = std::collections::BTreeMap::new();
-        headers.insert("content-type".to_string(), "application/json".to_string());
-        headers.insert("user-agent".to_string(), USER_AGENT.to_string());
-        headers.insert(CALLBACK_HEADER.to_string(), id.to_string());
-        if let Some((user, password)) = &sending.basic_auth {
-            use base64::Engine;
-            let credentials = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            headers.insert("authorization".to_string(), format!("Basic {credentials}"));
-        }
-        if let Some(signature) = self.sign(&sending.body) {
-            headers.insert(SIGNATURE_HEADER.to_ascii_lowercase(), signature);
-        }
-        let entry = own.sink.store(name, at, headers, &sending.body);
-        let excerpt = format!(r#"{{"status":"received","id":{entry}}}"#);
-        let outcome = Outcome { status: Some(200), excerpt: Some(excerpt), ..Outcome::default() };
-        self.record_attempt(id, at, started, outcome, sending.ignore_answer);
-        None
     }
 
     async fn deliver(&self, id: &str, sending: Sending) {
@@ -1057,17 +780,6 @@ impl Callbacks {
         self.wake_if_sooner(&store);
     }
 
-    /// The wait before the next attempt after `made` attempts, or None when they are used up:
-    /// the schedule's wait with jitter, or the receiver's Retry-After when longer (at most
-    /// `MAX_RETRY_AFTER_MS`).
-    fn retry_wait_ms(&self, made: usize, retry_after_ms: Option<u64>) -> Option<u64> {
-        let base = *self.settings.retry_schedule_ms.get(made.checked_sub(1)?)? as f64;
-        let jitter = 1.0 + self.settings.jitter * (self.ids.unit() * 2.0 - 1.0);
-        // A float cast to an integer saturates: a configured wait near u64::MAX stays one.
-        let scheduled = (base * jitter) as u64;
-        Some(scheduled.max(retry_after_ms.unwrap_or(0).min(MAX_RETRY_AFTER_MS)))
-    }
-
     /// Counts a finished job against its sequence; schedules the next step once every copy of
     /// the current one is finished, so steps arrive in order even when one is duplicated.
     fn release_next(&self, store: &mut Store, chain: Option<ChainId>) {
@@ -1089,151 +801,5 @@ impl Callbacks {
             chain.pending = chain.copies;
             store.chains.insert(chain_id, chain);
         }
-    }
-}
-
-/// A callback URL as log lines show it: without user-info or query, where receivers' URLs carry
-/// credentials and tokens.
-fn url_for_logs(url: &str) -> String {
-    let Ok(mut parsed) = url::Url::parse(url) else {
-        return "(not a URL)".to_string();
-    };
-    let _ = parsed.set_username("");
-    let _ = parsed.set_password(None);
-    let had_query = parsed.query().is_some();
-    parsed.set_query(None);
-    parsed.set_fragment(None);
-    let mut shown = parsed.to_string();
-    if had_query {
-        shown.push_str("?...");
-    }
-    shown
-}
-
-/// `now` plus `wait_ms`, saturating: no configured or announced wait can wrap the schedule.
-fn later(now: i64, wait_ms: u64) -> i64 {
-    now.saturating_add(i64::try_from(wait_ms).unwrap_or(i64::MAX))
-}
-
-/// Sends one attempt and reads its answer: the status, Retry-After, and a bounded excerpt of the
-/// body (read for at most `READ_WAIT`). The rest of a longer answer is never read: dropping the
-/// response closes its connection.
-async fn attempt(request: reqwest::RequestBuilder) -> Outcome {
-    let mut response = match request.send().await {
-        Ok(response) => response,
-        Err(e) => return Outcome::failed(describe(&e)),
-    };
-    let status = response.status();
-    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let retry_after_ms = header("retry-after").and_then(|v| retry_after_ms(&v, chrono::Utc::now()));
-    let error = status.is_redirection().then(|| {
-        let location = header("location").unwrap_or_default();
-        let location: String = location.chars().take(200).collect();
-        format!("redirect not followed (Location: {location})")
-    });
-    let mut read = Vec::new();
-    let deadline = tokio::time::Instant::now() + READ_WAIT;
-    while read.len() < READ_BYTES {
-        match tokio::time::timeout_at(deadline, response.chunk()).await {
-            Ok(Ok(Some(chunk))) => read.extend_from_slice(&chunk[..chunk.len().min(READ_BYTES - read.len())]),
-            _ => break,
-        }
-    }
-    drop(response);
-    let excerpt = (!read.is_empty()).then(|| {
-        let kept = &read[..read.len().min(EXCERPT_BYTES)];
-        String::from_utf8_lossy(kept).into_owned()
-    });
-    Outcome { status: Some(status.as_u16()), retry_after_ms, error, excerpt }
-}
-
-/// A Retry-After value in ms: delay-seconds or an HTTP-date, at most `MAX_RETRY_AFTER_MS`
-/// (a number too big for any integer included). A date in the past is no wait; anything else
-/// (negative, garbage) is ignored.
-fn retry_after_ms(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<u64> {
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
-        return Some(seconds.saturating_mul(1000).min(MAX_RETRY_AFTER_MS));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let ms = date.with_timezone(&chrono::Utc).signed_duration_since(now).num_milliseconds();
-    Some(u64::try_from(ms).unwrap_or(0).min(MAX_RETRY_AFTER_MS))
-}
-
-/// A request the sandbox's callback worker sent to the sandbox itself (by an address the
-/// own-sink shortcut does not know: another loopback address, the bind address, a host name)
-/// is answered only by the sink; anywhere else, 403. Callbacks carry no credentials, but the
-/// admin API on loopback needs none, so a callback URL could otherwise reset the sandbox.
-pub fn refuse_callback_to_self(req: &actix_web::dev::ServiceRequest) -> Option<actix_web::HttpResponse> {
-    use actix_web::http::{header::HeaderName, Method};
-    if !req.headers().contains_key(HeaderName::from_static(CALLBACK_HEADER)) {
-        return None;
-    }
-    let sink_name = req.path().strip_prefix(SINK_PATH).map(|rest| rest.trim_end_matches('/'));
-    let to_sink = matches!(*req.method(), Method::POST | Method::PUT)
-        && sink_name.is_some_and(|name| !name.is_empty() && !name.contains('/'));
-    if to_sink {
-        return None;
-    }
-    let message = format!(
-        "callbacks the sandbox sends to itself are taken only by its sink ({SINK_PATH}NAME); {} {} refused",
-        req.method(),
-        req.path()
-    );
-    Some(actix_web::HttpResponse::Forbidden().json(serde_json::json!({ "error": message })))
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        format!("could not connect: {}", root_cause(e))
-    } else {
-        root_cause(e)
-    }
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_is_clamped_and_never_overflows() {
-        let now = chrono::Utc::now();
-        for (value, expected) in [
-            ("120", Some(120_000)),
-            ("18446744073709551615", Some(MAX_RETRY_AFTER_MS)),
-            ("99999999999999999999999999", Some(MAX_RETRY_AFTER_MS)),
-            ("Fri, 31 Dec 9999 23:59:59 GMT", Some(MAX_RETRY_AFTER_MS)),
-            ("Thu, 01 Jan 1970 00:00:00 GMT", Some(0)),
-            ("-5", None),
-            ("soon", None),
-            ("", None),
-        ] {
-            assert_eq!(retry_after_ms(value, now), expected, "{value:?}");
-        }
-    }
-
-    #[test]
-    fn urls_in_log_lines_lose_their_credentials_and_query() {
-        assert_eq!(url_for_logs("http://user:pw@example.test:81/cb?token=t#f"), "http://example.test:81/cb?...");
-        assert_eq!(url_for_logs("https://example.test/cb"), "https://example.test/cb");
-        assert_eq!(url_for_logs("not a url with secret"), "(not a URL)");
-    }
-
-    #[test]
-    fn later_saturates() {
-        assert_eq!(later(5, u64::MAX), i64::MAX);
-        assert_eq!(later(i64::MAX - 1, 10), i64::MAX);
-        assert_eq!(later(5, 10), 15);
     }
 }
