@@ -61,10 +61,9 @@ pub struct AdminOp {
     pub method: &'static str,
     route: fn() -> actix_web::Route,
     pub summary: &'static str,
-    /// Query parameters it takes (any other is refused).
-    pub query: &'static [&'static str],
-    /// The JSON body's fields, when it takes one.
-    pub body: Option<&'static str>,
+    /// Query parameters it takes (any other is refused): the fields of its query struct.
+    pub query: fn() -> &'static [&'static str],
+    pub body: Option<AdminBody>,
     /// The statuses it answers with, besides the ones every admin path may give.
     pub answers: &'static [u16],
     /// The success answer's media type.
@@ -77,8 +76,20 @@ impl AdminOp {
     }
 }
 
+/// What an admin call's body holds.
+pub enum AdminBody {
+    /// A JSON object with these fields and no others (those of its serde struct).
+    Fields(fn() -> &'static [&'static str]),
+    /// Anything; the sentence says what.
+    Any(&'static str),
+}
+
 const fn op(method: &'static str, route: fn() -> actix_web::Route, summary: &'static str) -> AdminOp {
-    AdminOp { method, route, summary, query: &[], body: None, answers: &[200], media: "application/json" }
+    AdminOp { method, route, summary, query: || &[], body: None, answers: &[200], media: "application/json" }
+}
+
+fn fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    crate::rules::serde_fields::<T>()
 }
 
 const LISTED: &[u16] = &[200, 400];
@@ -94,7 +105,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/reset",
         ops: &[AdminOp {
-            query: &["merchant"],
+            query: fields::<MerchantQuery>,
             answers: LISTED,
             ..op("POST", || web::to(reset), "Reset the state (of one merchant, or all)")
         }],
@@ -102,7 +113,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/requests",
         ops: &[AdminOp {
-            query: &["merchant", "operation", "path", "limit"],
+            query: fields::<RequestQuery>,
             answers: LISTED,
             ..op("GET", || web::to(requests), "The request journal, newest first")
         }],
@@ -110,7 +121,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/callbacks",
         ops: &[AdminOp {
-            query: &["merchant", "reference", "status", "limit"],
+            query: fields::<CallbackQuery>,
             answers: LISTED,
             ..op("GET", || web::to(list_callbacks), "Callback jobs and their attempts")
         }],
@@ -131,7 +142,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/scenarios/arm",
         ops: &[AdminOp {
-            body: Some("scenario (string, required), times (integer), operation, merchant (strings), match (object)"),
+            body: Some(AdminBody::Fields(fields::<ArmBody>)),
             answers: &[201, 400],
             ..op("POST", || web::to(arm), "Arm a scenario for the next matching calls")
         }],
@@ -147,7 +158,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/merchants/{code}",
         ops: &[AdminOp {
-            body: Some("a merchant as in the configuration file: apiKey, consumerSecret, publicKey, accounts ..."),
+            body: Some(AdminBody::Fields(fields::<MerchantSpec>)),
             answers: &[200, 201, 400],
             ..op("PUT", || web::to(put_merchant), "Create or replace a merchant")
         }],
@@ -155,7 +166,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/merchants/{code}/public-key",
         ops: &[AdminOp {
-            body: Some("publicKey (PEM string, required)"),
+            body: Some(AdminBody::Any("the key as PEM or bare Base64 text, or {\"publicKey\": \"...\"}")),
             answers: &[200, 400, 404],
             ..op("PUT", || web::to(put_public_key), "Replace a merchant's public key")
         }],
@@ -163,7 +174,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/accounts",
         ops: &[AdminOp {
-            query: &["merchant"],
+            query: fields::<MerchantQuery>,
             answers: LISTED,
             ..op("GET", || web::to(accounts), "Accounts and balances")
         }],
@@ -171,7 +182,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/transactions",
         ops: &[AdminOp {
-            query: &["merchant", "limit"],
+            query: fields::<TransactionQuery>,
             answers: LISTED,
             ..op("GET", || web::to(transactions), "Transactions and their state")
         }],
@@ -179,7 +190,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/accounts/{number}",
         ops: &[AdminOp {
-            body: Some("balance (amount string), currency, merchant (strings), dailyLimit (amount string)"),
+            body: Some(AdminBody::Fields(fields::<AccountBody>)),
             answers: &[200, 400, 404],
             ..op("PUT", || web::to(put_account), "Set an account's balance or daily limit")
         }],
@@ -189,7 +200,7 @@ pub static ROUTES: &[AdminPath] = &[
         ops: &[
             op("GET", || web::to(clock), "The sandbox clock"),
             AdminOp {
-                body: Some("now (an RFC 3339 time), frozen (boolean)"),
+                body: Some(AdminBody::Fields(fields::<SetClockBody>)),
                 answers: LISTED,
                 ..op("PUT", || web::to(set_clock), "Set and freeze the sandbox clock")
             },
@@ -198,7 +209,7 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/clock/advance",
         ops: &[AdminOp {
-            body: Some("seconds (number, required)"),
+            body: Some(AdminBody::Fields(fields::<AdvanceBody>)),
             answers: LISTED,
             ..op("POST", || web::to(advance_clock), "Advance the sandbox clock")
         }],
@@ -208,14 +219,18 @@ pub static ROUTES: &[AdminPath] = &[
         path: "/sink/{name}",
         ops: &[
             AdminOp {
-                body: Some("any body: the sink stores what it receives"),
+                body: Some(AdminBody::Any("anything: the sink stores what it receives")),
                 ..op("POST", || web::to(sink_store), "Store a delivery (a callback receiver)")
             },
             AdminOp {
-                body: Some("any body: the sink stores what it receives"),
+                body: Some(AdminBody::Any("anything: the sink stores what it receives")),
                 ..op("PUT", || web::to(sink_store), "Store a delivery (a callback receiver)")
             },
-            op("GET", || web::to(sink_list), "Deliveries stored under this name"),
+            AdminOp {
+                query: fields::<SinkQuery>,
+                answers: LISTED,
+                ..op("GET", || web::to(sink_list), "Deliveries stored under this name")
+            },
             op("DELETE", || web::to(sink_clear), "Forget this name's deliveries"),
         ],
     },

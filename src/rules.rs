@@ -97,6 +97,40 @@ pub fn asked_by(validate: Validator) -> Vec<Asked> {
     asked
 }
 
+/// The field names a serde-derived struct reads (as sent: renames applied), asked of its
+/// `Deserialize` itself, so that a struct with `deny_unknown_fields` is described by its own list.
+pub fn serde_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    let mut names: &'static [&'static str] = &[];
+    let _ = T::deserialize(FieldNames(&mut names));
+    names
+}
+
+/// A deserializer that only notes the fields a struct asks for.
+struct FieldNames<'a>(&'a mut &'static [&'static str]);
+
+impl<'de> serde::Deserializer<'de> for FieldNames<'_> {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_struct<V: serde::de::Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = fields;
+        Err(serde::de::Error::custom("only the field names were asked for"))
+    }
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(serde::de::Error::custom("not a struct"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +145,19 @@ mod tests {
             check.rule("limit", |v| v.parse::<u32>().is_ok(), "must be a whole number");
         }
         check.finish()
+    }
+
+    #[test]
+    fn a_serde_struct_tells_its_field_names_as_sent() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Sample {
+            daily_limit: Option<String>,
+            #[serde(rename = "match")]
+            matches: Option<String>,
+        }
+        assert_eq!(serde_fields::<Sample>(), ["dailyLimit", "match"]);
     }
 
     #[test]

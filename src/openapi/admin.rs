@@ -1,6 +1,6 @@
 //! The admin API under `/__sandbox`, from the admin router's own table.
 
-use crate::admin::{AdminOp, ROUTES};
+use crate::admin::{AdminBody, AdminOp, ROUTES};
 use serde_json::{json, Map, Value};
 
 pub fn error_schema() -> Value {
@@ -69,19 +69,24 @@ fn operation(path: &str, siblings: &[AdminOp], op: &AdminOp) -> Value {
         .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
         .collect();
     parameters.extend(
-        op.query
+        (op.query)()
             .iter()
             .map(|name| json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}})),
     );
     if !parameters.is_empty() {
         operation["parameters"] = json!(parameters);
     }
-    if let Some(fields) = op.body {
-        operation["requestBody"] = json!({
-            "required": false,
-            "description": fields,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        });
+    match &op.body {
+        Some(AdminBody::Fields(fields)) => {
+            let properties: Map<String, Value> = fields().iter().map(|name| (name.to_string(), json!({}))).collect();
+            let schema = json!({"type": "object", "properties": properties, "additionalProperties": false});
+            operation["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": schema}}});
+        }
+        Some(AdminBody::Any(what)) => {
+            operation["requestBody"] =
+                json!({"required": false, "description": what, "content": {"*/*": {"schema": {}}}});
+        }
+        None => {}
     }
     operation
 }
