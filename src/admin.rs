@@ -6,6 +6,7 @@ use crate::callbacks;
 use crate::catalogue::CATALOGUE;
 use crate::journal;
 use crate::merchant::MerchantSpec;
+use crate::money::Cents;
 use crate::pipeline::{REQUEST_ID_HEADER, SCENARIO_HEADER};
 use crate::scenario::{Armed, Predicate, Target};
 use crate::state::AppState;
@@ -611,7 +612,7 @@ async fn put_merchant(state: web::Data<AppState>, code: web::Path<String>, Body(
             let status = if created { StatusCode::CREATED } else { StatusCode::OK };
             HttpResponse::build(status).json(merchant.summary())
         }
-        Err(e) => fail(StatusCode::BAD_REQUEST, format!("publicKey: {e}")),
+        Err(e) => fail(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
 
@@ -649,7 +650,7 @@ async fn accounts(state: web::Data<AppState>, query: web::Query<MerchantQuery>) 
         .flat_map(|m| {
             let state = &state;
             m.accounts.iter().map(move |a| {
-                let balance = state.ledger.balance(m, &a.number).map(crate::ledger::format_cents);
+                let balance = state.ledger.balance(m, &a.number).map(|b| b.to_string());
                 json!({"merchant": m.code, "number": a.number, "name": a.name, "currency": a.currency,
                        "countryCode": a.country_code, "status": a.status, "balance": balance})
             })
@@ -676,24 +677,17 @@ async fn put_account(state: web::Data<AppState>, number: web::Path<String>, Body
     let daily_limit = match &request.daily_limit {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(limit) => match crate::fields::raw_text(limit).filter(|l| crate::ledger::cents(l).is_some()) {
-            Some(limit) => Some(Some(limit)),
-            None => {
-                return fail(
-                    StatusCode::BAD_REQUEST,
-                    format!("dailyLimit: {limit} is not an amount such as \"500000.00\""),
-                )
-            }
+        Some(limit) => match Cents::from_json(limit) {
+            Ok(_) => crate::fields::raw_text(limit).map(Some),
+            Err(error) => return fail(StatusCode::BAD_REQUEST, format!("dailyLimit: {limit} {error}")),
         },
     };
     let cents = match &request.balance {
         None if request.daily_limit.is_some() => None,
         None => return fail(StatusCode::BAD_REQUEST, "balance: required (or dailyLimit alone)"),
-        Some(balance) => match crate::fields::raw_text(balance).and_then(|b| crate::ledger::cents(&b)) {
-            Some(cents) => Some(cents),
-            None => {
-                return fail(StatusCode::BAD_REQUEST, format!("balance: {balance} is not an amount such as \"100.00\""))
-            }
+        Some(balance) => match Cents::from_json(balance) {
+            Ok(cents) => Some(cents),
+            Err(error) => return fail(StatusCode::BAD_REQUEST, format!("balance: {balance} {error}")),
         },
     };
     let code = request.merchant.unwrap_or_else(|| crate::merchant::DEFAULT_CODE.to_string());
@@ -722,11 +716,13 @@ async fn put_account(state: web::Data<AppState>, number: web::Path<String>, Body
         return fail(StatusCode::NOT_FOUND, format!("no merchant {code}"));
     };
     if let Some(cents) = cents {
-        state.ledger.set(&merchant, &number, cents, state.clock.now_ms());
+        if let Err(error) = state.ledger.set(&merchant, &number, cents, state.clock.now_ms()) {
+            return fail(StatusCode::BAD_REQUEST, format!("balance: {error}"));
+        }
     }
     let cents = state.ledger.balance(&merchant, &number).unwrap_or_default();
     HttpResponse::Ok().json(json!({"merchant": code, "number": account.number, "currency": account.currency,
-                                   "balance": crate::ledger::format_cents(cents), "dailyLimit": account.daily_limit}))
+                                   "balance": cents.to_string(), "dailyLimit": account.daily_limit}))
 }
 
 #[derive(Deserialize)]
@@ -770,7 +766,7 @@ async fn transactions(
             }
             items.push(json!({
                 "merchant": t.merchant, "reference": t.reference, "serviceName": t.service_name,
-                "amount": crate::fields::amount_number(t.amount), "charge": crate::fields::amount_number(t.charge),
+                "amount": t.amount.to_json_number(), "charge": t.charge.to_json_number(),
                 "createdAt": crate::clock::iso_ms(crate::clock::Clock::at(t.created_ms)),
                 "state": status.state, "stateCode": status.state_code, "code": status.code, "message": status.message,
             }));

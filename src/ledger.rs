@@ -2,8 +2,9 @@
 //! through operations, under one lock, so a debit and its credit happen together or not at all.
 
 use crate::merchant::Merchant;
+pub use crate::money::Cents;
 use parking_lot::Mutex;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// Statement lines kept per account; the oldest go first.
 const LINES_PER_ACCOUNT: usize = 1_000;
@@ -14,28 +15,34 @@ const LINES_PER_ACCOUNT: usize = 1_000;
 pub struct Line {
     pub at_ms: i64,
     /// Signed: negative for a debit.
-    pub cents: i64,
-    pub balance_after: i64,
+    pub cents: Cents,
+    pub balance_after: Cents,
     pub description: String,
     pub reference: String,
     /// An admin-set balance, not a payment: it does not count towards the daily limit.
     pub adjustment: bool,
 }
 
+type Key = (String, String);
+
+#[derive(Default)]
 struct Books {
-    /// (merchant, account number) → balance in cents; absent means "still at the fixture balance".
-    balances: HashMap<(String, String), i64>,
-    lines: HashMap<(String, String), std::collections::VecDeque<Line>>,
+    /// (merchant, account number) → balance; absent means "still at the fixture balance".
+    balances: HashMap<Key, Cents>,
+    lines: HashMap<Key, VecDeque<Line>>,
     /// Credits that land at a future sandbox time (a collection settles when its callback says
     /// so), ordered by that time, so settling takes only what is due from the front.
-    scheduled: std::collections::VecDeque<Scheduled>,
+    scheduled: VecDeque<Scheduled>,
+    /// The sum of each account's scheduled credits: room is kept for them, so no credit that
+    /// lands later can take a balance past the maximum.
+    pending: HashMap<Key, Cents>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Scheduled {
-    key: (String, String),
-    cents: i64,
+    key: Key,
+    cents: Cents,
     at_ms: i64,
     reference: String,
     description: String,
@@ -47,17 +54,75 @@ pub struct Ledger {
     clock: std::sync::Arc<crate::clock::Clock>,
 }
 
+/// What an account in another currency than the movement's gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conversion {
+    /// The movement is refused (`LedgerError::CurrencyMismatch`).
+    Refuse,
+    /// Converted at the fixture rate (`fixtures/forex.json`), said on the statement line.
+    AtFixtureRate,
+}
+
 /// What moves money: who, from where, to where, and how it reads on a statement.
 #[derive(Clone)]
 pub struct Movement<'a> {
     pub from: &'a str,
     pub to: Option<&'a str>,
-    pub cents: i64,
-    /// Charges taken from the source on top of `cents` (not passed on to `to`).
-    pub charge: i64,
+    /// In `currency`.
+    pub amount: Cents,
+    /// Charges taken from the source on top of `amount` (not passed on to `to`), in `currency`.
+    pub charge: Cents,
+    pub currency: &'a str,
+    pub conversion: Conversion,
     pub at_ms: i64,
     pub reference: &'a str,
     pub description: &'a str,
+}
+
+/// One currency conversion a movement made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Converted {
+    pub account: String,
+    pub from: String,
+    pub to: String,
+    pub rate: f64,
+    pub amount: Cents,
+    pub converted: Cents,
+}
+
+impl Converted {
+    /// How a statement line and an answer say it: "USD 200.98 AT 122.6".
+    pub fn describe(&self) -> String {
+        format!("{} {} AT {}", self.from, self.amount, shown_rate(self.rate))
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "accountNumber": self.account,
+            "fromCurrency": self.from,
+            "toCurrency": self.to,
+            "rate": shown_rate(self.rate),
+            "amount": self.amount.to_string(),
+            "convertedAmount": self.converted.to_string(),
+        })
+    }
+}
+
+/// A rate as the fixture gives it; an inverted or crossed one to 6 decimals.
+fn shown_rate(rate: f64) -> f64 {
+    (rate * 1e6).round() / 1e6
+}
+
+/// A movement as posted: in each account's own currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Posted {
+    /// The source's new balance.
+    pub balance: Cents,
+    /// Taken from the source (amount and charge), in its currency.
+    pub debited: Cents,
+    /// Given to the destination when it is one of the merchant's accounts, in its currency.
+    pub credited: Option<Cents>,
+    pub conversions: Vec<Converted>,
 }
 
 #[derive(Debug, PartialEq, thiserror::Error)]
@@ -65,40 +130,42 @@ pub enum LedgerError {
     #[error("account {0} is not an account of this merchant")]
     UnknownAccount(String),
     #[error("insufficient funds: balance {balance}, needed {needed}")]
-    InsufficientFunds { balance: String, needed: String },
+    InsufficientFunds { balance: Cents, needed: Cents },
     #[error("daily limit {limit} exceeded: {used} already sent today")]
-    DailyLimitExceeded { limit: String, used: String },
+    DailyLimitExceeded { limit: Cents, used: Cents },
+    #[error(
+        "account {account} holds {balance}{}; {amount} more would pass the largest balance, {}",
+        if pending.cents() > 0 { format!(" with {pending} still to land") } else { String::new() },
+        Cents::MAX_BALANCE
+    )]
+    Overflow { account: String, balance: Cents, pending: Cents, amount: Cents },
+    #[error("account {account} holds {holds}, not {sent}")]
+    CurrencyMismatch { account: String, holds: String, sent: String },
+    #[error("account {account} holds {holds}; the fixtures have no {sent} to {holds} rate")]
+    NoRate { account: String, holds: String, sent: String },
+}
+
+impl LedgerError {
+    /// The rule that refused, as `X-Sandbox-Scenario` names it (`ledger:RULE`).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            LedgerError::UnknownAccount(_) => "unknown-account",
+            LedgerError::InsufficientFunds { .. } => "insufficient-funds",
+            LedgerError::DailyLimitExceeded { .. } => "daily-limit",
+            LedgerError::Overflow { .. } => "overflow",
+            LedgerError::CurrencyMismatch { .. } | LedgerError::NoRate { .. } => "currency",
+        }
+    }
 }
 
 const DAY_MS: i64 = 86_400_000;
-
-/// "500.00" → 50000. None for anything but a non-negative amount with at most 2 decimals.
-pub fn cents(amount: &str) -> Option<i64> {
-    let (whole, fraction) = amount.trim().split_once('.').unwrap_or((amount.trim(), ""));
-    if whole.is_empty() || fraction.len() > 2 || !(whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit())) {
-        return None;
-    }
-    // "5" after the point is 50 cents.
-    let fraction_cents = match fraction.len() {
-        0 => 0,
-        1 => fraction.parse::<i64>().ok()? * 10,
-        _ => fraction.parse::<i64>().ok()?,
-    };
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(fraction_cents)
-}
-
-/// 50000 → "500.00".
-pub fn format_cents(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100)
-}
 
 /// The ledger as the state file keeps it.
 #[derive(serde::Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LedgerSnapshot {
     /// (merchant, account, balance in cents, statement lines oldest first)
-    pub accounts: Vec<(String, String, i64, Vec<Line>)>,
+    pub accounts: Vec<(String, String, Cents, Vec<Line>)>,
     pub scheduled: Vec<Scheduled>,
 }
 
@@ -128,7 +195,30 @@ impl Ledger {
         LedgerSnapshot { accounts, scheduled }
     }
 
-    pub fn restore(&self, snapshot: LedgerSnapshot) {
+    /// Takes a saved ledger, refusing (and taking nothing of) one whose balances are out of
+    /// range: negative, above the maximum, or pushed above it by the credits still to land.
+    pub fn restore(&self, snapshot: LedgerSnapshot) -> Result<(), String> {
+        let range = format!("a balance must be between 0.00 and {}", Cents::MAX_BALANCE);
+        let mut pending: HashMap<Key, Cents> = HashMap::new();
+        for credit in &snapshot.scheduled {
+            let (merchant, account) = &credit.key;
+            let total = pending.entry(credit.key.clone()).or_default();
+            *total = total.checked_add(credit.cents).filter(|t| credit.cents.is_valid_balance() && t.is_valid_balance())
+                .ok_or_else(|| format!(
+                    "ledger: account {account} of merchant {merchant}: scheduled credit {} ({}) is out of range; {range}",
+                    credit.cents, credit.reference
+                ))?;
+        }
+        for (merchant, account, balance, _) in &snapshot.accounts {
+            let with_pending =
+                balance.checked_add(pending.get(&(merchant.clone(), account.clone())).copied().unwrap_or_default());
+            if !balance.is_valid_balance() || !with_pending.is_some_and(Cents::is_valid_balance) {
+                return Err(format!(
+                    "ledger: account {account} of merchant {merchant} has balance {balance}{}; {range}",
+                    if with_pending == Some(*balance) { String::new() } else { " with its scheduled credits".into() }
+                ));
+            }
+        }
         let mut books = self.books.lock();
         for (merchant, account, balance, lines) in snapshot.accounts {
             let key = (merchant, account);
@@ -138,6 +228,8 @@ impl Ledger {
         let mut scheduled = snapshot.scheduled;
         scheduled.sort_by_key(|s| s.at_ms);
         books.scheduled = scheduled.into();
+        books.pending = pending;
+        Ok(())
     }
 
     pub fn new(clock: std::sync::Arc<crate::clock::Clock>) -> Self {
@@ -150,17 +242,23 @@ impl Ledger {
         let now = self.clock.now_ms();
         while books.scheduled.front().is_some_and(|s| s.at_ms <= now) {
             let Some(credit) = books.scheduled.pop_front() else { break };
-            let before = books.balances.get(&credit.key).copied().unwrap_or(0);
+            books.release_pending(&credit.key, credit.cents);
+            let before = books.balances.get(&credit.key).copied().unwrap_or_default();
             let movement = Movement {
                 from: &credit.key.1,
                 to: None,
-                cents: credit.cents,
-                charge: 0,
+                amount: credit.cents,
+                charge: Cents::ZERO,
+                currency: "",
+                conversion: Conversion::Refuse,
                 at_ms: credit.at_ms,
                 reference: &credit.reference,
                 description: &credit.description,
             };
-            books.post(credit.key.clone(), before, credit.cents, &movement, false);
+            // Room was kept for this credit when it was scheduled, so it always fits.
+            if let Err(error) = books.post(credit.key.clone(), before, credit.cents, &movement, false) {
+                tracing::error!("scheduled credit {} not posted: {error}", credit.reference);
+            }
         }
         books
     }
@@ -172,94 +270,152 @@ impl Ledger {
         drop(self.books());
     }
 
-    /// Credits `account` at `at_ms` on the sandbox clock (now or later).
+    /// Credits `account` with `amount` in `currency` at `at_ms` on the sandbox clock (now or
+    /// later). Refused when the account holds another currency, or when the credit, with the
+    /// others still to land, would take it past the largest balance.
+    #[allow(clippy::too_many_arguments)]
     pub fn schedule_credit(
         &self,
         merchant: &Merchant,
         account: &str,
-        cents: i64,
+        amount: Cents,
+        currency: &str,
         at_ms: i64,
         reference: &str,
         description: &str,
-    ) {
+    ) -> Result<(), LedgerError> {
+        let holds = merchant.account(account).ok_or_else(|| LedgerError::UnknownAccount(account.to_string()))?;
+        if holds.currency != currency {
+            return Err(LedgerError::CurrencyMismatch {
+                account: account.to_string(),
+                holds: holds.currency.clone(),
+                sent: currency.to_string(),
+            });
+        }
         let key = (merchant.code.clone(), account.to_string());
         let mut books = self.books();
-        if !books.balances.contains_key(&key) {
-            let opening = Self::opening(merchant, account).unwrap_or(0);
-            books.balances.insert(key.clone(), opening);
-        }
+        let balance = books.balance_of(merchant, &key);
+        books.room_for(&key, balance, amount)?;
+        books.balances.insert(key.clone(), balance);
+        let pending = books.pending.entry(key.clone()).or_default();
+        *pending = pending.checked_add(amount).expect("room_for checked the sum");
         // Credits mostly arrive in time order: most go straight to the end.
         let position = match books.scheduled.back() {
             Some(last) if last.at_ms > at_ms => books.scheduled.partition_point(|s| s.at_ms <= at_ms),
             _ => books.scheduled.len(),
         };
-        let credit =
-            Scheduled { key, cents, at_ms, reference: reference.to_string(), description: description.to_string() };
+        let credit = Scheduled {
+            key,
+            cents: amount,
+            at_ms,
+            reference: reference.to_string(),
+            description: description.to_string(),
+        };
         books.scheduled.insert(position, credit);
+        Ok(())
     }
 
-    fn opening(merchant: &Merchant, account: &str) -> Option<i64> {
-        merchant.account(account).map(|a| cents(&a.balance).unwrap_or(0))
-    }
-
-    pub fn balance(&self, merchant: &Merchant, account: &str) -> Option<i64> {
+    pub fn balance(&self, merchant: &Merchant, account: &str) -> Option<Cents> {
         let key = (merchant.code.clone(), account.to_string());
         let books = self.books();
-        books.balances.get(&key).copied().or_else(|| Self::opening(merchant, account))
+        books.balances.get(&key).copied().or_else(|| opening(merchant, account))
     }
 
     /// Debits `from` and, when it is one of the merchant's accounts too, credits `to`, writing a
-    /// statement line on each. Returns the source's new balance.
-    pub fn transfer(&self, merchant: &Merchant, movement: Movement) -> Result<i64, LedgerError> {
+    /// statement line on each; accounts in another currency than the movement's are refused or
+    /// converted as `movement.conversion` says. Nothing moves unless everything fits.
+    pub fn transfer(&self, merchant: &Merchant, movement: Movement) -> Result<Posted, LedgerError> {
+        let mut conversions = Vec::new();
+        let source =
+            merchant.account(movement.from).ok_or_else(|| LedgerError::UnknownAccount(movement.from.to_string()))?;
+        let overflow = |account: &str, balance, amount| LedgerError::Overflow {
+            account: account.to_string(),
+            balance,
+            pending: Cents::ZERO,
+            amount,
+        };
+        let sent = movement
+            .amount
+            .checked_add(movement.charge)
+            .ok_or_else(|| overflow(movement.from, Cents::ZERO, movement.amount))?;
+        let debit = convert(&movement, movement.from, &source.currency, sent, &mut conversions)?;
+        let destination = movement.to.and_then(|to| merchant.account(to).map(|a| (to, a)));
+        let credit = match destination {
+            Some((to, account)) => {
+                Some((to, convert(&movement, to, &account.currency, movement.amount, &mut conversions)?))
+            }
+            None => None,
+        };
         let mut books = self.books();
         let from_key = (merchant.code.clone(), movement.from.to_string());
-        let balance = match books.balances.get(&from_key) {
-            Some(b) => *b,
-            None => Self::opening(merchant, movement.from)
-                .ok_or_else(|| LedgerError::UnknownAccount(movement.from.to_string()))?,
-        };
-        let debit = movement.cents + movement.charge;
+        let balance = books.balance_of(merchant, &from_key);
         if balance < debit {
-            return Err(LedgerError::InsufficientFunds { balance: format_cents(balance), needed: format_cents(debit) });
+            return Err(LedgerError::InsufficientFunds { balance, needed: debit });
         }
-        let limit = merchant.account(movement.from).and_then(|a| a.daily_limit.as_deref()).and_then(cents);
+        let limit = source.daily_limit.as_deref().and_then(|l| Cents::parse(l).ok());
         if let Some(limit) = limit {
             let day = movement.at_ms.div_euclid(DAY_MS);
-            let used: i64 = books.lines.get(&from_key).map_or(0, |lines| {
+            let used = books.lines.get(&from_key).map_or(Cents::ZERO, |lines| {
                 lines
                     .iter()
-                    .filter(|l| !l.adjustment && l.cents < 0 && l.at_ms.div_euclid(DAY_MS) == day)
-                    .map(|l| -l.cents)
-                    .sum()
+                    .filter(|l| !l.adjustment && l.cents.is_negative() && l.at_ms.div_euclid(DAY_MS) == day)
+                    .try_fold(Cents::ZERO, |sum, l| sum.checked_add(l.cents.abs()))
+                    .unwrap_or(Cents::MAX_BALANCE)
             });
-            if used + debit > limit {
-                return Err(LedgerError::DailyLimitExceeded { limit: format_cents(limit), used: format_cents(used) });
+            if used.checked_add(debit).is_none_or(|total| total > limit) {
+                return Err(LedgerError::DailyLimitExceeded { limit, used });
             }
         }
-        books.post(from_key, balance, -debit, &movement, false);
-        if let Some(to) = movement.to.filter(|to| merchant.owns_account(to)) {
-            let to_key = (merchant.code.clone(), to.to_string());
-            let current = books.balances.get(&to_key).copied().or_else(|| Self::opening(merchant, to)).unwrap_or(0);
-            books.post(to_key, current, movement.cents, &movement, false);
+        // Every check comes before the first posting, so a refusal leaves both accounts as they were.
+        let to = credit.map(|(to, amount)| ((merchant.code.clone(), to.to_string()), amount));
+        if let Some((to_key, amount)) = &to {
+            let current = if *to_key == from_key {
+                balance.checked_sub(debit).unwrap_or_default()
+            } else {
+                books.balance_of(merchant, to_key)
+            };
+            books.room_for(to_key, current, *amount)?;
         }
-        Ok(balance - debit)
+        let debit_line = describe(movement.description, conversions.iter().find(|c| c.account == movement.from));
+        let negative_debit = debit.checked_neg().ok_or_else(|| overflow(movement.from, balance, debit))?;
+        let after = books.post(
+            from_key,
+            balance,
+            negative_debit,
+            &Movement { description: &debit_line, ..movement.clone() },
+            false,
+        )?;
+        let credited = to.as_ref().map(|(_, amount)| *amount);
+        if let Some((to_key, amount)) = to {
+            let current = books.balance_of(merchant, &to_key);
+            let converted = conversions.iter().find(|c| c.account == to_key.1);
+            let credit_line = describe(movement.description, converted);
+            books.post(to_key, current, amount, &Movement { description: &credit_line, ..movement.clone() }, false)?;
+        }
+        Ok(Posted { balance: after, debited: debit, credited, conversions })
     }
 
-    /// Sets a balance (admin), writing the difference as an adjustment line.
-    pub fn set(&self, merchant: &Merchant, account: &str, cents: i64, at_ms: i64) {
+    /// Sets a balance (admin), writing the difference as an adjustment line. Refused when the
+    /// credits still to land would take it past the largest balance.
+    pub fn set(&self, merchant: &Merchant, account: &str, balance: Cents, at_ms: i64) -> Result<(), LedgerError> {
         let mut books = self.books();
         let key = (merchant.code.clone(), account.to_string());
-        let current = books.balances.get(&key).copied().or_else(|| Self::opening(merchant, account)).unwrap_or(0);
+        books.room_for(&key, Cents::ZERO, balance)?;
+        let current = books.balance_of(merchant, &key);
         let movement = Movement {
             from: account,
             to: None,
-            cents: 0,
-            charge: 0,
+            amount: Cents::ZERO,
+            charge: Cents::ZERO,
+            currency: "",
+            conversion: Conversion::Refuse,
             at_ms,
             reference: "",
             description: "BALANCE ADJUSTMENT",
         };
-        books.post(key, current, cents - current, &movement, true);
+        let difference = balance.checked_sub(current).expect("both balances are in range");
+        books.post(key, current, difference, &movement, true)?;
+        Ok(())
     }
 
     /// The account's statement lines, oldest first.
@@ -269,12 +425,12 @@ impl Ledger {
     }
 
     /// The balance at `at_ms`: after the last line before it, else before the first line after it.
-    pub fn balance_at(&self, merchant: &Merchant, account: &str, at_ms: i64) -> Option<i64> {
+    pub fn balance_at(&self, merchant: &Merchant, account: &str, at_ms: i64) -> Option<Cents> {
         let lines = self.lines(merchant, account);
         match lines.iter().rev().find(|l| l.at_ms < at_ms) {
             Some(line) => Some(line.balance_after),
             None => match lines.first() {
-                Some(first) => Some(first.balance_after - first.cents),
+                Some(first) => first.balance_after.checked_sub(first.cents),
                 None => self.balance(merchant, account),
             },
         }
@@ -286,23 +442,105 @@ impl Ledger {
         books.balances.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
         books.lines.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
         books.scheduled.retain(|s| merchant.is_some_and(|x| x != s.key.0));
+        books.pending.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
     }
 }
 
-impl Default for Books {
-    fn default() -> Self {
-        Self { balances: HashMap::new(), lines: HashMap::new(), scheduled: Default::default() }
+/// The fixture (or admin-registered) balance an account starts at.
+fn opening(merchant: &Merchant, account: &str) -> Option<Cents> {
+    merchant.account(account).map(|a| Cents::parse(&a.balance).unwrap_or_default())
+}
+
+/// `amount` in `currency` as `account` (holding `holds`) takes it, recording any conversion.
+fn convert(
+    movement: &Movement,
+    account: &str,
+    holds: &str,
+    amount: Cents,
+    conversions: &mut Vec<Converted>,
+) -> Result<Cents, LedgerError> {
+    if holds == movement.currency {
+        return Ok(amount);
+    }
+    let mismatch = || (account.to_string(), holds.to_string(), movement.currency.to_string());
+    if movement.conversion == Conversion::Refuse {
+        let (account, holds, sent) = mismatch();
+        return Err(LedgerError::CurrencyMismatch { account, holds, sent });
+    }
+    let Some(rate) = crate::forex::rate(movement.currency, holds) else {
+        let (account, holds, sent) = mismatch();
+        return Err(LedgerError::NoRate { account, holds, sent });
+    };
+    let converted = amount.convert(rate).filter(|c| c.is_valid_balance()).ok_or_else(|| LedgerError::Overflow {
+        account: account.to_string(),
+        balance: Cents::ZERO,
+        pending: Cents::ZERO,
+        amount,
+    })?;
+    conversions.push(Converted {
+        account: account.to_string(),
+        from: movement.currency.to_string(),
+        to: holds.to_string(),
+        rate,
+        amount,
+        converted,
+    });
+    Ok(converted)
+}
+
+/// A statement line's text, saying the conversion when there was one.
+fn describe(description: &str, conversion: Option<&Converted>) -> String {
+    match conversion {
+        Some(c) => format!("{description} ({})", c.describe()),
+        None => description.to_string(),
     }
 }
 
 impl Books {
-    fn post(&mut self, key: (String, String), before: i64, cents: i64, movement: &Movement, adjustment: bool) {
-        self.balances.insert(key.clone(), before + cents);
+    fn balance_of(&self, merchant: &Merchant, key: &Key) -> Cents {
+        self.balances.get(key).copied().or_else(|| opening(merchant, &key.1)).unwrap_or_default()
+    }
+
+    /// Ok when `balance` plus `amount`, plus the account's credits still to land, stays within
+    /// the largest balance.
+    fn room_for(&self, key: &Key, balance: Cents, amount: Cents) -> Result<(), LedgerError> {
+        let pending = self.pending.get(key).copied().unwrap_or_default();
+        let total = balance.checked_add(pending).and_then(|b| b.checked_add(amount));
+        if total.is_some_and(Cents::is_valid_balance) {
+            Ok(())
+        } else {
+            Err(LedgerError::Overflow { account: key.1.clone(), balance, pending, amount })
+        }
+    }
+
+    fn release_pending(&mut self, key: &Key, amount: Cents) {
+        if let Some(pending) = self.pending.get_mut(key) {
+            *pending = pending.checked_sub(amount).unwrap_or_default();
+            if *pending == Cents::ZERO {
+                self.pending.remove(key);
+            }
+        }
+    }
+
+    /// Moves `before` by `change` (signed) and writes the line; refused, changing nothing, when
+    /// the result would leave the balance range.
+    fn post(
+        &mut self,
+        key: Key,
+        before: Cents,
+        change: Cents,
+        movement: &Movement,
+        adjustment: bool,
+    ) -> Result<Cents, LedgerError> {
+        let after = before.checked_add(change).filter(|a| a.is_valid_balance()).ok_or_else(|| {
+            LedgerError::Overflow { account: key.1.clone(), balance: before, pending: Cents::ZERO, amount: change }
+        })?;
+        self.balances.insert(key.clone(), after);
         let lines = self.lines.entry(key).or_default();
         lines.push_back(Line {
             at_ms: movement.at_ms,
-            cents,
-            balance_after: before + cents,
+            cents: change,
+            balance_after: after,
             description: movement.description.to_string(),
             reference: movement.reference.to_string(),
             adjustment,
@@ -310,21 +548,6 @@ impl Books {
         if lines.len() > LINES_PER_ACCOUNT {
             lines.pop_front();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_convert_to_cents_and_back() {
-        assert_eq!(cents("500.00"), Some(50_000));
-        assert_eq!(cents("5"), Some(500));
-        assert_eq!(cents("5.5"), Some(550));
-        assert_eq!(cents("5.555"), None);
-        assert_eq!(cents("-5"), None);
-        assert_eq!(format_cents(565_558), "5655.58");
-        assert_eq!(format_cents(5), "0.05");
+        Ok(after)
     }
 }

@@ -66,6 +66,29 @@ pub struct Account {
     pub daily_limit: Option<String>,
 }
 
+impl Account {
+    /// Its opening balance and daily limit must be amounts an account can hold.
+    pub fn check(&self) -> Result<(), String> {
+        let number = &self.number;
+        crate::money::Cents::parse(&self.balance)
+            .map_err(|error| format!("account {number}: balance {:?} {error}", self.balance))?;
+        if let Some(limit) = &self.daily_limit {
+            crate::money::Cents::parse(limit)
+                .map_err(|error| format!("account {number}: dailyLimit {limit:?} {error}"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a merchant was not registered.
+#[derive(Debug, thiserror::Error)]
+pub enum MerchantError {
+    #[error("publicKey: {0}")]
+    Key(#[from] KeyError),
+    #[error("accounts: {0}")]
+    Account(String),
+}
+
 fn default_status() -> String {
     "Active".into()
 }
@@ -176,7 +199,10 @@ impl Merchants {
     }
 
     /// Creates or updates `code`; fields left out keep their value (or a default for a new merchant).
-    pub fn upsert(&self, code: &str, spec: MerchantSpec) -> Result<(Arc<Merchant>, bool), KeyError> {
+    pub fn upsert(&self, code: &str, spec: MerchantSpec) -> Result<(Arc<Merchant>, bool), MerchantError> {
+        for account in spec.accounts.iter().flatten() {
+            account.check().map_err(MerchantError::Account)?;
+        }
         let public_key = spec.public_key.as_deref().map(PublicKey::parse).transpose()?.map(Arc::new);
         let mut map = self.by_code.write();
         let existing = map.get(code).cloned();

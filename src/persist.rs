@@ -9,6 +9,7 @@ use crate::callbacks::QueuedPlan;
 use crate::crypto::PublicKey;
 use crate::ledger::LedgerSnapshot;
 use crate::merchant::{Account, Alerts, Ipn, Merchant};
+use crate::money::Cents;
 use crate::state::{AppState, UsedReferences};
 use crate::token::Grant;
 use crate::transactions::Transaction;
@@ -55,6 +56,7 @@ struct MerchantRecord {
     credentials: u64,
 }
 
+/// Amounts stay numbers in units, as version 1 files have them.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TransactionRecord {
@@ -118,6 +120,11 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
         .clock
         .advance(snapshot.clock_offset_ms.saturating_sub(state.clock.offset_ms()))
         .map_err(|_| format!("clockOffsetMs {} is past the latest sandbox time", snapshot.clock_offset_ms))?;
+    for record in &snapshot.merchants {
+        for account in &record.accounts {
+            account.check().map_err(|e| format!("merchant {}: {e}", record.code))?;
+        }
+    }
     for record in snapshot.merchants {
         let public_key = match record.public_key {
             Some(pem) => Some(Arc::new(
@@ -147,14 +154,14 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
             }
         }
     }
-    state.ledger.restore(snapshot.ledger);
+    state.ledger.restore(snapshot.ledger)?;
     for record in snapshot.transactions {
         state.transactions.record(Transaction {
             merchant: record.merchant,
             reference: record.reference,
             service_name: intern(record.service_name),
-            amount: record.amount,
-            charge: record.charge,
+            amount: Cents::from_units_f64(record.amount).unwrap_or_default(),
+            charge: Cents::from_units_f64(record.charge).unwrap_or_default(),
             created_ms: record.created_ms,
             steps: record.steps,
             biller: record.biller,
@@ -231,8 +238,8 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
                 merchant: t.merchant,
                 reference: t.reference,
                 service_name: t.service_name.to_string(),
-                amount: t.amount,
-                charge: t.charge,
+                amount: t.amount.to_units_f64(),
+                charge: t.charge.to_units_f64(),
                 created_ms: t.created_ms,
                 steps: t.steps,
                 biller: t.biller,

@@ -6,6 +6,7 @@
 use crate::envelope::{Failure, Generation};
 use crate::journal::{Entry, Headers, RawBody, Response};
 use crate::merchant::Merchant;
+use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::scenario::{Decision, Source};
 use crate::signature::{self, Mode, Verdict};
@@ -41,6 +42,9 @@ pub struct Call<'a> {
     pub variants: BTreeMap<String, String>,
     /// Callback jobs created by this request.
     pub callbacks: Vec<String>,
+    /// The ledger rule that refused the request, if one did (a cell: handlers hold `call` shared
+    /// while they read its input).
+    pub ledger_rule: std::cell::Cell<Option<&'static str>>,
 }
 
 impl Call<'_> {
@@ -61,17 +65,33 @@ impl Call<'_> {
     }
 
     /// Records a transaction that completed synchronously (no callbacks), for the details query.
-    pub fn record_completed(&self, reference: &str, service_name: &'static str, amount: f64, biller: &str) {
+    pub fn record_completed(&self, reference: &str, service_name: &'static str, amount: Cents, biller: &str) {
         self.state.transactions.record(crate::transactions::Transaction {
             merchant: self.merchant().code.clone(),
             reference: reference.to_string(),
             service_name,
             amount,
-            charge: 0.0,
+            charge: Cents::ZERO,
             created_ms: self.state.clock.now_ms(),
             steps: Vec::new(),
             biller: biller.to_string(),
         });
+    }
+
+    /// Names the ledger rule that refused this request (`X-Sandbox-Scenario: ledger:RULE`, and
+    /// the journal), unless a scenario chose the outcome.
+    pub fn decided_by_ledger(&self, rule: &'static str) {
+        self.ledger_rule.set(Some(rule));
+    }
+
+    /// Claims a payment reference for the calling merchant; false (and the rule named) when it
+    /// was already used.
+    pub fn claim_reference(&self, reference: &str) -> bool {
+        let claimed = self.state.claim_reference(&self.merchant().code, reference);
+        if !claimed {
+            self.decided_by_ledger("duplicate-reference");
+        }
+        claimed
     }
 
     /// A catalogue code as this operation's families word it.
@@ -259,8 +279,12 @@ async fn run(
         decision,
         variants: std::mem::take(&mut trace.variants),
         callbacks: Vec::new(),
+        ledger_rule: Default::default(),
     };
     let result = (spec.execute)(&mut call);
+    if let Some(rule) = call.ledger_rule.get().filter(|_| trace.decision.source == Source::Default) {
+        trace.decision.name = format!("ledger:{rule}");
+    }
     trace.variants = call.variants;
     trace.callbacks = call.callbacks;
     if trace.merchant.is_none() {

@@ -2,6 +2,7 @@
 //! asynchronous transaction's state follows its callback schedule on the sandbox clock: pending
 //! until a step's time has come, then what that step's code says.
 
+use crate::money::Cents;
 use crate::recent::{Key, Keyed, Recent};
 use parking_lot::Mutex;
 
@@ -10,8 +11,8 @@ pub struct Transaction {
     pub merchant: String,
     pub reference: String,
     pub service_name: &'static str,
-    pub amount: f64,
-    pub charge: f64,
+    pub amount: Cents,
+    pub charge: Cents,
     pub created_ms: i64,
     /// (sandbox time, callback code, message) of each planned callback; empty for synchronous ones.
     pub steps: Vec<(i64, i64, String)>,
@@ -105,8 +106,8 @@ mod tests {
             merchant: "m".into(),
             reference: "r".into(),
             service_name: "STK Push",
-            amount: 5.0,
-            charge: 1.0,
+            amount: Cents::from_cents(500),
+            charge: Cents::from_cents(100),
             created_ms: 0,
             steps: vec![(100, 0, "pending".into()), (200, 1, "InsufficientFund".into())],
             biller: String::new(),

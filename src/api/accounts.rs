@@ -112,7 +112,7 @@ fn own_account<'a>(call: &'a Call, number_field: &str) -> Result<&'a Account, Fa
 
 fn balance(call: &mut Call) -> Outcome {
     let account = own_account(call, "accountId")?;
-    let balance = call.state.ledger.balance(call.merchant(), &account.number).map(crate::ledger::format_cents);
+    let balance = call.state.ledger.balance(call.merchant(), &account.number).map(|b| b.to_string());
     let data = json!({
         "balances": [
             {"amount": balance, "type": "Available"},
@@ -211,12 +211,12 @@ fn full_statement(call: &mut Call) -> Outcome {
                 "reference": line.reference,
                 "date": at.format("%Y-%m-%dT00:00:00.000").to_string(),
                 "description": line.description,
-                "amount": fields::amount_number(line.cents.abs() as f64 / 100.0),
+                "amount": line.cents.abs().to_json_number(),
                 "serial": (serial + 1).to_string(),
                 "postedDateTime": at.format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
-                "type": if line.cents < 0 { "Debit" } else { "Credit" },
+                "type": if line.cents.is_negative() { "Debit" } else { "Credit" },
                 "runningBalance": {"currency": account.currency,
-                                   "amount": fields::amount_number(line.balance_after as f64 / 100.0)},
+                                   "amount": line.balance_after.to_json_number()},
             })
         })
         .collect();
@@ -227,7 +227,7 @@ fn full_statement(call: &mut Call) -> Outcome {
 fn statement(call: &Call, account: &Account, transactions: Vec<Value>) -> Reply {
     let balance = call.state.ledger.balance(call.merchant(), &account.number).unwrap_or_default();
     let data = json!({
-        "balance": fields::amount_number(balance as f64 / 100.0),
+        "balance": balance.to_json_number(),
         "currency": account.currency,
         "accountNumber": account.number,
         "transactions": transactions,
@@ -249,10 +249,10 @@ fn mini_statement(call: &mut Call) -> Outcome {
         .map(|line| {
             json!({
                 "date": crate::clock::Clock::at(line.at_ms).format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
-                "amount": crate::ledger::format_cents(line.cents.abs()),
+                "amount": line.cents.abs().to_string(),
                 "description": line.description,
                 "chequeNumber": null,
-                "type": if line.cents < 0 { "Debit" } else { "Credit" },
+                "type": if line.cents.is_negative() { "Debit" } else { "Credit" },
             })
         })
         .collect();
@@ -266,7 +266,7 @@ fn opening_closing(call: &mut Call) -> Outcome {
     let start = fields::day_start_ms(&date).unwrap_or_default();
     let ledger = &call.state.ledger;
     let merchant = call.merchant();
-    let at = |ms| ledger.balance_at(merchant, &account.number, ms).map(crate::ledger::format_cents);
+    let at = |ms| ledger.balance_at(merchant, &account.number, ms).map(|b| b.to_string());
     let data = json!({"balances": [
         {"amount": at(start + 86_400_000), "type": "Closing Balance"},
         {"amount": at(start), "type": "Opening Balance"},

@@ -1,6 +1,7 @@
 //! Airtime purchase (reference §9.1): `POST /v3-apis/transaction-api/v3.0/airtime`.
 
 use crate::fields::{self, Check};
+use crate::money::Cents;
 use crate::operation::AIRTIME;
 use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
@@ -17,7 +18,7 @@ pub async fn purchase(state: web::Data<AppState>, req: HttpRequest, payload: web
 const COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "SS"];
 const TELCOS: &[&str] = &["Safaricom", "Airtel", "Equitel"];
 /// "The maximum amount allowed for transfers per transaction is KES 8000" (code 107109).
-const MAXIMUM_AMOUNT: f64 = 8_000.0;
+const MAXIMUM_AMOUNT: Cents = Cents::from_cents(8_000 * 100);
 
 fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
@@ -44,7 +45,7 @@ fn execute(call: &mut Call) -> Outcome {
     if !fields::is_mobile_number(&mobile) {
         return Err(call.failure(107104));
     }
-    let amount: f64 = text("airtime.amount").parse().unwrap_or_default();
+    let amount = fields::get(&call.input, "airtime.amount").and_then(|a| Cents::from_json(a).ok()).unwrap_or_default();
     if amount > MAXIMUM_AMOUNT {
         return Err(call.failure(107109));
     }
@@ -60,18 +61,22 @@ fn execute(call: &mut Call) -> Outcome {
     if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(&reference) {
         return Err(call.failure(107107));
     }
-    if !call.state.claim_reference(&call.merchant().code, &reference) {
+    if !call.claim_reference(&reference) {
         return Err(call.failure(400101));
     }
-    // The guide's optional debit account pays for the airtime.
+    // The guide's optional debit account pays for the airtime, in the country's currency: an
+    // account in another currency is refused (107106, "Invalid Amount").
     if let Some(account) = fields::text_at(&call.input, "customer.accountNumber") {
-        let cents = crate::ledger::cents(&text("airtime.amount")).unwrap_or_default();
         let description = format!("AIRTIME {} {} REF {reference}", text("airtime.telco").to_uppercase(), mobile);
+        let country = text("customer.countryCode");
+        let currency = super::stk_push::currency_of(&country).unwrap_or("KES");
         let movement = crate::ledger::Movement {
             from: &account,
             to: None,
-            cents,
-            charge: 0,
+            amount,
+            charge: Cents::ZERO,
+            currency,
+            conversion: crate::ledger::Conversion::Refuse,
             at_ms: call.state.clock.now_ms(),
             reference: &reference,
             description: &description,
@@ -81,6 +86,11 @@ fn execute(call: &mut Call) -> Outcome {
             Err(error @ crate::ledger::LedgerError::DailyLimitExceeded { .. }) => {
                 return Err(call.failure(104102).with_detail(error.to_string()));
             }
+            Err(
+                error @ (crate::ledger::LedgerError::CurrencyMismatch { .. }
+                | crate::ledger::LedgerError::NoRate { .. }
+                | crate::ledger::LedgerError::Overflow { .. }),
+            ) => return Err(call.failure(107106).with_detail(error.to_string())),
             Err(_) => return Err(call.failure(104103)),
         }
     }

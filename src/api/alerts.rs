@@ -3,14 +3,14 @@
 //! `callbackType: "ALT"`, at the sandbox time the money moves.
 
 use crate::callbacks::{Plan, Step};
-use crate::fields;
+use crate::money::Cents;
 use crate::pipeline::Call;
 use serde_json::{json, Value};
 
-/// One movement: signed cents (negative for a debit) on `account`, landing at `at_ms`.
+/// One movement: signed (negative for a debit) on `account`, landing at `at_ms`.
 pub struct Movement<'a> {
     pub account: &'a str,
-    pub cents: i64,
+    pub cents: Cents,
     pub at_ms: i64,
     pub reference: &'a str,
     pub remarks: &'a str,
@@ -19,7 +19,7 @@ pub struct Movement<'a> {
 /// Queues the alert for `movement` when the merchant registered one that covers it.
 pub fn notify(call: &mut Call, movement: Movement) {
     let Some(alerts) = call.merchant().alerts.clone() else { return };
-    let credit = movement.cents > 0;
+    let credit = movement.cents > Cents::ZERO;
     let wanted = match alerts.kind.as_str() {
         "debit" => !credit,
         "credit" => credit,
@@ -28,7 +28,7 @@ pub fn notify(call: &mut Call, movement: Movement) {
     if !wanted || alerts.account.as_deref().is_some_and(|a| a != movement.account) {
         return;
     }
-    let amount = fields::amount_number(movement.cents.abs() as f64 / 100.0);
+    let amount = movement.cents.abs().to_json_number();
     let bank_reference = format!(" S{}", call.state.ids.digits(7));
     let body = json!({
         "callbackType": "ALT",
@@ -69,29 +69,25 @@ pub fn notify(call: &mut Call, movement: Movement) {
 
 /// Moves money on the ledger for the calling merchant and queues the alerts the movement calls
 /// for: a debit on the source, and a credit when the destination is one of its accounts too.
-pub fn transfer(call: &mut Call, movement: crate::ledger::Movement) -> Result<i64, crate::ledger::LedgerError> {
+/// A refusal names the ledger's rule as the request's scenario.
+pub fn transfer(
+    call: &mut Call,
+    movement: crate::ledger::Movement,
+) -> Result<crate::ledger::Posted, crate::ledger::LedgerError> {
     let merchant = call.merchant.clone().expect("transfers run after authentication");
-    let balance = call.state.ledger.transfer(&merchant, movement.clone())?;
+    let posted = match call.state.ledger.transfer(&merchant, movement.clone()) {
+        Ok(posted) => posted,
+        Err(error) => {
+            call.decided_by_ledger(error.rule());
+            return Err(error);
+        }
+    };
     let remarks = movement.description;
-    notify(
-        call,
-        Movement {
-            account: movement.from,
-            cents: -(movement.cents + movement.charge),
-            at_ms: movement.at_ms,
-            reference: movement.reference,
-            remarks,
-        },
-    );
-    if let Some(to) = movement.to.filter(|to| merchant.owns_account(to)) {
-        let credit = Movement {
-            account: to,
-            cents: movement.cents,
-            at_ms: movement.at_ms,
-            reference: movement.reference,
-            remarks,
-        };
-        notify(call, credit);
+    let debit = posted.debited.checked_neg().unwrap_or_default();
+    let at_ms = movement.at_ms;
+    notify(call, Movement { account: movement.from, cents: debit, at_ms, reference: movement.reference, remarks });
+    if let (Some(to), Some(credited)) = (movement.to, posted.credited) {
+        notify(call, Movement { account: to, cents: credited, at_ms, reference: movement.reference, remarks });
     }
-    Ok(balance)
+    Ok(posted)
 }

@@ -3,6 +3,7 @@
 //! `transactionReference`. Card data arrives encrypted with an undocumented key and is not read.
 
 use crate::fields::{self, Check};
+use crate::money::{amount_at, Cents};
 use crate::operation::{
     MPGS_AUTHENTICATE, MPGS_AUTHORIZE, MPGS_REFUND, MPGS_STATUS, MPGS_VALIDATE, MPGS_VALIDATE_UNSIGNED,
 };
@@ -60,9 +61,9 @@ pub async fn serve(state: web::Data<AppState>, req: HttpRequest, payload: web::P
     }
 }
 
-/// The service charge (undocumented; the doc's example charges 3.5%).
-fn charge_for(amount: f64) -> f64 {
-    (amount * 3.5).round() / 100.0
+/// The service charge (undocumented; the doc's example charges 3.5%), to the nearest cent.
+fn charge_for(amount: Cents) -> Cents {
+    Cents::from_cents(amount.cents().saturating_mul(35).saturating_add(500) / 1_000)
 }
 
 fn validate_order(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
@@ -98,10 +99,10 @@ fn card_success(message: &str, data: Value) -> Outcome {
 
 fn validate_payment(call: &mut Call) -> Outcome {
     let reference = reference(call);
-    if !call.state.claim_reference(&call.merchant().code, &reference) {
+    if !call.claim_reference(&reference) {
         return Err(call.failure(109103).with_detail(format!("transactionReference {reference} was already used")));
     }
-    let amount: f64 = fields::text_at(&call.input, "order.amount").and_then(|a| a.parse().ok()).unwrap_or_default();
+    let amount = amount_at(&call.input, "order.amount");
     let charge = charge_for(amount);
     call.state.transactions.record(Transaction {
         merchant: call.merchant().code.clone(),
@@ -117,10 +118,10 @@ fn validate_payment(call: &mut Call) -> Outcome {
         "Payment validated successfully.",
         json!({
             "chargeBearer": "CUSTOMER",
-            "amount": fields::amount_number(amount),
+            "amount": amount.to_json_number(),
             "code": 0,
-            "charge": fields::amount_number(charge),
-            "actualAmount": fields::amount_number(amount + charge),
+            "charge": charge.to_json_number(),
+            "actualAmount": amount.checked_add(charge).unwrap_or(amount).to_json_number(),
             "cardSchemeServiceId": 1,
             "transactionReference": reference,
         }),
@@ -161,8 +162,8 @@ fn authorize(call: &mut Call) -> Outcome {
         json!({
             "transactionReference": payment.reference,
             "status": "CAPTURED",
-            "amount": fields::amount_number(payment.amount),
-            "charge": fields::amount_number(payment.charge),
+            "amount": payment.amount.to_json_number(),
+            "charge": payment.charge.to_json_number(),
             "authorizationCode": call.state.ids.digits(6),
         }),
     )
@@ -176,8 +177,8 @@ fn status(call: &mut Call) -> Outcome {
         json!({
             "transactionReference": payment.reference,
             "status": state,
-            "amount": fields::amount_number(payment.amount),
-            "charge": fields::amount_number(payment.charge),
+            "amount": payment.amount.to_json_number(),
+            "charge": payment.charge.to_json_number(),
         }),
     )
 }
@@ -187,7 +188,7 @@ fn refund(call: &mut Call) -> Outcome {
     if payment.service_name != AUTHORIZED {
         return Err(call.failure(113103).with_detail("only an authorized payment can be refunded"));
     }
-    if !call.state.claim_reference(&call.merchant().code, &format!("card-refund:{}", payment.reference)) {
+    if !call.claim_reference(&format!("card-refund:{}", payment.reference)) {
         return Err(call.failure(113103).with_detail(format!("payment {} was already refunded", payment.reference)));
     }
     card_success(
@@ -195,7 +196,7 @@ fn refund(call: &mut Call) -> Outcome {
         json!({
             "transactionReference": payment.reference,
             "refundReference": call.state.ids.digits(12),
-            "amount": fields::amount_number(payment.amount),
+            "amount": payment.amount.to_json_number(),
             "status": "REFUNDED",
         }),
     )

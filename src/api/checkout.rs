@@ -3,6 +3,7 @@
 
 use super::stk_push::{schedule_callbacks, Pending};
 use crate::fields::{self, Check};
+use crate::money::{amount_at, Cents};
 use crate::operation::{MPESA_ORDER_STATUS, MPESA_WALLET_STK, PAYMENT_LINK};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
@@ -63,30 +64,25 @@ fn validate_wallet_stk(body: &mut Value, variants: &mut BTreeMap<String, String>
     check.finish()
 }
 
-/// The service charge (undocumented): 1% of the payment, at least 1.
-fn charge_for(amount: f64) -> f64 {
-    (amount / 100.0).round().max(1.0)
-}
-
 fn wallet_stk(call: &mut Call) -> Outcome {
     let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
     let order = text("order.orderReference");
     let payment_reference = text("payment.paymentReference");
-    if !call.state.claim_reference(&call.merchant().code, &order) {
+    if !call.claim_reference(&order) {
         return Err(call.failure(400101).with_detail(format!("order {order} already exists")));
     }
-    let amount: f64 = text("payment.details.paymentAmount").parse().unwrap_or_default();
-    let order_amount: f64 = text("order.orderAmount").parse().unwrap_or_default();
-    let charge = charge_for(amount);
+    let amount = amount_at(&call.input, "payment.details.paymentAmount");
+    let order_amount = amount_at(&call.input, "order.orderAmount");
+    let charge = super::stk_push::service_charge(amount);
     let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
     let created = call.state.clock.now_ms();
     let pending = Pending { reference: order.clone(), url, service_name: SERVICE_NAME, amount, charge, ipn: true };
-    schedule_callbacks(call, pending, wallet_callback_body);
+    schedule_callbacks(call, pending, wallet_callback_body, |_, _| Ok(()))?;
     let invoice_number = format!("INV{}", call.state.ids.digits(8));
     let invoice = json!({
-        "amount": fields::amount_number(amount),
+        "amount": amount.to_json_number(),
         "amountDebited": 0,
-        "charge": fields::amount_number(charge),
+        "charge": charge.to_json_number(),
         "invoiceStatus": "Pending",
         "orderReference": order,
         "externalReference": "",
@@ -101,19 +97,19 @@ fn wallet_stk(call: &mut Call) -> Outcome {
         "message": "Request accepted for processing",
         "data": {
             "order": {
-                "orderAmount": fields::amount_number(order_amount),
+                "orderAmount": order_amount.to_json_number(),
                 "amountPaid": 0,
                 "orderReference": order,
                 "orderStatus": "Pending",
                 "createdOn": created,
             },
             "invoices": [invoice],
-            "amount": fields::amount_number(amount),
-            "charge": fields::amount_number(charge),
+            "amount": amount.to_json_number(),
+            "charge": charge.to_json_number(),
             "paymentReference": payment_reference,
             "invoiceNumber": invoice_number,
             "orderReference": order,
-            "amountDebited": fields::amount_number(amount + charge),
+            "amountDebited": amount.checked_add(charge).unwrap_or(amount).to_json_number(),
         },
     })))
 }
@@ -122,7 +118,7 @@ fn wallet_stk(call: &mut Call) -> Outcome {
 /// documented body of this product.
 fn wallet_callback_body(call: &Call, step: &CallbackStep) -> Value {
     let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let amount: f64 = text("payment.details.paymentAmount").parse().unwrap_or_default();
+    let amount = amount_at(&call.input, "payment.details.paymentAmount");
     let (default_message, success) = super::stk_push::callback_code(step.code);
     let paid = success && step.code != 0;
     let receipt = call.state.ids.receipt(10);
@@ -137,13 +133,13 @@ fn wallet_callback_body(call: &Call, step: &CallbackStep) -> Value {
             "date": crate::clock::plain(call.state.clock.now_ms()),
             "reference": receipt,
             "paymentMode": "MPESA",
-            "amount": fields::amount_number(amount),
+            "amount": amount.to_json_number(),
             "currency": text("payment.paymentCurrency"),
             "billNumber": text("order.orderReference"),
             "servedBy": "EQ",
             "additionalInfo": format!("MPS {} {receipt}", text("payment.details.msisdn")),
-            "orderAmount": fields::amount_number(text("order.orderAmount").parse().unwrap_or_default()),
-            "serviceCharge": fields::amount_number(charge_for(amount)),
+            "orderAmount": amount_at(&call.input, "order.orderAmount").to_json_number(),
+            "serviceCharge": super::stk_push::service_charge(amount).to_json_number(),
             "orderCurrency": text("order.orderCurrency"),
             "status": if paid { "SUCCESS" } else if step.code == 0 { "PENDING" } else { "FAILED" },
             "remarks": step.message.as_deref().unwrap_or(default_message),
@@ -176,23 +172,27 @@ fn order_status(call: &mut Call) -> Outcome {
         _ => ("Pending", "Cancelled", false),
     };
     let created = crate::clock::plain(transaction.created_ms);
-    let amount_paid = if paid { transaction.amount + transaction.charge } else { 0.0 };
+    let amount_paid = if paid {
+        transaction.amount.checked_add(transaction.charge).unwrap_or(transaction.amount)
+    } else {
+        Cents::ZERO
+    };
     Ok(Reply::ok(json!({
         "status": true,
         "code": "0",
         "message": "Order found",
         "data": {
             "order": {
-                "orderAmount": fields::amount_number(transaction.amount),
-                "amountPaid": fields::amount_number(amount_paid),
+                "orderAmount": transaction.amount.to_json_number(),
+                "amountPaid": amount_paid.to_json_number(),
                 "orderReference": order,
                 "orderStatus": order_status,
                 "createdOn": transaction.created_ms,
             },
             "invoices": [{
-                "amount": fields::amount_number(transaction.amount),
-                "amountDebited": fields::amount_number(amount_paid),
-                "charge": fields::amount_number(transaction.charge),
+                "amount": transaction.amount.to_json_number(),
+                "amountDebited": amount_paid.to_json_number(),
+                "charge": transaction.charge.to_json_number(),
                 "invoiceStatus": invoice_status,
                 "orderReference": order,
                 "externalReference": if paid { format!("S{}", &order.chars().rev().take(9).collect::<String>()) } else { String::new() },
@@ -228,7 +228,7 @@ fn payment_link(call: &mut Call) -> Outcome {
     let external = fields::text_at(&call.input, "paymentLink.externalRef").unwrap_or_default();
     // An existing link is updated when its reference is given; a new one needs a new externalRef.
     let updating = fields::text_at(&call.input, "paymentLink.paymentLinkRef");
-    if updating.is_none() && !call.state.claim_reference(&call.merchant().code, &format!("link:{external}")) {
+    if updating.is_none() && !call.claim_reference(&format!("link:{external}")) {
         return Err(call.failure(400101).with_detail(format!("a payment link with externalRef {external} exists")));
     }
     let link = updating.unwrap_or_else(|| format!("PL{}", call.state.ids.digits(10)));

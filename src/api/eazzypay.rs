@@ -3,6 +3,7 @@
 //! its reference among the merchant's transactions.
 
 use crate::fields::{self, Check};
+use crate::money::amount_at;
 use crate::operation::{EAZZYPAY_PUSH, EAZZYPAY_REFUND, MPESA_ONLINE, PAYMENT_STATUS};
 use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
@@ -57,10 +58,10 @@ fn validate_push(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
 fn push(call: &mut Call) -> Outcome {
     let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
     let reference = text("transaction.reference");
-    if !call.state.claim_reference(&call.merchant().code, &reference) {
+    if !call.claim_reference(&reference) {
         return Err(call.failure(400101));
     }
-    call.record_completed(&reference, EAZZYPAY, text("transaction.amount").parse().unwrap_or_default(), "");
+    call.record_completed(&reference, EAZZYPAY, amount_at(&call.input, "transaction.amount"), "");
     Ok(call.success(json!({"referenceNumber": reference, "status": "SUCCESS"}), &[]))
 }
 
@@ -109,11 +110,11 @@ fn refund(call: &mut Call) -> Outcome {
         call.state.transactions.get(&merchant, &reference).filter(|t| t.service_name == EAZZYPAY).ok_or_else(|| {
             call.failure(113103).with_detail(format!("no EazzyPay payment with reference {reference}"))
         })?;
-    let amount: f64 = text("transaction.amount").parse().unwrap_or_default();
+    let amount = amount_at(&call.input, "transaction.amount");
     if amount > original.amount {
         return Err(call.failure(113102).with_detail(format!("the payment was {}", original.amount)));
     }
-    if !call.state.claim_reference(&merchant, &format!("refund:{reference}")) {
+    if !call.claim_reference(&format!("refund:{reference}")) {
         return Err(call.failure(113103).with_detail(format!("payment {reference} was already refunded")));
     }
     Ok(call.success(json!({"reference": reference, "status": "SUCCESS", "resultCode": "000"}), &[]))
@@ -142,9 +143,9 @@ fn mpesa(call: &mut Call) -> Outcome {
         return Err(invalid("PartyA").with_detail("send the mobile number without the country prefix"));
     }
     let reference = text("transaction.reference");
-    if !call.state.claim_reference(&call.merchant().code, &reference) {
+    if !call.claim_reference(&reference) {
         return Err(call.failure(400101));
     }
-    call.record_completed(&reference, "Lipa na M-Pesa", text("transaction.amount").parse().unwrap_or_default(), "");
+    call.record_completed(&reference, "Lipa na M-Pesa", amount_at(&call.input, "transaction.amount"), "");
     Ok(call.success(json!({"transactionRef": reference, "status": "SUCCESS"}), &[]))
 }

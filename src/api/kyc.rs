@@ -101,7 +101,7 @@ fn validate_crb(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<()
 fn crb_report(call: &mut Call) -> Outcome {
     let number = fields::text_at(&call.input, "crbIdentity.nationalId").unwrap_or_default();
     let reference = fields::text_at(&call.input, "crbIdentity.reference").unwrap_or_default();
-    if !call.state.claim_reference(&call.merchant().code, &format!("crb:{reference}")) {
+    if !call.claim_reference(&format!("crb:{reference}")) {
         return Err(call.failure(400101));
     }
     Ok(call.success(credit_report(&number), &[("reference", json!(reference))]))

@@ -5,6 +5,7 @@ use super::queries::{biller_name, till_name};
 use crate::envelope::{v3_success, Failure};
 use crate::fields::{self, Check};
 use crate::ledger::{self, LedgerError};
+use crate::money::{amount_at, Cents};
 use crate::operation::{BILL_PAYMENT, BILL_VALIDATION, TILL_PAYMENT};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::state::AppState;
@@ -32,7 +33,11 @@ pub async fn till_payment(state: web::Data<AppState>, req: HttpRequest, payload:
 /// Amounts are strings in the examples; the bill doc's table says Number, so both are taken.
 fn amount(check: &mut Check, body: &Value, path: &str) {
     match fields::get(body, path) {
-        Some(Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {}
+        Some(number @ Value::Number(_)) => {
+            if !Cents::from_json(number).is_ok_and(|c| c > Cents::ZERO && fields::is_amount(&c.to_string(), 2)) {
+                check.problem(path, format!("must be a positive amount with at most 2 decimal places, not {number}"));
+            }
+        }
         _ => {
             check.amount(path, 2);
         }
@@ -77,22 +82,34 @@ fn validate_till(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
     check.finish()
 }
 
-/// Debits `from`, answering the bill-and-till codes; records the transaction.
+/// Debits `from` in `currency`, answering the bill-and-till codes; records the transaction.
+/// An account in another currency is refused (102106, "Invalid Account"): a bill or till is
+/// paid in the currency it names.
+#[allow(clippy::too_many_arguments)]
 fn debit(
     call: &mut Call,
     from: &str,
-    amount: &str,
+    amount: Cents,
+    currency: &str,
     reference: &str,
     description: &str,
     service: &'static str,
     biller: &str,
 ) -> Result<(), Failure> {
-    let cents = ledger::cents(amount).unwrap_or_default();
-    if !call.state.claim_reference(&call.merchant().code, reference) {
+    if !call.claim_reference(reference) {
         return Err(call.failure(400101));
     }
-    let movement =
-        ledger::Movement { from, to: None, cents, charge: 0, at_ms: call.state.clock.now_ms(), reference, description };
+    let movement = ledger::Movement {
+        from,
+        to: None,
+        amount,
+        charge: Cents::ZERO,
+        currency,
+        conversion: ledger::Conversion::Refuse,
+        at_ms: call.state.clock.now_ms(),
+        reference,
+        description,
+    };
     match super::alerts::transfer(call, movement) {
         Ok(_) => {}
         Err(LedgerError::InsufficientFunds { .. }) | Err(LedgerError::UnknownAccount(_)) => {
@@ -101,8 +118,9 @@ fn debit(
         Err(error @ LedgerError::DailyLimitExceeded { .. }) => {
             return Err(call.failure(104102).with_detail(error.to_string()));
         }
+        Err(error) => return Err(call.failure(102106).with_detail(error.to_string())),
     }
-    call.record_completed(reference, service, cents as f64 / 100.0, biller);
+    call.record_completed(reference, service, amount, biller);
     Ok(())
 }
 
@@ -113,7 +131,9 @@ fn pay_bill(call: &mut Call) -> Outcome {
     let name = biller_name(&biller).ok_or_else(|| call.failure(102103))?;
     let reference = text("payer.reference");
     let description = format!("BILL {name} {} REF {reference}", text("bill.reference"));
-    debit(call, &text("partnerId"), &text("bill.amount"), &reference, &description, "Bill Payment", &biller)?;
+    let (amount, currency) = (amount_at(&input, "bill.amount"), text("bill.currency"));
+    let partner = text("partnerId");
+    debit(call, &partner, amount, &currency, &reference, &description, "Bill Payment", &biller)?;
     let data = json!({"transactionId": call.state.ids.digits(12), "status": "SUCCESS"});
     Ok(call.success(data, &[("reference", json!(reference))]))
 }
@@ -155,7 +175,9 @@ fn pay_till(call: &mut Call) -> Outcome {
     let name = till_name(&till).ok_or_else(|| call.failure(102103))?;
     let reference = text("payment.ref");
     let description = format!("TILL {till} {name} REF {reference}");
-    debit(call, &text("partner.id"), &text("payment.amount"), &reference, &description, "Merchant Payment", &till)?;
+    let (amount, currency) = (amount_at(&input, "payment.amount"), text("payment.currency"));
+    let partner = text("partner.id");
+    debit(call, &partner, amount, &currency, &reference, &description, "Merchant Payment", &till)?;
     let transaction_id = call.state.ids.digits(12);
     Ok(match call.generation {
         // The v3 schema is truncated in the docs; one SDK models these flat fields.

@@ -3,6 +3,7 @@
 
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
+use crate::forex::{rate, RATES};
 use crate::operation::{BILLERS, EAZZYPAY_MERCHANTS, FOREX_RATES};
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::state::AppState;
@@ -19,21 +20,12 @@ struct Biller {
     category: String,
 }
 
-#[derive(Deserialize)]
-struct Rate {
-    from: String,
-    to: String,
-    rate: f64,
-}
-
 // Parsed once, on first use.
 static BILLER_LIST: LazyLock<Vec<Biller>> =
     LazyLock::new(|| serde_json::from_str(include_str!("../../fixtures/billers.json")).expect("fixtures/billers.json"));
 static MERCHANT_LIST: LazyLock<Vec<Value>> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../../fixtures/merchants.json")).expect("fixtures/merchants.json")
 });
-static RATES: LazyLock<Vec<Rate>> =
-    LazyLock::new(|| serde_json::from_str(include_str!("../../fixtures/forex.json")).expect("fixtures/forex.json"));
 
 pub(crate) static BILLERS_SPEC: Spec =
     Spec { op: &BILLERS, json_body: false, validate: validate_page, execute: billers };
@@ -132,21 +124,6 @@ fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result
 
 fn is_currency(code: &str) -> bool {
     code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase())
-}
-
-fn rate(from: &str, to: &str) -> Option<f64> {
-    if from == to {
-        return Some(1.0);
-    }
-    let direct = |from: &str, to: &str| {
-        RATES
-            .iter()
-            .find(|r| r.from == from && r.to == to)
-            .map(|r| r.rate)
-            .or_else(|| RATES.iter().find(|r| r.from == to && r.to == from).map(|r| 1.0 / r.rate))
-    };
-    // Pairs the fixture lacks (USD to GBP) cross through KES, as a bank quoting from Kenya would.
-    direct(from, to).or_else(|| Some(direct(from, "KES")? * direct("KES", to)?))
 }
 
 fn forex(call: &mut Call) -> Outcome {

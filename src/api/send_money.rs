@@ -4,7 +4,8 @@
 
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
-use crate::ledger::{self, LedgerError};
+use crate::ledger::{self, Conversion, LedgerError};
+use crate::money::Cents;
 use crate::operation::{self, Operation};
 use crate::pipeline::{self, Call, Outcome, Spec};
 use crate::state::AppState;
@@ -33,12 +34,18 @@ pub struct Rail {
     pub insufficient_funds: i64,
     /// The code when the source account's daily limit would be exceeded.
     pub daily_limit: i64,
-    /// (largest amount in cents, code answering above it)
-    pub maximum: Option<(i64, i64)>,
+    /// (largest amount, code answering above it)
+    pub maximum: Option<(Cents, i64)>,
+    /// What an own account in another currency than the transfer's gets.
+    pub conversion: Conversion,
+    /// The code refusing an amount the ledger cannot take: a currency it will not convert, or a
+    /// credit past the largest balance. The rail's own "invalid amount" code where its table
+    /// has one (RTGS 103107, PesaLink 100124); the general error where it has none.
+    pub invalid_amount: i64,
 }
 
-/// USD 20.00 (reference §6.4), taken in the source account's units.
-const SWIFT_SELF_CHARGE: i64 = 2_000;
+/// USD 20.00 (reference §6.4), converted into the transfer's currency at the fixture rate.
+const SWIFT_SELF_CHARGE: Cents = Cents::from_cents(2_000);
 
 const EQUITY_COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "DRC", "SS"];
 
@@ -56,7 +63,9 @@ pub static RAILS: &[Rail] = &[
         wallets: &[],
         insufficient_funds: 400104,
         daily_limit: 400113,
-        maximum: Some((999_999 * 100, 118110)),
+        maximum: Some((Cents::from_cents(999_999 * 100), 118110)),
+        conversion: Conversion::AtFixtureRate,
+        invalid_amount: 400105,
     },
     Rail {
         op: &operation::SEND_MOBILE_WALLET,
@@ -70,7 +79,9 @@ pub static RAILS: &[Rail] = &[
         wallets: &["Mpesa", "Airtel", "Equitel"],
         insufficient_funds: 400104,
         daily_limit: 400113,
-        maximum: Some((70_000 * 100, 105158)),
+        maximum: Some((Cents::from_cents(70_000 * 100), 105158)),
+        conversion: Conversion::Refuse,
+        invalid_amount: 400105,
     },
     Rail {
         op: &operation::SEND_RTGS,
@@ -85,6 +96,8 @@ pub static RAILS: &[Rail] = &[
         insufficient_funds: 103104,
         daily_limit: 103105,
         maximum: None,
+        conversion: Conversion::Refuse,
+        invalid_amount: 103107,
     },
     Rail {
         op: &operation::SEND_SWIFT,
@@ -99,6 +112,8 @@ pub static RAILS: &[Rail] = &[
         insufficient_funds: 103104,
         daily_limit: 103105,
         maximum: None,
+        conversion: Conversion::AtFixtureRate,
+        invalid_amount: 103107,
     },
     Rail {
         op: &operation::SEND_PESALINK_BANK,
@@ -113,6 +128,8 @@ pub static RAILS: &[Rail] = &[
         insufficient_funds: 400104,
         daily_limit: 400113,
         maximum: None,
+        conversion: Conversion::Refuse,
+        invalid_amount: 100124,
     },
     Rail {
         op: &operation::SEND_PESALINK_MOBILE,
@@ -128,6 +145,8 @@ pub static RAILS: &[Rail] = &[
         insufficient_funds: 400104,
         daily_limit: 400113,
         maximum: None,
+        conversion: Conversion::Refuse,
+        invalid_amount: 100124,
     },
     Rail {
         op: &operation::SEND_EFT,
@@ -142,6 +161,8 @@ pub static RAILS: &[Rail] = &[
         insufficient_funds: 103104,
         daily_limit: 103105,
         maximum: None,
+        conversion: Conversion::Refuse,
+        invalid_amount: 103107,
     },
 ];
 
@@ -303,8 +324,9 @@ fn execute(call: &mut Call) -> Outcome {
     let input = call.input.clone();
     let text = |path| fields::text_at(&input, path).unwrap_or_default();
     let (source, reference) = (text("source.accountNumber"), text("transfer.reference"));
+    let currency = text("transfer.currencyCode");
     let destination = text("destination.accountNumber");
-    let amount = ledger::cents(&text("transfer.amount")).unwrap_or_default();
+    let amount = Cents::parse(&text("transfer.amount")).unwrap_or_default();
     let merchant = call.merchant();
     let Some(account) = merchant.account(&source) else {
         return Err(Failure::http(
@@ -315,7 +337,7 @@ fn execute(call: &mut Call) -> Outcome {
     if !rail.wallets.is_empty() && !rail.wallets.contains(&text("destination.walletName").as_str()) {
         return Err(call.failure(105160));
     }
-    if rail.op.id == operation::SEND_WITHIN_EQUITY.id && account.currency != text("transfer.currencyCode") {
+    if rail.op.id == operation::SEND_WITHIN_EQUITY.id && account.currency != currency {
         return Err(call.failure(400103).with_detail(format!("the source account holds {}", account.currency)));
     }
     if let Some((maximum, code)) = rail.maximum {
@@ -327,44 +349,76 @@ fn execute(call: &mut Call) -> Outcome {
     if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(&reference) {
         return Err(call.failure(400116));
     }
-    if !call.state.claim_reference(&merchant.code, &reference) {
+    // SWIFT's `chargeOption: SELF`: the sender pays USD 20 upfront towards correspondent charges,
+    // in the transfer's currency at the fixture rate.
+    let mut charge_conversion = None;
+    let charge = if std::ptr::eq(rail.op, &operation::SEND_SWIFT) && text("transfer.chargeOption") == "SELF" {
+        let rate = crate::forex::rate("USD", &currency);
+        let Some((rate, charge)) = rate.and_then(|rate| Some((rate, SWIFT_SELF_CHARGE.convert(rate)?))) else {
+            let detail = format!("the fixtures have no USD to {currency} rate for the USD 20.00 charge");
+            return Err(call.failure(rail.invalid_amount).with_detail(detail));
+        };
+        if currency != "USD" {
+            charge_conversion = Some(ledger::Converted {
+                account: source.clone(),
+                from: "USD".into(),
+                to: currency.clone(),
+                rate,
+                amount: SWIFT_SELF_CHARGE,
+                converted: charge,
+            });
+        }
+        charge
+    } else {
+        Cents::ZERO
+    };
+    if !call.claim_reference(&reference) {
         return Err(call.failure(400101));
     }
-    let to = (!destination.is_empty()).then_some(destination.as_str());
+    // Only a bank destination can be one of the merchant's own accounts, credited here.
+    let to = (rail.destination_type == "bank" && !destination.is_empty()).then_some(destination.as_str());
     let mobile = text("destination.mobileNumber");
-    let counterpart = if mobile.is_empty() { destination.clone() } else { mobile };
-    let description = format!("{} TO {counterpart} REF {reference}", rail.transfer_types[0].to_uppercase());
-    // SWIFT's `chargeOption: SELF`: the sender pays USD 20 upfront towards correspondent charges.
-    let charge = if std::ptr::eq(rail.op, &operation::SEND_SWIFT) && text("transfer.chargeOption") == "SELF" {
-        SWIFT_SELF_CHARGE
-    } else {
-        0
-    };
+    // Bank rails name the account (PesaLink IMT also carries the recipient's mobile number).
+    let counterpart = if rail.destination_type == "bank" || mobile.is_empty() { destination.clone() } else { mobile };
+    let mut description = format!("{} TO {counterpart} REF {reference}", rail.transfer_types[0].to_uppercase());
+    if let Some(conversion) = &charge_conversion {
+        description.push_str(&format!(" (CHARGE {})", conversion.describe()));
+    }
     let movement = ledger::Movement {
         from: &source,
         to,
-        cents: amount,
+        amount,
         charge,
+        currency: &currency,
+        conversion: rail.conversion,
         at_ms: call.state.clock.now_ms(),
         reference: &reference,
         description: &description,
     };
-    match super::alerts::transfer(call, movement) {
-        Ok(_) => {}
+    let mut posted = match super::alerts::transfer(call, movement) {
+        Ok(posted) => posted,
         Err(LedgerError::InsufficientFunds { .. }) => return Err(call.failure(rail.insufficient_funds)),
         Err(error @ LedgerError::DailyLimitExceeded { .. }) => {
             return Err(call.failure(rail.daily_limit).with_detail(error.to_string()))
         }
         Err(LedgerError::UnknownAccount(_)) => return Err(Failure::http("ACCOUNT_NOT_FOUND", None)),
-    }
+        Err(
+            error @ (LedgerError::Overflow { .. } | LedgerError::CurrencyMismatch { .. } | LedgerError::NoRate { .. }),
+        ) => return Err(call.failure(rail.invalid_amount).with_detail(error.to_string())),
+    };
     let transaction_id = call.state.ids.digits(10);
     let mut data = json!({"transactionId": transaction_id, "status": "SUCCESS"});
+    posted.conversions.extend(charge_conversion);
+    if !posted.conversions.is_empty() {
+        // Not in Jenga's schema: says what the sandbox converted, at which fixture rate.
+        data["conversions"] = posted.conversions.iter().map(ledger::Converted::to_json).collect();
+    }
     if rail.transfer_types[0] == "PesaLink" {
         // PesaLink answers carry the bank's confirmation text (reference §6.5).
         let when = crate::clock::Clock::at(call.state.clock.now_ms());
         data["description"] = json!(format!(
             "Confirmed. {} {} Sent to {counterpart} -{} from your account {source} on {} at {} Ref. {reference} Thank you",
-            text("transfer.currencyCode"),
+            currency,
             text("transfer.amount"),
             text("destination.name"),
             when.format("%d-%m-%Y"),
@@ -379,13 +433,13 @@ fn execute(call: &mut Call) -> Outcome {
                 reference: reference.clone(),
                 url,
                 service_name: rail.transfer_types[0],
-                amount: amount as f64 / 100.0,
-                charge: charge as f64 / 100.0,
+                amount,
+                charge,
                 ipn: false,
             };
-            super::stk_push::schedule_callbacks(call, pending, wallet_callback_body);
+            super::stk_push::schedule_callbacks(call, pending, wallet_callback_body, |_, _| Ok(()))?;
         }
-        _ => call.record_completed(&reference, rail.transfer_types[0], amount as f64 / 100.0, ""),
+        _ => call.record_completed(&reference, rail.transfer_types[0], amount, ""),
     }
     Ok(call.success(data, &[("reference", json!(reference))]))
 }

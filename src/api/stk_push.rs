@@ -5,6 +5,8 @@
 use crate::callbacks::{Plan, Step};
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
+use crate::ledger::LedgerError;
+use crate::money::Cents;
 use crate::operation::STK_PUSH;
 use crate::pipeline::{self, Call, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
@@ -25,6 +27,11 @@ pub const COUNTRIES: &[(&str, &str)] =
     &[("KE", "KES"), ("UG", "UGX"), ("TZ", "TZS"), ("RW", "RWF"), ("SS", "USD"), ("DRC", "USD")];
 
 pub const TELCOS: &[&str] = &["Equitel", "Safaricom"];
+
+/// The currency of a supported country.
+pub fn currency_of(country: &str) -> Option<&'static str> {
+    COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, currency)| *currency)
+}
 
 /// The callback code table (seed 001, "Jenga Callback"): default message, and whether the
 /// callback's `status` is true.
@@ -66,7 +73,7 @@ fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result
     // One SDK's model has no currency field; the country's currency stands in, and is signed.
     if fields::get(body, "payment.currency").is_none() && body["payment"].is_object() {
         if let Some(country) = country {
-            let local = COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
+            let local = currency_of(country).unwrap_or_default();
             variants.insert("payment.currency".into(), format!("absent; {local}, the country's, was used"));
             body["payment"]["currency"] = Value::String(local.into());
             return validate(body, variants);
@@ -74,7 +81,7 @@ fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result
     }
     let currency = check.string("payment.currency");
     if let (Some(country), Some(currency)) = (country, currency) {
-        let expected = COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
+        let expected = currency_of(country).unwrap_or_default();
         if currency != expected {
             check.problem("payment.currency", format!("must be {expected} for country {country}, not {currency:?}"));
         }
@@ -99,29 +106,41 @@ fn execute(call: &mut Call) -> Outcome {
         ));
     }
     let reference = text("payment.ref");
-    if !call.state.claim_reference(&merchant.code, &reference) {
+    if !call.claim_reference(&reference) {
         return Err(call.failure(400101));
     }
     let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
     let (amount, charge) = charged_amount(call);
     let description =
         format!("STK PUSH {} FROM {}", text("payment.telco").to_uppercase(), text("payment.mobileNumber"));
+    let currency = text("payment.currency");
     let pending =
         Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge, ipn: false };
-    // The collected amount reaches the merchant's account when the push succeeds.
-    if let Some(at) = schedule_callbacks(call, pending, callback_body) {
-        // The amount was validated to at most 2 decimals, so this is exact.
-        let cents = (amount * 100.0).round() as i64;
-        call.state.ledger.schedule_credit(call.merchant(), &account, cents, at, &reference, &description);
+    // The collected amount reaches the merchant's account when the push succeeds. The credit is
+    // booked before any callback is queued, so a credit the account cannot take (another
+    // currency, or past the largest balance) refuses the push and nothing is sent.
+    let credit = |call: &mut Call, at: i64| {
+        let ledger = &call.state.ledger;
+        let booked = ledger.schedule_credit(call.merchant(), &account, amount, &currency, at, &reference, &description);
+        if let Err(error) = booked {
+            call.decided_by_ledger(error.rule());
+            let code = match error {
+                LedgerError::Overflow { .. } => 114103,
+                _ => 114107,
+            };
+            return Err(call.failure(code).with_detail(error.to_string()));
+        }
         let credit = super::alerts::Movement {
             account: &account,
-            cents,
+            cents: amount,
             at_ms: at,
             reference: &reference,
             remarks: &description,
         };
         super::alerts::notify(call, credit);
-    }
+        Ok(())
+    };
+    schedule_callbacks(call, pending, callback_body, credit)?;
     Ok(Reply::ok(json!({
         "status": true,
         "code": -1,
@@ -136,16 +155,22 @@ pub struct Pending {
     pub reference: String,
     pub url: String,
     pub service_name: &'static str,
-    pub amount: f64,
-    pub charge: f64,
+    pub amount: Cents,
+    pub charge: Cents,
     /// IPN-kind: sent with the merchant's IPN Basic credentials, and also to its IPN URL.
     pub ipn: bool,
 }
 
 /// Plans the callbacks the scenario chose (one success, code 3, by default), each body built by
 /// `body`, and records the transaction whose state follows that schedule on the sandbox clock.
-/// Returns when the transaction succeeds (its first callback of code 2 or 3), if it does.
-pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &CallbackStep) -> Value) -> Option<i64> {
+/// When the transaction succeeds (its first callback of code 2 or 3), `on_success` runs first
+/// with that time; its refusal is the request's, and then nothing is queued or recorded.
+pub fn schedule_callbacks(
+    call: &mut Call,
+    pending: Pending,
+    body: fn(&Call, &CallbackStep) -> Value,
+    on_success: impl FnOnce(&mut Call, i64) -> Result<(), Failure>,
+) -> Result<(), Failure> {
     let default_steps = [CallbackStep {
         after_ms: None,
         code: 3,
@@ -180,7 +205,9 @@ pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &Ca
             (at, step.code, message)
         })
         .collect();
-    let succeeded_at = schedule.iter().find(|(_, code, _)| matches!(code, 2 | 3)).map(|(at, _, _)| *at);
+    if let Some(succeeded_at) = schedule.iter().find(|(_, code, _)| matches!(code, 2 | 3)).map(|(at, _, _)| *at) {
+        on_success(call, succeeded_at)?;
+    }
     call.state.transactions.record(Transaction {
         merchant,
         reference: pending.reference,
@@ -196,16 +223,29 @@ pub fn schedule_callbacks(call: &mut Call, pending: Pending, body: fn(&Call, &Ca
     if let Some(copy) = ipn_copy {
         call.callbacks.extend(call.state.callbacks.enqueue(copy));
     }
-    succeeded_at
+    Ok(())
 }
 
 /// The amount debited and the service charge: M-Pesa pushes are rounded up to a whole amount
-/// (reference §7.1); the charge, undocumented, is 1% and at least 1.
-fn charged_amount(call: &Call) -> (f64, f64) {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let requested: f64 = text("payment.amount").parse().unwrap_or_default();
-    let amount = if text("payment.telco") == "Safaricom" { requested.ceil() } else { requested };
-    (amount, (amount / 100.0).round().max(1.0))
+/// (reference §7.1).
+fn charged_amount(call: &Call) -> (Cents, Cents) {
+    let requested =
+        fields::get(&call.input, "payment.amount").and_then(|a| Cents::from_json(a).ok()).unwrap_or_default();
+    let whole =
+        |c: Cents| Cents::from_cents(c.cents().div_euclid(100).saturating_add(i64::from(c.cents() % 100 != 0)) * 100);
+    let amount = if fields::text_at(&call.input, "payment.telco").as_deref() == Some("Safaricom") {
+        whole(requested)
+    } else {
+        requested
+    };
+    (amount, service_charge(amount))
+}
+
+/// The service charge on a collection (undocumented): 1% rounded to a whole amount, at least 1.
+pub fn service_charge(amount: Cents) -> Cents {
+    // Rounds half up, as f64::round did on these non-negative amounts.
+    let units = amount.cents().saturating_add(5_000) / 10_000;
+    Cents::from_cents(units.max(1) * 100)
 }
 
 /// The body Jenga posts to `callBackUrl` (seed 001 callback examples).
@@ -221,9 +261,9 @@ fn callback_body(call: &Call, step: &CallbackStep) -> Value {
         "message": step.message.as_deref().unwrap_or(default_message),
         "transactionReference": reference,
         "mobileNumber": text("payment.mobileNumber"),
-        "debitedAmount": fields::amount_number(amount),
-        "requestAmount": fields::amount_number(amount),
-        "charge": fields::amount_number(charge),
+        "debitedAmount": amount.to_json_number(),
+        "requestAmount": amount.to_json_number(),
+        "charge": charge.to_json_number(),
         "currency": text("payment.currency"),
         "telco": telco,
     });

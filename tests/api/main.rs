@@ -20,6 +20,7 @@ mod docs_links;
 mod faults;
 mod hardening_callbacks;
 mod hardening_input;
+mod hardening_money;
 mod hardening_requests;
 mod kyc;
 mod openapi;

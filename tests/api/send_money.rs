@@ -302,7 +302,8 @@ async fn rtgs_swift_and_pesalink_debit_the_source_with_their_own_formulas() {
     });
     let (status, _) = post_rail(&app, "pesalinkacc", &pesalink, "500.00KES112194688993Tom Doe0020100014605").await;
     assert_eq!(status, 200);
-    assert_eq!(balance(&app, "0020100014605").await, format!("{:.2}", 1_000_000.0 - 200.0 - 200.98 - 500.0));
+    // SWIFT sends USD from a KES account: 200.98 at the fixture's 122.6 is KES 24,640.15.
+    assert_eq!(balance(&app, "0020100014605").await, format!("{:.2}", 1_000_000.0 - 200.0 - 24_640.15 - 500.0));
     let (status, body) = post_rail(&app, "rtgs", &json!({}), "x").await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("destination.bankCode"), "{body}");

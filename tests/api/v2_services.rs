@@ -186,6 +186,9 @@ async fn every_v2_transfer_type_reaches_its_rail_and_debits_the_source() {
         // PesaLink answers add the bank's confirmation text (reference §6.5).
         let expected: &[&str] = if label.starts_with("PesaLink") {
             &["description", "status", "transactionId"]
+        } else if *label == "SWIFT" {
+            // The USD 20 charge is converted into the transfer's KES, and the answer says so.
+            &["conversions", "status", "transactionId"]
         } else {
             &["status", "transactionId"]
         };
@@ -195,8 +198,9 @@ async fn every_v2_transfer_type_reaches_its_rail_and_debits_the_source() {
         let entry = v2.last_entry().await;
         assert_eq!(entry["operation"], *operation, "{label}");
         assert_eq!(entry["generation"], "v2", "{label}");
-        // SWIFT with chargeOption SELF also pays the USD 20 charge (reference §6.4).
-        debited += if *label == "SWIFT" { 30.0 } else { 10.0 };
+        // SWIFT with chargeOption SELF also pays the USD 20 charge (reference §6.4), here in KES
+        // at the fixture rate of 122.6.
+        debited += if *label == "SWIFT" { 10.0 + 2_452.0 } else { 10.0 };
         let expected = format!("{:.2}", 1_000_000.0 - debited);
         assert_eq!(v2.balance(SOURCE).await, expected, "{label} did not debit the source");
     }

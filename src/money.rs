@@ -1,0 +1,224 @@
+//! Money in whole cents of one currency. Every amount that reaches the ledger, a transaction or
+//! an admin balance is a `Cents`; arithmetic on it is checked, and parsing refuses anything that
+//! is not a plain non-negative amount with at most two decimals within range.
+
+use serde_json::Value;
+use std::fmt;
+
+/// An amount or a balance in cents. The inner value is never exposed for arithmetic: use the
+/// checked operations, so an overflow is always an error and never a wrapped balance.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Cents(i64);
+
+/// Why a text or JSON value is not an amount. Each message says the whole rule, so an answer
+/// naming the field and this error tells the caller what to send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("is not an amount{RULE}")]
+    NotAnAmount,
+    #[error("is negative{RULE}")]
+    Negative,
+    #[error("has more than 2 decimal places{RULE}")]
+    TooManyDecimals,
+    #[error("is above the largest balance{RULE}")]
+    TooLarge,
+}
+
+/// The rule every `AmountError` states (`Cents::MAX_BALANCE` written out).
+const RULE: &str = ": send 0.00 to 9999999999999.99 with at most 2 decimal places, such as \"100.00\"";
+
+impl Cents {
+    pub const ZERO: Cents = Cents(0);
+
+    /// The most an account may hold: 9,999,999,999,999.99. Fifteen significant digits, like the
+    /// largest amount a request may carry, so every balance is exact as a JSON number (an f64)
+    /// and the sum of a day's debits (at most 1,000 statement lines) stays far inside an i64.
+    /// A credit that would pass it is refused; admin input and state files above it are refused.
+    pub const MAX_BALANCE: Cents = Cents(999_999_999_999_999);
+
+    pub const fn from_cents(cents: i64) -> Self {
+        Cents(cents)
+    }
+
+    pub const fn cents(self) -> i64 {
+        self.0
+    }
+
+    pub fn checked_add(self, other: Cents) -> Option<Cents> {
+        self.0.checked_add(other.0).map(Cents)
+    }
+
+    pub fn checked_sub(self, other: Cents) -> Option<Cents> {
+        self.0.checked_sub(other.0).map(Cents)
+    }
+
+    pub fn checked_mul(self, factor: i64) -> Option<Cents> {
+        self.0.checked_mul(factor).map(Cents)
+    }
+
+    pub fn checked_neg(self) -> Option<Cents> {
+        self.0.checked_neg().map(Cents)
+    }
+
+    /// The magnitude, for statements that show a debit's amount without its sign.
+    pub fn abs(self) -> Cents {
+        Cents(self.0.saturating_abs())
+    }
+
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    /// A balance an account may hold: from zero to `MAX_BALANCE`.
+    pub fn is_valid_balance(self) -> bool {
+        (0..=Self::MAX_BALANCE.0).contains(&self.0)
+    }
+
+    /// "500.00" → 50000; "5" is 500 and "5.5" is 550. At most `MAX_BALANCE`.
+    pub fn parse(text: &str) -> Result<Cents, AmountError> {
+        let text = text.trim();
+        let unsigned = match text.strip_prefix('-') {
+            Some(rest) if !rest.is_empty() => {
+                return Err(if Cents::parse(rest).is_ok() { AmountError::Negative } else { AmountError::NotAnAmount })
+            }
+            _ => text,
+        };
+        let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || (unsigned.contains('.') && fraction.is_empty()) {
+            return Err(AmountError::NotAnAmount);
+        }
+        if fraction.len() > 2 {
+            return Err(AmountError::TooManyDecimals);
+        }
+        // Leading zeros say nothing; a long run of them must not make a small amount "too large".
+        let whole = whole.trim_start_matches('0');
+        if whole.len() > 16 {
+            return Err(AmountError::TooLarge);
+        }
+        let units: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| AmountError::NotAnAmount)? };
+        let fraction_cents: i64 = match fraction.len() {
+            0 => 0,
+            1 => i64::from(fraction.as_bytes()[0] - b'0') * 10,
+            _ => fraction.parse().map_err(|_| AmountError::NotAnAmount)?,
+        };
+        let cents = units.checked_mul(100).and_then(|c| c.checked_add(fraction_cents)).ok_or(AmountError::TooLarge)?;
+        let cents = Cents(cents);
+        if cents > Self::MAX_BALANCE {
+            return Err(AmountError::TooLarge);
+        }
+        Ok(cents)
+    }
+
+    /// An amount sent as a JSON string ("100.00") or number (100.5), read from its text as sent,
+    /// so a number is never rounded through a float.
+    pub fn from_json(value: &Value) -> Result<Cents, AmountError> {
+        match value {
+            Value::String(text) => Cents::parse(text),
+            Value::Number(number) => {
+                let text = number.to_string();
+                // `1e3` and `1.5E2` are numbers too, but not amounts anyone writes.
+                if text.contains(['e', 'E']) {
+                    return Err(AmountError::NotAnAmount);
+                }
+                Cents::parse(&text)
+            }
+            _ => Err(AmountError::NotAnAmount),
+        }
+    }
+
+    /// An amount computed as a float (a charge, a converted amount), to the nearest cent; None
+    /// when it is not finite or not within ±`MAX_BALANCE`.
+    pub fn from_units_f64(units: f64) -> Option<Cents> {
+        let cents = (units * 100.0).round();
+        let limit = Self::MAX_BALANCE.0 as f64;
+        (cents.is_finite() && cents.abs() <= limit).then_some(Cents(cents as i64))
+    }
+
+    /// In units, for arithmetic that is a float by nature (exchange rates, percentages).
+    pub fn to_units_f64(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+
+    /// As a JSON number: an integer when whole (Jenga's callbacks say `5`, not `5.0`), else with
+    /// its cents. Exact for every amount up to `MAX_BALANCE`.
+    pub fn to_json_number(self) -> Value {
+        if self.0 % 100 == 0 {
+            Value::from(self.0 / 100)
+        } else {
+            serde_json::Number::from_f64(self.to_units_f64()).map(Value::Number).unwrap_or(Value::Null)
+        }
+    }
+
+    /// Converted at `rate` (units of the target currency per unit of this one), to the nearest
+    /// cent; None when the result is out of range.
+    pub fn convert(self, rate: f64) -> Option<Cents> {
+        Cents::from_units_f64(self.to_units_f64() * rate)
+    }
+}
+
+/// The amount at `path` of a request the validator accepted (a string or a number); zero when
+/// absent.
+pub fn amount_at(input: &Value, path: &str) -> Cents {
+    crate::fields::get(input, path).and_then(|v| Cents::from_json(v).ok()).unwrap_or_default()
+}
+
+/// 50000 → "500.00"; negative amounts keep their sign.
+impl fmt::Display for Cents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let magnitude = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", magnitude / 100, magnitude % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_parse_from_text_and_format_back() {
+        assert_eq!(Cents::parse("500.00"), Ok(Cents(50_000)));
+        assert_eq!(Cents::parse("5"), Ok(Cents(500)));
+        assert_eq!(Cents::parse("5.5"), Ok(Cents(550)));
+        assert_eq!(Cents::parse("0005.05"), Ok(Cents(505)));
+        assert_eq!(Cents::parse("5.555"), Err(AmountError::TooManyDecimals));
+        assert_eq!(Cents::parse("-5"), Err(AmountError::Negative));
+        assert_eq!(Cents::parse("5."), Err(AmountError::NotAnAmount));
+        assert_eq!(Cents::parse("+5"), Err(AmountError::NotAnAmount));
+        assert_eq!(Cents::parse(""), Err(AmountError::NotAnAmount));
+        assert_eq!(Cents::parse("9999999999999.99"), Ok(Cents::MAX_BALANCE));
+        assert_eq!(Cents::parse("10000000000000.00"), Err(AmountError::TooLarge));
+        assert_eq!(Cents::parse("92233720368547758.07"), Err(AmountError::TooLarge));
+        assert_eq!(Cents::parse("99999999999999999999999999"), Err(AmountError::TooLarge));
+        assert_eq!(Cents(565_558).to_string(), "5655.58");
+        assert_eq!(Cents(5).to_string(), "0.05");
+        assert_eq!(Cents(-5).to_string(), "-0.05");
+        assert_eq!(Cents(i64::MIN).to_string(), "-92233720368547758.08");
+        assert!(AmountError::TooLarge.to_string().contains(&Cents::MAX_BALANCE.to_string()));
+    }
+
+    #[test]
+    fn json_amounts_are_read_as_sent() {
+        let number: Value = serde_json::from_str("100.5").unwrap();
+        assert_eq!(Cents::from_json(&number), Ok(Cents(10_050)));
+        assert_eq!(Cents::from_json(&Value::from("7")), Ok(Cents(700)));
+        let exponent: Value = serde_json::from_str("1e3").unwrap();
+        assert_eq!(Cents::from_json(&exponent), Err(AmountError::NotAnAmount));
+        assert_eq!(Cents::from_json(&Value::Bool(true)), Err(AmountError::NotAnAmount));
+        assert_eq!(Cents(500).to_json_number(), Value::from(5));
+        assert_eq!(Cents(550).to_json_number().to_string(), "5.5");
+        assert_eq!(Cents::MAX_BALANCE.to_json_number().to_string(), "9999999999999.99");
+    }
+
+    #[test]
+    fn arithmetic_is_checked() {
+        assert_eq!(Cents(i64::MAX).checked_add(Cents(1)), None);
+        assert_eq!(Cents(i64::MIN).checked_sub(Cents(1)), None);
+        assert_eq!(Cents(i64::MAX).checked_mul(2), None);
+        assert_eq!(Cents(10_000).convert(0.0078), Some(Cents(78)));
+        assert_eq!(Cents::MAX_BALANCE.convert(3712.5), None);
+        assert_eq!(Cents::from_units_f64(f64::NAN), None);
+    }
+}
