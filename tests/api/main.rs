@@ -23,6 +23,7 @@ mod hardening_input;
 mod hardening_money;
 mod hardening_requests;
 mod kyc;
+mod ledger_properties;
 mod openapi;
 mod payments;
 mod queries;
