@@ -133,8 +133,12 @@ fn validate_mpesa(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
 fn mpesa(call: &mut Call) -> Outcome {
     let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
     let invalid = |message: &str| call.failure(117101).with_message(Some(format!("Bad Request - Invalid {message}")));
-    if !text("transaction.amount").chars().all(|c| c.is_ascii_digit()) {
+    let amount = text("transaction.amount");
+    if !amount.chars().all(|c| c.is_ascii_digit()) {
         return Err(invalid("Amount").with_detail("whole numbers only"));
+    }
+    if let Err(error) = crate::money::Cents::parse(&amount) {
+        return Err(invalid("Amount").with_detail(format!("transaction.amount {error}")));
     }
     if text("transaction.description").chars().count() >= 94 {
         return Err(invalid("Remarks").with_detail("the description must be shorter than 94 characters"));

@@ -548,6 +548,15 @@ async fn v2_mpesa_stk_push_of_a_fractional_amount_answers_117101_invalid_amount(
     assert_target_error(status, &answer, "117101", "Bad Request - Invalid Amount");
 }
 
+#[tokio::test]
+async fn v2_mpesa_stk_push_of_a_whole_amount_beyond_the_range_answers_117101_not_a_zero_transaction() {
+    let v2 = V2::start().await;
+    let huge = "99999999999999999999999";
+    let (status, answer) =
+        v2.post(&format!("{TX}/payment/mpesastkpush"), &mpesa_online("700000000003", huge), None).await;
+    assert_target_error(status, &answer, "117101", "Bad Request - Invalid Amount");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bills, tills, billers, merchants.
 
