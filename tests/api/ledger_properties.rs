@@ -78,6 +78,7 @@ fn merchant(openings: &[i64], daily_limit: i64) -> Merchant {
         ipn: None,
         alerts: None,
         accounts,
+        credentials: 0,
     }
 }
 
