@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod authentication;
 pub mod cards;
 pub mod checkout;
+pub mod closest;
 pub mod eazzypay;
 pub mod kyc;
 pub mod payments;
@@ -358,6 +359,10 @@ where
 
 /// Any path the sandbox does not serve.
 pub async fn not_found(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let detail = format!("no Jenga endpoint at {} {}", req.method(), req.path());
+    let mut detail = format!("no Jenga endpoint at {} {}", req.method(), req.path());
+    let near = closest::served_paths_near(req.path());
+    if !near.is_empty() {
+        detail.push_str(&format!("; did you mean {}?", near.join(" or ")));
+    }
     pipeline::unmatched(&state, &req, payload, Failure::http("NOT_FOUND", Some(detail))).await
 }

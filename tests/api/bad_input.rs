@@ -126,6 +126,29 @@ async fn request_to_an_unknown_v2_path_is_not_found_in_the_v2_envelope() {
 }
 
 #[tokio::test]
+async fn a_mistyped_path_is_answered_with_the_closest_served_paths() {
+    // Arrange
+    let app = spawn_app().await;
+    // Act
+    let v3 = app
+        .client
+        .post(app.url("/v3-apis/payment-api/v3.0/stkusdpush/initiate"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let v2 = app.client.post(app.url("/transaction-test/v2/remitance")).json(&json!({})).send().await.unwrap();
+    // Assert
+    let body = assert_v3_failure(v3, 404, "NOT_FOUND").await;
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("did you mean POST /v3-apis/payment-api/v3.0/stkussdpush/initiate"), "{body}");
+    assert_eq!(v2.status(), StatusCode::NOT_FOUND);
+    let body: Value = v2.json().await.unwrap();
+    let message = body["response_msg"].as_str().unwrap();
+    assert!(message.contains("did you mean POST /transaction-test/v2/remittance"), "{body}");
+}
+
+#[tokio::test]
 async fn get_on_the_stk_push_path_is_method_not_allowed() {
     // Arrange
     let app = spawn_app().await;
