@@ -7,6 +7,10 @@ use std::sync::OnceLock;
 /// At most this many suggestions.
 const SUGGESTIONS: usize = 3;
 
+/// Longer paths get no suggestion: no served path is near them, and the comparison's cost
+/// grows with the length (an unauthenticated caller must not buy CPU with long paths).
+const LONGEST_COMPARED: usize = 200;
+
 /// Served paths as `METHOD /path/{param}`, once.
 fn served() -> &'static [(String, Vec<String>)] {
     static SERVED: OnceLock<Vec<(String, Vec<String>)>> = OnceLock::new();
@@ -26,6 +30,9 @@ fn segments(path: &str) -> Vec<String> {
 /// The closest served paths to `path`, best first: those within a distance of about a third of
 /// the path's length, so an unrelated path gets no suggestion.
 pub fn served_paths_near(path: &str) -> Vec<String> {
+    if path.len() > LONGEST_COMPARED {
+        return Vec::new();
+    }
     let asked = segments(path);
     let asked_len: usize = asked.iter().map(|s| s.len() + 1).sum();
     let most = (asked_len / 3).max(3);
