@@ -27,7 +27,7 @@ enum Command {
     Serve(ServeArgs),
     /// Write an RSA-2048 pair: privatekey.pem (PKCS#8) and publickey.pem (SPKI).
     Keygen {
-        /// Where to write; the Python SDK looks in ~/.JengaApi/keys.
+        /// Where to write [default: ~/.JengaApi/keys, where the Python SDK looks].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Replace existing files.
