@@ -387,3 +387,16 @@ fn a_config_file_that_is_not_utf8_is_named_with_its_line() {
     let expected = format!("{}:2: not UTF-8 text", path.display());
     assert!(stderr(&output).contains(&expected), "{expected:?} not in {}", stderr(&output));
 }
+
+#[tokio::test]
+async fn a_form_key_the_json_reader_reserves_is_refused_by_name() {
+    // Arrange: found by fuzzing; such a field became an object that reads back as a number.
+    let app = spawn_app().await;
+    let body = "username=9999999999&password=sandbox-secret&x[$serde_json::private::Number]=1";
+    // Act
+    let response = post(&app, V2_TOKEN_PATH, None, FORM, body.into()).await;
+    // Assert
+    let message = v2_invalid(response).await;
+    assert!(message.contains("x[$serde_json::private::Number]: $serde_json::private::Number is a name"), "{message}");
+    assert_healthy(&app).await;
+}
