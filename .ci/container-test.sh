@@ -91,7 +91,7 @@ ADMIN_TOKEN=ci-admin-token
 started=$(now_ms)
 docker run -d --name "$NAME" -p 127.0.0.1::8080 -e JENGA_SANDBOX_ADMIN_TOKEN="$ADMIN_TOKEN" "$IMAGE" >/dev/null
 BASE="http://$(docker port "$NAME" 8080/tcp | head -n 1)"
-wait_for curl -fsS -o /dev/null "$BASE/__sandbox/health" || fail "$BASE/__sandbox/health did not answer 200"
+wait_for curl -fs -o /dev/null "$BASE/__sandbox/health" || fail "$BASE/__sandbox/health did not answer 200"
 echo "docker run to health answering: $(( $(now_ms) - started )) ms"
 healthy() { [ "$(docker inspect -f '{{.State.Health.Status}}' "$NAME")" = healthy ]; }
 wait_for healthy || fail "docker never reported the container healthy"
