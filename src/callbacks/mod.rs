@@ -756,6 +756,9 @@ impl Callbacks {
         if delivered {
             set_state(queued, job, JobState::Delivered);
             Metrics::count(&self.metrics.callbacks_delivered);
+            let (reference, url) = (&job.reference, url_for_logs(&job.url));
+            let status = status.unwrap_or_default();
+            tracing::info!(%reference, job = id, %url, attempt = number, status, latency_ms, "callback delivered");
         } else if let Some(wait) = retryable.then(|| self.retry_wait_ms(made, retry_after_ms)).flatten() {
             Metrics::count(&self.metrics.callbacks_retried);
             let (reference, url) = (job.reference.clone(), url_for_logs(&job.url));

@@ -473,3 +473,28 @@ async fn callback_log_lines_name_the_reference_and_status_but_no_credentials_or_
     assert!(lines.iter().all(|l| l.contains(&format!("http://127.0.0.1:{port}/cb?..."))), "{log}");
     assert!(!log.contains("url-secret") && !log.contains("tok-secret"), "{log}");
 }
+
+#[tokio::test]
+async fn a_delivered_callback_is_logged_once_at_info_with_its_reference_status_and_attempt() {
+    // Arrange
+    let receiver = MockServer::start().await;
+    Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&receiver).await;
+    let dir = TempDir::new();
+    let config = dir.write("sandbox.yaml", "callbacks:\n  first_delay_ms: 0\n");
+    let (server, address) = start_logging(&dir, &["--config", config.to_str().unwrap()]);
+    let url = format!("http://127.0.0.1:{}/cb?token=tok-secret", receiver.address().port());
+    // Act
+    push_to(&address, "HCLOGINFO001", &url).await;
+    wait_until(WAIT, || async {
+        jobs_at(&address, "HCLOGINFO001").await.into_iter().find(|j| j["state"] == "delivered")
+    })
+    .await;
+    stop_timed(server).await;
+    // Assert
+    let log = std::fs::read_to_string(dir.path().join("log.txt")).unwrap();
+    let delivered: Vec<&str> =
+        log.lines().filter(|l| l.contains("HCLOGINFO001") && l.contains("callback delivered")).collect();
+    assert_eq!(delivered.len(), 1, "{log}");
+    assert!(delivered[0].contains("INFO") && delivered[0].contains("status=200"), "{log}");
+    assert!(delivered[0].contains("attempt=1") && !log.contains("tok-secret"), "{log}");
+}
