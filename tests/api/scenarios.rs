@@ -443,10 +443,9 @@ async fn code_once_changed(app: &TestApp, previous: i64) -> i64 {
     .await
 }
 
-#[tokio::test]
-async fn with_watch_an_edited_scenario_file_is_reloaded_without_a_call() {
-    // Arrange
-    let dir = temp_dir("watch");
+/// A sandbox with `--watch` on a directory of its own, whose `custom.yaml` answers 106201.
+async fn watching_app(tag: &str) -> (TestApp, PathBuf, PathBuf) {
+    let dir = temp_dir(tag);
     let file = dir.join("custom.yaml");
     write_scenario(&file, 106201);
     let app = spawn_app_with(|s| {
@@ -454,6 +453,13 @@ async fn with_watch_an_edited_scenario_file_is_reloaded_without_a_call() {
         s.watch = true;
     })
     .await;
+    (app, dir, file)
+}
+
+#[tokio::test]
+async fn with_watch_an_edited_scenario_file_is_reloaded_without_a_call() {
+    // Arrange
+    let (app, dir, file) = watching_app("watch").await;
     // Act
     write_scenario(&file, 106500);
     // Assert
@@ -474,14 +480,7 @@ async fn reload_after(app: &TestApp, after: u64) -> Value {
 #[tokio::test]
 async fn with_watch_a_broken_edit_keeps_the_running_set_and_a_fix_is_picked_up() {
     // Arrange
-    let dir = temp_dir("watch-broken");
-    let file = dir.join("custom.yaml");
-    write_scenario(&file, 106201);
-    let app = spawn_app_with(|s| {
-        s.scenarios = vec![dir.clone()];
-        s.watch = true;
-    })
-    .await;
+    let (app, dir, file) = watching_app("watch-broken").await;
     // Act
     std::fs::write(&file, "scenarios:\n  - name: hot-custom\n    bogus: true\n").unwrap();
     let broken = reload_after(&app, 0).await;
