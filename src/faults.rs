@@ -32,7 +32,6 @@ pub const DEFAULT_SLOW_BODY_MS: u64 = 2_000;
 const SLOW_BODY_PIECES: u64 = 10;
 
 impl AnswerFault {
-    pub const NAMES: [&'static str; 5] = ["reset", "hang", "gateway_html", "empty_body", "slow_body"];
     const ALL: [AnswerFault; 5] = [
         AnswerFault::Reset,
         AnswerFault::Hang,
@@ -42,11 +41,22 @@ impl AnswerFault {
     ];
 
     pub fn named(name: &str) -> Option<Self> {
-        Self::NAMES.iter().position(|n| *n == name).map(|i| Self::ALL[i])
+        Self::ALL.into_iter().find(|f| f.name() == name)
     }
 
     pub fn name(self) -> &'static str {
-        Self::NAMES[Self::ALL.iter().position(|f| *f == self).expect("every fault is listed")]
+        match self {
+            AnswerFault::Reset => "reset",
+            AnswerFault::Hang => "hang",
+            AnswerFault::GatewayHtml => "gateway_html",
+            AnswerFault::EmptyBody => "empty_body",
+            AnswerFault::SlowBody => "slow_body",
+        }
+    }
+
+    /// Every fault's name, for messages that list them.
+    pub fn names() -> String {
+        Self::ALL.map(Self::name).join(", ")
     }
 }
 
@@ -146,9 +156,10 @@ mod tests {
 
     #[test]
     fn every_fault_is_known_by_its_name() {
-        for name in AnswerFault::NAMES {
-            assert_eq!(AnswerFault::named(name).map(AnswerFault::name), Some(name));
+        for fault in AnswerFault::ALL {
+            assert_eq!(AnswerFault::named(fault.name()), Some(fault));
         }
+        assert_eq!(AnswerFault::names(), "reset, hang, gateway_html, empty_body, slow_body");
         assert_eq!(AnswerFault::named("Reset"), None);
     }
 }

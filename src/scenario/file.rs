@@ -66,7 +66,7 @@ impl<'de> Deserialize<'de> for FaultDef {
             D::Error::custom(format!(
                 "unknown fault {name:?}; callback faults: never_sent, duplicate, out_of_order, malformed_body, \
                  receiver_timeout; answer faults: {}",
-                crate::faults::AnswerFault::NAMES.join(", ")
+                crate::faults::AnswerFault::names()
             ))
         })
     }

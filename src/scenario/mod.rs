@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Effect {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,21 +43,12 @@ pub struct Effect {
 
 impl Effect {
     pub fn error(code: i64) -> Self {
-        Self {
-            error: Some(code),
-            message: None,
-            status: None,
-            fields: Map::new(),
-            delay_ms: 0,
-            callbacks: None,
-            faults: Vec::new(),
-            answer_fault: None,
-        }
+        Self { error: Some(code), ..Self::default() }
     }
 
     /// `fault:NAME`: the operation's default outcome, answered with that fault.
     pub fn answer_fault(fault: crate::faults::AnswerFault) -> Self {
-        Self { error: None, answer_fault: Some(fault), ..Self::error(0) }
+        Self { answer_fault: Some(fault), ..Self::default() }
     }
 }
 
@@ -233,7 +224,7 @@ impl Target {
                 format!(
                     "unknown fault {:?} in {text:?}; the faults are {}",
                     name.trim(),
-                    crate::faults::AnswerFault::NAMES.join(", ")
+                    crate::faults::AnswerFault::names()
                 )
             });
         }
