@@ -449,17 +449,7 @@ async fn with_a_state_file_a_v3_token_survives_a_restart_and_the_file_is_private
     let (first, address) = start();
     let mut tokens = Vec::new();
     for _ in 0..2 {
-        let answer: Value = client
-            .post(format!("{address}{AUTH_PATH}"))
-            .header("Api-Key", API_KEY)
-            .json(&json!({"merchantCode": MERCHANT, "consumerSecret": SECRET}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(answer["accessToken"].as_str().unwrap().to_string());
+        tokens.push(crate::cli::v3_token(&client, &address).await);
     }
     let token = &tokens[0];
     let stopped = tokio::task::spawn_blocking(move || crate::cli::terminate(first)).await.unwrap();
