@@ -1,0 +1,77 @@
+//! The sandbox clock: reading it, setting or freezing it, moving it forward.
+
+use super::body::{body, Body};
+use super::error::{AdminError, Answer};
+use crate::clock::{iso, Clock, LATEST_MS};
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn view(state: &AppState) -> Value {
+    json!({
+        "now": crate::clock::iso_ms(state.clock.now()),
+        "offsetMs": state.clock.offset_ms(),
+        "frozen": state.clock.is_frozen(),
+    })
+}
+
+pub async fn get(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(view(&state))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetClockBody {
+    now: Option<String>,
+    frozen: Option<bool>,
+}
+
+/// `PUT /__sandbox/clock`: set the time, freeze or release it. Frozen, every timestamp the
+/// sandbox writes is this instant until it is advanced, set again or reset.
+pub async fn set(state: web::Data<AppState>, Body(raw): Body) -> Answer {
+    let request: SetClockBody = body(&raw)?;
+    let now = match request.now.as_deref().map(chrono::DateTime::parse_from_rfc3339).transpose() {
+        Ok(now) => now.map(|t| t.timestamp_millis()),
+        Err(e) => {
+            return Err(AdminError::bad_request(format!(
+                "now: {:?} is not an RFC 3339 time such as 2026-01-31T12:00:00Z ({e})",
+                request.now.unwrap_or_default()
+            )))
+        }
+    };
+    if state.clock.set(now, request.frozen).is_err() {
+        return Err(AdminError::bad_request(format!(
+            "now: the sandbox clock runs from 1970-01-01T00:00:00Z to {}",
+            iso(Clock::at(LATEST_MS))
+        )));
+    }
+    state.callbacks.wake();
+    Ok(HttpResponse::Ok().json(view(&state)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceBody {
+    seconds: f64,
+}
+
+pub async fn advance(state: web::Data<AppState>, Body(raw): Body) -> Answer {
+    let request: AdvanceBody = body(&raw)?;
+    if !(request.seconds.is_finite() && request.seconds >= 0.0) {
+        return Err(AdminError::bad_request(
+            "seconds must be a number of seconds, 0 or more (the clock only moves forward)",
+        ));
+    }
+    // A float too large for i64 saturates, and the clock refuses it below.
+    if let Err(crate::clock::OutOfRange { room_ms }) = state.clock.advance((request.seconds * 1000.0) as i64) {
+        return Err(AdminError::bad_request(format!(
+            "seconds: {} would take the sandbox clock past {}; at most {} more seconds",
+            request.seconds,
+            iso(Clock::at(LATEST_MS)),
+            room_ms / 1000
+        )));
+    }
+    state.callbacks.wake();
+    Ok(HttpResponse::Ok().json(view(&state)))
+}

@@ -1,0 +1,35 @@
+//! The request journal (`/requests`), newest first.
+
+use super::error::Answer;
+use super::listing::{listed, parse_limit};
+use crate::journal;
+use crate::state::AppState;
+use crate::wait::{Look, Wait};
+use actix_web::{web, HttpRequest};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestQuery {
+    merchant: Option<String>,
+    operation: Option<String>,
+    path: Option<String>,
+    reference: Option<String>,
+    limit: Option<String>,
+    wait_ms: Option<String>,
+    count: Option<String>,
+}
+
+pub async fn requests(state: web::Data<AppState>, req: HttpRequest, query: web::Query<RequestQuery>) -> Answer {
+    let query = query.into_inner();
+    let limit = parse_limit(query.limit)?;
+    let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
+    let filter = journal::Filter {
+        merchant: query.merchant,
+        operation: query.operation,
+        path: query.path,
+        reference: query.reference,
+        limit: None,
+    };
+    listed(&state, &req, wait, &[state.journal.changes.notify()], limit, || Look::of(state.journal.list(&filter))).await
+}

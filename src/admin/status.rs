@@ -1,0 +1,29 @@
+//! What the sandbox tells of itself: liveness, metrics, its API description, the error catalogue.
+
+use crate::catalogue::CATALOGUE;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+pub async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let mut text = state.metrics.render(state.callbacks.queued(), state.callbacks.in_flight());
+    text.push_str(&format!(
+        "# HELP jenga_sandbox_waiting_requests Admin list requests waiting (wait_ms) now.\n\
+         # TYPE jenga_sandbox_waiting_requests gauge\njenga_sandbox_waiting_requests {}\n",
+        state.waiters.waiting()
+    ));
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)
+}
+
+pub async fn openapi(req: HttpRequest) -> HttpResponse {
+    let info = req.connection_info();
+    HttpResponse::Ok().json(crate::openapi::document(&format!("{}://{}", info.scheme(), info.host())))
+}
+
+pub async fn errors() -> HttpResponse {
+    HttpResponse::Ok().json(CATALOGUE)
+}

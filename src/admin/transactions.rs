@@ -1,0 +1,58 @@
+//! Transactions with their state now, on the sandbox clock.
+
+use super::error::Answer;
+use super::listing::{listed, parse_limit};
+use crate::state::AppState;
+use crate::wait::{Look, Wait};
+use actix_web::{web, HttpRequest};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransactionQuery {
+    merchant: Option<String>,
+    reference: Option<String>,
+    /// A state as listed (`pending`, `success`, `failed`, `cancelled`; any case).
+    status: Option<String>,
+    limit: Option<String>,
+    wait_ms: Option<String>,
+    count: Option<String>,
+}
+
+/// Transactions with their state now (on the sandbox clock), newest first.
+pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<TransactionQuery>) -> Answer {
+    let query = query.into_inner();
+    let limit = parse_limit(query.limit)?;
+    let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
+    let look = || {
+        let now = state.clock.now_ms();
+        let mut next_step: Option<i64> = None;
+        let mut items = Vec::new();
+        for t in state.transactions.list(query.merchant.as_deref(), usize::MAX) {
+            if query.reference.as_deref().is_some_and(|r| t.reference != r) {
+                continue;
+            }
+            if let Some(at) = t.steps.iter().map(|step| step.0).filter(|at| *at > now).min() {
+                next_step = Some(next_step.map_or(at, |n| n.min(at)));
+            }
+            let status = t.status_at(now);
+            if query.status.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case(status.state)) {
+                continue;
+            }
+            items.push(json!({
+                "merchant": t.merchant, "reference": t.reference, "serviceName": t.service_name,
+                "amount": t.amount.to_json_number(), "charge": t.charge.to_json_number(),
+                "createdAt": crate::clock::iso_ms(crate::clock::Clock::at(t.created_ms)),
+                "state": status.state, "stateCode": status.state_code, "code": status.code, "message": status.message,
+            }));
+        }
+        // A running clock reaches the next step by itself; a frozen one only when moved, which
+        // the clock announces.
+        let changes_in = next_step
+            .filter(|_| !state.clock.is_frozen())
+            .map(|at| std::time::Duration::from_millis(u64::try_from(at - now).unwrap_or(0)));
+        Look { items, changes_in }
+    };
+    listed(&state, &req, wait, &[state.transactions.changes.notify(), state.clock.changes()], limit, look).await
+}
