@@ -9,8 +9,8 @@
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use clap::Parser;
+use jenga_sandbox::api::stk_push::STK_PUSH;
 use jenga_sandbox::crypto::{fixtures, PublicKey};
-use jenga_sandbox::operation::STK_PUSH;
 use std::sync::Arc;
 
 #[global_allocator]

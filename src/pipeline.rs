@@ -113,11 +113,28 @@ impl Reply {
 
 pub type Outcome = Result<Reply, Failure>;
 
+impl Spec {
+    /// Takes a JSON body (POST) rather than path or query parameters.
+    pub fn json_body(&self) -> bool {
+        matches!(self.input, Input::Body)
+    }
+}
+
+/// Where an operation's input comes from.
+#[derive(Clone, Copy)]
+pub enum Input {
+    /// A JSON body (or, in v2, a form).
+    Body,
+    /// These path parameters, as an object of strings named after them.
+    Path(&'static [&'static str]),
+    /// The query string's pairs.
+    Query,
+}
+
 /// How an operation reads and checks its input.
 pub struct Spec {
     pub op: &'static Operation,
-    /// Takes a JSON body (POST) rather than path parameters.
-    pub json_body: bool,
+    pub input: Input,
     /// Field rules; Err lists every problem. May note variants used, and add derived fields that
     /// signature variants read (the journal keeps the body as sent).
     pub validate: fn(&mut Value, &mut BTreeMap<String, String>) -> Result<(), String>,
@@ -136,47 +153,30 @@ pub enum Route {
     },
 }
 
-/// Runs one API request through the pipeline. `path_input` carries path parameters for GETs.
-pub async fn serve(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: Payload,
-    spec: &'static Spec,
-    path_input: Option<Value>,
-) -> HttpResponse {
-    serve_route(state, req, payload, Route::Fixed(spec), path_input).await
-}
-
+/// Runs one API request through the pipeline, answering in the envelope of `generation` (the
+/// route's, fixed when it was mounted).
 pub async fn serve_route(
     state: &AppState,
     req: &HttpRequest,
     payload: Payload,
     route: Route,
-    path_input: Option<Value>,
+    generation: Generation,
 ) -> HttpResponse {
-    let generation = Generation::of_path(req.path());
     let name = match route {
         Route::Fixed(spec) => spec.op.id,
         Route::ByBody { name, .. } => name,
     };
     let mut trace = Trace::new(state, req, name, generation);
-    let outcome = run(state, req, payload, route, path_input, &mut trace).await;
+    let outcome = run(state, req, payload, route, &mut trace).await;
     let effect = trace.decision.effect.clone();
     let (fault, delay_ms) = effect.map_or((None, 0), |e| (e.answer_fault, e.delay_ms));
     crate::faults::deliver(state, req, fault, delay_ms, trace.finish(outcome)).await
 }
 
-async fn run(
-    state: &AppState,
-    req: &HttpRequest,
-    payload: Payload,
-    route: Route,
-    path_input: Option<Value>,
-    trace: &mut Trace<'_>,
-) -> Outcome {
-    let (auth, json_body) = match route {
-        Route::Fixed(spec) => (&spec.op.auth, spec.json_body),
-        Route::ByBody { .. } => (&Auth::Bearer, true),
+async fn run(state: &AppState, req: &HttpRequest, payload: Payload, route: Route, trace: &mut Trace<'_>) -> Outcome {
+    let (auth, input) = match route {
+        Route::Fixed(spec) => (&spec.op.auth, spec.input),
+        Route::ByBody { .. } => (&Auth::Bearer, Input::Body),
     };
     // The token is checked before the body is read: a caller without one waits for nothing and
     // makes the sandbox hold nothing.
@@ -187,10 +187,10 @@ async fn run(
     trace.merchant = merchant.as_ref().map(|m| m.code.clone());
     let raw = read_body(payload, &state.settings).await?;
     trace.raw_body = raw.clone();
-    let mut input = match path_input {
-        Some(input) => input,
-        None if json_body => parse_body(req, &raw, trace.generation, &mut trace.variants)?,
-        None => Value::Object(Map::new()),
+    let mut input = match input {
+        Input::Body => parse_body(req, &raw, trace.generation, &mut trace.variants)?,
+        Input::Path(names) => path_input(req, names),
+        Input::Query => query_input(req),
     };
     let spec = match route {
         Route::Fixed(spec) => spec,
@@ -395,6 +395,17 @@ fn parse_body(
     Ok(value)
 }
 
+/// The path parameters as an object named after the signature's fields.
+fn path_input(req: &HttpRequest, names: &[&str]) -> Value {
+    let info = req.match_info();
+    Value::Object(names.iter().map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default()))).collect())
+}
+
+fn query_input(req: &HttpRequest) -> Value {
+    let pairs = url::form_urlencoded::parse(req.query_string().as_bytes());
+    Value::Object(pairs.map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect::<Map<_, _>>())
+}
+
 /// `a=1&b=2`: no JSON opening bracket, and every pair has a key.
 fn looks_like_form(raw: &[u8]) -> bool {
     let text = String::from_utf8_lossy(raw);
@@ -501,8 +512,14 @@ impl<'a> Trace<'a> {
 }
 
 /// Answers a request no operation serves (unknown path or method), in the envelope its path implies.
-pub async fn unmatched(state: &AppState, req: &HttpRequest, payload: Payload, failure: Failure) -> HttpResponse {
-    let mut trace = Trace::new(state, req, "unmatched", Generation::of_path(req.path()));
+pub async fn unmatched(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: Payload,
+    failure: Failure,
+    generation: Generation,
+) -> HttpResponse {
+    let mut trace = Trace::new(state, req, "unmatched", generation);
     trace.decision.source = Source::Default;
     let failure = match read_body(payload, &state.settings).await {
         Ok(raw) => {

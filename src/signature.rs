@@ -372,7 +372,7 @@ mod tests {
     use crate::crypto::{fixtures, parse_private_key, sign_sha256};
     use serde_json::json;
 
-    const STK: &[Formula] = crate::operation::STK_PUSH.signature;
+    const STK: &[Formula] = crate::api::stk_push::STK_PUSH.signature;
 
     fn seed_request() -> Value {
         json!({

@@ -2,7 +2,7 @@
 //! line, and a set that loads can be listed and can decide a request.
 #![no_main]
 
-use jenga_sandbox::operation::STK_PUSH;
+use jenga_sandbox::api::stk_push::STK_PUSH;
 use jenga_sandbox::scenario::{load, Scenarios};
 use libfuzzer_sys::fuzz_target;
 

@@ -1,71 +1,123 @@
 //! Account services (reference §5): balance, account inquiry and account validation.
 
+use crate::catalogue::Family;
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
 use crate::merchant::Account;
-use crate::operation::{
-    ACCOUNT_BALANCE, ACCOUNT_INQUIRY, ACCOUNT_VALIDATION, FULL_STATEMENT, MINI_STATEMENT, OPENING_CLOSING_BALANCE,
-};
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::signature::Formula;
+use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+
+pub static ACCOUNT_BALANCE: Operation = Operation {
+    id: "account_balance",
+    title: "Account balance",
+    families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["countryCode", "accountId"] }],
+};
+
+pub static ACCOUNT_INQUIRY: Operation = Operation {
+    id: "account_inquiry",
+    title: "Account inquiry (bank accounts)",
+    families: &[Family::AccountProfile, Family::AccountBalance, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["countryCode", "accountNumber"] }],
+};
+
+pub static ACCOUNT_VALIDATION: Operation = Operation {
+    id: "account_validation",
+    title: "Account validation (all accounts)",
+    families: &[Family::AccountProfile, Family::Signature, Family::Http],
+    auth: Auth::Bearer,
+    // The doc's example `KE00201XXXX14605JOHNDOE` drops the name's spaces; both forms are accepted.
+    signature: &[
+        Formula { name: "doc", fields: &["countryCode", "accountNumber", "accountFullName"] },
+        Formula { name: "name-without-spaces", fields: &["countryCode", "accountNumber", "accountFullNameCompact"] },
+    ],
+};
+
+pub static MINI_STATEMENT: Operation = Operation {
+    id: "mini_statement",
+    title: "Mini statement (last 10 transactions)",
+    families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["countryCode", "accountNumber"] }],
+};
+
+pub static OPENING_CLOSING_BALANCE: Operation = Operation {
+    id: "opening_closing_balance",
+    title: "Opening and closing balance",
+    families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["accountId", "countryCode", "date"] }],
+};
+
+pub static FULL_STATEMENT: Operation = Operation {
+    id: "full_statement",
+    title: "Full statement",
+    families: &[Family::AccountBalance, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["accountNumber", "countryCode", "toDate"] }],
+};
 
 /// Countries where Equity account services run (reference §1).
 pub const COUNTRIES: &[&str] = &["KE", "SS", "TZ", "UG", "DRC", "RW"];
 
-pub(crate) static BALANCE: Spec =
-    Spec { op: &ACCOUNT_BALANCE, json_body: false, validate: validate_balance, execute: balance };
-pub(crate) static INQUIRY: Spec =
-    Spec { op: &ACCOUNT_INQUIRY, json_body: false, validate: validate_inquiry, execute: inquiry };
-pub(crate) static VALIDATION: Spec =
-    Spec { op: &ACCOUNT_VALIDATION, json_body: true, validate: validate_validation, execute: validation };
+pub(crate) static FAMILY: super::OperationFamily = super::OperationFamily {
+    operations: &[
+        &ACCOUNT_BALANCE,
+        &ACCOUNT_INQUIRY,
+        &ACCOUNT_VALIDATION,
+        &MINI_STATEMENT,
+        &OPENING_CLOSING_BALANCE,
+        &FULL_STATEMENT,
+    ],
+    configure,
+};
 
-/// The path parameters as an object named after the signature's fields.
-fn path_input(req: &HttpRequest, names: &[&str]) -> Value {
-    let info = req.match_info();
-    Value::Object(names.iter().map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default()))).collect())
+fn configure(routes: &mut super::Routes) {
+    let v3 = |path: &str| format!("/v3-apis/account-api/v3.0/{path}");
+    routes.v3(Method::GET, &v3("accounts/balances/{countryCode}/{accountId}"), &BALANCE);
+    routes.v3(Method::GET, &v3("accounts/search/{countryCode}/{accountNumber}"), &INQUIRY);
+    // Paraphrases of the doc give this shorter path; published SDKs use the one above.
+    routes.v3(Method::GET, &v3("search/{countryCode}/{accountNumber}"), &INQUIRY);
+    routes.v3(Method::POST, &v3("account/validate"), &VALIDATION);
+    routes.v3(Method::GET, &v3("accounts/miniStatement/{countryCode}/{accountNumber}"), &MINI);
+    routes.v3(Method::POST, &v3("accounts/accountBalance/query"), &OPENING_CLOSING);
+    routes.v3(Method::POST, &v3("accounts/fullStatement"), &FULL);
+    for service in ["account-test", "account"] {
+        let v2 = |path: &str| format!("/{service}/v2/{path}");
+        routes.v2(Method::GET, &v2("accounts/balances/{countryCode}/{accountId}"), &BALANCE);
+        routes.v2(Method::GET, &v2("search/{countryCode}/{accountNumber}"), &INQUIRY);
+        routes.v2(Method::GET, &v2("accounts/ministatement/{countryCode}/{accountNumber}"), &MINI);
+        routes.v2(Method::POST, &v2("accounts/accountbalance/query"), &OPENING_CLOSING);
+        routes.v2(Method::POST, &v2("accounts/fullstatement"), &FULL);
+    }
 }
 
+/// The path parameters, named after the signature's fields.
+const BY_ACCOUNT_ID: Input = Input::Path(&["countryCode", "accountId"]);
+const BY_ACCOUNT_NUMBER: Input = Input::Path(&["countryCode", "accountNumber"]);
+
+pub(crate) static BALANCE: Spec =
+    Spec { op: &ACCOUNT_BALANCE, input: BY_ACCOUNT_ID, validate: validate_balance, execute: balance };
+pub(crate) static INQUIRY: Spec =
+    Spec { op: &ACCOUNT_INQUIRY, input: BY_ACCOUNT_NUMBER, validate: validate_inquiry, execute: inquiry };
+pub(crate) static VALIDATION: Spec =
+    Spec { op: &ACCOUNT_VALIDATION, input: Input::Body, validate: validate_validation, execute: validation };
 pub(crate) static MINI: Spec =
-    Spec { op: &MINI_STATEMENT, json_body: false, validate: validate_inquiry, execute: mini_statement };
+    Spec { op: &MINI_STATEMENT, input: BY_ACCOUNT_NUMBER, validate: validate_inquiry, execute: mini_statement };
 pub(crate) static OPENING_CLOSING: Spec = Spec {
     op: &OPENING_CLOSING_BALANCE,
-    json_body: true,
+    input: Input::Body,
     validate: validate_opening_closing,
     execute: opening_closing,
 };
-
-pub async fn get_mini_statement(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let input = path_input(&req, &["countryCode", "accountNumber"]);
-    pipeline::serve(&state, &req, payload, &MINI, Some(input)).await
-}
-
-pub async fn post_opening_closing(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &OPENING_CLOSING, None).await
-}
-
 pub(crate) static FULL: Spec =
-    Spec { op: &FULL_STATEMENT, json_body: true, validate: validate_full, execute: full_statement };
-
-pub async fn post_full_statement(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &FULL, None).await
-}
-
-pub async fn get_balance(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let input = path_input(&req, &["countryCode", "accountId"]);
-    pipeline::serve(&state, &req, payload, &BALANCE, Some(input)).await
-}
-
-pub async fn get_inquiry(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let input = path_input(&req, &["countryCode", "accountNumber"]);
-    pipeline::serve(&state, &req, payload, &INQUIRY, Some(input)).await
-}
-
-pub async fn post_validation(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &VALIDATION, None).await
-}
+    Spec { op: &FULL_STATEMENT, input: Input::Body, validate: validate_full, execute: full_statement };
 
 fn validate_balance(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*input);

@@ -1,19 +1,42 @@
 //! Airtime purchase (reference §9.1): `POST /v3-apis/transaction-api/v3.0/airtime`.
 
+use crate::catalogue::Family;
 use crate::fields::{self, Check};
 use crate::money::Cents;
-use crate::operation::AIRTIME;
-use crate::pipeline::{self, Call, Outcome, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Spec};
+use crate::signature::Formula;
+use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub(crate) static SPEC: Spec = Spec { op: &AIRTIME, json_body: true, validate, execute };
+pub static AIRTIME: Operation = Operation {
+    id: "airtime",
+    title: "Airtime purchase",
+    families: &[Family::Airtime, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[
+        Formula { name: "doc", fields: &["airtime.telco", "airtime.amount", "airtime.reference"] },
+        // v2 also signs the merchant code (`merchant.code` in the body, or the caller's own).
+        Formula {
+            name: "v2-doc",
+            fields: &[crate::signature::MERCHANT_CODE, "airtime.telco", "airtime.amount", "airtime.reference"],
+        },
+    ],
+};
 
-pub async fn purchase(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &SPEC, None).await
+pub(crate) static FAMILY: super::OperationFamily = super::OperationFamily { operations: &[&AIRTIME], configure };
+
+fn configure(routes: &mut super::Routes) {
+    routes.v3(Method::POST, "/v3-apis/transaction-api/v3.0/airtime", &SPEC);
+    // A doc example and one SDK version post airtime here.
+    routes.v3(Method::POST, "/v3-apis/airtime", &SPEC);
+    for path in super::v2_paths("transaction", "airtime") {
+        routes.v2(Method::POST, &path, &SPEC);
+    }
 }
+
+pub(crate) static SPEC: Spec = Spec { op: &AIRTIME, input: Input::Body, validate, execute };
 
 const COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "SS"];
 const TELCOS: &[&str] = &["Safaricom", "Airtel", "Equitel"];

@@ -1,18 +1,33 @@
 //! Merchant authentication: `POST /authentication/api/v3/authenticate/merchant` (reference §2.1).
 
+use crate::catalogue::Family;
 use crate::fields::Check;
-use crate::operation::AUTHENTICATE;
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub(crate) static SPEC: Spec = Spec { op: &AUTHENTICATE, json_body: true, validate, execute };
+pub static AUTHENTICATE: Operation = Operation {
+    id: "authenticate",
+    title: "Merchant authentication (v3 token)",
+    families: &[Family::MerchantAuthorization, Family::Http],
+    auth: Auth::Credentials,
+    signature: &[],
+};
 
-pub async fn authenticate(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &SPEC, None).await
+pub(crate) static FAMILY: super::OperationFamily = super::OperationFamily { operations: &[&AUTHENTICATE], configure };
+
+fn configure(routes: &mut super::Routes) {
+    routes.v3(Method::POST, "/authentication/api/v3/authenticate/merchant", &SPEC);
+    // `POST /identity[-test]/v2/token`: `Authorization: Basic <API key>` and a form with
+    // `username` (merchant code) and `password` (reference §2.2).
+    for path in super::v2_paths("identity", "token") {
+        routes.v2(Method::POST, &path, &V2_SPEC);
+    }
 }
+
+pub(crate) static SPEC: Spec = Spec { op: &AUTHENTICATE, input: Input::Body, validate, execute };
 
 fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
@@ -49,13 +64,7 @@ fn execute(call: &mut Call) -> Outcome {
 const V2_TOKEN_SECS: u64 = 3600;
 
 pub(crate) static V2_SPEC: Spec =
-    Spec { op: &AUTHENTICATE, json_body: true, validate: validate_v2, execute: execute_v2 };
-
-/// `POST /identity[-test]/v2/token`: `Authorization: Basic <API key>` and a form with
-/// `username` (merchant code) and `password` (reference §2.2).
-pub async fn token_v2(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &V2_SPEC, None).await
-}
+    Spec { op: &AUTHENTICATE, input: Input::Body, validate: validate_v2, execute: execute_v2 };
 
 fn validate_v2(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);

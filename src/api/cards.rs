@@ -2,17 +2,71 @@
 //! validate, authenticate (3-DS), authorize, query and refund one payment, followed by its
 //! `transactionReference`. Card data arrives encrypted with an undocumented key and is not read.
 
+use crate::catalogue::Family;
+use crate::envelope::Generation;
 use crate::fields::{self, Check};
 use crate::money::{amount_at, Cents};
-use crate::operation::{
-    MPGS_AUTHENTICATE, MPGS_AUTHORIZE, MPGS_REFUND, MPGS_STATUS, MPGS_VALIDATE, MPGS_VALIDATE_UNSIGNED,
-};
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
-use crate::state::AppState;
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
+use crate::signature::Formula;
 use crate::transactions::Transaction;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::Method;
+use actix_web::HttpRequest;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+
+const CARD_FAMILIES: &[Family] = &[Family::Card, Family::CreateBill, Family::QueryPayment, Family::Http];
+
+/// The one MPGS call with a documented formula (v3.2 doc).
+pub static MPGS_VALIDATE: Operation = Operation {
+    id: "mpgs_validate",
+    title: "MPGS card: validate payment",
+    families: CARD_FAMILIES,
+    auth: Auth::Bearer,
+    signature: &[
+        Formula {
+            name: "doc",
+            fields: &[
+                "transactionReference",
+                "merchantMID",
+                "apiOperation",
+                "order.amount",
+                "order.currency",
+                "order.reference",
+            ],
+        },
+        // The v3.1 SDK types carry no `apiOperation`.
+        Formula {
+            name: "without-api-operation",
+            fields: &["transactionReference", "merchantMID", "order.amount", "order.currency", "order.reference"],
+        },
+    ],
+};
+
+/// Validate on the v3.1 path when no signature is sent: one SDK's card calls send none.
+pub static MPGS_VALIDATE_UNSIGNED: Operation = Operation { signature: &[], ..MPGS_VALIDATE };
+
+// The other MPGS calls send a signature whose formula no source documents: not verified.
+pub static MPGS_AUTHENTICATE: Operation = Operation {
+    id: "mpgs_authenticate",
+    title: "MPGS card: authenticate payment (3-DS)",
+    families: CARD_FAMILIES,
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static MPGS_AUTHORIZE: Operation =
+    Operation { id: "mpgs_authorize", title: "MPGS card: authorize payment", ..MPGS_AUTHENTICATE };
+
+pub static MPGS_STATUS: Operation =
+    Operation { id: "mpgs_status", title: "MPGS card: transaction status", ..MPGS_AUTHENTICATE };
+
+pub static MPGS_REFUND: Operation = Operation {
+    id: "mpgs_refund",
+    title: "MPGS card: refund payment",
+    families: &[Family::Refund, Family::Card, Family::Http],
+    ..MPGS_AUTHENTICATE
+};
 
 /// A card payment's stage, kept as the transaction's service name.
 const VALIDATED: &str = "Card Payment (validated)";
@@ -21,44 +75,58 @@ const AUTHORIZED: &str = "Card Payment";
 pub(crate) static SPECS: &[(&str, Spec)] = &[
     (
         "validatePayment",
-        Spec { op: &MPGS_VALIDATE, json_body: true, validate: validate_order, execute: validate_payment },
+        Spec { op: &MPGS_VALIDATE, input: Input::Body, validate: validate_order, execute: validate_payment },
     ),
     (
         "authenticatePayment",
-        Spec { op: &MPGS_AUTHENTICATE, json_body: true, validate: validate_reference, execute: authenticate },
+        Spec { op: &MPGS_AUTHENTICATE, input: Input::Body, validate: validate_reference, execute: authenticate },
     ),
     (
         "authorizePayment",
-        Spec { op: &MPGS_AUTHORIZE, json_body: true, validate: validate_reference, execute: authorize },
+        Spec { op: &MPGS_AUTHORIZE, input: Input::Body, validate: validate_reference, execute: authorize },
     ),
-    ("transactionStatus", Spec { op: &MPGS_STATUS, json_body: true, validate: validate_reference, execute: status }),
-    ("refundPayment", Spec { op: &MPGS_REFUND, json_body: true, validate: validate_reference, execute: refund }),
+    ("transactionStatus", Spec { op: &MPGS_STATUS, input: Input::Body, validate: validate_reference, execute: status }),
+    ("refundPayment", Spec { op: &MPGS_REFUND, input: Input::Body, validate: validate_reference, execute: refund }),
 ];
 
-pub(crate) static VALIDATE_UNSIGNED_SPEC: Spec =
-    Spec { op: &MPGS_VALIDATE_UNSIGNED, json_body: true, validate: validate_order_unsigned, execute: validate_payment };
+pub(crate) static VALIDATE_UNSIGNED_SPEC: Spec = Spec {
+    op: &MPGS_VALIDATE_UNSIGNED,
+    input: Input::Body,
+    validate: validate_order_unsigned,
+    execute: validate_payment,
+};
+
+pub(crate) static FAMILY: super::OperationFamily = super::OperationFamily {
+    operations: &[&MPGS_VALIDATE, &MPGS_AUTHENTICATE, &MPGS_AUTHORIZE, &MPGS_STATUS, &MPGS_REFUND],
+    configure,
+};
+
+/// `/mpgs-direct-integration/api/{version}/{call}`: the SDKs call v3.1, the doc v3.2.
+fn configure(routes: &mut super::Routes) {
+    for version in ["v3.1", "v3.2"] {
+        let path = format!("/mpgs-direct-integration/api/{version}/{{call}}");
+        routes.add(Generation::V3, Method::POST, &path, serves(version == "v3.1"));
+    }
+}
 
 /// What `{call}` picks; on the SDKs' path validation may also come unsigned.
-pub(crate) fn serves(sdk_path: bool) -> super::Serves {
+fn serves(sdk_path: bool) -> super::Serves {
     let mut specs: Vec<(Option<&'static str>, &'static Spec)> =
         SPECS.iter().map(|(name, spec)| (Some(*name), spec)).collect();
     if sdk_path {
         specs.insert(1, (Some("validatePayment"), &VALIDATE_UNSIGNED_SPEC));
+        return super::Serves { picked_by: Some("call"), specs, pick: unsigned_validation_or_call };
     }
-    super::Serves { picked_by: Some("call"), specs }
+    super::Serves::by_param("call", specs)
 }
 
-/// Serves `/mpgs-direct-integration/api/{version}/{call}`.
-pub async fn serve(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let call = req.match_info().get("call").unwrap_or_default().to_string();
-    let unsigned = !req.headers().contains_key("signature") && req.path().contains("/v3.1/");
-    if unsigned && call.eq_ignore_ascii_case("validatePayment") {
-        return pipeline::serve(&state, &req, payload, &VALIDATE_UNSIGNED_SPEC, None).await;
+/// One SDK's card calls send no signature: its validation is taken unsigned.
+fn unsigned_validation_or_call(req: &HttpRequest, serves: &super::Serves) -> Option<pipeline::Route> {
+    let call = req.match_info().get("call").unwrap_or_default();
+    if !req.headers().contains_key("signature") && call.eq_ignore_ascii_case("validatePayment") {
+        return Some(pipeline::Route::Fixed(&VALIDATE_UNSIGNED_SPEC));
     }
-    match SPECS.iter().find(|(name, _)| name.eq_ignore_ascii_case(&call)) {
-        Some((_, spec)) => pipeline::serve(&state, &req, payload, spec, None).await,
-        None => super::not_found(state, req, payload).await,
-    }
+    super::by_param(req, serves)
 }
 
 /// The service charge (undocumented; the doc's example charges 3.5%), to the nearest cent.

@@ -2,39 +2,82 @@
 //! whose order the status query follows on the sandbox clock, and the payment link.
 
 use super::stk_push::{schedule_callbacks, Pending};
+use crate::catalogue::Family;
 use crate::fields::{self, Check};
 use crate::money::{amount_at, Cents};
-use crate::operation::{MPESA_ORDER_STATUS, MPESA_WALLET_STK, PAYMENT_LINK};
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::signature::Formula;
+use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub static MPESA_WALLET_STK: Operation = Operation {
+    id: "mpesa_stk_wallet",
+    title: "M-Pesa STK push, wallet-based settlement",
+    families: &[Family::ReceiveMobileWallet, Family::StkPush, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &[
+            "order.orderReference",
+            "payment.paymentCurrency",
+            "payment.details.msisdn",
+            "payment.details.paymentAmount",
+        ],
+    }],
+};
+
+pub static MPESA_ORDER_STATUS: Operation = Operation {
+    id: "mpesa_order_status",
+    title: "M-Pesa order status (wallet-based)",
+    families: &[Family::ReceiveMobileWallet, Family::QueryPayment, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+/// The formula comes from one published client only.
+pub static PAYMENT_LINK: Operation = Operation {
+    id: "payment_link",
+    title: "Create payment link",
+    families: &[Family::CreateBill, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "sdk",
+        fields: &[
+            "paymentLink.expiryDate",
+            "paymentLink.amount",
+            "paymentLink.currency",
+            "paymentLink.amountOption",
+            "paymentLink.externalRef",
+        ],
+    }],
+};
+
+pub(crate) static FAMILY: super::OperationFamily =
+    super::OperationFamily { operations: &[&MPESA_WALLET_STK, &MPESA_ORDER_STATUS, &PAYMENT_LINK], configure };
+
+fn configure(routes: &mut super::Routes) {
+    routes.v3(Method::POST, "/api-checkout/mpesa-stk-push/v3.0/init", &WALLET_STK_SPEC);
+    routes.v3(Method::GET, "/api-checkout/mpesa-stk-push/v3.0/status/order/{orderReference}", &ORDER_STATUS_SPEC);
+    routes.v3(Method::POST, "/api-checkout/api/v1/create/payment-link", &PAYMENT_LINK_SPEC);
+}
+
 pub(crate) static WALLET_STK_SPEC: Spec =
-    Spec { op: &MPESA_WALLET_STK, json_body: true, validate: validate_wallet_stk, execute: wallet_stk };
-pub(crate) static ORDER_STATUS_SPEC: Spec =
-    Spec { op: &MPESA_ORDER_STATUS, json_body: false, validate: validate_order_reference, execute: order_status };
+    Spec { op: &MPESA_WALLET_STK, input: Input::Body, validate: validate_wallet_stk, execute: wallet_stk };
+pub(crate) static ORDER_STATUS_SPEC: Spec = Spec {
+    op: &MPESA_ORDER_STATUS,
+    input: Input::Path(&["orderReference"]),
+    validate: validate_order_reference,
+    execute: order_status,
+};
 pub(crate) static PAYMENT_LINK_SPEC: Spec =
-    Spec { op: &PAYMENT_LINK, json_body: true, validate: validate_payment_link, execute: payment_link };
+    Spec { op: &PAYMENT_LINK, input: Input::Body, validate: validate_payment_link, execute: payment_link };
 
 /// This page spells it `callbackUrl`; the account-based push's `callBackUrl` is accepted too.
 const CALLBACK_URL_FIELDS: &[&str] = &["payment.callbackUrl", "payment.callBackUrl"];
 const SERVICE_NAME: &str = "M-Pesa STK Push (wallet)";
-
-pub async fn post_wallet_stk(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &WALLET_STK_SPEC, None).await
-}
-
-pub async fn get_order_status(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let reference = req.match_info().get("orderReference").unwrap_or_default().to_string();
-    pipeline::serve(&state, &req, payload, &ORDER_STATUS_SPEC, Some(json!({ "orderReference": reference }))).await
-}
-
-pub async fn post_payment_link(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &PAYMENT_LINK_SPEC, None).await
-}
 
 fn validate_wallet_stk(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);

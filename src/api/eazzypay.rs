@@ -2,44 +2,84 @@
 //! Lipa na M-Pesa Online. A push is approved at once; the status and refund calls find it by
 //! its reference among the merchant's transactions.
 
+use crate::catalogue::Family;
 use crate::fields::{self, Check};
 use crate::money::amount_at;
-use crate::operation::{EAZZYPAY_PUSH, EAZZYPAY_REFUND, MPESA_ONLINE, PAYMENT_STATUS};
-use crate::pipeline::{self, Call, Outcome, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Spec};
+use crate::signature::Formula;
+use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub static EAZZYPAY_PUSH: Operation = Operation {
+    id: "eazzypay_push",
+    title: "EazzyPay push (v2)",
+    families: &[Family::EazzypayPush, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "v2-doc",
+        fields: &[
+            "transaction.reference",
+            "transaction.amount",
+            crate::signature::MERCHANT_CODE,
+            "customer.countryCode",
+        ],
+    }],
+};
+
+pub static PAYMENT_STATUS: Operation = Operation {
+    id: "payment_status",
+    title: "EazzyPay payment status (v2)",
+    families: &[Family::PaymentStatus, Family::QueryPayment, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static EAZZYPAY_REFUND: Operation = Operation {
+    id: "eazzypay_refund",
+    title: "EazzyPay refund or reversal (v2)",
+    families: &[Family::Refund, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "v2-doc", fields: &["transaction.amount", "transaction.reference"] }],
+};
+
+pub static MPESA_ONLINE: Operation = Operation {
+    id: "mpesa_online",
+    title: "Lipa na M-Pesa Online (v2)",
+    families: &[Family::MpesaOnline, Family::Generic, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub(crate) static FAMILY: super::OperationFamily = super::OperationFamily {
+    operations: &[&EAZZYPAY_PUSH, &PAYMENT_STATUS, &EAZZYPAY_REFUND, &MPESA_ONLINE],
+    configure,
+};
+
+fn configure(routes: &mut super::Routes) {
+    for service in ["transaction-test", "transaction"] {
+        let v2 = |path: &str| format!("/{service}/v2/{path}");
+        routes.v2(Method::POST, &v2("payments"), &PUSH_SPEC);
+        // Before `payments/{ref}`, which would take `refund` for a reference.
+        routes.v2(Method::POST, &v2("payments/refund"), &REFUND_SPEC);
+        routes.v2(Method::GET, &v2("payments/{ref}"), &STATUS_SPEC);
+        routes.v2(Method::POST, &v2("payment/mpesastkpush"), &MPESA_SPEC);
+    }
+}
+
 pub(crate) static PUSH_SPEC: Spec =
-    Spec { op: &EAZZYPAY_PUSH, json_body: true, validate: validate_push, execute: push };
+    Spec { op: &EAZZYPAY_PUSH, input: Input::Body, validate: validate_push, execute: push };
 pub(crate) static STATUS_SPEC: Spec =
-    Spec { op: &PAYMENT_STATUS, json_body: false, validate: validate_ref, execute: status };
+    Spec { op: &PAYMENT_STATUS, input: Input::Path(&["ref"]), validate: validate_ref, execute: status };
 pub(crate) static REFUND_SPEC: Spec =
-    Spec { op: &EAZZYPAY_REFUND, json_body: true, validate: validate_refund, execute: refund };
+    Spec { op: &EAZZYPAY_REFUND, input: Input::Body, validate: validate_refund, execute: refund };
 pub(crate) static MPESA_SPEC: Spec =
-    Spec { op: &MPESA_ONLINE, json_body: true, validate: validate_mpesa, execute: mpesa };
+    Spec { op: &MPESA_ONLINE, input: Input::Body, validate: validate_mpesa, execute: mpesa };
 
 const COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW"];
 /// The service name transactions of a push carry; refunds look for it.
 const EAZZYPAY: &str = "EazzyPay";
-
-pub async fn post_push(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &PUSH_SPEC, None).await
-}
-
-pub async fn get_status(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let reference = req.match_info().get("ref").unwrap_or_default().to_string();
-    pipeline::serve(&state, &req, payload, &STATUS_SPEC, Some(json!({ "ref": reference }))).await
-}
-
-pub async fn post_refund(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &REFUND_SPEC, None).await
-}
-
-pub async fn post_mpesa(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &MPESA_SPEC, None).await
-}
 
 fn customer(check: &mut Check) {
     check.rule("customer.mobileNumber", fields::is_mobile_number, "must be a mobile number of 9 to 15 digits");

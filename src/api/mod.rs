@@ -1,5 +1,6 @@
-//! The mocked Jenga surface: each product family in its own module, mounted at the paths Jenga
-//! publishes. Handlers are thin: they name their operation's spec and hand over to the pipeline.
+//! The mocked Jenga surface: each operation family in its own module, which declares its
+//! operations and mounts them at the paths Jenga publishes. One generic handler serves every
+//! path: it picks the operation's spec and hands over to the pipeline.
 
 pub mod accounts;
 pub mod airtime;
@@ -17,24 +18,59 @@ pub mod send_money;
 pub mod stk_push;
 pub mod transactions;
 
-use crate::envelope::Failure;
+use crate::envelope::{Failure, Generation};
+use crate::operation::Operation;
 use crate::pipeline::{self, Spec};
 use crate::state::AppState;
 use actix_web::http::header::{HeaderValue, ALLOW};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
+use std::sync::OnceLock;
+
+/// One family of operations: what it serves and where it is mounted.
+pub struct OperationFamily {
+    pub operations: &'static [&'static Operation],
+    pub configure: fn(&mut Routes),
+}
+
+/// Every family, in the order their routes are mounted (and described).
+pub static FAMILIES: &[&OperationFamily] = &[
+    &authentication::FAMILY,
+    &stk_push::FAMILY,
+    &accounts::FAMILY,
+    &queries::FAMILY,
+    &kyc::FAMILY,
+    &airtime::FAMILY,
+    &payments::FAMILY,
+    &send_money::FAMILY,
+    &checkout::FAMILY,
+    &cards::FAMILY,
+    &transactions::FAMILY,
+    &remittance_queries::FAMILY,
+    &eazzypay::FAMILY,
+];
 
 /// Mounts every API path on the actix service.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    table(&mut Mounter(cfg));
+    for route in described() {
+        mount(cfg, route);
+    }
 }
 
-/// Every mounted (method, path) and what it serves, for the API description.
-pub fn described() -> Vec<Described> {
-    let mut recorder = Recorder(Vec::new());
-    table(&mut recorder);
-    recorder.0
+/// Every mounted (method, path) and what it serves, built once from the families.
+pub fn described() -> &'static [Described] {
+    static ROUTES: OnceLock<Vec<Described>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        let mut routes = Routes(Vec::new());
+        for family in FAMILIES {
+            (family.configure)(&mut routes);
+        }
+        routes.0
+    })
 }
+
+/// Which spec answers a request on a path; None when the path parameter names no operation.
+pub type Pick = fn(&HttpRequest, &Serves) -> Option<pipeline::Route>;
 
 /// The specs a path may answer with; where a path parameter picks one (`{rail}`, `{call}`),
 /// the value that picks it.
@@ -42,319 +78,103 @@ pub fn described() -> Vec<Described> {
 pub struct Serves {
     pub picked_by: Option<&'static str>,
     pub specs: Vec<(Option<&'static str>, &'static Spec)>,
+    pub pick: Pick,
 }
 
 impl Serves {
     pub fn one(spec: &'static Spec) -> Self {
-        Self { picked_by: None, specs: vec![(None, spec)] }
+        Self { picked_by: None, specs: vec![(None, spec)], pick: first }
     }
 
-    /// Any of these, chosen by the body or the headers.
-    pub fn any(specs: &[&'static Spec]) -> Self {
-        Self { picked_by: None, specs: specs.iter().map(|spec| (None, *spec)).collect() }
+    /// The spec whose value the path parameter `picked_by` names (any case).
+    pub fn by_param(param: &'static str, specs: Vec<(Option<&'static str>, &'static Spec)>) -> Self {
+        Self { picked_by: Some(param), specs, pick: by_param }
     }
+
+    /// The spec picked by a request once its path matched.
+    pub fn picked(&self, req: &HttpRequest) -> Option<&'static Spec> {
+        match (self.pick)(req, self)? {
+            pipeline::Route::Fixed(spec) => Some(spec),
+            pipeline::Route::ByBody { .. } => None,
+        }
+    }
+}
+
+fn first(_: &HttpRequest, serves: &Serves) -> Option<pipeline::Route> {
+    serves.specs.first().map(|(_, spec)| pipeline::Route::Fixed(spec))
+}
+
+fn by_param(req: &HttpRequest, serves: &Serves) -> Option<pipeline::Route> {
+    let value = req.match_info().get(serves.picked_by?)?;
+    let found = serves.specs.iter().find(|(name, _)| name.is_some_and(|n| n.eq_ignore_ascii_case(value)));
+    found.map(|(_, spec)| pipeline::Route::Fixed(spec))
 }
 
 pub struct Described {
     pub method: Method,
     pub path: String,
+    /// The envelope the path answers in, fixed when it is mounted.
+    pub generation: Generation,
     pub serves: Serves,
 }
 
-/// Where the table's routes go: mounted on the service, or recorded for the description.
-trait Router {
-    fn mount<F, Args>(&mut self, path: &str, method: Method, handler: F, serves: Serves)
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static;
-}
+/// Where the families' routes are collected.
+pub struct Routes(Vec<Described>);
 
-struct Mounter<'a>(&'a mut web::ServiceConfig);
-
-impl Router for Mounter<'_> {
-    fn mount<F, Args>(&mut self, path: &str, method: Method, handler: F, _: Serves)
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static,
-    {
-        mount(self.0, path, method, handler);
+impl Routes {
+    /// Mounts one path for one method; other methods answer 405 in the path's envelope. A
+    /// camelCase path is also mounted in lower case: one v3 guide writes `accountbalance/query`.
+    pub fn add(&mut self, generation: Generation, method: Method, path: &str, serves: Serves) {
+        let lower: Vec<String> = path
+            .split('/')
+            .map(|segment| if segment.starts_with('{') { segment.to_string() } else { segment.to_lowercase() })
+            .collect();
+        let lower = lower.join("/");
+        if lower != path {
+            let alias = Described { method: method.clone(), path: lower, generation, serves: serves.clone() };
+            self.0.push(alias);
+        }
+        self.0.push(Described { method, path: path.to_string(), generation, serves });
     }
-}
 
-struct Recorder(Vec<Described>);
+    /// A v3 path serving one spec.
+    pub fn v3(&mut self, method: Method, path: &str, spec: &'static Spec) {
+        self.add(Generation::V3, method, path, Serves::one(spec));
+    }
 
-impl Router for Recorder {
-    fn mount<F, Args>(&mut self, path: &str, method: Method, _: F, serves: Serves)
-    where
-        F: actix_web::Handler<Args>,
-        Args: actix_web::FromRequest + 'static,
-        F::Output: actix_web::Responder + 'static,
-    {
-        self.0.push(Described { method, path: path.to_string(), serves });
+    /// A v2 path serving one spec.
+    pub fn v2(&mut self, method: Method, path: &str, spec: &'static Spec) {
+        self.add(Generation::V2, method, path, Serves::one(spec));
     }
 }
 
-/// The one list of API paths, read by the router and by the API description.
-fn table(cfg: &mut impl Router) {
-    let one = Serves::one;
-    route(
-        cfg,
-        "/authentication/api/v3/authenticate/merchant",
-        Method::POST,
-        authentication::authenticate,
-        one(&authentication::SPEC),
-    );
-    route(
-        cfg,
-        "/v3-apis/payment-api/v3.0/stkussdpush/initiate",
-        Method::POST,
-        stk_push::initiate,
-        one(&stk_push::SPEC),
-    );
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/accounts/balances/{countryCode}/{accountId}",
-        Method::GET,
-        accounts::get_balance,
-        one(&accounts::BALANCE),
-    );
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/accounts/search/{countryCode}/{accountNumber}",
-        Method::GET,
-        accounts::get_inquiry,
-        one(&accounts::INQUIRY),
-    );
-    // Paraphrases of the doc give this shorter path; published SDKs use the one above.
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/search/{countryCode}/{accountNumber}",
-        Method::GET,
-        accounts::get_inquiry,
-        one(&accounts::INQUIRY),
-    );
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/account/validate",
-        Method::POST,
-        accounts::post_validation,
-        one(&accounts::VALIDATION),
-    );
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/accounts/miniStatement/{countryCode}/{accountNumber}",
-        Method::GET,
-        accounts::get_mini_statement,
-        one(&accounts::MINI),
-    );
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/accounts/accountBalance/query",
-        Method::POST,
-        accounts::post_opening_closing,
-        one(&accounts::OPENING_CLOSING),
-    );
-    route(
-        cfg,
-        "/v3-apis/account-api/v3.0/accounts/fullStatement",
-        Method::POST,
-        accounts::post_full_statement,
-        one(&accounts::FULL),
-    );
-    route(cfg, "/v3-apis/transaction-api/v3.0/billers", Method::GET, queries::get_billers, one(&queries::BILLERS_SPEC));
-    route(
-        cfg,
-        "/v3-apis/transaction-api/v3.0/merchants",
-        Method::GET,
-        queries::get_merchants,
-        one(&queries::MERCHANTS_SPEC),
-    );
-    route(
-        cfg,
-        "/v3-apis/transaction-api/v3.0/foreignExchangeRates",
-        Method::POST,
-        queries::post_forex,
-        one(&queries::FOREX_SPEC),
-    );
-    route(cfg, "/v3-apis/v3.0/validate/identity", Method::POST, kyc::verify, one(&kyc::SPEC));
-    route(cfg, "/v3-apis/transaction-api/v3.0/airtime", Method::POST, airtime::purchase, one(&airtime::SPEC));
-    // A doc example and one SDK version post airtime here.
-    route(cfg, "/v3-apis/airtime", Method::POST, airtime::purchase, one(&airtime::SPEC));
-    route(cfg, "/v3-apis/transaction-api/v3.0/bills/pay", Method::POST, payments::bill_payment, one(&payments::BILL));
-    route(
-        cfg,
-        "/v3-apis/transaction-api/v3.0/bills/validation",
-        Method::POST,
-        payments::bill_validation,
-        one(&payments::VALIDATION),
-    );
-    route(cfg, "/v3-apis/transaction-api/v3.0/tills/pay", Method::POST, payments::till_payment, one(&payments::TILL));
-    route(
-        cfg,
-        "/v3-apis/transaction-api/v3.0/remittance/{rail}",
-        Method::POST,
-        send_money::send,
-        send_money::serves(false),
-    );
-    route(
-        cfg,
-        "/v3-apis/transaction-api/v3.0/remittance/{rail}/imt",
-        Method::POST,
-        send_money::send,
-        send_money::serves(true),
-    );
-    route(cfg, "/v3-apis/v3.0/validate/crb", Method::POST, kyc::crb, one(&kyc::CRB_SPEC));
-    route(
-        cfg,
-        "/api-checkout/mpesa-stk-push/v3.0/init",
-        Method::POST,
-        checkout::post_wallet_stk,
-        one(&checkout::WALLET_STK_SPEC),
-    );
-    route(
-        cfg,
-        "/api-checkout/mpesa-stk-push/v3.0/status/order/{orderReference}",
-        Method::GET,
-        checkout::get_order_status,
-        one(&checkout::ORDER_STATUS_SPEC),
-    );
-    route(
-        cfg,
-        "/api-checkout/api/v1/create/payment-link",
-        Method::POST,
-        checkout::post_payment_link,
-        one(&checkout::PAYMENT_LINK_SPEC),
-    );
-    // The SDKs call v3.1, the doc v3.2.
-    for version in ["v3.1", "v3.2"] {
-        let path = format!("/mpgs-direct-integration/api/{version}/{{call}}");
-        route(cfg, &path, Method::POST, cards::serve, cards::serves(version == "v3.1"));
-    }
-    // The documented path, then the paths published SDKs call (reference §8.1, §14).
-    for path in ["transactions/details", "payments/details", "transaction"] {
-        // The SDK paths take calls with no signature too.
-        let serves = if path == "transactions/details" {
-            one(&transactions::SPEC)
-        } else {
-            Serves::any(&[&transactions::SPEC, &transactions::SDK_UNSIGNED_SPEC])
-        };
-        let path = format!("/v3-apis/transaction-api/v3.0/{path}/{{ref}}");
-        route(cfg, &path, Method::GET, transactions::details, serves);
-    }
-    for service in ["transaction-test", "transaction"] {
-        let v2 = |path: &str| format!("/{service}/v2/{path}");
-        route(cfg, &v2("payments/details/{ref}"), Method::GET, transactions::details, one(&transactions::V2_SPEC));
-        route(cfg, &v2("remittance"), Method::POST, send_money::send_v2, send_money::serves_v2());
-        route(
-            cfg,
-            &v2("pesalink/inquire"),
-            Method::POST,
-            remittance_queries::post_pesalink_inquiry,
-            one(&remittance_queries::INQUIRY_SPEC),
-        );
-        route(
-            cfg,
-            &v2("b2c/status/query"),
-            Method::POST,
-            remittance_queries::post_b2c_status,
-            one(&remittance_queries::B2C_SPEC),
-        );
-        route(cfg, &v2("payments"), Method::POST, eazzypay::post_push, one(&eazzypay::PUSH_SPEC));
-        route(cfg, &v2("payments/refund"), Method::POST, eazzypay::post_refund, one(&eazzypay::REFUND_SPEC));
-        route(cfg, &v2("payments/{ref}"), Method::GET, eazzypay::get_status, one(&eazzypay::STATUS_SPEC));
-        route(cfg, &v2("payment/mpesastkpush"), Method::POST, eazzypay::post_mpesa, one(&eazzypay::MPESA_SPEC));
-        route(cfg, &v2("bills/pay"), Method::POST, payments::bill_payment, one(&payments::BILL));
-        route(cfg, &v2("bills/validation"), Method::POST, payments::bill_validation, one(&payments::VALIDATION));
-        route(cfg, &v2("tills/pay"), Method::POST, payments::till_payment, one(&payments::TILL));
-        route(cfg, &v2("billers"), Method::GET, queries::get_billers, one(&queries::BILLERS_SPEC));
-        route(cfg, &v2("merchants"), Method::GET, queries::get_merchants, one(&queries::MERCHANTS_SPEC));
-        route(cfg, &v2("airtime"), Method::POST, airtime::purchase, one(&airtime::SPEC));
-        route(cfg, &v2("foreignexchangerates"), Method::POST, queries::post_forex, one(&queries::FOREX_SPEC));
-    }
-    for service in ["customer-test", "customer"] {
-        route(cfg, &format!("/{service}/v2/identity/verify"), Method::POST, kyc::verify, one(&kyc::SPEC));
-        route(cfg, &format!("/{service}/v2/creditinfo"), Method::POST, kyc::credit_info, one(&kyc::CREDIT_SPEC));
-    }
-    for service in ["identity-test", "identity"] {
-        let path = format!("/{service}/v2/token");
-        route(cfg, &path, Method::POST, authentication::token_v2, one(&authentication::V2_SPEC));
-    }
-    for service in ["account-test", "account"] {
-        let v2 = |path: &str| format!("/{service}/v2/{path}");
-        route(
-            cfg,
-            &v2("accounts/balances/{countryCode}/{accountId}"),
-            Method::GET,
-            accounts::get_balance,
-            one(&accounts::BALANCE),
-        );
-        route(
-            cfg,
-            &v2("search/{countryCode}/{accountNumber}"),
-            Method::GET,
-            accounts::get_inquiry,
-            one(&accounts::INQUIRY),
-        );
-        route(
-            cfg,
-            &v2("accounts/ministatement/{countryCode}/{accountNumber}"),
-            Method::GET,
-            accounts::get_mini_statement,
-            one(&accounts::MINI),
-        );
-        route(
-            cfg,
-            &v2("accounts/accountbalance/query"),
-            Method::POST,
-            accounts::post_opening_closing,
-            one(&accounts::OPENING_CLOSING),
-        );
-        route(cfg, &v2("accounts/fullstatement"), Method::POST, accounts::post_full_statement, one(&accounts::FULL));
-    }
+/// `/{service}/v2/{path}` under the sandbox (`-test`) and the plain service prefix.
+pub fn v2_paths(service: &str, path: &str) -> [String; 2] {
+    [format!("/{service}-test/v2/{path}"), format!("/{service}/v2/{path}")]
 }
 
-/// Mounts one path for one method; other methods answer 405 in the path's envelope. A camelCase
-/// path is also mounted in lower case: one v3 guide writes `accountbalance/query`.
-fn route<F, Args>(cfg: &mut impl Router, path: &str, method: Method, handler: F, serves: Serves)
-where
-    F: actix_web::Handler<Args> + Clone,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    let lower: Vec<String> = path
-        .split('/')
-        .map(|segment| if segment.starts_with('{') { segment.to_string() } else { segment.to_lowercase() })
-        .collect();
-    let lower = lower.join("/");
-    if lower != path {
-        cfg.mount(&lower, method.clone(), handler.clone(), serves.clone());
-    }
-    cfg.mount(path, method, handler, serves);
-}
-
-fn mount<F, Args>(cfg: &mut web::ServiceConfig, path: &str, method: Method, handler: F)
-where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    let allowed = method.to_string();
-    cfg.service(web::resource(path).route(web::method(method).to(handler)).default_service(web::to(
-        move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| {
-            let detail = format!("{} is not served at {}; use {allowed}", req.method(), req.path());
-            let allow = HeaderValue::from_str(&allowed);
-            async move {
-                let mut response =
-                    pipeline::unmatched(&state, &req, payload, Failure::http("METHOD_NOT_ALLOWED", Some(detail))).await;
-                if let Ok(allow) = allow {
-                    response.headers_mut().insert(ALLOW, allow);
-                }
-                response
+fn mount(cfg: &mut web::ServiceConfig, route: &'static Described) {
+    let allowed = route.method.to_string();
+    let serve = move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| async move {
+        match (route.serves.pick)(&req, &route.serves) {
+            Some(picked) => pipeline::serve_route(&state, &req, payload, picked, route.generation).await,
+            None => not_found(state, req, payload).await,
+        }
+    };
+    let refuse = move |state: web::Data<AppState>, req: HttpRequest, payload: web::Payload| {
+        let detail = format!("{} is not served at {}; use {allowed}", req.method(), req.path());
+        let allow = HeaderValue::from_str(&allowed);
+        async move {
+            let failure = Failure::http("METHOD_NOT_ALLOWED", Some(detail));
+            let mut response = pipeline::unmatched(&state, &req, payload, failure, route.generation).await;
+            if let Ok(allow) = allow {
+                response.headers_mut().insert(ALLOW, allow);
             }
-        },
-    )));
+            response
+        }
+    };
+    let resource = web::resource(route.path.as_str()).route(web::method(route.method.clone()).to(serve));
+    cfg.service(resource.default_service(web::to(refuse)));
 }
 
 /// Any path the sandbox does not serve.
@@ -364,5 +184,46 @@ pub async fn not_found(state: web::Data<AppState>, req: HttpRequest, payload: we
     if !near.is_empty() {
         detail.push_str(&format!("; did you mean {}?", near.join(" or ")));
     }
-    pipeline::unmatched(&state, &req, payload, Failure::http("NOT_FOUND", Some(detail))).await
+    let generation = Generation::of_path(req.path());
+    pipeline::unmatched(&state, &req, payload, Failure::http("NOT_FOUND", Some(detail)), generation).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_route_serves_operations_of_its_own_family_and_every_operation_is_served() {
+        let mut served = BTreeSet::new();
+        for family in FAMILIES {
+            let mut routes = Routes(Vec::new());
+            (family.configure)(&mut routes);
+            assert!(!routes.0.is_empty(), "a family mounts no path");
+            for route in &routes.0 {
+                for (_, spec) in &route.serves.specs {
+                    assert!(
+                        family.operations.iter().any(|op| op.id == spec.op.id),
+                        "{} {} serves {}, which its family does not declare",
+                        route.method,
+                        route.path,
+                        spec.op.id
+                    );
+                    served.insert(spec.op.id);
+                }
+            }
+        }
+        let declared: BTreeSet<&str> = crate::operation::ids().into_iter().collect();
+        assert_eq!(served, declared, "declared operations and served operations differ");
+    }
+
+    #[test]
+    fn each_path_is_mounted_once_in_the_generation_its_prefix_names() {
+        let mut seen = BTreeSet::new();
+        for route in described() {
+            assert!(seen.insert((route.method.to_string(), route.path.clone())), "{} mounted twice", route.path);
+            // Unserved paths still get their envelope from the prefix; mounted ones must agree.
+            assert_eq!(route.generation, Generation::of_path(&route.path), "{}", route.path);
+        }
+    }
 }

@@ -2,33 +2,69 @@
 //! merchant (till) payment. Payments debit the partner's account on the ledger.
 
 use super::queries::{biller_name, till_name};
+use crate::catalogue::Family;
 use crate::envelope::{v3_success, Failure};
 use crate::fields::{self, Check};
 use crate::ledger::{self, LedgerError};
 use crate::money::{amount_at, Cents};
-use crate::operation::{BILL_PAYMENT, BILL_VALIDATION, TILL_PAYMENT};
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::signature::Formula;
+use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub(crate) static BILL: Spec = Spec { op: &BILL_PAYMENT, json_body: true, validate: validate_bill, execute: pay_bill };
+pub static BILL_PAYMENT: Operation = Operation {
+    id: "bill_payment",
+    title: "Bill payment",
+    families: &[Family::BillTill, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &["biller.billerCode", "bill.amount", "payer.reference", "partnerId"],
+    }],
+};
+
+/// The doc shows a formula but its example, and every SDK, sends no signature: unsigned here.
+pub static BILL_VALIDATION: Operation = Operation {
+    id: "bill_validation",
+    title: "Bill validation",
+    families: &[Family::BillTill, Family::QueryBill, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static TILL_PAYMENT: Operation = Operation {
+    id: "till_payment",
+    title: "Merchant (till) payment",
+    families: &[Family::BillTill, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &["merchant.till", "partner.id", "payment.amount", "payment.currency", "payment.ref"],
+    }],
+};
+
+pub(crate) static FAMILY: super::OperationFamily =
+    super::OperationFamily { operations: &[&BILL_PAYMENT, &BILL_VALIDATION, &TILL_PAYMENT], configure };
+
+fn configure(routes: &mut super::Routes) {
+    routes.v3(Method::POST, "/v3-apis/transaction-api/v3.0/bills/pay", &BILL);
+    routes.v3(Method::POST, "/v3-apis/transaction-api/v3.0/bills/validation", &VALIDATION);
+    routes.v3(Method::POST, "/v3-apis/transaction-api/v3.0/tills/pay", &TILL);
+    for service in ["transaction-test", "transaction"] {
+        routes.v2(Method::POST, &format!("/{service}/v2/bills/pay"), &BILL);
+        routes.v2(Method::POST, &format!("/{service}/v2/bills/validation"), &VALIDATION);
+        routes.v2(Method::POST, &format!("/{service}/v2/tills/pay"), &TILL);
+    }
+}
+
+pub(crate) static BILL: Spec =
+    Spec { op: &BILL_PAYMENT, input: Input::Body, validate: validate_bill, execute: pay_bill };
 pub(crate) static VALIDATION: Spec =
-    Spec { op: &BILL_VALIDATION, json_body: true, validate: validate_validation, execute: validate_bill_reference };
-pub(crate) static TILL: Spec = Spec { op: &TILL_PAYMENT, json_body: true, validate: validate_till, execute: pay_till };
-
-pub async fn bill_payment(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &BILL, None).await
-}
-
-pub async fn bill_validation(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &VALIDATION, None).await
-}
-
-pub async fn till_payment(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &TILL, None).await
-}
+    Spec { op: &BILL_VALIDATION, input: Input::Body, validate: validate_validation, execute: validate_bill_reference };
+pub(crate) static TILL: Spec =
+    Spec { op: &TILL_PAYMENT, input: Input::Body, validate: validate_till, execute: pay_till };
 
 /// Amounts are strings in the examples; the bill doc's table says Number, so both are taken.
 fn amount(check: &mut Check, body: &Value, path: &str) {

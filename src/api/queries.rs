@@ -1,17 +1,41 @@
 //! Lists and rates (reference §8.2, §8.3, §9.2): billers, EazzyPay merchants and forex rates,
 //! served from fixtures. None of them is signed.
 
+use crate::catalogue::Family;
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
 use crate::forex::{rate, RATES};
-use crate::operation::{BILLERS, EAZZYPAY_MERCHANTS, FOREX_RATES};
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use actix_web::http::Method;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+
+pub static BILLERS: Operation = Operation {
+    id: "billers",
+    title: "Get all billers",
+    families: &[Family::BillTill, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static EAZZYPAY_MERCHANTS: Operation = Operation {
+    id: "eazzypay_merchants",
+    title: "Get all EazzyPay merchants",
+    families: &[Family::EazzypayPush, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static FOREX_RATES: Operation = Operation {
+    id: "forex_rates",
+    title: "Foreign exchange rates",
+    families: &[Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
 
 #[derive(Deserialize)]
 struct Biller {
@@ -27,34 +51,29 @@ static MERCHANT_LIST: LazyLock<Vec<Value>> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../../fixtures/merchants.json")).expect("fixtures/merchants.json")
 });
 
+pub(crate) static FAMILY: super::OperationFamily =
+    super::OperationFamily { operations: &[&BILLERS, &EAZZYPAY_MERCHANTS, &FOREX_RATES], configure };
+
+fn configure(routes: &mut super::Routes) {
+    routes.v3(Method::GET, "/v3-apis/transaction-api/v3.0/billers", &BILLERS_SPEC);
+    routes.v3(Method::GET, "/v3-apis/transaction-api/v3.0/merchants", &MERCHANTS_SPEC);
+    routes.v3(Method::POST, "/v3-apis/transaction-api/v3.0/foreignExchangeRates", &FOREX_SPEC);
+    for service in ["transaction-test", "transaction"] {
+        routes.v2(Method::GET, &format!("/{service}/v2/billers"), &BILLERS_SPEC);
+        routes.v2(Method::GET, &format!("/{service}/v2/merchants"), &MERCHANTS_SPEC);
+        routes.v2(Method::POST, &format!("/{service}/v2/foreignexchangerates"), &FOREX_SPEC);
+    }
+}
+
 pub(crate) static BILLERS_SPEC: Spec =
-    Spec { op: &BILLERS, json_body: false, validate: validate_page, execute: billers };
+    Spec { op: &BILLERS, input: Input::Query, validate: validate_page, execute: billers };
 pub(crate) static MERCHANTS_SPEC: Spec =
-    Spec { op: &EAZZYPAY_MERCHANTS, json_body: false, validate: validate_page, execute: merchants };
+    Spec { op: &EAZZYPAY_MERCHANTS, input: Input::Query, validate: validate_page, execute: merchants };
 pub(crate) static FOREX_SPEC: Spec =
-    Spec { op: &FOREX_RATES, json_body: true, validate: validate_forex, execute: forex };
+    Spec { op: &FOREX_RATES, input: Input::Body, validate: validate_forex, execute: forex };
 
 /// Countries with forex rates (reference §9.2).
 const FOREX_COUNTRIES: &[(&str, &str)] = &[("KE", "KES"), ("TZ", "TZS"), ("UG", "UGX"), ("RW", "RWF")];
-
-fn query_input(req: &HttpRequest) -> Value {
-    let pairs = url::form_urlencoded::parse(req.query_string().as_bytes());
-    Value::Object(pairs.map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect::<Map<_, _>>())
-}
-
-pub async fn get_billers(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let input = query_input(&req);
-    pipeline::serve(&state, &req, payload, &BILLERS_SPEC, Some(input)).await
-}
-
-pub async fn get_merchants(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let input = query_input(&req);
-    pipeline::serve(&state, &req, payload, &MERCHANTS_SPEC, Some(input)).await
-}
-
-pub async fn post_forex(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &FOREX_SPEC, None).await
-}
 
 fn validate_page(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*input);

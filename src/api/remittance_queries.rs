@@ -1,33 +1,47 @@
 //! v2-only questions about transfers (reference §6.9, §6.10): which banks a mobile number is
 //! linked to on PesaLink, and the status of a transfer to M-Pesa.
 
+use crate::catalogue::Family;
 use crate::fields::{self, Check};
-use crate::operation::{B2C_STATUS, PESALINK_INQUIRY};
-use crate::pipeline::{self, Call, Outcome, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Spec};
+use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub static PESALINK_INQUIRY: Operation = Operation {
+    id: "pesalink_inquiry",
+    title: "PesaLink linked banks of a mobile number (v2)",
+    families: &[Family::Pesalink, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub static B2C_STATUS: Operation = Operation {
+    id: "b2c_status",
+    title: "B2C (mobile wallet) transaction status (v2)",
+    families: &[Family::SendMobileWallet, Family::PaymentStatus, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub(crate) static FAMILY: super::OperationFamily =
+    super::OperationFamily { operations: &[&PESALINK_INQUIRY, &B2C_STATUS], configure };
+
+fn configure(routes: &mut super::Routes) {
+    for service in ["transaction-test", "transaction"] {
+        routes.v2(Method::POST, &format!("/{service}/v2/pesalink/inquire"), &INQUIRY_SPEC);
+        routes.v2(Method::POST, &format!("/{service}/v2/b2c/status/query"), &B2C_SPEC);
+    }
+}
+
 pub(crate) static INQUIRY_SPEC: Spec =
-    Spec { op: &PESALINK_INQUIRY, json_body: true, validate: validate_inquiry, execute: linked_banks };
+    Spec { op: &PESALINK_INQUIRY, input: Input::Body, validate: validate_inquiry, execute: linked_banks };
 pub(crate) static B2C_SPEC: Spec =
-    Spec { op: &B2C_STATUS, json_body: true, validate: validate_b2c, execute: b2c_status };
+    Spec { op: &B2C_STATUS, input: Input::Body, validate: validate_b2c, execute: b2c_status };
 
 /// Banks (Kenya Bankers Association codes) every number is linked to, the reference's own first.
 const LINKED_BANKS: &[(&str, &str)] = &[("11", "CO-OPERATIVE BANK"), ("68", "EQUITY BANK"), ("01", "KCB BANK")];
-
-pub async fn post_pesalink_inquiry(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &INQUIRY_SPEC, None).await
-}
-
-pub async fn post_b2c_status(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &B2C_SPEC, None).await
-}
 
 fn validate_inquiry(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);

@@ -2,16 +2,146 @@
 //! serve them all. A transfer debits the source account on the ledger (crediting a destination
 //! that is one of the merchant's own accounts).
 
+use crate::catalogue::Family;
 use crate::envelope::Failure;
+use crate::envelope::Generation;
 use crate::fields::{self, Check};
 use crate::ledger::{self, Conversion, LedgerError};
 use crate::money::Cents;
-use crate::operation::{self, Operation};
-use crate::pipeline::{self, Call, Outcome, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{self, Call, Input, Outcome, Spec};
+use crate::signature::Formula;
+use actix_web::http::Method;
+use actix_web::HttpRequest;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+
+pub static SEND_WITHIN_EQUITY: Operation = Operation {
+    id: "send_within_equity",
+    title: "Send money within Equity",
+    families: &[Family::SendWithinEquity, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &["source.accountNumber", "transfer.amount", "transfer.currencyCode", "transfer.reference"],
+    }],
+};
+
+/// RTGS and SWIFT sign the same fields (reference §3.2).
+const RTGS_SWIFT_FORMULA: &[Formula] = &[Formula {
+    name: "doc",
+    fields: &[
+        "transfer.reference",
+        "transfer.date",
+        "source.accountNumber",
+        "destination.accountNumber",
+        "transfer.amount",
+    ],
+}];
+
+/// Both PesaLink rails sign the same fields (reference §3.2).
+const PESALINK_FORMULA: &[Formula] = &[Formula {
+    name: "doc",
+    fields: &[
+        "transfer.amount",
+        "transfer.currencyCode",
+        "transfer.reference",
+        "destination.name",
+        "source.accountNumber",
+    ],
+}];
+
+pub static SEND_RTGS: Operation = Operation {
+    id: "send_rtgs",
+    title: "Send money by RTGS",
+    families: &[Family::Rtgs, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: RTGS_SWIFT_FORMULA,
+};
+
+pub static SEND_SWIFT: Operation = Operation {
+    id: "send_swift",
+    title: "Send money by SWIFT",
+    families: &[Family::Rtgs, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: RTGS_SWIFT_FORMULA,
+};
+
+pub static SEND_PESALINK_BANK: Operation = Operation {
+    id: "send_pesalink_bank",
+    title: "Send money by PesaLink to a bank account",
+    families: &[Family::Pesalink, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: PESALINK_FORMULA,
+};
+
+pub static SEND_PESALINK_MOBILE: Operation = Operation {
+    id: "send_pesalink_mobile",
+    title: "Send money by PesaLink to a mobile number",
+    families: &[Family::Pesalink, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: PESALINK_FORMULA,
+};
+
+pub static SEND_MOBILE_WALLET: Operation = Operation {
+    id: "send_mobile_wallet",
+    title: "Send money to a mobile wallet (M-Pesa, Airtel, Equitel)",
+    families: &[Family::SendMobileWallet, Family::SendWithinEquity, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    // The v3 doc has one formula; the v2 doc (and one SDK) sign Equitel wallets in another order.
+    signature: &[
+        Formula {
+            name: "doc",
+            fields: &["transfer.amount", "transfer.currencyCode", "transfer.reference", "source.accountNumber"],
+        },
+        Formula {
+            name: "equitel",
+            fields: &["source.accountNumber", "transfer.amount", "transfer.currencyCode", "transfer.reference"],
+        },
+    ],
+};
+
+/// v2 only: `transfer.type` "EFT" on the one v2 remittance path.
+pub static SEND_EFT: Operation = Operation {
+    id: "send_eft",
+    title: "Send money by EFT (v2)",
+    families: &[Family::Rtgs, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "v2-doc",
+        fields: &[
+            "transfer.reference",
+            "source.accountNumber",
+            "destination.accountNumber",
+            "transfer.amount",
+            "destination.bankCode",
+        ],
+    }],
+};
+
+pub static SEND_WITHIN_EQUITY_IMT: Operation = Operation {
+    id: "send_within_equity_imt",
+    title: "International money transfer within Equity",
+    ..SEND_WITHIN_EQUITY
+};
+
+pub static SEND_MOBILE_WALLET_IMT: Operation = Operation {
+    id: "send_mobile_wallet_imt",
+    title: "International money transfer to a mobile wallet",
+    ..SEND_MOBILE_WALLET
+};
+
+pub static SEND_PESALINK_BANK_IMT: Operation = Operation {
+    id: "send_pesalink_bank_imt",
+    title: "International money transfer by PesaLink to a bank account",
+    ..SEND_PESALINK_BANK
+};
+
+pub static SEND_PESALINK_MOBILE_IMT: Operation = Operation {
+    id: "send_pesalink_mobile_imt",
+    title: "International money transfer by PesaLink to a mobile number",
+    ..SEND_PESALINK_MOBILE
+};
 
 /// What sets one rail apart from the others.
 pub struct Rail {
@@ -51,7 +181,7 @@ const EQUITY_COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "DRC", "SS"];
 
 pub static RAILS: &[Rail] = &[
     Rail {
-        op: &operation::SEND_WITHIN_EQUITY,
+        op: &SEND_WITHIN_EQUITY,
         path: "internalBankTransfer",
         destination_type: "bank",
         // `InternalFundsTransfer` in the v2 docs and UAT examples; the v3 API Explorer shows `EFT`.
@@ -68,7 +198,7 @@ pub static RAILS: &[Rail] = &[
         invalid_amount: 400105,
     },
     Rail {
-        op: &operation::SEND_MOBILE_WALLET,
+        op: &SEND_MOBILE_WALLET,
         path: "sendmobile",
         destination_type: "mobile",
         transfer_types: &["MobileWallet"],
@@ -84,7 +214,7 @@ pub static RAILS: &[Rail] = &[
         invalid_amount: 400105,
     },
     Rail {
-        op: &operation::SEND_RTGS,
+        op: &SEND_RTGS,
         path: "rtgs",
         destination_type: "bank",
         transfer_types: &["RTGS"],
@@ -100,7 +230,7 @@ pub static RAILS: &[Rail] = &[
         invalid_amount: 103107,
     },
     Rail {
-        op: &operation::SEND_SWIFT,
+        op: &SEND_SWIFT,
         path: "swift",
         destination_type: "bank",
         transfer_types: &["SWIFT"],
@@ -116,7 +246,7 @@ pub static RAILS: &[Rail] = &[
         invalid_amount: 103107,
     },
     Rail {
-        op: &operation::SEND_PESALINK_BANK,
+        op: &SEND_PESALINK_BANK,
         path: "pesalinkacc",
         destination_type: "bank",
         transfer_types: &["PesaLink"],
@@ -132,7 +262,7 @@ pub static RAILS: &[Rail] = &[
         invalid_amount: 100124,
     },
     Rail {
-        op: &operation::SEND_PESALINK_MOBILE,
+        op: &SEND_PESALINK_MOBILE,
         path: "pesalinkMobile",
         destination_type: "mobile",
         transfer_types: &["PesaLink"],
@@ -149,7 +279,7 @@ pub static RAILS: &[Rail] = &[
         invalid_amount: 100124,
     },
     Rail {
-        op: &operation::SEND_EFT,
+        op: &SEND_EFT,
         path: "eft",
         destination_type: "bank",
         transfer_types: &["EFT"],
@@ -169,10 +299,10 @@ pub static RAILS: &[Rail] = &[
 /// The IMT variants (`remittance/{rail}/imt`): the rules of the domestic rail at that index of
 /// `RAILS`, plus the sender's and recipient's documents.
 pub(crate) static IMT: &[(&Operation, usize)] = &[
-    (&operation::SEND_WITHIN_EQUITY_IMT, 0),
-    (&operation::SEND_MOBILE_WALLET_IMT, 1),
-    (&operation::SEND_PESALINK_BANK_IMT, 4),
-    (&operation::SEND_PESALINK_MOBILE_IMT, 5),
+    (&SEND_WITHIN_EQUITY_IMT, 0),
+    (&SEND_MOBILE_WALLET_IMT, 1),
+    (&SEND_PESALINK_BANK_IMT, 4),
+    (&SEND_PESALINK_MOBILE_IMT, 5),
 ];
 
 fn rail_of(op: &Operation) -> &'static Rail {
@@ -192,8 +322,8 @@ macro_rules! rail_specs {
                 validate(&RAILS[IMT[$imt].1], true, body, variants)
             }
         )*
-        pub(crate) static SPECS: &[Spec] = &[$(Spec { op: RAILS[$index].op, json_body: true, validate: $name, execute }),*];
-        pub(crate) static IMT_SPECS: &[Spec] = &[$(Spec { op: IMT[$imt].0, json_body: true, validate: $imt_name, execute }),*];
+        pub(crate) static SPECS: &[Spec] = &[$(Spec { op: RAILS[$index].op, input: Input::Body, validate: $name, execute }),*];
+        pub(crate) static IMT_SPECS: &[Spec] = &[$(Spec { op: IMT[$imt].0, input: Input::Body, validate: $imt_name, execute }),*];
     };
 }
 
@@ -202,51 +332,69 @@ rail_specs!(0 => validate_within_equity, 1 => validate_mobile, 2 => validate_rtg
             0 => validate_within_equity_imt, 1 => validate_mobile_imt, 2 => validate_pesalink_bank_imt,
             3 => validate_pesalink_mobile_imt);
 
+pub(crate) static FAMILY: super::OperationFamily = super::OperationFamily {
+    operations: &[
+        &SEND_WITHIN_EQUITY,
+        &SEND_RTGS,
+        &SEND_SWIFT,
+        &SEND_PESALINK_BANK,
+        &SEND_PESALINK_MOBILE,
+        &SEND_MOBILE_WALLET,
+        &SEND_EFT,
+        &SEND_WITHIN_EQUITY_IMT,
+        &SEND_MOBILE_WALLET_IMT,
+        &SEND_PESALINK_BANK_IMT,
+        &SEND_PESALINK_MOBILE_IMT,
+    ],
+    configure,
+};
+
+fn configure(routes: &mut super::Routes) {
+    let v3 = "/v3-apis/transaction-api/v3.0/remittance/{rail}";
+    routes.add(Generation::V3, Method::POST, v3, serves(false));
+    routes.add(Generation::V3, Method::POST, &format!("{v3}/imt"), serves(true));
+    // v2 posts every rail to one path; `transfer.type` (and, for PesaLink, `destination.type`)
+    // picks it.
+    for path in super::v2_paths("transaction", "remittance") {
+        let specs = SPECS.iter().map(|spec| (None, spec)).collect();
+        routes.add(
+            Generation::V2,
+            Method::POST,
+            &path,
+            super::Serves { picked_by: None, specs, pick: by_transfer_type },
+        );
+    }
+}
+
 /// What `{rail}` picks on the v3 paths.
-pub(crate) fn serves(imt: bool) -> super::Serves {
+fn serves(imt: bool) -> super::Serves {
     let specs = if imt {
         IMT.iter().zip(IMT_SPECS).map(|((_, index), spec)| (Some(RAILS[*index].path), spec)).collect()
     } else {
         RAILS.iter().zip(SPECS).filter(|(rail, _)| rail.v3).map(|(rail, spec)| (Some(rail.path), spec)).collect()
     };
-    super::Serves { picked_by: Some("rail"), specs }
+    super::Serves { picked_by: Some("rail"), specs, pick: by_rail }
 }
 
-/// Every rail, which v2 picks by `transfer.type`.
-pub(crate) fn serves_v2() -> super::Serves {
-    super::Serves { picked_by: None, specs: SPECS.iter().map(|spec| (None, spec)).collect() }
-}
-
-/// Serves every rail; the route tells which (`remittance/{rail}`, `remittance/{rail}/imt`).
-pub async fn send(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let path = req.match_info().get("rail").unwrap_or_default();
-    let spec = if req.path().ends_with("/imt") {
-        IMT.iter().position(|(_, index)| RAILS[*index].path.eq_ignore_ascii_case(path)).map(|i| &IMT_SPECS[i])
-    } else {
-        RAILS.iter().position(|r| r.v3 && r.path.eq_ignore_ascii_case(path)).map(|i| &SPECS[i])
-    };
-    match spec {
-        // One published SDK posts RTGS transfers to the SWIFT path; `transfer.type` tells them apart.
-        Some(spec) if std::ptr::eq(spec.op, &operation::SEND_SWIFT) => {
-            let route = pipeline::Route::ByBody { name: operation::SEND_SWIFT.id, choose: swift_or_rtgs };
-            pipeline::serve_route(&state, &req, payload, route, None).await
+/// The rail `{rail}` names. One published SDK posts RTGS transfers to the SWIFT path;
+/// `transfer.type` tells them apart.
+fn by_rail(req: &HttpRequest, serves: &super::Serves) -> Option<pipeline::Route> {
+    match super::by_param(req, serves)? {
+        pipeline::Route::Fixed(spec) if std::ptr::eq(spec.op, &SEND_SWIFT) => {
+            Some(pipeline::Route::ByBody { name: SEND_SWIFT.id, choose: swift_or_rtgs })
         }
-        Some(spec) => pipeline::serve(&state, &req, payload, spec, None).await,
-        None => super::not_found(state, req, payload).await,
+        picked => Some(picked),
     }
+}
+
+fn by_transfer_type(_: &HttpRequest, _: &super::Serves) -> Option<pipeline::Route> {
+    Some(pipeline::Route::ByBody { name: "remittance", choose: choose_rail })
 }
 
 fn swift_or_rtgs(body: &Value) -> Result<&'static Spec, String> {
     let rtgs = fields::text_at(body, "transfer.type").is_some_and(|t| t.eq_ignore_ascii_case("RTGS"));
-    let rail = if rtgs { &operation::SEND_RTGS } else { &operation::SEND_SWIFT };
+    let rail = if rtgs { &SEND_RTGS } else { &SEND_SWIFT };
     Ok(SPECS.iter().find(|spec| std::ptr::eq(spec.op, rail)).expect("both rails have a spec"))
-}
-
-/// v2 posts every rail to `/transaction[-test]/v2/remittance`; `transfer.type` (and, for
-/// PesaLink, `destination.type`) picks it.
-pub async fn send_v2(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let route = pipeline::Route::ByBody { name: "remittance", choose: choose_rail };
-    pipeline::serve_route(&state, &req, payload, route, None).await
 }
 
 fn choose_rail(body: &Value) -> Result<&'static Spec, String> {
@@ -337,7 +485,7 @@ fn execute(call: &mut Call) -> Outcome {
     if !rail.wallets.is_empty() && !rail.wallets.contains(&text("destination.walletName").as_str()) {
         return Err(call.failure(105160));
     }
-    if rail.op.id == operation::SEND_WITHIN_EQUITY.id && account.currency != currency {
+    if rail.op.id == SEND_WITHIN_EQUITY.id && account.currency != currency {
         return Err(call.failure(400103).with_detail(format!("the source account holds {}", account.currency)));
     }
     if let Some((maximum, code)) = rail.maximum {
@@ -352,7 +500,7 @@ fn execute(call: &mut Call) -> Outcome {
     // SWIFT's `chargeOption: SELF`: the sender pays USD 20 upfront towards correspondent charges,
     // in the transfer's currency at the fixture rate.
     let mut charge_conversion = None;
-    let charge = if std::ptr::eq(rail.op, &operation::SEND_SWIFT) && text("transfer.chargeOption") == "SELF" {
+    let charge = if std::ptr::eq(rail.op, &SEND_SWIFT) && text("transfer.chargeOption") == "SELF" {
         let rate = crate::forex::rate("USD", &currency);
         let Some((rate, charge)) = rate.and_then(|rate| Some((rate, SWIFT_SELF_CHARGE.convert(rate)?))) else {
             let detail = format!("the fixtures have no USD to {currency} rate for the USD 20.00 charge");

@@ -3,24 +3,45 @@
 //! delivered later to `payment.callBackUrl`.
 
 use crate::callbacks::{Plan, Step};
+use crate::catalogue::Family;
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
 use crate::ledger::LedgerError;
 use crate::money::Cents;
-use crate::operation::STK_PUSH;
-use crate::pipeline::{self, Call, Outcome, Reply, Spec};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
-use crate::state::AppState;
+use crate::signature::Formula;
 use crate::transactions::Transaction;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub(crate) static SPEC: Spec = Spec { op: &STK_PUSH, json_body: true, validate, execute };
+pub static STK_PUSH: Operation = Operation {
+    id: "stk_push",
+    title: "Equitel / M-Pesa STK/USSD push (account-based)",
+    families: &[Family::StkPush, Family::ReceiveMobileWallet, Family::AccountProfile, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula {
+        name: "doc",
+        fields: &[
+            "merchant.accountNumber",
+            "payment.ref",
+            "payment.mobileNumber",
+            "payment.telco",
+            "payment.amount",
+            "payment.currency",
+        ],
+    }],
+};
 
-pub async fn initiate(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    pipeline::serve(&state, &req, payload, &SPEC, None).await
+pub(crate) static FAMILY: super::OperationFamily = super::OperationFamily { operations: &[&STK_PUSH], configure };
+
+fn configure(routes: &mut super::Routes) {
+    routes.v3(Method::POST, "/v3-apis/payment-api/v3.0/stkussdpush/initiate", &SPEC);
 }
+
+pub(crate) static SPEC: Spec = Spec { op: &STK_PUSH, input: Input::Body, validate, execute };
 
 /// Supported countries and their currency (seed 001, "Supported Countries & Currencies").
 pub const COUNTRIES: &[(&str, &str)] =

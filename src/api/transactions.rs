@@ -1,31 +1,74 @@
 //! Query transaction details / status (reference §8.1), served on the documented path and on the
 //! paths published SDKs call.
 
+use crate::catalogue::Family;
 use crate::clock::Clock;
+use crate::envelope::Generation;
 use crate::fields::{self, Check};
-use crate::operation::{PAYMENT_DETAILS, TRANSACTION_DETAILS, TRANSACTION_DETAILS_UNSIGNED};
-use crate::pipeline::{self, Call, Outcome, Spec};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::operation::{Auth, Operation};
+use crate::pipeline::{self, Call, Input, Outcome, Spec};
+use crate::signature::Formula;
+use actix_web::http::Method;
+use actix_web::HttpRequest;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub(crate) static SPEC: Spec = Spec { op: &TRANSACTION_DETAILS, json_body: false, validate, execute };
-pub(crate) static V2_SPEC: Spec = Spec { op: &PAYMENT_DETAILS, json_body: false, validate, execute };
-pub(crate) static SDK_UNSIGNED_SPEC: Spec =
-    Spec { op: &TRANSACTION_DETAILS_UNSIGNED, json_body: false, validate: validate_unsigned, execute };
+pub static TRANSACTION_DETAILS: Operation = Operation {
+    id: "transaction_details",
+    title: "Query transaction details / status",
+    families: &[Family::TransactionStatus, Family::PaymentStatus, Family::Http],
+    auth: Auth::Bearer,
+    signature: &[Formula { name: "doc", fields: &["ref"] }],
+};
+
+/// The details query on the paths SDKs call, when they send no signature (their methods take
+/// none): answered like the documented path. Signed calls there are still verified.
+pub static TRANSACTION_DETAILS_UNSIGNED: Operation =
+    Operation { id: "transaction_details", signature: &[], ..TRANSACTION_DETAILS };
+
+/// v2's twin of the details query: the same answer, but v2 documents no signature for it.
+pub static PAYMENT_DETAILS: Operation = Operation {
+    id: "payment_details",
+    title: "Query payment details (v2)",
+    families: TRANSACTION_DETAILS.families,
+    auth: Auth::Bearer,
+    signature: &[],
+};
+
+pub(crate) static FAMILY: super::OperationFamily =
+    super::OperationFamily { operations: &[&TRANSACTION_DETAILS, &PAYMENT_DETAILS], configure };
 
 /// The reference is the last path segment on every variant of the path.
-pub async fn details(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> HttpResponse {
-    let reference = req.match_info().get("ref").unwrap_or_default().to_string();
-    let documented = req.path().contains("/transactions/details/");
+const BY_REFERENCE: Input = Input::Path(&["ref"]);
+
+pub(crate) static SPEC: Spec = Spec { op: &TRANSACTION_DETAILS, input: BY_REFERENCE, validate, execute };
+pub(crate) static V2_SPEC: Spec = Spec { op: &PAYMENT_DETAILS, input: BY_REFERENCE, validate, execute };
+pub(crate) static SDK_UNSIGNED_SPEC: Spec =
+    Spec { op: &TRANSACTION_DETAILS_UNSIGNED, input: BY_REFERENCE, validate: validate_unsigned, execute };
+
+fn configure(routes: &mut super::Routes) {
+    // The documented path, then the paths published SDKs call (reference §8.1, §14).
+    for path in ["transactions/details", "payments/details", "transaction"] {
+        let path = format!("/v3-apis/transaction-api/v3.0/{path}/{{ref}}");
+        // The SDK paths take calls with no signature too.
+        let serves = if path.contains("/transactions/details/") {
+            super::Serves::one(&SPEC)
+        } else {
+            let specs = vec![(None, &SPEC), (None, &SDK_UNSIGNED_SPEC)];
+            super::Serves { picked_by: None, specs, pick: signed_or_not }
+        };
+        routes.add(Generation::V3, Method::GET, &path, serves);
+    }
+    for path in super::v2_paths("transaction", "payments/details/{ref}") {
+        routes.v2(Method::GET, &path, &V2_SPEC);
+    }
+}
+
+/// A signed call is verified; an unsigned one is answered as the SDKs expect.
+fn signed_or_not(req: &HttpRequest, serves: &super::Serves) -> Option<pipeline::Route> {
     let signed = req.headers().contains_key("signature");
-    let spec = match crate::envelope::Generation::of_path(req.path()) {
-        crate::envelope::Generation::V3 if documented || signed => &SPEC,
-        crate::envelope::Generation::V3 => &SDK_UNSIGNED_SPEC,
-        crate::envelope::Generation::V2 => &V2_SPEC,
-    };
-    pipeline::serve(&state, &req, payload, spec, Some(json!({ "ref": reference }))).await
+    let (_, spec) = if signed { serves.specs.first()? } else { serves.specs.last()? };
+    Some(pipeline::Route::Fixed(spec))
 }
 
 fn validate(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {

@@ -18,9 +18,9 @@ use serde_json::{json, Map, Value};
 pub fn document(server: &str) -> Value {
     let mut paths = Map::new();
     let described = api::described();
-    for route in &described {
+    for route in described {
         let item = paths.entry(route.path.clone()).or_insert_with(|| json!({}));
-        item[route.method.as_str().to_lowercase()] = operation(route, &described);
+        item[route.method.as_str().to_lowercase()] = operation(route, described);
     }
     admin::paths(&mut paths);
     let mut schemas = answers::components();
@@ -64,12 +64,12 @@ fn operations(route: &Described) -> Vec<&'static Operation> {
 }
 
 fn operation(route: &Described, all: &[Described]) -> Value {
-    let generation = Generation::of_path(&route.path);
+    let generation = route.generation;
     let ops = operations(route);
     let signed = ops.iter().any(|op| !op.signature.is_empty());
     let always_signed = ops.iter().all(|op| !op.signature.is_empty());
     let specs: Vec<&'static Spec> = route.serves.specs.iter().map(|(_, spec)| *spec).collect();
-    let json_body = specs.iter().any(|spec| spec.json_body);
+    let json_body = specs.iter().any(|spec| spec.json_body());
 
     let mut description = Vec::new();
     if let Some(canonical) = alias_of(route, all) {
@@ -95,7 +95,7 @@ fn operation(route: &Described, all: &[Described]) -> Value {
     let mut body_schemas: Vec<Value> = Vec::new();
     for spec in &specs {
         let asked = rules::asked_by(spec.validate);
-        if spec.json_body {
+        if spec.json_body() {
             let schema = request::body(&asked);
             if !body_schemas.contains(&schema) {
                 body_schemas.push(schema);

@@ -148,7 +148,7 @@ impl ScenarioSet {
     /// rules are sorted.
     fn index_rules(&mut self) {
         self.index.clear();
-        for op in crate::operation::ALL {
+        for op in crate::operation::all() {
             let mut rules = OperationRules::default();
             for (position, rule) in self.rules.iter().enumerate() {
                 let applies = rule.operation.as_deref().is_none_or(|o| o == op.id);
