@@ -1,7 +1,9 @@
 //! The sandbox's own sink as a callback target: callbacks addressed to it are stored directly;
 //! any other request a callback makes to the sandbox itself is refused.
 
-use super::{Callbacks, Outcome, Sending, Target, SIGNATURE_HEADER, USER_AGENT};
+use super::attempt::Outcome;
+use super::worker::{Sending, Target, SIGNATURE_HEADER};
+use super::{Callbacks, USER_AGENT};
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -1,7 +1,8 @@
 //! Callbacks still to be sent, as the state file keeps them: one plan per transaction sequence,
 //! with every copy of its current step, their due times and the attempts already made.
 
-use super::{is_zero, Callbacks, ChainId, Job, JobState, Plan, Step};
+use super::job::is_zero;
+use super::{Callbacks, ChainId, Job, JobState, Plan, Step};
 use crate::scenario::CallbackFault;
 use serde::Serialize;
 use serde_json::Value;
@@ -126,7 +127,7 @@ impl Callbacks {
             let current: Vec<(i64, u32)> =
                 std::iter::once(first).chain(saved.twins.iter().map(|t| (t.due_ms, t.attempts))).collect();
             let mut store = self.store.lock();
-            if let Some(limit) = self.full_queue(&store, &plan.merchant) {
+            if let Some(limit) = store.full_queue(&plan.merchant, &self.settings) {
                 self.create_unsent(&mut store, &plan, copies, saved.due_ms, JobState::Dropped, Some(limit));
                 continue;
             }

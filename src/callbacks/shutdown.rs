@@ -1,7 +1,7 @@
 //! Shutdown: what is due within the grace period is sent, retry waits are kept, and the rest is
 //! left queued for the state file.
 
-use super::{later, set_state, Callbacks, JobId, JobState, Store};
+use super::{later, Callbacks, JobId, JobState};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ impl Callbacks {
                 .map(|j| j.id.clone())
                 .collect();
             for id in untried {
-                self.schedule(&mut store, &id, now);
+                store.schedule(&id, now);
             }
         }
         self.wake.notify_one();
@@ -70,13 +70,6 @@ impl Callbacks {
 
     /// Marks what is still queued as abandoned (at shutdown, after it was saved); returns how many.
     pub fn abandon_queued(&self) -> usize {
-        let mut store = self.store.lock();
-        let Store { jobs, finished, queued, .. } = &mut *store;
-        let left = queued.total;
-        for job in jobs.values_mut().filter(|j| j.state.is_queued()) {
-            finished.push_back(job.id.clone());
-            set_state(queued, job, JobState::Abandoned);
-        }
-        left
+        self.store.lock().abandon_queued()
     }
 }
