@@ -34,6 +34,7 @@ pub mod recent;
 pub mod rules;
 pub mod scenario;
 pub mod secrets;
+pub mod settlement;
 pub mod signature;
 pub mod sink;
 pub mod startup;

@@ -5,6 +5,7 @@ use crate::fields::{self, Check};
 use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{Call, Input, Outcome, Spec};
+use crate::settlement::{self, Refusals};
 use crate::signature::Formula;
 use actix_web::http::Method;
 use serde_json::{json, Value};
@@ -42,6 +43,10 @@ const COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "SS"];
 const TELCOS: &[&str] = &["Safaricom", "Airtel", "Equitel"];
 /// "The maximum amount allowed for transfers per transaction is KES 8000" (code 107109).
 const MAXIMUM_AMOUNT: Cents = Cents::from_cents(8_000 * 100);
+
+/// The Purchase Airtime codes for what the ledger refuses.
+const REFUSALS: Refusals =
+    Refusals { insufficient_funds: 104103, unknown_account: Some(104103), daily_limit: 104102, invalid_amount: 107106 };
 
 fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
@@ -84,38 +89,27 @@ fn execute(call: &mut Call) -> Outcome {
     if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(&reference) {
         return Err(call.failure(107107));
     }
-    if !call.claim_reference(&reference) {
-        return Err(call.failure(400101));
-    }
     // The guide's optional debit account pays for the airtime, in the country's currency: an
     // account in another currency is refused (107106, "Invalid Amount").
-    if let Some(account) = fields::text_at(&call.input, "customer.accountNumber") {
-        let description = format!("AIRTIME {} {} REF {reference}", text("airtime.telco").to_uppercase(), mobile);
-        let country = text("customer.countryCode");
-        let currency = super::stk_push::currency_of(&country).unwrap_or("KES");
-        let movement = crate::ledger::Movement {
-            from: &account,
-            to: None,
-            amount,
-            charge: Cents::ZERO,
-            currency,
-            conversion: crate::ledger::Conversion::Refuse,
-            at_ms: call.state.clock.now_ms(),
-            reference: &reference,
-            description: &description,
-        };
-        match super::alerts::transfer(call, movement) {
-            Ok(_) => {}
-            Err(error @ crate::ledger::LedgerError::DailyLimitExceeded { .. }) => {
-                return Err(call.failure(104102).with_detail(error.to_string()));
-            }
-            Err(
-                error @ (crate::ledger::LedgerError::CurrencyMismatch { .. }
-                | crate::ledger::LedgerError::NoRate { .. }
-                | crate::ledger::LedgerError::Overflow { .. }),
-            ) => return Err(call.failure(107106).with_detail(error.to_string())),
-            Err(_) => return Err(call.failure(104103)),
+    match fields::text_at(&call.input, "customer.accountNumber") {
+        Some(account) => {
+            let description = format!("AIRTIME {} {} REF {reference}", text("airtime.telco").to_uppercase(), mobile);
+            let country = text("customer.countryCode");
+            let currency = super::stk_push::currency_of(&country).unwrap_or("KES");
+            let movement = crate::ledger::Movement {
+                from: &account,
+                to: None,
+                amount,
+                charge: Cents::ZERO,
+                currency,
+                conversion: crate::ledger::Conversion::Refuse,
+                at_ms: call.state.clock.now_ms(),
+                reference: &reference,
+                description: &description,
+            };
+            settlement::debit(call, movement, &REFUSALS)?;
         }
+        None => settlement::claim(call, &reference)?,
     }
     call.record_completed(&reference, "Airtime", amount, "");
     Ok(call.success(json!({"referenceNumber": reference, "status": "SUCCESS"}), &[("reference", json!(reference))]))

@@ -1,13 +1,13 @@
 //! The `api-checkout` products (reference §7.2, §7.3, §7.7): the wallet-based M-Pesa STK push,
 //! whose order the status query follows on the sandbox clock, and the payment link.
 
-use super::stk_push::{schedule_callbacks, Pending};
 use crate::catalogue::Family;
 use crate::fields::{self, Check};
 use crate::money::{amount_at, Cents};
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
+use crate::settlement::{schedule_callbacks, Pending};
 use crate::signature::Formula;
 use actix_web::http::Method;
 use serde_json::{json, Value};

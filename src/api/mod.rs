@@ -4,7 +4,6 @@
 
 pub mod accounts;
 pub mod airtime;
-pub mod alerts;
 pub mod authentication;
 pub mod cards;
 pub mod checkout;

@@ -5,10 +5,11 @@ use super::queries::{biller_name, till_name};
 use crate::catalogue::Family;
 use crate::envelope::{v3_success, Failure};
 use crate::fields::{self, Check};
-use crate::ledger::{self, LedgerError};
+use crate::ledger;
 use crate::money::{amount_at, Cents};
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::settlement::{self, Refusals};
 use crate::signature::Formula;
 use actix_web::http::Method;
 use serde_json::{json, Value};
@@ -118,6 +119,10 @@ fn validate_till(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
     check.finish()
 }
 
+/// The bill-and-till codes for what the ledger refuses.
+const REFUSALS: Refusals =
+    Refusals { insufficient_funds: 102106, unknown_account: Some(102106), daily_limit: 104102, invalid_amount: 102106 };
+
 /// Debits `from` in `currency`, answering the bill-and-till codes; records the transaction.
 /// An account in another currency is refused (102106, "Invalid Account"): a bill or till is
 /// paid in the currency it names.
@@ -132,9 +137,6 @@ fn debit(
     service: &'static str,
     biller: &str,
 ) -> Result<(), Failure> {
-    if !call.claim_reference(reference) {
-        return Err(call.failure(400101));
-    }
     let movement = ledger::Movement {
         from,
         to: None,
@@ -146,16 +148,7 @@ fn debit(
         reference,
         description,
     };
-    match super::alerts::transfer(call, movement) {
-        Ok(_) => {}
-        Err(LedgerError::InsufficientFunds { .. }) | Err(LedgerError::UnknownAccount(_)) => {
-            return Err(call.failure(102106));
-        }
-        Err(error @ LedgerError::DailyLimitExceeded { .. }) => {
-            return Err(call.failure(104102).with_detail(error.to_string()));
-        }
-        Err(error) => return Err(call.failure(102106).with_detail(error.to_string())),
-    }
+    settlement::debit(call, movement, &REFUSALS)?;
     call.record_completed(reference, service, amount, biller);
     Ok(())
 }

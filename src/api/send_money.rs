@@ -6,10 +6,11 @@ use crate::catalogue::Family;
 use crate::envelope::Failure;
 use crate::envelope::Generation;
 use crate::fields::{self, Check};
-use crate::ledger::{self, Conversion, LedgerError};
+use crate::ledger::{self, Conversion};
 use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{self, Call, Input, Outcome, Spec};
+use crate::settlement::{self, Refusals};
 use crate::signature::Formula;
 use actix_web::http::Method;
 use actix_web::HttpRequest;
@@ -161,17 +162,14 @@ pub struct Rail {
     /// None: any country (SWIFT goes abroad).
     pub destination_countries: Option<&'static [&'static str]>,
     pub wallets: &'static [&'static str],
-    pub insufficient_funds: i64,
-    /// The code when the source account's daily limit would be exceeded.
-    pub daily_limit: i64,
     /// (largest amount, code answering above it)
     pub maximum: Option<(Cents, i64)>,
     /// What an own account in another currency than the transfer's gets.
     pub conversion: Conversion,
-    /// The code refusing an amount the ledger cannot take: a currency it will not convert, or a
-    /// credit past the largest balance. The rail's own "invalid amount" code where its table
-    /// has one (RTGS 103107, PesaLink 100124); the general error where it has none.
-    pub invalid_amount: i64,
+    /// The codes for what the ledger refuses. An amount it cannot take (a currency it will not
+    /// convert, a credit past the largest balance) gets the rail's own "invalid amount" code
+    /// where its table has one (RTGS 103107, PesaLink 100124); the general error where it has none.
+    pub refusals: Refusals,
 }
 
 /// USD 20.00 (reference §6.4), converted into the transfer's currency at the fixture rate.
@@ -191,11 +189,14 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.accountNumber"],
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
-        insufficient_funds: 400104,
-        daily_limit: 400113,
         maximum: Some((Cents::from_cents(999_999 * 100), 118110)),
         conversion: Conversion::AtFixtureRate,
-        invalid_amount: 400105,
+        refusals: Refusals {
+            insufficient_funds: 400104,
+            unknown_account: None,
+            daily_limit: 400113,
+            invalid_amount: 400105,
+        },
     },
     Rail {
         op: &SEND_MOBILE_WALLET,
@@ -207,11 +208,14 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.mobileNumber", "destination.walletName"],
         destination_countries: Some(&["KE", "UG", "TZ", "RW"]),
         wallets: &["Mpesa", "Airtel", "Equitel"],
-        insufficient_funds: 400104,
-        daily_limit: 400113,
         maximum: Some((Cents::from_cents(70_000 * 100), 105158)),
         conversion: Conversion::Refuse,
-        invalid_amount: 400105,
+        refusals: Refusals {
+            insufficient_funds: 400104,
+            unknown_account: None,
+            daily_limit: 400113,
+            invalid_amount: 400105,
+        },
     },
     Rail {
         op: &SEND_RTGS,
@@ -223,11 +227,14 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.bankCode", "destination.accountNumber"],
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
-        insufficient_funds: 103104,
-        daily_limit: 103105,
         maximum: None,
         conversion: Conversion::Refuse,
-        invalid_amount: 103107,
+        refusals: Refusals {
+            insufficient_funds: 103104,
+            unknown_account: None,
+            daily_limit: 103105,
+            invalid_amount: 103107,
+        },
     },
     Rail {
         op: &SEND_SWIFT,
@@ -239,11 +246,14 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.bankBic", "destination.accountNumber"],
         destination_countries: None,
         wallets: &[],
-        insufficient_funds: 103104,
-        daily_limit: 103105,
         maximum: None,
         conversion: Conversion::AtFixtureRate,
-        invalid_amount: 103107,
+        refusals: Refusals {
+            insufficient_funds: 103104,
+            unknown_account: None,
+            daily_limit: 103105,
+            invalid_amount: 103107,
+        },
     },
     Rail {
         op: &SEND_PESALINK_BANK,
@@ -255,11 +265,14 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.bankCode", "destination.accountNumber"],
         destination_countries: Some(&["KE"]),
         wallets: &[],
-        insufficient_funds: 400104,
-        daily_limit: 400113,
         maximum: None,
         conversion: Conversion::Refuse,
-        invalid_amount: 100124,
+        refusals: Refusals {
+            insufficient_funds: 400104,
+            unknown_account: None,
+            daily_limit: 400113,
+            invalid_amount: 100124,
+        },
     },
     Rail {
         op: &SEND_PESALINK_MOBILE,
@@ -272,11 +285,14 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.bankCode", "destination.mobileNumber|destination.accountNumber"],
         destination_countries: Some(&["KE"]),
         wallets: &[],
-        insufficient_funds: 400104,
-        daily_limit: 400113,
         maximum: None,
         conversion: Conversion::Refuse,
-        invalid_amount: 100124,
+        refusals: Refusals {
+            insufficient_funds: 400104,
+            unknown_account: None,
+            daily_limit: 400113,
+            invalid_amount: 100124,
+        },
     },
     Rail {
         op: &SEND_EFT,
@@ -288,11 +304,14 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.bankCode", "destination.accountNumber"],
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
-        insufficient_funds: 103104,
-        daily_limit: 103105,
         maximum: None,
         conversion: Conversion::Refuse,
-        invalid_amount: 103107,
+        refusals: Refusals {
+            insufficient_funds: 103104,
+            unknown_account: None,
+            daily_limit: 103105,
+            invalid_amount: 103107,
+        },
     },
 ];
 
@@ -504,7 +523,7 @@ fn execute(call: &mut Call) -> Outcome {
         let rate = crate::forex::rate("USD", &currency);
         let Some((rate, charge)) = rate.and_then(|rate| Some((rate, SWIFT_SELF_CHARGE.convert(rate)?))) else {
             let detail = format!("the fixtures have no USD to {currency} rate for the USD 20.00 charge");
-            return Err(call.failure(rail.invalid_amount).with_detail(detail));
+            return Err(call.failure(rail.refusals.invalid_amount).with_detail(detail));
         };
         if currency != "USD" {
             charge_conversion = Some(ledger::Converted {
@@ -520,9 +539,6 @@ fn execute(call: &mut Call) -> Outcome {
     } else {
         Cents::ZERO
     };
-    if !call.claim_reference(&reference) {
-        return Err(call.failure(400101));
-    }
     // Only a bank destination can be one of the merchant's own accounts, credited here.
     let to = (rail.destination_type == "bank" && !destination.is_empty()).then_some(destination.as_str());
     let mobile = text("destination.mobileNumber");
@@ -543,17 +559,7 @@ fn execute(call: &mut Call) -> Outcome {
         reference: &reference,
         description: &description,
     };
-    let mut posted = match super::alerts::transfer(call, movement) {
-        Ok(posted) => posted,
-        Err(LedgerError::InsufficientFunds { .. }) => return Err(call.failure(rail.insufficient_funds)),
-        Err(error @ LedgerError::DailyLimitExceeded { .. }) => {
-            return Err(call.failure(rail.daily_limit).with_detail(error.to_string()))
-        }
-        Err(LedgerError::UnknownAccount(_)) => return Err(Failure::http("ACCOUNT_NOT_FOUND", None)),
-        Err(
-            error @ (LedgerError::Overflow { .. } | LedgerError::CurrencyMismatch { .. } | LedgerError::NoRate { .. }),
-        ) => return Err(call.failure(rail.invalid_amount).with_detail(error.to_string())),
-    };
+    let mut posted = settlement::debit(call, movement, &rail.refusals)?;
     let transaction_id = call.state.ids.digits(10);
     let mut data = json!({"transactionId": transaction_id, "status": "SUCCESS"});
     posted.conversions.extend(charge_conversion);
@@ -577,7 +583,7 @@ fn execute(call: &mut Call) -> Outcome {
         // A mobile-wallet transfer with a callback URL reports its final status there, like the
         // STK/USSD push; its state follows that schedule.
         Some(url) if !rail.wallets.is_empty() => {
-            let pending = super::stk_push::Pending {
+            let pending = settlement::Pending {
                 reference: reference.clone(),
                 url,
                 service_name: rail.transfer_types[0],
@@ -585,7 +591,7 @@ fn execute(call: &mut Call) -> Outcome {
                 charge,
                 ipn: false,
             };
-            super::stk_push::schedule_callbacks(call, pending, wallet_callback_body, |_, _| Ok(()))?;
+            settlement::schedule_callbacks(call, pending, wallet_callback_body, |_, _| Ok(()))?;
         }
         _ => call.record_completed(&reference, rail.transfer_types[0], amount, ""),
     }

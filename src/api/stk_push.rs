@@ -2,7 +2,6 @@
 //! `POST /v3-apis/payment-api/v3.0/stkussdpush/initiate`, acknowledged with code -1, the result
 //! delivered later to `payment.callBackUrl`.
 
-use crate::callbacks::{Plan, Step};
 use crate::catalogue::Family;
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
@@ -11,8 +10,8 @@ use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
+use crate::settlement::{self, schedule_callbacks, Credit, Pending};
 use crate::signature::Formula;
-use crate::transactions::Transaction;
 use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -127,9 +126,7 @@ fn execute(call: &mut Call) -> Outcome {
         ));
     }
     let reference = text("payment.ref");
-    if !call.claim_reference(&reference) {
-        return Err(call.failure(400101));
-    }
+    settlement::claim(call, &reference)?;
     let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
     let (amount, charge) = charged_amount(call);
     let description =
@@ -140,26 +137,16 @@ fn execute(call: &mut Call) -> Outcome {
     // The collected amount reaches the merchant's account when the push succeeds. The credit is
     // booked before any callback is queued, so a credit the account cannot take (another
     // currency, or past the largest balance) refuses the push and nothing is sent.
+    let credit =
+        Credit { account: &account, amount, currency: &currency, reference: &reference, description: &description };
     let credit = |call: &mut Call, at: i64| {
-        let ledger = &call.state.ledger;
-        let booked = ledger.schedule_credit(call.merchant(), &account, amount, &currency, at, &reference, &description);
-        if let Err(error) = booked {
-            call.decided_by_ledger(error.rule());
+        settlement::credit_at(call, &credit, at).map_err(|error| {
             let code = match error {
                 LedgerError::Overflow { .. } => 114103,
                 _ => 114107,
             };
-            return Err(call.failure(code).with_detail(error.to_string()));
-        }
-        let credit = super::alerts::Movement {
-            account: &account,
-            cents: amount,
-            at_ms: at,
-            reference: &reference,
-            remarks: &description,
-        };
-        super::alerts::notify(call, credit);
-        Ok(())
+            call.failure(code).with_detail(error.to_string())
+        })
     };
     schedule_callbacks(call, pending, callback_body, credit)?;
     Ok(Reply::ok(json!({
@@ -169,82 +156,6 @@ fn execute(call: &mut Call) -> Outcome {
         "reference": reference,
         "transactionId": reference,
     })))
-}
-
-/// An asynchronous transaction about to be acknowledged.
-pub struct Pending {
-    pub reference: String,
-    pub url: String,
-    pub service_name: &'static str,
-    pub amount: Cents,
-    pub charge: Cents,
-    /// IPN-kind: sent with the merchant's IPN Basic credentials, and also to its IPN URL.
-    pub ipn: bool,
-}
-
-/// Plans the callbacks the scenario chose (one success, code 3, by default), each body built by
-/// `body`, and records the transaction whose state follows that schedule on the sandbox clock.
-/// When the transaction succeeds (its first callback of code 2 or 3), `on_success` runs first
-/// with that time; its refusal is the request's, and then nothing is queued or recorded.
-pub fn schedule_callbacks(
-    call: &mut Call,
-    pending: Pending,
-    body: fn(&Call, &CallbackStep) -> Value,
-    on_success: impl FnOnce(&mut Call, i64) -> Result<(), Failure>,
-) -> Result<(), Failure> {
-    let default_steps = [CallbackStep {
-        after_ms: None,
-        code: 3,
-        code_as_sent: Value::from(3),
-        message: None,
-        status: None,
-        fields: Default::default(),
-    }];
-    let effect = call.decision.effect.clone();
-    let steps = effect.as_ref().and_then(|e| e.callbacks.as_deref()).unwrap_or(&default_steps);
-    let merchant = call.merchant().code.clone();
-    let ipn = if pending.ipn { call.merchant().ipn.clone() } else { None };
-    let plan = Plan {
-        merchant: merchant.clone(),
-        operation: call.op.id.into(),
-        reference: pending.reference.clone(),
-        scenario: call.decision.name.clone(),
-        url: pending.url,
-        basic_auth: ipn.as_ref().map(|i| (i.username.clone(), i.password.clone())),
-        steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: body(call, s) }).collect(),
-        faults: effect.as_ref().map(|e| e.faults.clone()).unwrap_or_default(),
-    };
-    let now = call.state.clock.now_ms();
-    let mut at = now;
-    let schedule: Vec<(i64, i64, String)> = plan
-        .steps
-        .iter()
-        .zip(steps)
-        .map(|(planned, step)| {
-            at += planned.after_ms.unwrap_or(call.state.callbacks.first_delay_ms()) as i64;
-            let message = planned.body["message"].as_str().unwrap_or_default().to_string();
-            (at, step.code, message)
-        })
-        .collect();
-    if let Some(succeeded_at) = schedule.iter().find(|(_, code, _)| matches!(code, 2 | 3)).map(|(at, _, _)| *at) {
-        on_success(call, succeeded_at)?;
-    }
-    call.state.transactions.record(Transaction {
-        merchant,
-        reference: pending.reference,
-        service_name: pending.service_name,
-        amount: pending.amount,
-        charge: pending.charge,
-        created_ms: now,
-        steps: schedule,
-        biller: String::new(),
-    });
-    let ipn_copy = ipn.and_then(|i| i.url).map(|url| Plan { url, ..plan.clone() });
-    call.callbacks = call.state.callbacks.enqueue(plan);
-    if let Some(copy) = ipn_copy {
-        call.callbacks.extend(call.state.callbacks.enqueue(copy));
-    }
-    Ok(())
 }
 
 /// The amount debited and the service charge: M-Pesa pushes are rounded up to a whole amount
