@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod crypto;
+pub mod dashboard;
 pub mod envelope;
 pub mod faults;
 pub mod fields;

@@ -106,6 +106,8 @@ impl Application {
             }
             () = shutdown_signal() => {
                 tracing::info!("shutting down: delivering queued callbacks");
+                // Open dashboards would otherwise hold the graceful stop to its timeout.
+                self.state.event_streams.close();
                 self.state.callbacks.shut_down(grace).await;
                 // The server future must keep running for the stop command to be processed.
                 let (_, result) = tokio::join!(handle.stop(true), server);

@@ -29,6 +29,8 @@ pub struct AppState {
     pub ledger: crate::ledger::Ledger,
     /// Admin list requests waiting for entries (`wait_ms`), bounded.
     pub waiters: crate::wait::Waiters,
+    /// The dashboard's open event streams, bounded.
+    pub event_streams: crate::dashboard::events::Streams,
     /// Payment references already used, per merchant (duplicates answer 400101).
     pub references: Mutex<HashMap<String, UsedReferences>>,
 }
@@ -106,6 +108,7 @@ impl AppState {
             transactions: crate::transactions::Transactions::new(settings.transaction_limit),
             ledger: crate::ledger::Ledger::new(clock.clone()),
             waiters: crate::wait::Waiters::default(),
+            event_streams: Default::default(),
             merchants,
             clock,
             ids,

@@ -5,23 +5,34 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 
 /// The longest wait a request may ask for.
 pub const MAX_WAIT_MS: u64 = 60_000;
 
-/// Announces that a store gained or changed entries.
+/// Announces that a store gained or changed entries, and counts the changes, so a reader that
+/// was busy elsewhere when one was announced (the dashboard's event stream) still sees it.
 #[derive(Default)]
-pub struct Changes(Notify);
+pub struct Changes {
+    notify: Notify,
+    count: AtomicU64,
+}
 
 impl Changes {
     pub fn changed(&self) {
-        self.0.notify_waiters();
+        self.count.fetch_add(1, Ordering::Release);
+        self.notify.notify_waiters();
     }
 
     pub fn notify(&self) -> &Notify {
-        &self.0
+        &self.notify
+    }
+
+    /// Changes so far: compared with an earlier reading, whether anything changed since.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Acquire)
     }
 }
 

@@ -27,6 +27,36 @@ pub async fn list(state: web::Data<AppState>, query: web::Query<MerchantQuery>) 
     HttpResponse::Ok().json(listed)
 }
 
+/// `GET /__sandbox/accounts/{number}/statement`: the account's movements, oldest first, each with
+/// the balance after it (what the dashboard's chart draws). The default merchant's account
+/// unless `?merchant=` names another.
+pub async fn statement(
+    state: web::Data<AppState>,
+    number: web::Path<String>,
+    query: web::Query<MerchantQuery>,
+) -> Answer {
+    let code = query.merchant.as_deref().unwrap_or(crate::merchant::DEFAULT_CODE);
+    let merchant = state.merchants.get(code).ok_or_else(|| AdminError::not_found(format!("no merchant {code}")))?;
+    let account = merchant
+        .account(&number)
+        .ok_or_else(|| AdminError::not_found(format!("merchant {code} has no account {number}")))?;
+    let lines: Vec<Value> = state
+        .ledger
+        .lines(&merchant, &number)
+        .iter()
+        .map(|line| {
+            json!({
+                "at": crate::clock::iso_ms(crate::clock::Clock::at(line.at_ms)),
+                "amount": line.cents.to_string(), "balanceAfter": line.balance_after.to_string(),
+                "description": line.description, "reference": line.reference, "adjustment": line.adjustment,
+            })
+        })
+        .collect();
+    let balance = state.ledger.balance(&merchant, &number).map(|b| b.to_string());
+    Ok(HttpResponse::Ok().json(json!({"merchant": code, "number": account.number, "currency": account.currency,
+                                      "balance": balance, "lines": lines})))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AccountBody {

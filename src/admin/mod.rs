@@ -9,6 +9,7 @@ mod accounts;
 mod body;
 mod callbacks;
 mod clock;
+mod dashboard;
 mod error;
 mod journal;
 mod listing;
@@ -231,7 +232,41 @@ pub static ROUTES: &[AdminPath] = &[
             ..op("POST", || web::to(clock::advance), "Advance the sandbox clock")
         }],
     },
+    AdminPath {
+        path: "/accounts/{number}/statement",
+        ops: &[AdminOp {
+            query: fields::<MerchantQuery>,
+            answers: &[200, 400, 404],
+            ..op("GET", || web::to(accounts::statement), "An account's statement lines, oldest first")
+        }],
+    },
     AdminPath { path: "/errors", ops: &[op("GET", || web::to(status::errors), "The error catalogue")] },
+    AdminPath {
+        path: "/events",
+        ops: &[AdminOp {
+            answers: &[200, 429],
+            media: "text/event-stream",
+            ..op("GET", || web::to(dashboard::events), "Server-sent events naming the views that changed")
+        }],
+    },
+    AdminPath {
+        path: "/ui",
+        ops: &[AdminOp { media: "text/html", ..op("GET", || web::to(crate::dashboard::page), "The dashboard") }],
+    },
+    AdminPath {
+        path: "/ui/app.js",
+        ops: &[AdminOp {
+            media: "text/javascript",
+            ..op("GET", || web::to(crate::dashboard::script), "The dashboard's script")
+        }],
+    },
+    AdminPath {
+        path: "/ui/app.css",
+        ops: &[AdminOp {
+            media: "text/css",
+            ..op("GET", || web::to(crate::dashboard::style), "The dashboard's style sheet")
+        }],
+    },
     AdminPath {
         path: "/sink/{name}",
         ops: &[
@@ -302,9 +337,10 @@ async fn tag_admin_response(
     Ok(response)
 }
 
-/// Off loopback, the admin API needs `Authorization: Bearer <admin token>`, except for two
-/// callers that cannot hold one: container and load-balancer probes of `/health`, and callbacks
-/// to the sink, which stands in for a merchant's receiver.
+/// Off loopback, the admin API needs `Authorization: Bearer <admin token>`, except for three
+/// callers that cannot hold one: container and load-balancer probes of `/health`, callbacks to
+/// the sink, which stands in for a merchant's receiver, and a browser opening the dashboard,
+/// whose page holds no data and asks for the token to send on its own calls.
 async fn require_admin_token(
     req: ServiceRequest,
     next: Next<BoxBody>,
@@ -312,7 +348,8 @@ async fn require_admin_token(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let is_sink_delivery = req.path().starts_with("/__sandbox/sink/") && req.method() == actix_web::http::Method::POST;
     let is_probe = req.path() == "/__sandbox/health";
-    if let Some(state) = state.filter(|s| !s.settings.is_loopback() && !is_sink_delivery && !is_probe) {
+    let is_page = req.path().strip_prefix("/__sandbox").is_some_and(crate::dashboard::is_asset);
+    if let Some(state) = state.filter(|s| !s.settings.is_loopback() && !is_sink_delivery && !is_probe && !is_page) {
         let expected = state.settings.admin_token.clone().unwrap_or_default();
         let given = req.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if given.strip_prefix("Bearer ").map(str::trim) != Some(expected.as_str()) {

@@ -13,8 +13,11 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let mut text = state.metrics.render(state.callbacks.queued(), state.callbacks.in_flight());
     text.push_str(&format!(
         "# HELP jenga_sandbox_waiting_requests Admin list requests waiting (wait_ms) now.\n\
-         # TYPE jenga_sandbox_waiting_requests gauge\njenga_sandbox_waiting_requests {}\n",
-        state.waiters.waiting()
+         # TYPE jenga_sandbox_waiting_requests gauge\njenga_sandbox_waiting_requests {}\n\
+         # HELP jenga_sandbox_event_streams Dashboard event streams (/__sandbox/events) open now.\n\
+         # TYPE jenga_sandbox_event_streams gauge\njenga_sandbox_event_streams {}\n",
+        state.waiters.waiting(),
+        state.event_streams.open()
     ));
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)
 }

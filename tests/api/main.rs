@@ -16,6 +16,7 @@ mod checkout;
 mod cli;
 mod client_variants;
 mod clock;
+mod dashboard;
 mod docs_links;
 mod faults;
 mod hardening_callbacks;

@@ -1,0 +1,24 @@
+//! The dashboard's own admin calls: its event stream (the page and its assets are served by
+//! `crate::dashboard`, and read the other admin calls like any client).
+
+use super::error::{AdminError, Answer};
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+/// `GET /__sandbox/events`: server-sent events naming the views that changed.
+pub async fn events(state: web::Data<AppState>, req: HttpRequest) -> Answer {
+    let stream = crate::dashboard::events::open(state, req.conn_data().copied()).map_err(|busy| {
+        AdminError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "{} event streams are already open, the most there may be; close a dashboard and try again",
+                busy.limit
+            ),
+        )
+    })?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        .streaming(stream))
+}
