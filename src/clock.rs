@@ -2,10 +2,16 @@
 //! frozen instant set by `PUT /__sandbox/clock`. Every time the sandbox reasons about or writes
 //! (token expiry, callback schedules, answers, journal) comes from here, so a frozen clock makes
 //! runs repeatable.
+//!
+//! Each merchant may have a clock of its own (`?merchant=CODE` on the clock calls), so parallel
+//! test workers, each with its merchant, never see one another's time: `Clocks` keeps the clock
+//! every merchant follows and the merchants' own ones.
 
 use chrono::{DateTime, TimeZone, Utc};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use tokio::sync::Notify;
 
 /// The latest sandbox time, 9999-12-31T23:59:59.999Z: the last an ISO-8601 date writes with a
@@ -21,17 +27,11 @@ pub struct Clock {
     frozen_at: AtomicI64,
     /// Serialises changes, so that a set racing an advance cannot lose either. Reads take no lock.
     changing: Mutex<()>,
-    advanced: Notify,
 }
 
 impl Default for Clock {
     fn default() -> Self {
-        Self {
-            offset_ms: AtomicI64::new(0),
-            frozen_at: AtomicI64::new(RUNNING),
-            changing: Mutex::new(()),
-            advanced: Notify::new(),
-        }
+        Self { offset_ms: AtomicI64::new(0), frozen_at: AtomicI64::new(RUNNING), changing: Mutex::new(()) }
     }
 }
 
@@ -66,7 +66,6 @@ impl Clock {
         let freeze = frozen.unwrap_or_else(|| self.is_frozen());
         self.offset_ms.store(target - Utc::now().timestamp_millis(), Ordering::Relaxed);
         self.frozen_at.store(if freeze { target } else { RUNNING }, Ordering::Relaxed);
-        self.advanced.notify_waiters();
         Ok(())
     }
 
@@ -75,7 +74,19 @@ impl Clock {
         let _changing = self.changing.lock();
         self.offset_ms.store(0, Ordering::Relaxed);
         self.frozen_at.store(RUNNING, Ordering::Relaxed);
-        self.advanced.notify_waiters();
+    }
+
+    /// A clock showing what `other` shows, frozen or running as it is, that moves on its own.
+    fn copy_of(other: &Clock) -> Self {
+        let clock = Clock::default();
+        clock.offset_ms.store(other.offset_ms(), Ordering::Relaxed);
+        clock.frozen_at.store(other.frozen_at.load(Ordering::Relaxed), Ordering::Relaxed);
+        clock
+    }
+
+    /// Running on wall time, unmoved.
+    fn is_wall_time(&self) -> bool {
+        !self.is_frozen() && self.offset_ms() == 0
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -90,8 +101,8 @@ impl Clock {
         self.offset_ms.load(Ordering::Relaxed)
     }
 
-    /// Moves the clock by `ms` (a frozen clock stays frozen, at the later instant) and wakes
-    /// whoever waits for a point in sandbox time. Refused when the clock would pass `LATEST_MS`.
+    /// Moves the clock by `ms` (a frozen clock stays frozen, at the later instant). Refused when
+    /// the clock would pass `LATEST_MS`.
     pub fn advance(&self, ms: i64) -> Result<(), OutOfRange> {
         let _changing = self.changing.lock();
         let now = self.now_ms();
@@ -101,18 +112,104 @@ impl Clock {
         if self.is_frozen() {
             self.frozen_at.store(next, Ordering::Relaxed);
         }
-        self.advanced.notify_waiters();
         Ok(())
     }
 
-    /// Notified whenever the clock is set, advanced or reset.
-    pub fn changes(&self) -> &Notify {
-        &self.advanced
+    /// How far the clock may still move forward, in ms.
+    fn room_ms(&self) -> i64 {
+        LATEST_MS - self.now_ms()
+    }
+}
+
+/// The clock every merchant follows, and the clocks of merchants given one of their own. A
+/// merchant's clock is made (a copy of the shared one) the first time it is set or advanced on
+/// its own; a change made for every merchant reaches each of them.
+#[derive(Default)]
+pub struct Clocks {
+    shared: Arc<Clock>,
+    own: RwLock<HashMap<String, Arc<Clock>>>,
+    /// Serialises changes that touch several clocks.
+    changing: Mutex<()>,
+    changed: Notify,
+}
+
+impl Clocks {
+    /// The clock `merchant`'s tokens, answers, transactions, journal entries and callbacks use.
+    pub fn of(&self, merchant: &str) -> Arc<Clock> {
+        let own = self.own.read();
+        own.get(merchant).unwrap_or(&self.shared).clone()
     }
 
-    /// Resolves the next time the clock is advanced.
-    pub async fn advanced(&self) {
-        self.advanced.notified().await
+    /// Now on `merchant`'s clock, in ms.
+    pub fn now_ms_of(&self, merchant: &str) -> i64 {
+        let own = self.own.read();
+        own.get(merchant).unwrap_or(&self.shared).now_ms()
+    }
+
+    /// The clock of requests that belong to no merchant (and of every merchant without its own).
+    pub fn shared(&self) -> &Clock {
+        &self.shared
+    }
+
+    /// Sets (and/or freezes) `merchant`'s clock, or every merchant's: the shared clock, which
+    /// every merchant then follows.
+    pub fn set(&self, merchant: Option<&str>, now: Option<i64>, frozen: Option<bool>) -> Result<(), OutOfRange> {
+        let _changing = self.changing.lock();
+        let result = match merchant {
+            Some(code) => self.own_clock(code).set(now, frozen),
+            None => self.shared.set(now, frozen).map(|()| self.own.write().clear()),
+        };
+        self.changed.notify_waiters();
+        result
+    }
+
+    /// Moves `merchant`'s clock, or every merchant's (each by `ms`, or none when one of them
+    /// would pass `LATEST_MS`).
+    pub fn advance(&self, merchant: Option<&str>, ms: i64) -> Result<(), OutOfRange> {
+        let _changing = self.changing.lock();
+        let result = match merchant {
+            Some(code) => self.own_clock(code).advance(ms),
+            None => {
+                let own = self.own.read();
+                let room_ms = own.values().map(|c| c.room_ms()).fold(self.shared.room_ms(), i64::min);
+                if ms > room_ms {
+                    return Err(OutOfRange { room_ms });
+                }
+                let result = own.values().chain([&self.shared]).try_for_each(|clock| clock.advance(ms));
+                result
+            }
+        };
+        self.changed.notify_waiters();
+        result
+    }
+
+    /// Returns `merchant`'s clock, or every clock, to wall time, running.
+    pub fn reset(&self, merchant: Option<&str>) {
+        let _changing = self.changing.lock();
+        match merchant {
+            None => {
+                self.shared.reset();
+                self.own.write().clear();
+            }
+            // Following the shared clock is wall time only while that clock shows it.
+            Some(code) if self.shared.is_wall_time() => drop(self.own.write().remove(code)),
+            Some(code) => drop(self.own.write().insert(code.to_string(), Arc::new(Clock::default()))),
+        }
+        self.changed.notify_waiters();
+    }
+
+    /// Notified whenever any clock is set, advanced or reset.
+    pub fn changes(&self) -> &Notify {
+        &self.changed
+    }
+
+    /// `merchant`'s own clock, made as a copy of the shared one if it has none yet.
+    fn own_clock(&self, merchant: &str) -> Arc<Clock> {
+        if let Some(clock) = self.own.read().get(merchant) {
+            return clock.clone();
+        }
+        let mut own = self.own.write();
+        own.entry(merchant.to_string()).or_insert_with(|| Arc::new(Clock::copy_of(&self.shared))).clone()
     }
 }
 
@@ -156,6 +253,23 @@ mod tests {
         clock.reset();
         assert!((clock.now_ms() - Utc::now().timestamp_millis()).abs() < 60_000);
         assert!(!clock.is_frozen());
+    }
+
+    #[test]
+    fn a_merchant_set_on_its_own_keeps_its_time_until_every_merchant_is_set() {
+        let clocks = Clocks::default();
+        let noon = 1_769_860_800_000;
+        clocks.set(Some("A"), Some(noon), Some(true)).unwrap();
+        assert_eq!(clocks.now_ms_of("A"), noon);
+        assert!(!clocks.of("B").is_frozen());
+        clocks.advance(None, 1_000).unwrap();
+        assert_eq!(clocks.now_ms_of("A"), noon + 1_000, "advancing every merchant moves A's own clock too");
+        clocks.set(None, Some(noon - 5_000), Some(true)).unwrap();
+        assert_eq!(clocks.now_ms_of("A"), noon - 5_000);
+        assert_eq!(clocks.now_ms_of("B"), noon - 5_000);
+        clocks.reset(Some("A"));
+        assert!(!clocks.of("A").is_frozen(), "a merchant reset returns its clock to wall time");
+        assert!(clocks.of("B").is_frozen());
     }
 
     #[test]

@@ -31,8 +31,9 @@ struct Books {
     balances: HashMap<Key, Cents>,
     lines: HashMap<Key, VecDeque<Line>>,
     /// Credits that land at a future sandbox time (a collection settles when its callback says
-    /// so), ordered by that time, so settling takes only what is due from the front.
-    scheduled: VecDeque<Scheduled>,
+    /// so), per merchant (each may have its own clock), ordered by that time, so settling takes
+    /// only what is due from the front.
+    scheduled: HashMap<String, VecDeque<Scheduled>>,
     /// The sum of each account's scheduled credits: room is kept for them, so no credit that
     /// lands later can take a balance past the maximum.
     pending: HashMap<Key, Cents>,
@@ -48,10 +49,10 @@ pub struct Scheduled {
     description: String,
 }
 
-/// The books, and the clock that tells which scheduled credits have landed.
+/// The books, and the clocks that tell which scheduled credits have landed.
 pub struct Ledger {
     books: Mutex<Books>,
-    clock: std::sync::Arc<crate::clock::Clock>,
+    clocks: std::sync::Arc<crate::clock::Clocks>,
 }
 
 /// What an account in another currency than the movement's gets.
@@ -183,7 +184,8 @@ impl Ledger {
             .collect();
         let scheduled = books
             .scheduled
-            .iter()
+            .values()
+            .flatten()
             .map(|s| Scheduled {
                 key: s.key.clone(),
                 cents: s.cents,
@@ -227,21 +229,30 @@ impl Ledger {
         }
         let mut scheduled = snapshot.scheduled;
         scheduled.sort_by_key(|s| s.at_ms);
-        books.scheduled = scheduled.into();
+        books.scheduled.clear();
+        for credit in scheduled {
+            books.scheduled.entry(credit.key.0.clone()).or_default().push_back(credit);
+        }
         books.pending = pending;
         Ok(())
     }
 
-    pub fn new(clock: std::sync::Arc<crate::clock::Clock>) -> Self {
-        Self { books: Mutex::default(), clock }
+    pub fn new(clocks: std::sync::Arc<crate::clock::Clocks>) -> Self {
+        Self { books: Mutex::default(), clocks }
     }
 
-    /// The books, with every scheduled credit whose time has come posted.
+    /// The books, with every scheduled credit whose time has come (on its merchant's clock) posted.
     fn books(&self) -> parking_lot::MutexGuard<'_, Books> {
         let mut books = self.books.lock();
-        let now = self.clock.now_ms();
-        while books.scheduled.front().is_some_and(|s| s.at_ms <= now) {
-            let Some(credit) = books.scheduled.pop_front() else { break };
+        let mut landed = Vec::new();
+        books.scheduled.retain(|merchant, queue| {
+            let now = self.clocks.now_ms_of(merchant);
+            while queue.front().is_some_and(|s| s.at_ms <= now) {
+                landed.extend(queue.pop_front());
+            }
+            !queue.is_empty()
+        });
+        for credit in landed {
             books.release_pending(&credit.key, credit.cents);
             let before = books.balances.get(&credit.key).copied().unwrap_or_default();
             let movement = Movement {
@@ -299,10 +310,11 @@ impl Ledger {
         books.balances.insert(key.clone(), balance);
         let pending = books.pending.entry(key.clone()).or_default();
         *pending = pending.checked_add(amount).expect("room_for checked the sum");
+        let scheduled = books.scheduled.entry(merchant.code.clone()).or_default();
         // Credits mostly arrive in time order: most go straight to the end.
-        let position = match books.scheduled.back() {
-            Some(last) if last.at_ms > at_ms => books.scheduled.partition_point(|s| s.at_ms <= at_ms),
-            _ => books.scheduled.len(),
+        let position = match scheduled.back() {
+            Some(last) if last.at_ms > at_ms => scheduled.partition_point(|s| s.at_ms <= at_ms),
+            _ => scheduled.len(),
         };
         let credit = Scheduled {
             key,
@@ -311,7 +323,7 @@ impl Ledger {
             reference: reference.to_string(),
             description: description.to_string(),
         };
-        books.scheduled.insert(position, credit);
+        scheduled.insert(position, credit);
         Ok(())
     }
 
@@ -441,7 +453,7 @@ impl Ledger {
         let mut books = self.books();
         books.balances.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
         books.lines.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
-        books.scheduled.retain(|s| merchant.is_some_and(|x| x != s.key.0));
+        books.scheduled.retain(|m, _| merchant.is_some_and(|x| x != m));
         books.pending.retain(|(m, _), _| merchant.is_some_and(|x| x != m));
     }
 }

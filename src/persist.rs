@@ -116,9 +116,10 @@ pub fn load(state: &AppState, path: &Path) -> Result<bool, StateError> {
 }
 
 fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
+    let shared = state.clocks.shared();
     state
-        .clock
-        .advance(snapshot.clock_offset_ms.saturating_sub(state.clock.offset_ms()))
+        .clocks
+        .advance(None, snapshot.clock_offset_ms.saturating_sub(shared.offset_ms()))
         .map_err(|_| format!("clockOffsetMs {} is past the latest sandbox time", snapshot.clock_offset_ms))?;
     for record in &snapshot.merchants {
         for account in &record.accounts {
@@ -201,12 +202,13 @@ fn intern(name: String) -> &'static str {
 
 /// Writes the state to `path` atomically.
 pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
-    let now = state.clock.now_ms();
+    let shared = state.clocks.shared();
+    let now = shared.now_ms();
     let snapshot = Snapshot {
         format: FORMAT.into(),
         version: VERSION,
-        saved_at: crate::clock::iso_ms(state.clock.now()),
-        clock_offset_ms: state.clock.offset_ms(),
+        saved_at: crate::clock::iso_ms(shared.now()),
+        clock_offset_ms: shared.offset_ms(),
         merchants: state
             .merchants
             .all()

@@ -52,6 +52,18 @@ impl Call<'_> {
         self.merchant.as_deref().expect("bearer operations run after authentication")
     }
 
+    /// Now on the calling merchant's clock (the shared one until a merchant is known).
+    pub fn now_ms(&self) -> i64 {
+        match &self.merchant {
+            Some(merchant) => self.state.clocks.now_ms_of(&merchant.code),
+            None => self.state.clocks.shared().now_ms(),
+        }
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        crate::clock::Clock::at(self.now_ms())
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.request.headers().get(name).and_then(|v| v.to_str().ok())
     }
@@ -72,7 +84,7 @@ impl Call<'_> {
             service_name,
             amount,
             charge: Cents::ZERO,
-            created_ms: self.state.clock.now_ms(),
+            created_ms: self.now_ms(),
             steps: Vec::new(),
             biller: biller.to_string(),
         });
@@ -312,7 +324,7 @@ fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Merchant>, Fa
     let token = crate::token::bearer(header).map_err(|e| Failure::http("UNAUTHORIZED", Some(e.to_string())))?;
     let grant = state
         .tokens
-        .check(token, state.clock.now_ms())
+        .check(token, |merchant| state.clocks.now_ms_of(merchant))
         .map_err(|e| Failure::http("UNAUTHORIZED", Some(e.to_string())))?;
     let code = &grant.merchant;
     let merchant = state
@@ -491,7 +503,10 @@ impl<'a> Trace<'a> {
         };
         self.state.journal.record(Entry {
             id: self.request_id,
-            time: self.state.clock.now_ms(),
+            time: match &self.merchant {
+                Some(merchant) => self.state.clocks.now_ms_of(merchant),
+                None => self.state.clocks.shared().now_ms(),
+            },
             merchant: self.merchant,
             operation: self.operation,
             generation: self.generation,

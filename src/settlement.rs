@@ -120,7 +120,7 @@ pub fn schedule_callbacks(
         steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: body(call, s) }).collect(),
         faults: effect.as_ref().map(|e| e.faults.clone()).unwrap_or_default(),
     };
-    let now = call.state.clock.now_ms();
+    let now = call.now_ms();
     let mut at = now;
     let schedule: Vec<(i64, i64, String)> = plan
         .steps
@@ -200,7 +200,7 @@ fn alert(call: &mut Call, movement: Alerted) {
             "account": movement.account,
         },
     });
-    let delay = (movement.at_ms - call.state.clock.now_ms()).max(0) as u64;
+    let delay = (movement.at_ms - call.now_ms()).max(0) as u64;
     let plan = Plan {
         merchant: call.merchant().code.clone(),
         operation: "account_alert".into(),

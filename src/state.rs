@@ -1,7 +1,7 @@
 //! The one shared state, built once before the server starts and shared by every worker.
 
 use crate::callbacks::Callbacks;
-use crate::clock::Clock;
+use crate::clock::Clocks;
 use crate::config::Settings;
 use crate::crypto::IssuerKey;
 use crate::ids::Ids;
@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 pub struct AppState {
     pub settings: Settings,
-    pub clock: Arc<Clock>,
+    /// The shared clock and merchants' own clocks: `clocks.of(code)` is what a merchant's
+    /// requests use.
+    pub clocks: Arc<Clocks>,
     pub ids: Arc<Ids>,
     pub merchants: Merchants,
     pub tokens: Tokens,
@@ -58,7 +60,7 @@ impl AppState {
         settings.validate()?;
         settings.ensure_admin_token();
         let scenarios = load::load(&settings.scenarios, settings.local_scenarios).map_err(StartupError::Scenarios)?;
-        let clock = Arc::new(Clock::default());
+        let clocks = Arc::new(Clocks::default());
         let ids = Arc::new(Ids::new(settings.seed));
         let issuer = match settings.token_key_text()? {
             Some(pem) => IssuerKey::from_pem(&pem)?,
@@ -96,7 +98,7 @@ impl AppState {
             journal: Journal::new(settings.journal_limit),
             callbacks: Arc::new(Callbacks::new(
                 settings.callbacks.clone(),
-                clock.clone(),
+                clocks.clone(),
                 ids.clone(),
                 metrics.clone(),
                 signer,
@@ -106,11 +108,11 @@ impl AppState {
             references: Mutex::default(),
             sink: Arc::new(crate::sink::Sink::new(settings.sink_limit)),
             transactions: crate::transactions::Transactions::new(settings.transaction_limit),
-            ledger: crate::ledger::Ledger::new(clock.clone()),
+            ledger: crate::ledger::Ledger::new(clocks.clone()),
             waiters: crate::wait::Waiters::default(),
             event_streams: Default::default(),
             merchants,
-            clock,
+            clocks,
             ids,
             settings,
         })
@@ -138,13 +140,13 @@ impl AppState {
             None => {
                 self.references.lock().clear();
                 self.scenarios.disarm_all();
-                self.clock.reset();
             }
             Some(m) => {
                 self.references.lock().remove(m);
                 self.scenarios.disarm_for(m);
             }
         }
+        self.clocks.reset(merchant);
     }
 }
 

@@ -109,13 +109,14 @@ impl Tokens {
         (token, expires_at_ms)
     }
 
-    /// Whose a bearer token is (merchant and credentials generation), if it is valid now.
-    pub fn check(&self, token: &str, now_ms: i64) -> Result<Grant, TokenError> {
+    /// Whose a bearer token is (merchant and credentials generation), if it is valid now on its
+    /// merchant's clock (`now_ms_of`).
+    pub fn check(&self, token: &str, now_ms_of: impl FnOnce(&str) -> i64) -> Result<Grant, TokenError> {
         let grant = match self.live.read().get(Key(token, "")).map(|r| r.grant.clone()) {
             Some(grant) => grant,
             None => self.decode_v3(token).ok_or(TokenError::Unknown)?,
         };
-        if grant.expires_at_ms <= now_ms {
+        if grant.expires_at_ms <= now_ms_of(&grant.merchant) {
             return Err(TokenError::Expired(crate::clock::iso(crate::clock::Clock::at(grant.expires_at_ms))));
         }
         Ok(grant)
@@ -184,10 +185,10 @@ mod tests {
         assert_eq!(claims["tokenType"], "MERCHANT");
         assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 900);
         assert_eq!(
-            tokens.check(&issued.access_token, 1_700_000_899_000).map(|g| g.merchant),
+            tokens.check(&issued.access_token, |_| 1_700_000_899_000).map(|g| g.merchant),
             Ok("9999999999".to_string())
         );
-        assert!(matches!(tokens.check(&issued.access_token, 1_700_000_900_000), Err(TokenError::Expired(_))));
+        assert!(matches!(tokens.check(&issued.access_token, |_| 1_700_000_900_000), Err(TokenError::Expired(_))));
     }
 
     #[test]
@@ -195,9 +196,12 @@ mod tests {
         let tokens = tokens();
         let issued = tokens.issue_v3("1234", 7, 1_700_000_000_000, &Ids::new(1));
         tokens.clear();
-        assert_eq!(tokens.check(&issued.access_token, 1_700_000_000_001).map(|g| g.merchant), Ok("1234".to_string()));
+        assert_eq!(
+            tokens.check(&issued.access_token, |_| 1_700_000_000_001).map(|g| g.merchant),
+            Ok("1234".to_string())
+        );
         let tampered = issued.access_token.replace('.', "x.");
-        assert_eq!(tokens.check(&tampered, 1_700_000_000_001).map(|g| g.merchant), Err(TokenError::Unknown));
+        assert_eq!(tokens.check(&tampered, |_| 1_700_000_000_001).map(|g| g.merchant), Err(TokenError::Unknown));
     }
 
     #[test]
@@ -207,11 +211,11 @@ mod tests {
         let now = 1_700_000_000_000;
         let (v2, _) = tokens.issue_v2("1234", 7, now, 3600, &ids);
         let v3 = tokens.issue_v3("1234", 7, now, &ids).access_token;
-        assert_eq!(tokens.check(&v2, now + 1).map(|g| g.merchant), Ok("1234".to_string()));
+        assert_eq!(tokens.check(&v2, |_| now + 1).map(|g| g.merchant), Ok("1234".to_string()));
         tokens.issue_v3("1234", 7, now, &ids);
         tokens.issue_v3("1234", 7, now, &ids);
-        assert_eq!(tokens.check(&v2, now + 1).map(|g| g.merchant), Err(TokenError::Unknown));
-        assert_eq!(tokens.check(&v3, now + 1).map(|g| g.merchant), Ok("1234".to_string()));
+        assert_eq!(tokens.check(&v2, |_| now + 1).map(|g| g.merchant), Err(TokenError::Unknown));
+        assert_eq!(tokens.check(&v3, |_| now + 1).map(|g| g.merchant), Ok("1234".to_string()));
         assert_eq!(tokens.grants(now + 1).len(), 2);
     }
 

@@ -108,7 +108,7 @@ pub async fn put(state: web::Data<AppState>, number: web::Path<String>, Body(raw
     }
     let merchant = state.merchants.put_account(&code, account.clone()).ok_or_else(no_merchant)?;
     if let Some(cents) = cents {
-        if let Err(error) = state.ledger.set(&merchant, &number, cents, state.clock.now_ms()) {
+        if let Err(error) = state.ledger.set(&merchant, &number, cents, state.clocks.now_ms_of(&merchant.code)) {
             return Err(AdminError::bad_request(format!("balance: {error}")));
         }
     }

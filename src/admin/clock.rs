@@ -1,23 +1,39 @@
-//! The sandbox clock: reading it, setting or freezing it, moving it forward.
+//! The sandbox clock: reading it, setting or freezing it, moving it forward; every merchant's,
+//! or one merchant's own with `?merchant=CODE`.
 
 use super::body::{body, Body};
 use super::error::{AdminError, Answer};
+use super::MerchantQuery;
 use crate::clock::{iso, Clock, LATEST_MS};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-fn view(state: &AppState) -> Value {
-    json!({
-        "now": crate::clock::iso_ms(state.clock.now()),
-        "offsetMs": state.clock.offset_ms(),
-        "frozen": state.clock.is_frozen(),
-    })
+/// The clock `merchant` names (that merchant's own), or the one every merchant follows.
+fn view(state: &AppState, merchant: Option<&str>) -> Value {
+    let own;
+    let clock = match merchant {
+        Some(code) => {
+            own = state.clocks.of(code);
+            &*own
+        }
+        None => state.clocks.shared(),
+    };
+    json!({"now": crate::clock::iso_ms(clock.now()), "offsetMs": clock.offset_ms(), "frozen": clock.is_frozen()})
 }
 
-pub async fn get(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(view(&state))
+/// `?merchant=CODE` when it names a registered merchant; a 404 when it names none.
+fn merchant_of(state: &AppState, query: MerchantQuery) -> Result<Option<String>, AdminError> {
+    match query.merchant {
+        Some(code) if state.merchants.get(&code).is_none() => Err(AdminError::not_found(format!("no merchant {code}"))),
+        merchant => Ok(merchant),
+    }
+}
+
+pub async fn get(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> Answer {
+    let merchant = merchant_of(&state, query.into_inner())?;
+    Ok(HttpResponse::Ok().json(view(&state, merchant.as_deref())))
 }
 
 #[derive(Deserialize)]
@@ -28,8 +44,10 @@ pub struct SetClockBody {
 }
 
 /// `PUT /__sandbox/clock`: set the time, freeze or release it. Frozen, every timestamp the
-/// sandbox writes is this instant until it is advanced, set again or reset.
-pub async fn set(state: web::Data<AppState>, Body(raw): Body) -> Answer {
+/// sandbox writes is this instant until it is advanced, set again or reset. `?merchant=` sets
+/// that merchant's clock only; without it, every merchant's.
+pub async fn set(state: web::Data<AppState>, query: web::Query<MerchantQuery>, Body(raw): Body) -> Answer {
+    let merchant = merchant_of(&state, query.into_inner())?;
     let request: SetClockBody = body(&raw)?;
     let now = match request.now.as_deref().map(chrono::DateTime::parse_from_rfc3339).transpose() {
         Ok(now) => now.map(|t| t.timestamp_millis()),
@@ -40,14 +58,14 @@ pub async fn set(state: web::Data<AppState>, Body(raw): Body) -> Answer {
             )))
         }
     };
-    if state.clock.set(now, request.frozen).is_err() {
+    if state.clocks.set(merchant.as_deref(), now, request.frozen).is_err() {
         return Err(AdminError::bad_request(format!(
             "now: the sandbox clock runs from 1970-01-01T00:00:00Z to {}",
             iso(Clock::at(LATEST_MS))
         )));
     }
     state.callbacks.wake();
-    Ok(HttpResponse::Ok().json(view(&state)))
+    Ok(HttpResponse::Ok().json(view(&state, merchant.as_deref())))
 }
 
 #[derive(Deserialize)]
@@ -56,7 +74,8 @@ pub struct AdvanceBody {
     seconds: f64,
 }
 
-pub async fn advance(state: web::Data<AppState>, Body(raw): Body) -> Answer {
+pub async fn advance(state: web::Data<AppState>, query: web::Query<MerchantQuery>, Body(raw): Body) -> Answer {
+    let merchant = merchant_of(&state, query.into_inner())?;
     let request: AdvanceBody = body(&raw)?;
     if !(request.seconds.is_finite() && request.seconds >= 0.0) {
         return Err(AdminError::bad_request(
@@ -64,7 +83,8 @@ pub async fn advance(state: web::Data<AppState>, Body(raw): Body) -> Answer {
         ));
     }
     // A float too large for i64 saturates, and the clock refuses it below.
-    if let Err(crate::clock::OutOfRange { room_ms }) = state.clock.advance((request.seconds * 1000.0) as i64) {
+    let moved = state.clocks.advance(merchant.as_deref(), (request.seconds * 1000.0) as i64);
+    if let Err(crate::clock::OutOfRange { room_ms }) = moved {
         return Err(AdminError::bad_request(format!(
             "seconds: {} would take the sandbox clock past {}; at most {} more seconds",
             request.seconds,
@@ -73,5 +93,5 @@ pub async fn advance(state: web::Data<AppState>, Body(raw): Body) -> Answer {
         )));
     }
     state.callbacks.wake();
-    Ok(HttpResponse::Ok().json(view(&state)))
+    Ok(HttpResponse::Ok().json(view(&state, merchant.as_deref())))
 }

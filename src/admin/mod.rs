@@ -216,20 +216,26 @@ pub static ROUTES: &[AdminPath] = &[
     AdminPath {
         path: "/clock",
         ops: &[
-            op("GET", || web::to(clock::get), "The sandbox clock"),
             AdminOp {
+                query: fields::<MerchantQuery>,
+                answers: &[200, 404],
+                ..op("GET", || web::to(clock::get), "The sandbox clock (a merchant's own with ?merchant=)")
+            },
+            AdminOp {
+                query: fields::<MerchantQuery>,
                 body: Some(AdminBody::Fields(fields::<clock::SetClockBody>)),
-                answers: LISTED,
-                ..op("PUT", || web::to(clock::set), "Set and freeze the sandbox clock")
+                answers: &[200, 400, 404],
+                ..op("PUT", || web::to(clock::set), "Set and freeze the sandbox clock (every merchant's, or one's)")
             },
         ],
     },
     AdminPath {
         path: "/clock/advance",
         ops: &[AdminOp {
+            query: fields::<MerchantQuery>,
             body: Some(AdminBody::Fields(fields::<clock::AdvanceBody>)),
-            answers: LISTED,
-            ..op("POST", || web::to(clock::advance), "Advance the sandbox clock")
+            answers: &[200, 400, 404],
+            ..op("POST", || web::to(clock::advance), "Advance the sandbox clock (every merchant's, or one's)")
         }],
     },
     AdminPath {
@@ -365,7 +371,7 @@ async fn require_admin_token(
 /// `?merchant=`: the calls that act on one merchant's state, or on every merchant's without it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct MerchantQuery {
+pub(super) struct MerchantQuery {
     merchant: Option<String>,
 }
 

@@ -16,7 +16,7 @@ pub async fn store(
     Body(raw): Body,
 ) -> HttpResponse {
     let headers = crate::pipeline::header_map(&req);
-    let id = state.sink.store(&name, state.clock.now_ms(), headers, &raw);
+    let id = state.sink.store(&name, state.clocks.shared().now_ms(), headers, &raw);
     HttpResponse::Ok().json(json!({"status": "received", "id": id}))
 }
 

@@ -1,4 +1,4 @@
-//! Transactions with their state now, on the sandbox clock.
+//! Transactions with their state now, each on its merchant's sandbox clock.
 
 use super::error::Answer;
 use super::listing::{listed, parse_limit};
@@ -26,15 +26,19 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Quer
     let limit = parse_limit(query.limit)?;
     let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
     let look = || {
-        let now = state.clock.now_ms();
-        let mut next_step: Option<i64> = None;
+        // How long until the soonest next step. A frozen clock reaches it only when moved, which
+        // the clocks announce.
+        let mut next_step_in: Option<i64> = None;
         let mut items = Vec::new();
         for t in state.transactions.list(query.merchant.as_deref(), usize::MAX) {
             if query.reference.as_deref().is_some_and(|r| t.reference != r) {
                 continue;
             }
-            if let Some(at) = t.steps.iter().map(|step| step.0).filter(|at| *at > now).min() {
-                next_step = Some(next_step.map_or(at, |n| n.min(at)));
+            let clock = state.clocks.of(&t.merchant);
+            let now = clock.now_ms();
+            let next = t.steps.iter().map(|step| step.0).filter(|at| *at > now).min();
+            if let Some(at) = next.filter(|_| !clock.is_frozen()) {
+                next_step_in = Some(next_step_in.map_or(at - now, |n| n.min(at - now)));
             }
             let status = t.status_at(now);
             if query.status.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case(status.state)) {
@@ -47,12 +51,8 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Quer
                 "state": status.state, "stateCode": status.state_code, "code": status.code, "message": status.message,
             }));
         }
-        // A running clock reaches the next step by itself; a frozen one only when moved, which
-        // the clock announces.
-        let changes_in = next_step
-            .filter(|_| !state.clock.is_frozen())
-            .map(|at| std::time::Duration::from_millis(u64::try_from(at - now).unwrap_or(0)));
+        let changes_in = next_step_in.map(|ms| std::time::Duration::from_millis(u64::try_from(ms).unwrap_or(0)));
         Look { items, changes_in }
     };
-    listed(&state, &req, wait, &[state.transactions.changes.notify(), state.clock.changes()], limit, look).await
+    listed(&state, &req, wait, &[state.transactions.changes.notify(), state.clocks.changes()], limit, look).await
 }

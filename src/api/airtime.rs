@@ -103,7 +103,7 @@ fn execute(call: &mut Call) -> Outcome {
                 charge: Cents::ZERO,
                 currency,
                 conversion: crate::ledger::Conversion::Refuse,
-                at_ms: call.state.clock.now_ms(),
+                at_ms: call.now_ms(),
                 reference: &reference,
                 description: &description,
             };

@@ -49,7 +49,8 @@ fn execute(call: &mut Call) -> Outcome {
         return Err(unauthorized(format!("wrong consumerSecret for merchant {code}")));
     }
     let state = call.state;
-    let issued = state.tokens.issue_v3(&merchant.code, merchant.credentials, state.clock.now_ms(), &state.ids);
+    let now = state.clocks.now_ms_of(&merchant.code);
+    let issued = state.tokens.issue_v3(&merchant.code, merchant.credentials, now, &state.ids);
     call.merchant = Some(merchant);
     Ok(Reply::ok(json!({
         "accessToken": issued.access_token,
@@ -94,7 +95,7 @@ fn execute_v2(call: &mut Call) -> Outcome {
         return Err(unauthorized(format!("wrong password for merchant {code}")));
     }
     let state = call.state;
-    let now = state.clock.now_ms();
+    let now = state.clocks.now_ms_of(&merchant.code);
     let (token, _) = state.tokens.issue_v2(&merchant.code, merchant.credentials, now, V2_TOKEN_SECS, &state.ids);
     call.merchant = Some(merchant);
     Ok(Reply::ok(json!({

@@ -178,7 +178,7 @@ fn validate_payment(call: &mut Call) -> Outcome {
         service_name: VALIDATED,
         amount,
         charge,
-        created_ms: call.state.clock.now_ms(),
+        created_ms: call.now_ms(),
         steps: Vec::new(),
         biller: String::new(),
     });

@@ -118,7 +118,7 @@ fn wallet_stk(call: &mut Call) -> Outcome {
     let order_amount = amount_at(&call.input, "order.orderAmount");
     let charge = super::stk_push::service_charge(amount);
     let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
-    let created = call.state.clock.now_ms();
+    let created = call.now_ms();
     let pending = Pending { reference: order.clone(), url, service_name: SERVICE_NAME, amount, charge, ipn: true };
     schedule_callbacks(call, pending, wallet_callback_body, |_, _| Ok(()))?;
     let invoice_number = format!("INV{}", call.state.ids.digits(8));
@@ -173,7 +173,7 @@ fn wallet_callback_body(call: &Call, step: &CallbackStep) -> Value {
             "reference": text("order.orderReference"),
         },
         "transaction": {
-            "date": crate::clock::plain(call.state.clock.now_ms()),
+            "date": crate::clock::plain(call.now_ms()),
             "reference": receipt,
             "paymentMode": "MPESA",
             "amount": amount.to_json_number(),
@@ -208,7 +208,7 @@ fn order_status(call: &mut Call) -> Outcome {
         .get(&call.merchant().code, &order)
         .filter(|t| t.service_name == SERVICE_NAME)
         .ok_or_else(|| crate::envelope::Failure::http("NOT_FOUND", Some(format!("Order not found: {order}"))))?;
-    let status = transaction.status_at(call.state.clock.now_ms());
+    let status = transaction.status_at(call.now_ms());
     let (order_status, invoice_status, paid) = match status.state {
         "Success" => ("Paid", "Paid", true),
         "Pending" => ("Pending", "Pending", false),
@@ -279,9 +279,9 @@ fn payment_link(call: &mut Call) -> Outcome {
         "status": true,
         "code": 0,
         "message": "Payment link created successfully",
-        "metadata": {"timestamp": call.state.clock.now_ms()},
+        "metadata": {"timestamp": call.now_ms()},
         "data": {
-            "dateCreated": call.state.clock.now_ms(),
+            "dateCreated": call.now_ms(),
             "paymentLinkRef": link,
             "externalRef": external,
             "status": {"code": "ACTIVE", "name": "Active"},

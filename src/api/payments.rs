@@ -144,7 +144,7 @@ fn debit(
         charge: Cents::ZERO,
         currency,
         conversion: ledger::Conversion::Refuse,
-        at_ms: call.state.clock.now_ms(),
+        at_ms: call.now_ms(),
         reference,
         description,
     };
@@ -171,7 +171,7 @@ fn pay_bill(call: &mut Call) -> Outcome {
 fn validate_bill_reference(call: &mut Call) -> Outcome {
     let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
     biller_name(&text("billerCode")).ok_or_else(|| call.failure(102103))?;
-    let created = call.state.clock.now().format("%a %b %d %H:%M:%S UTC %Y").to_string();
+    let created = call.now().format("%a %b %d %H:%M:%S UTC %Y").to_string();
     let data = json!({
         "amount": text("amount"),
         "customerRefNumber": text("customerRefNumber"),

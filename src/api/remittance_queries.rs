@@ -81,7 +81,7 @@ fn b2c_status(call: &mut Call) -> Outcome {
         .ok_or_else(|| {
             call.failure(111102).with_detail(format!("no mobile-wallet transfer with reference {reference}"))
         })?;
-    let status = transaction.status_at(call.state.clock.now_ms());
+    let status = transaction.status_at(call.now_ms());
     let succeeded = status.state == "Success";
     Ok(call.success(
         json!({

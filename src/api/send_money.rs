@@ -555,7 +555,7 @@ fn execute(call: &mut Call) -> Outcome {
         charge,
         currency: &currency,
         conversion: rail.conversion,
-        at_ms: call.state.clock.now_ms(),
+        at_ms: call.now_ms(),
         reference: &reference,
         description: &description,
     };
@@ -569,7 +569,7 @@ fn execute(call: &mut Call) -> Outcome {
     }
     if rail.transfer_types[0] == "PesaLink" {
         // PesaLink answers carry the bank's confirmation text (reference §6.5).
-        let when = crate::clock::Clock::at(call.state.clock.now_ms());
+        let when = crate::clock::Clock::at(call.now_ms());
         data["description"] = json!(format!(
             "Confirmed. {} {} Sent to {counterpart} -{} from your account {source} on {} at {} Ref. {reference} Thank you",
             currency,

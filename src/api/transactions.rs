@@ -86,7 +86,7 @@ fn execute(call: &mut Call) -> Outcome {
     let reference = fields::text_at(&call.input, "ref").unwrap_or_default();
     let transaction =
         call.state.transactions.get(&call.merchant().code, &reference).ok_or_else(|| call.failure(111102))?;
-    let status = transaction.status_at(call.state.clock.now_ms());
+    let status = transaction.status_at(call.now_ms());
     let mut data = json!({
         "state": status.state,
         "stateCode": status.state_code,

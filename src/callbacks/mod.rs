@@ -1,5 +1,5 @@
 //! Callback delivery. Handlers only enqueue a plan; a worker task delivers it with reqwest after
-//! the scheduled delay (on the sandbox clock), retries with backoff and jitter, records every
+//! the scheduled delay (on the merchant's sandbox clock), retries with backoff and jitter, records every
 //! attempt, and releases a transaction's next step only when the previous one is finished, so
 //! multi-step sequences arrive in order. HTTP deliveries run in their own tasks: a slow receiver
 //! never holds up an API response or another receiver. Callbacks addressed to the sandbox's own
@@ -15,7 +15,7 @@
 //! `retry` (the retry policy), `own_sink` (the sink path and the refusal of other self-calls),
 //! `saved` (the state file's plans) and `shutdown`.
 
-use crate::clock::Clock;
+use crate::clock::Clocks;
 use crate::config::CallbackSettings;
 use crate::ids::Ids;
 use crate::metrics::Metrics;
@@ -49,7 +49,7 @@ pub struct Callbacks {
     pub changes: crate::wait::Changes,
     settings: CallbackSettings,
     client: reqwest::Client,
-    clock: Arc<Clock>,
+    clocks: Arc<Clocks>,
     ids: Arc<Ids>,
     in_flight: Arc<Semaphore>,
     metrics: Arc<Metrics>,
@@ -69,7 +69,7 @@ const USER_AGENT: &str = concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION"));
 impl Callbacks {
     pub fn new(
         settings: CallbackSettings,
-        clock: Arc<Clock>,
+        clocks: Arc<Clocks>,
         ids: Arc<Ids>,
         metrics: Arc<Metrics>,
         signer: Option<crate::crypto::IssuerKey>,
@@ -89,7 +89,7 @@ impl Callbacks {
             changes: Default::default(),
             settings,
             client,
-            clock,
+            clocks,
             ids,
             in_flight,
             metrics,
@@ -100,9 +100,15 @@ impl Callbacks {
         }
     }
 
-    /// Wakes the worker if the schedule's next job is due before it would look by itself.
-    fn wake_if_sooner(&self, store: &Store) {
-        if store.due_before_worker_looks() {
+    /// Wakes the worker if `merchant`'s next job is due before the worker would look by itself.
+    fn wake_if_sooner(&self, store: &Store, merchant: &str) {
+        let Some(due) = store.next_due_of(merchant) else { return };
+        let clock = self.clocks.of(merchant);
+        let now = clock.now_ms();
+        // A frozen clock brings nothing due by itself; moving it wakes the worker.
+        let sooner = due <= now
+            || (!clock.is_frozen() && worker::wall_now_ms().saturating_add(due - now) < store.worker_looks_at);
+        if sooner {
             self.wake.notify_one();
         }
     }
@@ -116,7 +122,7 @@ impl Callbacks {
         if plan.steps.is_empty() {
             return Vec::new();
         }
-        let now = self.clock.now_ms();
+        let now = self.clocks.now_ms_of(&plan.merchant);
         let copies = if plan.faults.contains(&CallbackFault::Duplicate) { 2 } else { 1 };
         let mut store = self.store.lock();
         // Waiters wake to find the store locked, and look once these jobs are in.
@@ -131,9 +137,11 @@ impl Callbacks {
             self.create_unsent(&mut store, &plan, copies, now, JobState::Dropped, Some(limit))
         } else {
             let due = self.due_of(now, &plan.steps[0]);
-            self.start_sequence(&mut store, plan, copies, &vec![(due, 0); copies])
+            let merchant = plan.merchant.clone();
+            let created = self.start_sequence(&mut store, plan, copies, &vec![(due, 0); copies]);
+            self.wake_if_sooner(&store, &merchant);
+            created
         };
-        self.wake_if_sooner(&store);
         drop(store);
         created.iter().map(|id| id.to_string()).collect()
     }
@@ -232,7 +240,7 @@ impl Callbacks {
             steps: plan.steps.len(),
             body: JsonBytes::of(&step.body),
             state,
-            created_ms: self.clock.now_ms(),
+            created_ms: self.clocks.now_ms_of(&plan.merchant),
             due_ms,
             attempts: Vec::new(),
             earlier_attempts: 0,
@@ -250,11 +258,11 @@ impl Callbacks {
     pub fn redeliver(&self, id: &str) -> Option<Job> {
         let mut store = self.store.lock();
         let job = store.jobs.get(id)?;
+        let merchant = job.merchant.clone();
         if job.state != JobState::InFlight {
-            let now = self.clock.now_ms();
-            store.schedule(id, now);
+            store.schedule(id, self.clocks.now_ms_of(&merchant));
         }
-        self.wake_if_sooner(&store);
+        self.wake_if_sooner(&store, &merchant);
         store.jobs.get(id).cloned()
     }
 

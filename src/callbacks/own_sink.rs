@@ -57,7 +57,7 @@ impl Callbacks {
     pub(super) fn deliver_to_own_sink(&self, id: &str, sending: Sending) -> Option<Sending> {
         let Target::OwnSink(name) = &sending.target else { return Some(sending) };
         let Some(own) = self.own_sink.get() else { return Some(sending) };
-        let at = self.clock.now_ms();
+        let at = sending.clock.now_ms();
         let started = Instant::now();
         let mut headers = std::collections::BTreeMap::new();
         headers.insert("content-type".to_string(), "application/json".to_string());

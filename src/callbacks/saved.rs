@@ -131,8 +131,9 @@ impl Callbacks {
                 self.create_unsent(&mut store, &plan, copies, saved.due_ms, JobState::Dropped, Some(limit));
                 continue;
             }
+            let merchant = plan.merchant.clone();
             self.start_sequence(&mut store, plan, copies, &current);
-            self.wake_if_sooner(&store);
+            self.wake_if_sooner(&store, &merchant);
         }
     }
 }

@@ -23,15 +23,16 @@ impl Callbacks {
         let deadline = tokio::time::Instant::now() + grace;
         {
             let mut store = self.store.lock();
-            let now = self.clock.now_ms();
-            let untried: Vec<JobId> = store
+            let untried: Vec<(JobId, i64)> = store
                 .jobs
                 .values()
                 .filter(|j| j.state == JobState::Scheduled && j.attempts.is_empty() && j.earlier_attempts == 0)
-                .filter(|j| j.due_ms > now)
-                .map(|j| j.id.clone())
+                .filter_map(|j| {
+                    let now = self.clocks.now_ms_of(&j.merchant);
+                    (j.due_ms > now).then(|| (j.id.clone(), now))
+                })
                 .collect();
-            for id in untried {
+            for (id, now) in untried {
                 store.schedule(&id, now);
             }
         }
@@ -54,18 +55,17 @@ impl Callbacks {
         if self.in_flight() > 0 {
             return false;
         }
-        // A frozen clock brings nothing due by itself.
-        let left = if self.clock.is_frozen() {
-            Duration::ZERO
-        } else {
-            deadline.saturating_duration_since(tokio::time::Instant::now())
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        // What falls due before `deadline` on the job's merchant's clock; a frozen clock brings
+        // nothing due by itself.
+        let horizon = |merchant: &str| {
+            let clock = self.clocks.of(merchant);
+            later(clock.now_ms(), if clock.is_frozen() { 0 } else { left.as_millis() as u64 })
         };
-        let horizon = later(self.clock.now_ms(), left.as_millis() as u64);
         let store = self.store.lock();
-        !store
-            .jobs
-            .values()
-            .any(|j| j.state == JobState::InFlight || (j.state == JobState::Scheduled && j.due_ms <= horizon))
+        !store.jobs.values().any(|j| {
+            j.state == JobState::InFlight || (j.state == JobState::Scheduled && j.due_ms <= horizon(&j.merchant))
+        })
     }
 
     /// Marks what is still queued as abandoned (at shutdown, after it was saved); returns how many.

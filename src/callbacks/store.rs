@@ -68,10 +68,13 @@ pub(super) struct Chain {
 
 pub(super) type ChainId = u64;
 
+type Schedule = BinaryHeap<Reverse<(i64, u64, JobId)>>;
+
 pub(super) struct Store {
     pub(super) jobs: HashMap<JobId, Job>,
     order: VecDeque<JobId>,
-    due: BinaryHeap<Reverse<(i64, u64, JobId)>>,
+    /// Each merchant's schedule, soonest first: due times are on that merchant's clock.
+    due: HashMap<String, Schedule>,
     sequence: u64,
     /// The rest of each transaction's steps, by the id its current step's jobs carry.
     pub(super) chains: HashMap<ChainId, Chain>,
@@ -79,7 +82,7 @@ pub(super) struct Store {
     /// Ids of finished jobs, oldest first: what eviction drops (stale ids are skipped).
     finished: VecDeque<JobId>,
     pub(super) queued: Queued,
-    /// When the worker will look at the schedule again by itself (sandbox ms). A new job due
+    /// When the worker will look at the schedule again by itself (wall-clock ms). A new job due
     /// before then must wake it; one due later need not, which spares a thread wake-up per
     /// request while callbacks fall due in the order they were queued.
     pub(super) worker_looks_at: i64,
@@ -90,7 +93,7 @@ impl Default for Store {
         Self {
             jobs: HashMap::new(),
             order: VecDeque::new(),
-            due: BinaryHeap::new(),
+            due: HashMap::new(),
             sequence: 0,
             chains: HashMap::new(),
             next_chain: 0,
@@ -116,9 +119,9 @@ impl Store {
         }
     }
 
-    /// The schedule's next job is due before the worker would look by itself.
-    pub(super) fn due_before_worker_looks(&self) -> bool {
-        self.due.peek().is_some_and(|Reverse((due, _, _))| *due < self.worker_looks_at)
+    /// When `merchant`'s next scheduled entry falls due, on its clock.
+    pub(super) fn next_due_of(&self, merchant: &str) -> Option<i64> {
+        self.due.get(merchant)?.peek().map(|Reverse((due, _, _))| *due)
     }
 
     pub(super) fn new_chain(&mut self) -> ChainId {
@@ -131,7 +134,7 @@ impl Store {
     pub(super) fn insert(&mut self, job: Job, log_limit: usize) {
         let id = job.id.clone();
         if job.state == JobState::Scheduled {
-            self.push_due(job.due_ms, id.clone());
+            self.push_due(&job.merchant, job.due_ms, id.clone());
             self.queued.add(&job.merchant);
         }
         if matches!(job.state, JobState::Suppressed | JobState::Dropped) {
@@ -142,9 +145,16 @@ impl Store {
         self.evict(log_limit);
     }
 
-    fn push_due(&mut self, due_ms: i64, id: JobId) {
+    /// Puts a job on its merchant's schedule.
+    fn push_due(&mut self, merchant: &str, due_ms: i64, id: JobId) {
         self.sequence += 1;
-        self.due.push(Reverse((due_ms, self.sequence, id)));
+        let entry = Reverse((due_ms, self.sequence, id));
+        match self.due.get_mut(merchant) {
+            Some(schedule) => schedule.push(entry),
+            None => {
+                self.due.insert(merchant.to_string(), BinaryHeap::from([entry]));
+            }
+        }
     }
 
     /// Keeps the log within `log_limit`, dropping the oldest finished jobs first, without scanning it.
@@ -169,31 +179,43 @@ impl Store {
         if let Some(job) = jobs.get_mut(id) {
             set_state(queued, job, JobState::Scheduled);
             job.due_ms = due_ms;
-            let shared = job.id.clone();
-            self.push_due(due_ms, shared);
+            let (shared, merchant) = (job.id.clone(), job.merchant.clone());
+            self.push_due(&merchant, due_ms, shared);
         }
     }
 
-    /// Takes every job due at `now`, in the order due (then queued), marking each in flight.
-    /// Entries left by rescheduled, dropped or cleared jobs are skipped.
-    pub(super) fn take_due(&mut self, now: i64) -> Vec<JobId> {
+    /// Takes every job due on its merchant's clock (`now_of`), each merchant's in the order due
+    /// (then queued), marking each in flight. Entries left by rescheduled, dropped or cleared
+    /// jobs are skipped.
+    pub(super) fn take_due(&mut self, now_of: impl Fn(&str) -> i64) -> Vec<JobId> {
         let mut ready = Vec::new();
-        while self.due.peek().is_some_and(|Reverse((due, _, _))| *due <= now) {
-            let Some(Reverse((_, _, id))) = self.due.pop() else { break };
-            let Store { jobs, queued, .. } = self;
-            if let Some(job) = jobs.get_mut(&id) {
-                if job.state == JobState::Scheduled && job.due_ms <= now {
-                    set_state(queued, job, JobState::InFlight);
-                    ready.push(id);
+        let Store { jobs, queued, due, .. } = self;
+        due.retain(|merchant, schedule| {
+            let now = now_of(merchant);
+            while schedule.peek().is_some_and(|Reverse((due, _, _))| *due <= now) {
+                let Some(Reverse((_, _, id))) = schedule.pop() else { break };
+                if let Some(job) = jobs.get_mut(&id) {
+                    if job.state == JobState::Scheduled && job.due_ms <= now {
+                        set_state(queued, job, JobState::InFlight);
+                        ready.push(id);
+                    }
                 }
             }
-        }
+            !schedule.is_empty()
+        });
         ready
     }
 
-    /// When the schedule's next entry falls due.
-    pub(super) fn next_due(&self) -> Option<i64> {
-        self.due.peek().map(|Reverse((due, _, _))| *due)
+    /// How long (ms) until the next entry falls due, counting only merchants whose clock runs:
+    /// `running_now_of` is a merchant's now, or None when its clock is frozen.
+    pub(super) fn next_due_in(&self, running_now_of: impl Fn(&str) -> Option<i64>) -> Option<i64> {
+        self.due
+            .iter()
+            .filter_map(|(merchant, schedule)| {
+                let Reverse((due, _, _)) = schedule.peek()?;
+                Some(due.saturating_sub(running_now_of(merchant)?))
+            })
+            .min()
     }
 
     /// Marks a job finished in `state`: it becomes evictable, and its sequence (if any) is handed
@@ -233,9 +255,10 @@ impl Store {
     pub(super) fn clear(&mut self, merchant: Option<&str>) {
         let keep = |m: &str| merchant.is_some_and(|only| m != only);
         self.jobs.retain(|_, j| keep(&j.merchant));
-        let Store { jobs, order, chains, finished, queued, .. } = self;
+        let Store { jobs, order, chains, finished, queued, due, .. } = self;
         order.retain(|id| jobs.contains_key(id));
         finished.retain(|id| jobs.contains_key(id));
+        due.retain(|m, _| keep(m));
         queued.recount(jobs.values());
         chains.retain(|_, c| keep(&c.plan.merchant));
     }
@@ -280,12 +303,12 @@ mod tests {
         store.insert(job("late", "m", JobState::Scheduled, 30), 100);
         store.insert(job("first", "m", JobState::Scheduled, 10), 100);
         store.insert(job("second", "m", JobState::Scheduled, 10), 100);
-        assert!(store.take_due(9).is_empty());
-        assert_eq!(ids(&store.take_due(10)), ["first", "second"]);
+        assert!(store.take_due(|_| 9).is_empty());
+        assert_eq!(ids(&store.take_due(|_| 10)), ["first", "second"]);
         assert_eq!(store.jobs["first"].state, JobState::InFlight);
-        assert_eq!(store.next_due(), Some(30));
-        assert_eq!(ids(&store.take_due(100)), ["late"]);
-        assert_eq!(store.next_due(), None);
+        assert_eq!(store.next_due_in(|_| Some(0)), Some(30));
+        assert_eq!(ids(&store.take_due(|_| 100)), ["late"]);
+        assert_eq!(store.next_due_in(|_| Some(0)), None);
     }
 
     #[test]
@@ -294,9 +317,9 @@ mod tests {
         store.insert(job("a", "m", JobState::Scheduled, 10), 100);
         store.schedule("a", 50);
         // The entry for 10 is stale: the job is due at 50 now.
-        assert!(store.take_due(20).is_empty());
-        assert_eq!(ids(&store.take_due(50)), ["a"]);
-        assert!(store.take_due(100).is_empty());
+        assert!(store.take_due(|_| 20).is_empty());
+        assert_eq!(ids(&store.take_due(|_| 50)), ["a"]);
+        assert!(store.take_due(|_| 100).is_empty());
     }
 
     #[test]
@@ -313,7 +336,7 @@ mod tests {
         // Unsent jobs are not queued.
         store.insert(job("c1", "c", JobState::Dropped, 0), 100);
         assert_eq!(store.queued.total, 3);
-        store.take_due(0);
+        store.take_due(|_| 0);
         assert_eq!(store.queued.total, 3, "in flight still counts");
         assert_eq!(store.finish("a1", JobState::Delivered), None);
         assert_eq!(store.queued.total, 2);
@@ -359,7 +382,7 @@ mod tests {
         assert_eq!(store.queued.total, 1);
         assert!(store.jobs.contains_key("b1") && !store.jobs.contains_key("a1"));
         // The schedule's entry for the forgotten job is skipped.
-        assert_eq!(ids(&store.take_due(0)), ["b1"]);
+        assert_eq!(ids(&store.take_due(|_| 0)), ["b1"]);
         store.clear(None);
         assert!(store.jobs.is_empty());
         assert_eq!(store.queued.total, 0);
@@ -371,7 +394,7 @@ mod tests {
         store.insert(job("a", "m", JobState::Scheduled, 0), 100);
         store.insert(job("b", "m", JobState::Scheduled, 5), 100);
         store.insert(job("c", "m", JobState::Suppressed, 0), 100);
-        store.take_due(0);
+        store.take_due(|_| 0);
         assert_eq!(store.abandon_queued(), 2);
         assert_eq!(store.queued.total, 0);
         assert!(["a", "b"].iter().all(|id| store.jobs[*id].state == JobState::Abandoned));

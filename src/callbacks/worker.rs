@@ -1,4 +1,4 @@
-//! The worker: takes what falls due on the sandbox clock, sends each over HTTP in a task of its
+//! The worker: takes what falls due on each merchant's sandbox clock, sends each over HTTP in a task of its
 //! own (or stores it in the own sink at once), records the outcome, schedules the retry, and
 //! releases a sequence's next step when the current one is finished.
 
@@ -8,6 +8,7 @@ use super::own_sink::CALLBACK_HEADER;
 use super::retry::{later, verdict, Verdict};
 use super::store::{ChainId, Store};
 use super::Callbacks;
+use crate::clock::Clock;
 use crate::metrics::Metrics;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,11 +20,18 @@ pub const SIGNATURE_HEADER: &str = "X-Sandbox-Signature";
 
 /// Where one attempt goes, and what it carries; taken from the job under the lock.
 pub(super) struct Sending {
+    /// The job's merchant's clock, which its attempts are timed by.
+    pub(super) clock: Arc<Clock>,
     pub(super) target: Target,
     pub(super) body: actix_web::web::Bytes,
     pub(super) basic_auth: Option<(String, String)>,
     /// The receiver_timeout fault's first attempt: the answer is disregarded.
     pub(super) ignore_answer: bool,
+}
+
+/// Wall-clock ms, which the worker's own sleeps are counted in.
+pub(super) fn wall_now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 pub(super) enum Target {
@@ -37,13 +45,16 @@ impl Callbacks {
     pub async fn run(self: Arc<Self>) {
         let mut stopping = self.stopping.subscribe();
         loop {
-            let now = self.clock.now_ms();
-            let (ready, next_due) = {
+            let (ready, wait) = {
                 let mut store = self.store.lock();
-                let ready = store.take_due(now);
-                let next_due = store.next_due();
-                store.worker_looks_at = next_due.unwrap_or(now + IDLE_LOOK_MS).min(now + IDLE_LOOK_MS);
-                (ready, next_due)
+                let ready = store.take_due(|merchant| self.clocks.now_ms_of(merchant));
+                let next_due_in = store.next_due_in(|merchant| {
+                    let clock = self.clocks.of(merchant);
+                    (!clock.is_frozen()).then(|| clock.now_ms())
+                });
+                let wait = next_due_in.map_or(IDLE_LOOK_MS, |ms| ms.clamp(0, IDLE_LOOK_MS));
+                store.worker_looks_at = wall_now_ms().saturating_add(wait);
+                (ready, wait)
             };
             for id in ready {
                 // Deliveries to the own sink are quick and local: done here, in order, without a task each.
@@ -66,12 +77,10 @@ impl Callbacks {
             if *stopping.borrow() {
                 return;
             }
-            let wait =
-                next_due.map_or(IDLE_LOOK_MS, |due| due.saturating_sub(self.clock.now_ms()).clamp(0, IDLE_LOOK_MS));
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
                 _ = self.wake.notified() => {}
-                _ = self.clock.advanced() => {}
+                _ = self.clocks.changes().notified() => {}
                 _ = stopping.wait_for(|stop| *stop) => return,
             }
         }
@@ -95,7 +104,8 @@ impl Callbacks {
             None => Target::Url(job.url.clone()),
         };
         let ignore_answer = job.ignore_first_answer && job.attempts.is_empty();
-        Some(Sending { target, body, basic_auth: job.basic_auth.clone(), ignore_answer })
+        let clock = self.clocks.of(&job.merchant);
+        Some(Sending { clock, target, body, basic_auth: job.basic_auth.clone(), ignore_answer })
     }
 
     pub(super) fn sign(&self, body: &[u8]) -> Option<String> {
@@ -106,7 +116,7 @@ impl Callbacks {
     async fn deliver(&self, id: &str, sending: Sending) {
         let Target::Url(url) = &sending.target else { return };
         let signature = self.sign(&sending.body);
-        let at = self.clock.now_ms();
+        let at = sending.clock.now_ms();
         let started = Instant::now();
         let (body, basic_auth) = (sending.body, sending.basic_auth);
         let mut request = self
@@ -167,9 +177,9 @@ impl Callbacks {
             JobState::Delivered
         } else if let Some(wait) = retry_in {
             Metrics::count(&self.metrics.callbacks_retried);
-            let (reference, url) = (job.reference.clone(), url_for_logs(&job.url));
-            store.schedule(id, later(self.clock.now_ms(), wait));
-            self.wake_if_sooner(&store);
+            let (reference, url, merchant) = (job.reference.clone(), url_for_logs(&job.url), job.merchant.clone());
+            store.schedule(id, later(self.clocks.now_ms_of(&merchant), wait));
+            self.wake_if_sooner(&store, &merchant);
             drop(store);
             let failure = failure.unwrap_or_default();
             tracing::warn!(%reference, job = id, %url, attempt = number, retry_in_ms = wait, "callback attempt failed: {failure}");
@@ -180,11 +190,12 @@ impl Callbacks {
             tracing::warn!(%reference, job = id, %url, attempts = number, "callback given up: {failure}");
             JobState::Failed
         };
+        let merchant = job.merchant.clone();
         let chain = store.finish(id, finished);
         self.release_next(&mut store, chain);
         // A burst queues more jobs than the log keeps; they become evictable only now.
         store.evict(self.settings.log_limit);
-        self.wake_if_sooner(&store);
+        self.wake_if_sooner(&store, &merchant);
     }
 
     /// Counts a finished job against its sequence; schedules the next step once every copy of
@@ -198,7 +209,7 @@ impl Callbacks {
         }
         let Some(mut chain) = store.chains.remove(&chain_id) else { return };
         let index = chain.next;
-        let due = self.due_of(self.clock.now_ms(), &chain.plan.steps[index]);
+        let due = self.due_of(self.clocks.now_ms_of(&chain.plan.merchant), &chain.plan.steps[index]);
         chain.next += 1;
         let more = chain.next < chain.plan.steps.len();
         for _ in 0..chain.copies {
@@ -215,7 +226,7 @@ impl Callbacks {
 mod tests {
     use super::super::{Plan, Step};
     use super::*;
-    use crate::clock::Clock;
+    use crate::clock::Clocks;
     use crate::config::CallbackSettings;
     use crate::ids::Ids;
     use crate::scenario::CallbackFault;
@@ -225,10 +236,10 @@ mod tests {
 
     /// Callbacks on a frozen clock, with no jitter: due times are exact.
     fn callbacks(settings: CallbackSettings) -> Callbacks {
-        let clock = Arc::new(Clock::default());
-        clock.set(Some(NOW), Some(true)).unwrap();
+        let clocks = Arc::new(Clocks::default());
+        clocks.set(None, Some(NOW), Some(true)).unwrap();
         let settings = CallbackSettings { jitter: 0.0, ..settings };
-        Callbacks::new(settings, clock, Arc::new(Ids::new(7)), Arc::default(), None)
+        Callbacks::new(settings, clocks, Arc::new(Ids::new(7)), Arc::default(), None)
     }
 
     fn plan(url: &str, steps: usize, faults: Vec<CallbackFault>) -> Plan {
@@ -246,7 +257,7 @@ mod tests {
 
     /// The worker's part up to sending: every job due now, marked in flight.
     fn take_due(callbacks: &Callbacks) -> Vec<String> {
-        callbacks.store.lock().take_due(callbacks.clock.now_ms()).iter().map(|id| id.to_string()).collect()
+        callbacks.store.lock().take_due(|m| callbacks.clocks.now_ms_of(m)).iter().map(|id| id.to_string()).collect()
     }
 
     fn answered(status: u16) -> Outcome {
@@ -255,7 +266,7 @@ mod tests {
 
     fn record(callbacks: &Callbacks, id: &str, outcome: Outcome) {
         let ignore = callbacks.sending(id).is_some_and(|s| s.ignore_answer);
-        callbacks.record_attempt(id, callbacks.clock.now_ms(), Instant::now(), outcome, ignore);
+        callbacks.record_attempt(id, callbacks.clocks.shared().now_ms(), Instant::now(), outcome, ignore);
     }
 
     #[test]
@@ -263,12 +274,12 @@ mod tests {
         let callbacks = callbacks(CallbackSettings { retry_schedule_ms: vec![1_000], ..Default::default() });
         let [id] = callbacks.enqueue(plan("http://receiver.test/cb", 1, vec![])).try_into().unwrap();
         assert!(take_due(&callbacks).is_empty(), "due only after the step's wait");
-        callbacks.clock.advance(10).unwrap();
+        callbacks.clocks.advance(None, 10).unwrap();
         assert_eq!(take_due(&callbacks), [id.clone()]);
         record(&callbacks, &id, answered(503));
         let job = callbacks.get(&id).unwrap();
         assert_eq!((job.state, job.due_ms, job.attempts.len()), (JobState::Scheduled, NOW + 10 + 1_000, 1));
-        callbacks.clock.advance(1_000).unwrap();
+        callbacks.clocks.advance(None, 1_000).unwrap();
         assert_eq!(take_due(&callbacks), [id.clone()]);
         record(&callbacks, &id, Outcome::failed("could not connect"));
         let job = callbacks.get(&id).unwrap();
@@ -286,7 +297,7 @@ mod tests {
     fn a_client_error_is_given_up_at_once() {
         let callbacks = callbacks(CallbackSettings::default());
         let [id] = callbacks.enqueue(plan("http://receiver.test/cb", 1, vec![])).try_into().unwrap();
-        callbacks.clock.advance(10).unwrap();
+        callbacks.clocks.advance(None, 10).unwrap();
         take_due(&callbacks);
         record(&callbacks, &id, answered(404));
         assert_eq!(callbacks.get(&id).unwrap().state, JobState::Failed);
@@ -297,7 +308,7 @@ mod tests {
         let callbacks = callbacks(CallbackSettings::default());
         let first = callbacks.enqueue(plan("http://receiver.test/cb", 2, vec![CallbackFault::Duplicate]));
         assert_eq!(first.len(), 2, "two copies of the first step");
-        callbacks.clock.advance(10).unwrap();
+        callbacks.clocks.advance(None, 10).unwrap();
         assert_eq!(take_due(&callbacks), first);
         record(&callbacks, &first[0], answered(200));
         assert_eq!(callbacks.list(&Default::default()).len(), 2, "step 2 waits for the other copy");
@@ -316,13 +327,13 @@ mod tests {
             .enqueue(plan("http://receiver.test/cb", 1, vec![CallbackFault::ReceiverTimeout]))
             .try_into()
             .unwrap();
-        callbacks.clock.advance(10).unwrap();
+        callbacks.clocks.advance(None, 10).unwrap();
         take_due(&callbacks);
         record(&callbacks, &id, answered(200));
         let job = callbacks.get(&id).unwrap();
         assert_eq!(job.state, JobState::Scheduled);
         assert!(job.attempts[0].error.as_deref().is_some_and(|e| e.contains("receiver_timeout")));
-        callbacks.clock.advance(1_000).unwrap();
+        callbacks.clocks.advance(None, 1_000).unwrap();
         take_due(&callbacks);
         record(&callbacks, &id, answered(200));
         assert_eq!(callbacks.get(&id).unwrap().state, JobState::Delivered);
@@ -359,7 +370,7 @@ mod tests {
                 if received.len() == 3 {
                     return received;
                 }
-                callbacks.clock.advance(100).unwrap();
+                callbacks.clocks.advance(None, 100).unwrap();
                 changed.await;
             }
         })

@@ -3,7 +3,7 @@
 //! they started with plus what came in less what left), no balance is ever negative or above
 //! the largest one, and a refused operation changes nothing.
 
-use jenga_sandbox::clock::Clock;
+use jenga_sandbox::clock::Clocks;
 use jenga_sandbox::ledger::{Conversion, Ledger, Movement};
 use jenga_sandbox::merchant::{Account, Merchant};
 use jenga_sandbox::money::Cents;
@@ -121,8 +121,9 @@ proptest! {
         daily_limit in 0..=MAX,
         operations in proptest::collection::vec(operation(), 1..40),
     ) {
-        let clock = Arc::new(Clock::default());
-        let ledger = Ledger::new(clock.clone());
+        let clocks = Arc::new(Clocks::default());
+        let clock = clocks.shared();
+        let ledger = Ledger::new(clocks.clone());
         let merchant = merchant(&openings, daily_limit);
         // Money that came in from outside (positive) or left to outside (negative), per currency.
         let mut flow: BTreeMap<&str, i128> = held(&books(&ledger, &merchant)).into_iter().collect();
@@ -182,7 +183,7 @@ proptest! {
                     }
                 }
                 Operation::Advance => {
-                    clock.advance(DAY_MS).unwrap();
+                    clocks.advance(None, DAY_MS).unwrap();
                     false
                 }
             };

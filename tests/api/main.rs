@@ -26,6 +26,7 @@ mod hardening_requests;
 mod kyc;
 mod ledger_properties;
 mod openapi;
+mod parallel_workers;
 mod payments;
 mod queries;
 mod scenarios;
