@@ -54,7 +54,7 @@ struct Seen {
     requests: u64,
     callbacks: u64,
     transactions: u64,
-    /// The clock's offset and whether it is frozen: a running clock's time is not a change.
+    /// The shared clock's offset and whether it is frozen: a running clock's time is not a change.
     clock: (i64, bool),
 }
 
@@ -64,7 +64,7 @@ impl Seen {
             requests: state.journal.changes.count(),
             callbacks: state.callbacks.changes.count(),
             transactions: state.transactions.changes.count(),
-            clock: (state.clock.offset_ms(), state.clock.is_frozen()),
+            clock: (state.clocks.shared().offset_ms(), state.clocks.shared().is_frozen()),
         }
     }
 
@@ -147,7 +147,7 @@ async fn next_event(mut reader: Reader) -> Option<(Result<Bytes, std::convert::I
         }
     }
     let state = reader.state.clone();
-    let clock = state.clock.changes();
+    let clock = state.clocks.changes();
     loop {
         // Registered before comparing, so a change made between the two is not missed.
         let wakes = [
