@@ -58,6 +58,17 @@ fn lines(address: &str, state: &AppState) -> Vec<Line> {
         format!("  scenarios: {count} loaded from {}", scenarios.files.join(", ")),
         json!({"event": "scenarios", "count": count, "sources": scenarios.files}),
     ));
+    if let Some(proxy) = &state.proxy {
+        let record = settings.record.as_ref().map(|dir| dir.display().to_string());
+        let recording = record.as_ref().map(|dir| format!(" · recording answers in {dir}")).unwrap_or_default();
+        lines.push(line(
+            format!(
+                "  proxy: API requests go to {}, answers compared at {address}/__sandbox/diff{recording}",
+                proxy.base
+            ),
+            json!({"event": "proxy", "upstream": proxy.base, "record": record}),
+        ));
+    }
     lines.extend(admin(address, settings));
     lines
 }

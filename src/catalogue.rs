@@ -224,6 +224,9 @@ pub static CATALOGUE: &[Row] = &[
     gateway(413, 413, "payload_too_large", "Request body too large", Some("PAYLOAD_TOO_LARGE"), &[Http], "sandbox"),
     gateway(415, 415, "unsupported_media_type", "Unsupported content type", Some("UNSUPPORTED_MEDIA_TYPE"), &[Http], "sandbox"),
     gateway(500, 500, "internal_server_error", "Internal server error", Some("INTERNAL_ERROR"), &[Http], "sandbox"),
+    // sandbox, proxy mode: the upstream gave no usable answer.
+    gateway(502, 502, "bad_gateway", "The upstream gave no answer", Some("BAD_GATEWAY"), &[Http], "sandbox"),
+    gateway(504, 504, "gateway_timeout", "The upstream did not answer in time", Some("GATEWAY_TIMEOUT"), &[Http], "sandbox"),
     // seed 000: Downstream Provider Error responses
     target(900101, "Invalid merchant Cipher Text", &[Signature]),
     target(900101, "Invalid merchant certificate", &[Signature]),
@@ -547,7 +550,7 @@ mod tests {
     #[test]
     fn rows_per_family_match_the_sources() {
         let expected: &[(Family, usize)] = &[
-            (Http, 10),     // seed 001: 4 bodies; sandbox: 6
+            (Http, 12),     // seed 001: 4 bodies; sandbox: 6, and 2 for proxy mode
             (V2Gateway, 5), // §4.3: 500101..500105
             (Signature, 6), // seed 000: five 900101; §4.2: 900100
             (MerchantAuthorization, 3),
@@ -578,8 +581,8 @@ mod tests {
             let got = CATALOGUE.iter().filter(|row| row.families.contains(&family)).count();
             assert_eq!(got, count, "{family:?}");
         }
-        // 159 distinct (code, message) pairs in seed 000, plus 900100, 10 Http, 500102..500105,
+        // 159 distinct (code, message) pairs in seed 000, plus 900100, 12 Http, 500102..500105,
         // 5 STK push and 1 transaction status row.
-        assert_eq!(CATALOGUE.len(), 180);
+        assert_eq!(CATALOGUE.len(), 182);
     }
 }

@@ -25,6 +25,9 @@ struct Cli {
 enum Command {
     /// Start the server (the default).
     Serve(ServeArgs),
+    /// Forward every API request to an upstream (a Jenga UAT), answer with its answers, and
+    /// compare each with the sandbox's own (GET /__sandbox/diff). Takes every `serve` option.
+    Proxy(ProxyArgs),
     /// Write an RSA-2048 pair: privatekey.pem (PKCS#8) and publickey.pem (SPKI).
     Keygen {
         /// Where to write [default: ~/.JengaApi/keys, where the Python SDK looks].
@@ -117,6 +120,34 @@ struct ServeArgs {
     token_key: Option<String>,
 }
 
+#[derive(Args)]
+struct ProxyArgs {
+    /// The upstream's base URL, e.g. https://uat.finserve.africa [default: `upstream` in the config file].
+    #[arg(long, env = "JENGA_SANDBOX_UPSTREAM")]
+    upstream: Option<String>,
+    /// Write each distinct upstream answer here as a scenario file, for `serve --scenarios DIR` [default: none].
+    #[arg(long, env = "JENGA_SANDBOX_RECORD")]
+    record: Option<PathBuf>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+impl ProxyArgs {
+    fn settings(self) -> Result<Settings, String> {
+        let mut settings = self.serve.settings()?;
+        if self.upstream.is_some() {
+            settings.upstream = self.upstream;
+        }
+        if self.record.is_some() {
+            settings.record = self.record;
+        }
+        if settings.upstream.is_none() {
+            return Err("proxy needs --upstream URL (or `upstream:` in the config file)".into());
+        }
+        Ok(settings)
+    }
+}
+
 /// `text [default: VALUE]`, with the value as the config file spells it.
 fn default_help(text: &str, value: &impl serde::Serialize) -> String {
     let value = match serde_json::to_value(value) {
@@ -169,8 +200,9 @@ impl ServeArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        None => serve(cli.serve),
-        Some(Command::Serve(args)) => serve(args),
+        None => cli.serve.settings().and_then(serve),
+        Some(Command::Serve(args)) => args.settings().and_then(serve),
+        Some(Command::Proxy(args)) => args.settings().and_then(serve),
         Some(Command::Keygen { out, force }) => keygen(out, force),
         Some(Command::Sign { key, string, operation, body, merchant }) => sign(key, string, operation, body, &merchant),
         Some(Command::Check { scenarios }) => check(scenarios),
@@ -187,8 +219,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn serve(args: ServeArgs) -> Result<(), String> {
-    let settings = args.settings()?;
+fn serve(settings: Settings) -> Result<(), String> {
     let log_format = settings.log_format;
     // Dropped when serving ends, which writes out the lines still buffered.
     let _log_writer = init_logging(settings.log_format);

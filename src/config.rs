@@ -68,6 +68,12 @@ pub struct Settings {
     pub state: Option<PathBuf>,
     /// How often the state file is written; a `kill -9` loses at most this much.
     pub state_interval_secs: u64,
+    /// Proxy mode: every API request is forwarded to this base URL (`jenga-sandbox proxy --upstream`).
+    pub upstream: Option<String>,
+    /// Proxy mode: each distinct upstream answer is written here as a scenario file.
+    pub record: Option<PathBuf>,
+    /// Proxy mode: the longest wait for the upstream's whole answer; past it the client gets a 504.
+    pub upstream_timeout_ms: u64,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -149,6 +155,9 @@ impl Default for Settings {
             merchants: Vec::new(),
             state: None,
             state_interval_secs: 5,
+            upstream: None,
+            record: None,
+            upstream_timeout_ms: 30_000,
         }
     }
 }
@@ -202,6 +211,14 @@ impl Settings {
             self.reference_limit,
         ];
         self.check_durations()?;
+        if let Some(upstream) = &self.upstream {
+            crate::proxy::upstream_base(upstream).map_err(ConfigError::Invalid)?;
+        } else if self.record.is_some() {
+            return Err(ConfigError::Invalid("record: needs an upstream to record (proxy mode)".into()));
+        }
+        if self.upstream_timeout_ms == 0 {
+            return Err(ConfigError::Invalid("upstream_timeout_ms must be above 0".into()));
+        }
         if self.max_body_bytes == 0 || self.body_read_timeout_ms == 0 || limits.contains(&0) {
             return Err(ConfigError::Invalid(
                 "max_body_bytes, body_read_timeout_ms, journal_limit, token_limit, callbacks.log_limit, callbacks.queue_limit, callbacks.total_queue_limit, sink_limit, transaction_limit and reference_limit must be above 0".into(),
@@ -242,6 +259,7 @@ impl Settings {
             ("latency.fixed_ms", self.latency.fixed_ms, 60_000, "1 minute"),
             ("latency.jitter_ms", self.latency.jitter_ms, 60_000, "1 minute"),
             ("max_hang_ms", self.max_hang_ms, 600_000, "10 minutes"),
+            ("upstream_timeout_ms", self.upstream_timeout_ms, 600_000, "10 minutes"),
         ];
         match checks.into_iter().find(|(_, value, max, _)| value > max) {
             Some((name, value, max, spelled)) => {

@@ -34,6 +34,9 @@ pub struct Entry {
     pub response: Response,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub callbacks: Vec<String>,
+    /// Proxy mode: where the answer came from, the sandbox's own answer and how they differ.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub proxied: Option<crate::proxy::Proxied>,
 }
 
 impl Entry {
@@ -202,6 +205,13 @@ impl Journal {
         entries.push_front(Arc::new(entry));
         drop(entries);
         self.changes.changed();
+    }
+
+    /// Removes the entry `id` and hands it over (proxy mode moves the shadow's entries here).
+    pub fn take(&self, id: &str) -> Option<Arc<Entry>> {
+        let mut entries = self.entries.write();
+        let position = entries.iter().position(|e| e.id == id)?;
+        entries.remove(position)
     }
 
     pub fn list(&self, filter: &Filter) -> Vec<Arc<Entry>> {

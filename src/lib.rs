@@ -31,6 +31,7 @@ pub mod operation;
 pub mod persist;
 pub mod pipeline;
 pub mod probe;
+pub mod proxy;
 pub mod recent;
 pub mod rules;
 pub mod scenario;

@@ -27,6 +27,18 @@ pub const EXPECTED_VARIANT_HEADER: &str = "x-sandbox-signature-expected-variant"
 /// Bytes of a request body the journal keeps when no merchant was authenticated.
 pub const UNAUTHENTICATED_BODY_EXCERPT: usize = 2 * 1024;
 
+/// Marks proxy mode's copy of a request (see `proxy`): its answer is compared, never sent, so
+/// neither answer faults nor delays are played; `signature_unchecked` skips a signature check
+/// that could only fail, when the sandbox holds no public key for the merchant.
+#[derive(Clone, Copy)]
+pub struct ShadowCopy {
+    pub signature_unchecked: bool,
+}
+
+fn shadow_copy(req: &HttpRequest) -> Option<ShadowCopy> {
+    actix_web::HttpMessage::extensions(req).get::<ShadowCopy>().copied()
+}
+
 /// A request on its way through the pipeline, as operation handlers see it.
 pub struct Call<'a> {
     pub state: &'a AppState,
@@ -180,6 +192,9 @@ pub async fn serve_route(
     };
     let mut trace = Trace::new(state, req, name, generation);
     let outcome = run(state, req, payload, route, &mut trace).await;
+    if shadow_copy(req).is_some() {
+        return trace.finish(outcome);
+    }
     let effect = trace.decision.effect.clone();
     let (fault, delay_ms) = effect.map_or((None, 0), |e| (e.answer_fault, e.delay_ms));
     crate::faults::deliver(state, req, fault, delay_ms, trace.finish(outcome)).await
@@ -218,7 +233,8 @@ async fn run(state: &AppState, req: &HttpRequest, payload: Payload, route: Route
         })
     })?;
     if let Some(merchant) = &merchant {
-        if !spec.op.signature.is_empty() && state.settings.signature_mode != Mode::Off {
+        let unchecked = shadow_copy(req).is_some_and(|copy| copy.signature_unchecked);
+        if !spec.op.signature.is_empty() && state.settings.signature_mode != Mode::Off && !unchecked {
             let header = req.headers().get("signature").and_then(|v| v.to_str().ok());
             // Some formulas sign the caller's merchant code, which the request body does not carry.
             let needs_merchant = spec.op.signature.iter().any(|f| f.fields.contains(&signature::MERCHANT_CODE));
@@ -272,7 +288,8 @@ async fn run(state: &AppState, req: &HttpRequest, payload: Payload, route: Route
     });
     if let Some(effect) = &effect {
         // A slow body spends its delay sending, not before.
-        if effect.delay_ms > 0 && effect.answer_fault != Some(crate::faults::AnswerFault::SlowBody) {
+        let played = shadow_copy(req).is_none() && effect.answer_fault != Some(crate::faults::AnswerFault::SlowBody);
+        if effect.delay_ms > 0 && played {
             tokio::time::sleep(std::time::Duration::from_millis(effect.delay_ms)).await;
         }
     }
@@ -343,7 +360,10 @@ fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Merchant>, Fa
 }
 
 /// The whole body, at most `max_body_bytes`, within `body_read_timeout_ms` (408 past it).
-async fn read_body(payload: Payload, settings: &crate::config::Settings) -> Result<Bytes, Failure> {
+pub async fn read_body<S>(payload: S, settings: &crate::config::Settings) -> Result<Bytes, Failure>
+where
+    S: futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     let within = std::time::Duration::from_millis(settings.body_read_timeout_ms);
     tokio::time::timeout(within, collect_body(payload, settings.max_body_bytes)).await.unwrap_or_else(|_| {
         Err(Failure::http(
@@ -356,7 +376,10 @@ async fn read_body(payload: Payload, settings: &crate::config::Settings) -> Resu
     })
 }
 
-async fn collect_body(mut payload: Payload, limit: usize) -> Result<Bytes, Failure> {
+async fn collect_body<S>(mut payload: S, limit: usize) -> Result<Bytes, Failure>
+where
+    S: futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin,
+{
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Failure::invalid(format!("the request body could not be read: {e}")))?;
@@ -521,6 +544,7 @@ impl<'a> Trace<'a> {
             variants: self.variants,
             response: Response { status: reply.status.as_u16(), body: RawBody::new(body) },
             callbacks: self.callbacks,
+            proxied: None,
         });
         response
     }

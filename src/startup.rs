@@ -39,7 +39,12 @@ impl Application {
         let local = listener.local_addr().map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         state.callbacks.set_own_sink(local.port(), state.sink.clone());
         let app_state = state.clone();
+        let relay = state
+            .proxy
+            .clone()
+            .map(|proxy| web::Data::new(crate::proxy::forward::Context { main: state.clone(), proxy }));
         let server = HttpServer::new(move || {
+            let relay = relay.clone();
             App::new()
                 .wrap_fn(|req, service| match crate::callbacks::refuse_callback_to_self(&req) {
                     Some(refusal) => {
@@ -49,8 +54,13 @@ impl Application {
                 })
                 .app_data(app_state.clone())
                 .service(admin::scope())
-                .configure(api::configure)
-                .default_service(web::to(api::not_found))
+                .configure(move |cfg| match relay {
+                    Some(context) => crate::proxy::forward::configure(cfg, context),
+                    None => {
+                        api::configure(cfg);
+                        cfg.default_service(web::to(api::not_found));
+                    }
+                })
         })
         .on_connect(crate::connection::remember_connection)
         .listen(listener)
@@ -115,6 +125,9 @@ impl Application {
             }
         };
         let _ = self.worker.await;
+        if let Some(proxy) = &self.state.proxy {
+            proxy.log_summary();
+        }
         if let Some(saver) = self.saver {
             saver.abort();
         }

@@ -20,9 +20,10 @@ pub struct AppState {
     /// requests use.
     pub clocks: Arc<Clocks>,
     pub ids: Arc<Ids>,
-    pub merchants: Merchants,
+    /// Shared with proxy mode's shadow state, so merchants registered here are the ones it sees.
+    pub merchants: Arc<Merchants>,
     pub tokens: Tokens,
-    pub scenarios: Scenarios,
+    pub scenarios: Arc<Scenarios>,
     pub journal: Journal,
     pub callbacks: Arc<Callbacks>,
     pub metrics: Arc<crate::metrics::Metrics>,
@@ -35,6 +36,9 @@ pub struct AppState {
     pub event_streams: crate::dashboard::events::Streams,
     /// Payment references already used, per merchant (duplicates answer 400101).
     pub references: Mutex<HashMap<String, UsedReferences>>,
+    /// Proxy mode (`jenga-sandbox proxy`): the upstream, the shadow state that computes the
+    /// sandbox's own answers, and the differences found.
+    pub proxy: Option<Arc<crate::proxy::Proxy>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +57,8 @@ pub enum StartupError {
     State(#[from] crate::persist::StateError),
     #[error("{0}")]
     Watch(String),
+    #[error("proxy: {0}")]
+    Proxy(String),
 }
 
 impl AppState {
@@ -66,7 +72,7 @@ impl AppState {
             Some(pem) => IssuerKey::from_pem(&pem)?,
             None => IssuerKey::generated(),
         };
-        let merchants = Merchants::default();
+        let merchants = Arc::new(Merchants::default());
         merchants.insert(Merchant {
             code: merchant::DEFAULT_CODE.into(),
             name: "Jenga Sandbox Merchant".into(),
@@ -93,7 +99,7 @@ impl AppState {
         } else {
             None
         };
-        Ok(Self {
+        let mut state = Self {
             tokens: Tokens::new(issuer, settings.token_ttl_secs, settings.token_limit),
             journal: Journal::new(settings.journal_limit),
             callbacks: Arc::new(Callbacks::new(
@@ -104,8 +110,9 @@ impl AppState {
                 signer,
             )),
             metrics,
-            scenarios: Scenarios::new(scenarios),
+            scenarios: Arc::new(Scenarios::new(scenarios)),
             references: Mutex::default(),
+            proxy: None,
             sink: Arc::new(crate::sink::Sink::new(settings.sink_limit)),
             transactions: crate::transactions::Transactions::new(settings.transaction_limit),
             ledger: crate::ledger::Ledger::new(clocks.clone()),
@@ -115,7 +122,43 @@ impl AppState {
             clocks,
             ids,
             settings,
-        })
+        };
+        if state.settings.upstream.is_some() {
+            state.proxy = Some(Arc::new(crate::proxy::Proxy::new(state.shadow(), &state.settings)?));
+        }
+        Ok(state)
+    }
+
+    /// Proxy mode's shadow: the sandbox as it would answer, sharing this state's settings,
+    /// merchants, scenarios, clocks and ids, with a ledger, transactions, references, tokens,
+    /// journal and callbacks of its own. Its callbacks are never delivered and nothing it does
+    /// shows in this state, so computing an answer there moves no balance and sends nothing.
+    fn shadow(&self) -> Self {
+        let settings = Settings { upstream: None, record: None, state: None, ..self.settings.clone() };
+        Self {
+            tokens: self.tokens.sharing_issuer(settings.token_limit),
+            journal: Journal::new(settings.journal_limit),
+            callbacks: Arc::new(Callbacks::new(
+                settings.callbacks.clone(),
+                self.clocks.clone(),
+                self.ids.clone(),
+                Arc::new(crate::metrics::Metrics::default()),
+                None,
+            )),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
+            scenarios: self.scenarios.clone(),
+            references: Mutex::default(),
+            sink: Arc::new(crate::sink::Sink::new(1)),
+            transactions: crate::transactions::Transactions::new(settings.transaction_limit),
+            ledger: crate::ledger::Ledger::new(self.clocks.clone()),
+            waiters: crate::wait::Waiters::default(),
+            event_streams: Default::default(),
+            merchants: self.merchants.clone(),
+            clocks: self.clocks.clone(),
+            ids: self.ids.clone(),
+            proxy: None,
+            settings,
+        }
     }
 
     /// Records `reference` for `merchant`; false when it was already used.
@@ -132,6 +175,9 @@ impl AppState {
 
     /// Clears what requests created (of one merchant, or all); merchants and scenarios stay.
     pub fn reset(&self, merchant: Option<&str>) {
+        if let Some(proxy) = &self.proxy {
+            proxy.reset(merchant);
+        }
         self.journal.clear(merchant);
         self.callbacks.clear(merchant);
         self.transactions.clear(merchant);

@@ -71,6 +71,11 @@ impl Tokens {
         }
     }
 
+    /// Another set of tokens signed with the same key (proxy mode's shadow state).
+    pub fn sharing_issuer(&self, limit: usize) -> Self {
+        Self { issuer: RwLock::new(self.issuer()), ttl_ms: self.ttl_ms, live: RwLock::new(Recent::new(limit)) }
+    }
+
     pub fn issuer(&self) -> std::sync::Arc<IssuerKey> {
         self.issuer.read().clone()
     }

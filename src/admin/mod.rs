@@ -248,6 +248,14 @@ pub static ROUTES: &[AdminPath] = &[
     },
     AdminPath { path: "/errors", ops: &[op("GET", || web::to(status::errors), "The error catalogue")] },
     AdminPath {
+        path: "/diff",
+        ops: &[op(
+            "GET",
+            || web::to(crate::proxy::diff_view),
+            "Proxy mode: how the sandbox's answers differ from the upstream's",
+        )],
+    },
+    AdminPath {
         path: "/events",
         ops: &[AdminOp {
             answers: &[200, 429],

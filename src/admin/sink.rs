@@ -16,6 +16,10 @@ pub async fn store(
     Body(raw): Body,
 ) -> HttpResponse {
     let headers = crate::pipeline::header_map(&req);
+    // Compared before it is stored, so a test that waits for the delivery finds the comparison made.
+    if let Some(proxy) = &state.proxy {
+        proxy.expected.received(&raw, &proxy.tally);
+    }
     let id = state.sink.store(&name, state.clocks.shared().now_ms(), headers, &raw);
     HttpResponse::Ok().json(json!({"status": "received", "id": id}))
 }

@@ -19,6 +19,9 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         state.waiters.waiting(),
         state.event_streams.open()
     ));
+    if let Some(proxy) = &state.proxy {
+        proxy.render_metrics(&mut text);
+    }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)
 }
 

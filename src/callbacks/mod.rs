@@ -275,6 +275,12 @@ impl Callbacks {
         self.store.lock().list(filter)
     }
 
+    /// Takes out the jobs `ids` with the steps still to follow them, and returns their bodies in
+    /// order: proxy mode reads what the sandbox would have sent, and nothing is sent.
+    pub fn take_planned(&self, ids: &[String]) -> Vec<(String, serde_json::Value)> {
+        self.store.lock().take(ids)
+    }
+
     /// Forgets jobs (of one merchant, or all); queued ones are not sent.
     pub fn clear(&self, merchant: Option<&str>) {
         self.store.lock().clear(merchant);

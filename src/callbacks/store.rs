@@ -251,6 +251,25 @@ impl Store {
             .collect()
     }
 
+    /// Takes out the jobs `ids` and the steps still to follow them: each body with its reference,
+    /// in order.
+    pub(super) fn take(&mut self, ids: &[String]) -> Vec<(String, serde_json::Value)> {
+        let mut bodies = Vec::new();
+        for id in ids {
+            let Some(job) = self.jobs.remove(id.as_str()) else { continue };
+            bodies.push((job.reference.clone(), job.body.to_value()));
+            if let Some(chain) = job.chain.and_then(|c| self.chains.remove(&c)) {
+                let later = chain.plan.steps.iter().skip(chain.next);
+                bodies.extend(later.map(|step| (job.reference.clone(), step.body.clone())));
+            }
+        }
+        let Store { jobs, order, finished, queued, .. } = self;
+        order.retain(|id| jobs.contains_key(id));
+        finished.retain(|id| jobs.contains_key(id));
+        queued.recount(jobs.values());
+        bodies
+    }
+
     /// Forgets jobs and sequences (of one merchant, or all).
     pub(super) fn clear(&mut self, merchant: Option<&str>) {
         let keep = |m: &str| merchant.is_some_and(|only| m != only);

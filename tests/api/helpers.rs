@@ -213,3 +213,11 @@ where
 }
 
 pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A fresh directory under the system temp dir, unique to this test.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let dir = std::env::temp_dir().join(format!("jenga-scenarios-{tag}-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

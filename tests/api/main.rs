@@ -28,6 +28,7 @@ mod ledger_properties;
 mod openapi;
 mod parallel_workers;
 mod payments;
+mod proxy;
 mod queries;
 mod scenarios;
 mod send_money;

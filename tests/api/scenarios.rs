@@ -72,14 +72,6 @@ async fn arm(app: &TestApp, body: Value) -> Response {
     app.admin_post("/__sandbox/scenarios/arm", body).await
 }
 
-/// A fresh directory under the system temp dir, unique to this test.
-fn temp_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jenga-scenarios-{tag}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 fn write_scenario(path: &Path, error_code: i64) {
     let text = format!("scenarios:\n  - name: hot-custom\n    effects:\n      stk_push: {{error: {error_code}}}\n");
     std::fs::write(path, text).unwrap();

@@ -1,0 +1,111 @@
+//! Proxy mode (contract §12, `jenga-sandbox proxy --upstream URL`): every API request is
+//! forwarded unchanged to the upstream (a team's Jenga UAT), whose answer the client gets. The
+//! same request also runs through the sandbox's own pipeline, against a shadow of its state
+//! (`AppState::shadow`), and the two answers are compared by shape (`diff`). The shadow shares
+//! merchants, scenarios and the clock; its ledger and callbacks are its own and never shown or
+//! sent. Callbacks the upstream sends to the sandbox's sink are compared with the ones the
+//! sandbox would have sent (`callbacks`), and `--record DIR` writes what the upstream answered
+//! as scenario rules (`record`).
+
+pub mod callbacks;
+pub mod diff;
+pub mod forward;
+pub mod identity;
+pub mod record;
+
+use crate::journal::Response;
+use crate::state::{AppState, StartupError};
+use actix_web::web;
+use serde::Serialize;
+
+/// What a proxied request's journal entry adds.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Proxied {
+    /// The URL the request was forwarded to.
+    pub upstream: String,
+    /// How the sandbox's answer differs from the upstream's in shape (empty: they agree).
+    pub diff: Vec<diff::Difference>,
+    /// What the sandbox would have answered (the client got the upstream's `response`).
+    pub sandbox_response: Response,
+}
+
+pub struct Proxy {
+    /// Where the sandbox's own answers are computed.
+    pub shadow: web::Data<AppState>,
+    /// The upstream's base URL, without a trailing slash.
+    pub base: String,
+    client: reqwest::Client,
+    pub tally: diff::Tally,
+    pub identities: identity::Identities,
+    pub expected: callbacks::Expected,
+    pub recorder: Option<record::Recorder>,
+}
+
+/// The upstream as a base URL: http or https, no query or fragment.
+pub fn upstream_base(text: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("upstream: {text:?} {why}; give a base URL such as https://uat.finserve.africa");
+    let url = url::Url::parse(text.trim()).map_err(|_| bad("is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("is not an http or https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("has a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+impl Proxy {
+    pub fn new(shadow: AppState, settings: &crate::config::Settings) -> Result<Self, StartupError> {
+        let upstream = settings.upstream.as_deref().unwrap_or_default();
+        let base = upstream_base(upstream).map_err(StartupError::Proxy)?;
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_millis(settings.upstream_timeout_ms))
+            // The client sees a redirect as the upstream gave it.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| StartupError::Proxy(format!("upstream client: {e}")))?;
+        let recorder = match &settings.record {
+            Some(dir) => Some(record::Recorder::new(dir).map_err(StartupError::Proxy)?),
+            None => None,
+        };
+        Ok(Self {
+            shadow: web::Data::new(shadow),
+            base,
+            client,
+            tally: diff::Tally::default(),
+            identities: identity::Identities::default(),
+            expected: callbacks::Expected::default(),
+            recorder,
+        })
+    }
+
+    /// `POST /__sandbox/reset`: the shadow's state too, and (for a whole reset) the differences.
+    pub fn reset(&self, merchant: Option<&str>) {
+        self.shadow.reset(merchant);
+        if merchant.is_none() {
+            self.tally.clear();
+            self.expected.clear();
+        }
+    }
+
+    /// The lines `GET /__sandbox/metrics` adds in proxy mode.
+    pub fn render_metrics(&self, out: &mut String) {
+        self.tally.render_metrics(out);
+    }
+
+    /// Written to the log at shutdown.
+    pub fn log_summary(&self) {
+        self.tally.log_summary(&self.base);
+    }
+}
+
+/// `GET /__sandbox/diff`: where the upstream's answers and the sandbox's differed, grouped by
+/// operation, kind and path (all zero outside proxy mode).
+pub async fn diff_view(state: web::Data<AppState>) -> actix_web::HttpResponse {
+    let view = match &state.proxy {
+        Some(proxy) => proxy.tally.view(),
+        None => diff::Tally::default().view(),
+    };
+    actix_web::HttpResponse::Ok().json(view)
+}
