@@ -1,22 +1,23 @@
-//! The path every API request takes, written once: read the body (bounded), check the bearer
-//! token, parse and validate the fields, verify the signature, choose the scenario, run the
-//! operation, render the envelope, set the sandbox headers and record the journal entry.
-//! Operation handlers only validate their fields and build their success.
+//! The path every API request takes, written once, in named steps (see `run`): check the
+//! bearer token, read the body (bounded), parse and validate the fields, verify the signature,
+//! choose the scenario, run the operation, render the envelope, set the sandbox headers and
+//! record the journal entry. Operation handlers only validate their fields and build their success.
+
+mod input;
 
 use crate::envelope::{Failure, Generation};
 use crate::journal::{Entry, Headers, RawBody, Response};
 use crate::merchant::Merchant;
 use crate::money::Cents;
 use crate::operation::{Auth, Operation};
-use crate::scenario::{Decision, Source};
+use crate::scenario::{Decision, Effect, Source};
 use crate::signature::{self, Mode, Verdict};
 use crate::state::AppState;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::web::{Bytes, BytesMut, Payload};
+use actix_web::web::{Bytes, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use futures_util::StreamExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -26,6 +27,8 @@ pub const EXPECTED_HEADER: &str = "x-sandbox-signature-expected";
 pub const EXPECTED_VARIANT_HEADER: &str = "x-sandbox-signature-expected-variant";
 /// Bytes of a request body the journal keeps when no merchant was authenticated.
 pub const UNAUTHENTICATED_BODY_EXCERPT: usize = 2 * 1024;
+
+pub use input::read_body;
 
 /// Marks proxy mode's copy of a request (see `proxy`): its answer is compared, never sent, so
 /// neither answer faults nor delays are played; `signature_unchecked` skips a signature check
@@ -200,10 +203,12 @@ pub async fn serve_route(
     crate::faults::deliver(state, req, fault, delay_ms, trace.finish(outcome)).await
 }
 
+/// The steps, in order: token, body, input, spec, validation, signature, scenario, operation,
+/// and the scenario's changes to the answer. Rendering and journaling are `Trace::finish`'s.
 async fn run(state: &AppState, req: &HttpRequest, payload: Payload, route: Route, trace: &mut Trace<'_>) -> Outcome {
     let (auth, input) = match route {
-        Route::Fixed(spec) => (&spec.op.auth, spec.input),
-        Route::ByBody { .. } => (&Auth::Bearer, Input::Body),
+        Route::Fixed(spec) => (spec.op.auth, spec.input),
+        Route::ByBody { .. } => (Auth::Bearer, Input::Body),
     };
     // The token is checked before the body is read: a caller without one waits for nothing and
     // makes the sandbox hold nothing.
@@ -212,92 +217,152 @@ async fn run(state: &AppState, req: &HttpRequest, payload: Payload, route: Route
         Auth::Credentials => None,
     };
     trace.merchant = merchant.as_ref().map(|m| m.code.clone());
-    let raw = read_body(payload, &state.settings).await?;
+    let raw = input::read_body(payload, &state.settings).await?;
     trace.raw_body = raw.clone();
-    let mut input = match input {
-        Input::Body => parse_body(req, &raw, trace.generation, &mut trace.variants)?,
-        Input::Path(names) => path_input(req, names),
-        Input::Query => query_input(req),
-    };
+    let mut input = input::read(req, &raw, input, trace.generation, &mut trace.variants)?;
     let spec = match route {
         Route::Fixed(spec) => spec,
         Route::ByBody { choose, .. } => choose(&input).map_err(Failure::invalid)?,
     };
     trace.operation = spec.op.id;
-    (spec.validate)(&mut input, &mut trace.variants).map_err(|problems| {
-        let from_form = trace.variants.get("body").is_some_and(|b| b.starts_with("form"));
+    validate(spec, &mut input, &mut trace.variants)?;
+    if let Some(merchant) = &merchant {
+        verify_signature(state, req, spec, merchant, &input, &raw, trace)?;
+    }
+    let decision = choose_scenario(state, req, spec, merchant.as_deref(), &input)?;
+    let effect = decision.effect.clone();
+    trace.decision = decision;
+    let scenario_error = effect.as_deref().and_then(|effect| scenario_error(spec, effect));
+    hold(req, effect.as_deref()).await;
+    // Token calls check their credentials first: a scenario never makes wrong credentials work.
+    let (before, after) = match spec.op.auth {
+        Auth::Credentials => (None, scenario_error),
+        Auth::Bearer => (scenario_error, None),
+    };
+    if let Some(failure) = before {
+        return Err(failure);
+    }
+    let reply = operate(state, req, spec, merchant, input, trace)?;
+    if let Some(failure) = after {
+        return Err(failure);
+    }
+    Ok(with_effect(reply, effect.as_deref()))
+}
+
+/// The spec's field rules; every problem is listed.
+fn validate(spec: &Spec, input: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), Failure> {
+    (spec.validate)(input, variants).map_err(|problems| {
+        let from_form = variants.get("body").is_some_and(|b| b.starts_with("form"));
         Failure::invalid(if from_form {
             format!("{problems} (the body was read as a form: send nested objects as JSON, or as dotted keys such as customer.countryCode)")
         } else {
             problems
         })
-    })?;
-    if let Some(merchant) = &merchant {
-        let unchecked = shadow_copy(req).is_some_and(|copy| copy.signature_unchecked);
-        if !spec.op.signature.is_empty() && state.settings.signature_mode != Mode::Off && !unchecked {
-            let header = req.headers().get("signature").and_then(|v| v.to_str().ok());
-            // Some formulas sign the caller's merchant code, which the request body does not carry.
-            let needs_merchant = spec.op.signature.iter().any(|f| f.fields.contains(&signature::MERCHANT_CODE));
-            let signed_input = if needs_merchant {
-                let mut with_merchant = input.clone();
-                with_merchant[signature::MERCHANT_CODE] = Value::String(merchant.code.clone());
-                std::borrow::Cow::Owned(with_merchant)
-            } else {
-                std::borrow::Cow::Borrowed(&input)
-            };
-            let verdict = signature::check(
-                state.settings.signature_mode,
-                merchant.public_key.as_deref(),
-                spec.op.signature,
-                &signed_input,
-                header,
-                &raw,
-            );
-            let rejected = !verdict.valid && verdict.mode == Mode::Strict;
-            if let Some(variant) = verdict.matched_variant {
-                trace.variants.insert("signature".into(), variant.into());
-            }
-            trace.signature = Some(verdict);
-            if rejected {
-                return Err(match trace.generation {
-                    // An operation whose page documents a signature code (account validation,
-                    // reference §4.2: 900100 at HTTP 400) lists the Signature family; the other v3
-                    // pages show the generic 403.
-                    Generation::V3 if spec.op.families.contains(&crate::catalogue::Family::Signature) => {
-                        Failure::code(900100, spec.op.families).unwrap_or_else(|| Failure::http("FORBIDDEN", None))
-                    }
-                    Generation::V3 => Failure::http("FORBIDDEN", None),
-                    Generation::V2 => Failure::code(900101, &[crate::catalogue::Family::Signature])
-                        .unwrap_or_else(|| Failure::http("FORBIDDEN", None)),
-                });
-            }
-        }
+    })
+}
+
+/// Checks the `Signature` header against the operation's formulas, as the signature mode says;
+/// the verdict goes to the trace (and the answer's diagnosis headers).
+fn verify_signature(
+    state: &AppState,
+    req: &HttpRequest,
+    spec: &Spec,
+    merchant: &Merchant,
+    input: &Value,
+    raw: &[u8],
+    trace: &mut Trace,
+) -> Result<(), Failure> {
+    let unchecked = shadow_copy(req).is_some_and(|copy| copy.signature_unchecked);
+    if spec.op.signature.is_empty() || state.settings.signature_mode == Mode::Off || unchecked {
+        return Ok(());
     }
+    let header = req.headers().get("signature").and_then(|v| v.to_str().ok());
+    // Some formulas sign the caller's merchant code, which the request body does not carry.
+    let needs_merchant = spec.op.signature.iter().any(|f| f.fields.contains(&signature::MERCHANT_CODE));
+    let signed_input = if needs_merchant {
+        let mut with_merchant = input.clone();
+        with_merchant[signature::MERCHANT_CODE] = Value::String(merchant.code.clone());
+        std::borrow::Cow::Owned(with_merchant)
+    } else {
+        std::borrow::Cow::Borrowed(input)
+    };
+    let verdict = signature::check(
+        state.settings.signature_mode,
+        merchant.public_key.as_deref(),
+        spec.op.signature,
+        &signed_input,
+        header,
+        raw,
+    );
+    let rejected = !verdict.valid && verdict.mode == Mode::Strict;
+    if let Some(variant) = verdict.matched_variant {
+        trace.variants.insert("signature".into(), variant.into());
+    }
+    trace.signature = Some(verdict);
+    if !rejected {
+        return Ok(());
+    }
+    Err(match trace.generation {
+        // An operation whose page documents a signature code (account validation, reference
+        // §4.2: 900100 at HTTP 400) lists the Signature family; the other v3 pages show the
+        // generic 403.
+        Generation::V3 if spec.op.families.contains(&crate::catalogue::Family::Signature) => {
+            Failure::code(900100, spec.op.families).unwrap_or_else(|| Failure::http("FORBIDDEN", None))
+        }
+        Generation::V3 => Failure::http("FORBIDDEN", None),
+        Generation::V2 => Failure::code(900101, &[crate::catalogue::Family::Signature])
+            .unwrap_or_else(|| Failure::http("FORBIDDEN", None)),
+    })
+}
+
+/// The scenario this request gets: the header's, an armed one, a rule's, or the default.
+fn choose_scenario(
+    state: &AppState,
+    req: &HttpRequest,
+    spec: &Spec,
+    merchant: Option<&Merchant>,
+    input: &Value,
+) -> Result<Decision, Failure> {
     let scenario_header = req.headers().get(SCENARIO_HEADER).and_then(|v| v.to_str().ok());
-    let merchant_code = merchant.as_ref().map(|m| m.code.as_str()).unwrap_or_default();
-    let decision = state
+    let merchant_code = merchant.map(|m| m.code.as_str()).unwrap_or_default();
+    state
         .scenarios
-        .decide(scenario_header, spec.op, merchant_code, &input)
-        .map_err(|bad| Failure::invalid(format!("X-Sandbox-Scenario: {bad}")))?;
-    trace.decision = decision.clone();
-    let effect = decision.effect.clone();
-    let scenario_error = effect.as_ref().and_then(|e| e.error).map(|code| {
+        .decide(scenario_header, spec.op, merchant_code, input)
+        .map_err(|bad| Failure::invalid(format!("X-Sandbox-Scenario: {bad}")))
+}
+
+/// The error a scenario answers with, in the operation's wording.
+fn scenario_error(spec: &Spec, effect: &Effect) -> Option<Failure> {
+    effect.error.map(|code| {
         Failure::code(code, spec.op.families)
             .unwrap_or_else(|| Failure::http("INTERNAL_ERROR", None))
-            .with_message(effect.as_ref().and_then(|e| e.message.clone()))
-    });
-    if let Some(effect) = &effect {
-        // A slow body spends its delay sending, not before.
+            .with_message(effect.message.clone())
+    })
+}
+
+/// A scenario's delay. A slow body spends its delay sending, not before; a shadow copy spends none.
+async fn hold(req: &HttpRequest, effect: Option<&Effect>) {
+    if let Some(effect) = effect {
         let played = shadow_copy(req).is_none() && effect.answer_fault != Some(crate::faults::AnswerFault::SlowBody);
         if effect.delay_ms > 0 && played {
             tokio::time::sleep(std::time::Duration::from_millis(effect.delay_ms)).await;
         }
     }
-    // Token calls check their credentials first: a scenario never makes wrong credentials work.
-    let credentials_first = spec.op.auth == Auth::Credentials;
-    if let Some(failure) = scenario_error.clone().filter(|_| !credentials_first) {
-        return Err(failure);
-    }
+}
+
+/// Runs the operation itself, then hands what it did (variants, callbacks, the merchant a token
+/// call authenticated, the ledger rule that refused it) back to the trace.
+fn operate(
+    state: &AppState,
+    req: &HttpRequest,
+    spec: &Spec,
+    merchant: Option<Arc<Merchant>>,
+    input: Value,
+    trace: &mut Trace,
+) -> Outcome {
+    // Lent to the call and given back: an empty name costs no allocation.
+    let decision =
+        std::mem::replace(&mut trace.decision, Decision { name: String::new(), source: Source::Default, effect: None });
     let mut call = Call {
         state,
         op: spec.op,
@@ -311,6 +376,7 @@ async fn run(state: &AppState, req: &HttpRequest, payload: Payload, route: Route
         ledger_rule: Default::default(),
     };
     let result = (spec.execute)(&mut call);
+    trace.decision = call.decision;
     if let Some(rule) = call.ledger_rule.get().filter(|_| trace.decision.source == Source::Default) {
         trace.decision.name = format!("ledger:{rule}");
     }
@@ -319,10 +385,11 @@ async fn run(state: &AppState, req: &HttpRequest, payload: Payload, route: Route
     if trace.merchant.is_none() {
         trace.merchant = call.merchant.as_ref().map(|m| m.code.clone());
     }
-    let mut reply = result?;
-    if let Some(failure) = scenario_error {
-        return Err(failure);
-    }
+    result
+}
+
+/// A scenario's changes to a success: its status, and fields set on the body.
+fn with_effect(mut reply: Reply, effect: Option<&Effect>) -> Reply {
     if let Some(effect) = effect {
         if let Some(status) = effect.status.and_then(|s| StatusCode::from_u16(s).ok()) {
             reply.status = status;
@@ -333,7 +400,7 @@ async fn run(state: &AppState, req: &HttpRequest, payload: Payload, route: Route
             }
         }
     }
-    Ok(reply)
+    reply
 }
 
 fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Merchant>, Failure> {
@@ -357,97 +424,6 @@ fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Merchant>, Fa
         ));
     }
     Ok(merchant)
-}
-
-/// The whole body, at most `max_body_bytes`, within `body_read_timeout_ms` (408 past it).
-pub async fn read_body<S>(payload: S, settings: &crate::config::Settings) -> Result<Bytes, Failure>
-where
-    S: futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin,
-{
-    let within = std::time::Duration::from_millis(settings.body_read_timeout_ms);
-    tokio::time::timeout(within, collect_body(payload, settings.max_body_bytes)).await.unwrap_or_else(|_| {
-        Err(Failure::http(
-            "REQUEST_TIMEOUT",
-            Some(format!(
-                "the request body did not arrive within {} ms; send as many bytes as Content-Length says",
-                settings.body_read_timeout_ms
-            )),
-        ))
-    })
-}
-
-async fn collect_body<S>(mut payload: S, limit: usize) -> Result<Bytes, Failure>
-where
-    S: futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin,
-{
-    let mut body = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Failure::invalid(format!("the request body could not be read: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(Failure::http("PAYLOAD_TOO_LARGE", Some(format!("the limit is {limit} bytes"))));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
-/// JSON for every call; v2 calls may also send a form (`application/x-www-form-urlencoded`),
-/// as the v2 token call must and several v2 clients do elsewhere. Some v2 clients send a form
-/// while declaring JSON, so a v2 body that is plainly a form is read as one, and noted.
-fn parse_body(
-    req: &HttpRequest,
-    raw: &[u8],
-    generation: Generation,
-    variants: &mut BTreeMap<String, String>,
-) -> Result<Value, Failure> {
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if generation == Generation::V2 {
-        if content_type.to_ascii_lowercase().contains("x-www-form-urlencoded") {
-            variants.insert("body".into(), "form".into());
-            return crate::fields::from_form(raw).map_err(Failure::invalid);
-        }
-        if looks_like_form(raw) {
-            variants.insert(
-                "body".into(),
-                format!("form sent as {}", if content_type.is_empty() { "no content type" } else { content_type }),
-            );
-            return crate::fields::from_form(raw).map_err(Failure::invalid);
-        }
-    }
-    if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
-        return Err(Failure::http(
-            "UNSUPPORTED_MEDIA_TYPE",
-            Some(format!("send the body as application/json, not {content_type}")),
-        ));
-    }
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        return Err(Failure::invalid("the request body is empty; a JSON object is required"));
-    }
-    let value = crate::fields::from_json(raw).map_err(Failure::invalid)?;
-    if !value.is_object() {
-        return Err(Failure::invalid("the request body must be a JSON object"));
-    }
-    Ok(value)
-}
-
-/// The path parameters as an object named after the signature's fields.
-fn path_input(req: &HttpRequest, names: &[&str]) -> Value {
-    let info = req.match_info();
-    Value::Object(names.iter().map(|n| (n.to_string(), Value::from(info.get(n).unwrap_or_default()))).collect())
-}
-
-fn query_input(req: &HttpRequest) -> Value {
-    let pairs = url::form_urlencoded::parse(req.query_string().as_bytes());
-    Value::Object(pairs.map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect::<Map<_, _>>())
-}
-
-/// `a=1&b=2`: no JSON opening bracket, and every pair has a key.
-fn looks_like_form(raw: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(raw);
-    let text = text.trim();
-    !text.is_empty()
-        && !text.starts_with(['{', '[', '"'])
-        && text.split('&').all(|pair| pair.split_once('=').is_some_and(|(key, _)| !key.is_empty()))
 }
 
 /// What the journal and the sandbox headers need, gathered along the way.
@@ -560,7 +536,7 @@ pub async fn unmatched(
 ) -> HttpResponse {
     let mut trace = Trace::new(state, req, "unmatched", generation);
     trace.decision.source = Source::Default;
-    let failure = match read_body(payload, &state.settings).await {
+    let failure = match input::read_body(payload, &state.settings).await {
         Ok(raw) => {
             trace.raw_body = raw;
             failure
