@@ -343,7 +343,8 @@ fn check(dirs: Vec<PathBuf>) -> Result<(), String> {
 fn openapi() -> Result<(), String> {
     use std::io::Write;
     let server = format!("http://{}", Settings::default().bind);
-    let text = serde_json::to_string_pretty(&crate::openapi::document(&server)).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(&crate::openapi::document(&server, crate::admin::ROUTES))
+        .map_err(|e| e.to_string())?;
     match writeln!(std::io::stdout().lock(), "{text}") {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),

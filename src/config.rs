@@ -162,6 +162,10 @@ impl Default for Settings {
     }
 }
 
+/// The longest wait before a callback (a first delay, a retry, a scenario's callback step), on the
+/// sandbox clock (which the admin API advances).
+pub const MAX_AFTER_MS: u64 = 7 * 24 * 3_600_000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: {message}")]
@@ -173,8 +177,8 @@ pub enum ConfigError {
 impl Settings {
     /// Defaults, with the YAML file at `path` laid over them.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = crate::scenario::load::read_text(path).map_err(ConfigError::Invalid)?;
-        crate::scenario::load::parse_yaml::<Settings>(&text)
+        let text = crate::yaml::read_text(path).map_err(ConfigError::Invalid)?;
+        crate::yaml::parse_yaml::<Settings>(&text)
             .map_err(|(line, message)| ConfigError::Read { path: format!("{}:{line}", path.display()), message })
     }
 
@@ -244,7 +248,7 @@ impl Settings {
     /// Every wait within a stated maximum, so none overflows a clock reading or holds forever.
     fn check_durations(&self) -> Result<(), ConfigError> {
         const DAY_SECS: u64 = 86_400;
-        let max_wait_ms = crate::scenario::file::MAX_AFTER_MS;
+        let max_wait_ms = MAX_AFTER_MS;
         let callbacks = &self.callbacks;
         let retries = callbacks.retry_schedule_ms.iter().copied().max().unwrap_or(0);
         let checks = [
@@ -337,7 +341,7 @@ mod tests {
     #[test]
     fn a_config_file_overrides_only_what_it_names() {
         let settings: Settings =
-            crate::scenario::load::parse_yaml("bind: 127.0.0.1:9000\ncallbacks:\n  first_delay_ms: 5\n").unwrap();
+            crate::yaml::parse_yaml("bind: 127.0.0.1:9000\ncallbacks:\n  first_delay_ms: 5\n").unwrap();
         assert_eq!(settings.bind, "127.0.0.1:9000");
         assert_eq!(settings.callbacks.first_delay_ms, 5);
         assert_eq!(settings.callbacks.timeout_ms, 5_000);
@@ -346,8 +350,7 @@ mod tests {
 
     #[test]
     fn unknown_config_keys_are_refused_with_their_line() {
-        let (line, message) =
-            crate::scenario::load::parse_yaml::<Settings>("bind: 127.0.0.1:9000\nbnid: x\n").unwrap_err();
+        let (line, message) = crate::yaml::parse_yaml::<Settings>("bind: 127.0.0.1:9000\nbnid: x\n").unwrap_err();
         assert_eq!(line, 2);
         assert!(message.contains("bnid"), "{message}");
     }

@@ -3,7 +3,7 @@
 //! answer is lost, delayed, emptied or replaced by a proxy's error page. Also the latency added
 //! to every API answer.
 
-use crate::state::AppState;
+use crate::config::Settings;
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
@@ -63,13 +63,13 @@ impl AnswerFault {
 /// What the client gets: `response` after the configured latency, spoiled by `fault` if any.
 /// `delay_ms` is the scenario effect's (the slow body's pace).
 pub async fn deliver(
-    state: &AppState,
+    settings: &Settings,
     req: &HttpRequest,
     fault: Option<AnswerFault>,
     delay_ms: u64,
     response: HttpResponse,
 ) -> HttpResponse {
-    latency(state).await;
+    latency(settings).await;
     let connection = req.conn_data::<crate::connection::Connection>().copied();
     match fault {
         None => response,
@@ -80,7 +80,7 @@ pub async fn deliver(
             response
         }
         Some(AnswerFault::Hang) => {
-            let most = Duration::from_millis(state.settings.max_hang_ms);
+            let most = Duration::from_millis(settings.max_hang_ms);
             if let Some(connection) = connection {
                 tokio::select! {
                     () = connection.closed() => {}
@@ -103,8 +103,8 @@ pub async fn deliver(
 }
 
 /// The configured latency: fixed plus up to `jitter_ms` more, on every API answer.
-async fn latency(state: &AppState) {
-    let latency = &state.settings.latency;
+async fn latency(settings: &Settings) {
+    let latency = &settings.latency;
     if latency.fixed_ms == 0 && latency.jitter_ms == 0 {
         return;
     }

@@ -45,3 +45,4 @@ pub mod token;
 pub mod transactions;
 pub mod wait;
 pub mod watch;
+mod yaml;

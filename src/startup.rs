@@ -2,13 +2,26 @@
 //! picks a free port and `port()` reports the real one), and the callback worker runs beside it.
 
 use crate::config::Settings;
-use crate::state::{AppState, StartupError};
+use crate::state::{AppState, BuildError};
 use crate::{admin, api};
 use actix_web::dev::{Server, ServerHandle, Service, ServiceRequest};
 use actix_web::http::Uri;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
 use std::time::Duration;
+
+/// Why the server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind { bind: String, source: std::io::Error },
+    #[error("{0}")]
+    State(#[from] crate::persist::StateError),
+    #[error("{0}")]
+    Watch(String),
+}
 
 pub struct Application {
     port: u16,
@@ -33,7 +46,7 @@ impl Application {
                 tracing::info!(path = %path.display(), "state loaded");
             }
         }
-        let address = state.settings.bind_address()?;
+        let address = state.settings.bind_address().map_err(BuildError::from)?;
         let listener =
             TcpListener::bind(address).map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         let local = listener.local_addr().map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;

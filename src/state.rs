@@ -41,8 +41,9 @@ pub struct AppState {
     pub proxy: Option<Arc<crate::proxy::Proxy>>,
 }
 
+/// Why the state cannot be built from the settings.
 #[derive(Debug, thiserror::Error)]
-pub enum StartupError {
+pub enum BuildError {
     #[error("{0}")]
     Config(#[from] crate::config::ConfigError),
     #[error("scenario files are invalid:\n{}", .0.join("\n"))]
@@ -51,21 +52,15 @@ pub enum StartupError {
     Key(#[from] crate::crypto::KeyError),
     #[error("merchant {code}: {message}")]
     Merchant { code: String, message: String },
-    #[error("cannot listen on {bind}: {source}")]
-    Bind { bind: String, source: std::io::Error },
-    #[error("{0}")]
-    State(#[from] crate::persist::StateError),
-    #[error("{0}")]
-    Watch(String),
     #[error("proxy: {0}")]
     Proxy(String),
 }
 
 impl AppState {
-    pub fn from_settings(mut settings: Settings) -> Result<Self, StartupError> {
+    pub fn from_settings(mut settings: Settings) -> Result<Self, BuildError> {
         settings.validate()?;
         settings.ensure_admin_token();
-        let scenarios = load::load(&settings.scenarios, settings.local_scenarios).map_err(StartupError::Scenarios)?;
+        let scenarios = load::load(&settings.scenarios, settings.local_scenarios).map_err(BuildError::Scenarios)?;
         let clocks = Arc::new(Clocks::default());
         let ids = Arc::new(Ids::new(settings.seed));
         let issuer = match settings.token_key_text()? {
@@ -85,13 +80,13 @@ impl AppState {
             credentials: merchant::new_credentials(),
         });
         for spec in &settings.merchants {
-            let code = spec.code.clone().ok_or_else(|| StartupError::Merchant {
+            let code = spec.code.clone().ok_or_else(|| BuildError::Merchant {
                 code: "?".into(),
                 message: "every merchant in the config file needs a `code`".into(),
             })?;
             merchants
                 .upsert(&code, spec.clone())
-                .map_err(|e| StartupError::Merchant { code: code.clone(), message: e.to_string() })?;
+                .map_err(|e| BuildError::Merchant { code: code.clone(), message: e.to_string() })?;
         }
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let signer = if settings.callbacks.sign {

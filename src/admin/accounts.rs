@@ -2,7 +2,7 @@
 
 use super::body::{body, Body};
 use super::error::{AdminError, Answer};
-use super::MerchantQuery;
+use super::query::MerchantQuery;
 use crate::money::Cents;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};

@@ -3,7 +3,7 @@
 
 use super::body::{body, Body};
 use super::error::{AdminError, Answer};
-use super::MerchantQuery;
+use super::query::MerchantQuery;
 use crate::clock::{iso, Clock, LATEST_MS};
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};

@@ -14,9 +14,11 @@ mod error;
 mod journal;
 mod listing;
 mod merchants;
+mod query;
 mod scenarios;
 mod sink;
 mod status;
+pub mod table;
 mod transactions;
 
 use crate::merchant::MerchantSpec;
@@ -31,8 +33,10 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use body::BODY_LIMIT;
 use error::AdminError;
-use serde::Deserialize;
+use query::MerchantQuery;
 use serde_json::json;
+use table::{fields, op, LISTED};
+use table::{AdminBody, AdminOp, AdminPath};
 
 pub fn scope() -> actix_web::Scope<
     impl actix_web::dev::ServiceFactory<
@@ -63,49 +67,6 @@ pub fn scope() -> actix_web::Scope<
     })
 }
 
-/// One admin path, as mounted and as the API description tells it.
-pub struct AdminPath {
-    pub path: &'static str,
-    pub ops: &'static [AdminOp],
-}
-
-pub struct AdminOp {
-    pub method: &'static str,
-    route: fn() -> actix_web::Route,
-    pub summary: &'static str,
-    /// Query parameters it takes (any other is refused): the fields of its query struct.
-    pub query: fn() -> &'static [&'static str],
-    pub body: Option<AdminBody>,
-    /// The statuses it answers with, besides the ones every admin path may give.
-    pub answers: &'static [u16],
-    /// The success answer's media type.
-    pub media: &'static str,
-}
-
-impl AdminOp {
-    pub fn method(&self) -> Method {
-        Method::from_bytes(self.method.as_bytes()).expect("the table names HTTP methods")
-    }
-}
-
-/// What an admin call's body holds.
-pub enum AdminBody {
-    /// A JSON object with these fields and no others (those of its serde struct).
-    Fields(fn() -> &'static [&'static str]),
-    /// Anything; the sentence says what.
-    Any(&'static str),
-}
-
-const fn op(method: &'static str, route: fn() -> actix_web::Route, summary: &'static str) -> AdminOp {
-    AdminOp { method, route, summary, query: || &[], body: None, answers: &[200], media: "application/json" }
-}
-
-fn fields<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
-    crate::rules::serde_fields::<T>()
-}
-
-const LISTED: &[u16] = &[200, 400];
-
 /// The one list of admin paths, read by the router and by the API description.
 pub static ROUTES: &[AdminPath] = &[
     AdminPath { path: "/health", ops: &[op("GET", || web::to(status::health), "Liveness")] },
@@ -115,7 +76,7 @@ pub static ROUTES: &[AdminPath] = &[
     },
     AdminPath {
         path: "/openapi.json",
-        ops: &[op("GET", || web::to(status::openapi), "This API description (OpenAPI 3.1)")],
+        ops: &[op("GET", || web::to(|req| status::openapi(req, ROUTES)), "This API description (OpenAPI 3.1)")],
     },
     AdminPath {
         path: "/reset",
@@ -374,13 +335,6 @@ async fn require_admin_token(
         }
     }
     next.call(req).await.map(ServiceResponse::map_into_left_body)
-}
-
-/// `?merchant=`: the calls that act on one merchant's state, or on every merchant's without it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct MerchantQuery {
-    merchant: Option<String>,
 }
 
 async fn reset(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> HttpResponse {

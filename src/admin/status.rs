@@ -1,5 +1,6 @@
 //! What the sandbox tells of itself: liveness, metrics, its API description, the error catalogue.
 
+use super::table::AdminPath;
 use crate::catalogue::CATALOGUE;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -25,9 +26,11 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)
 }
 
-pub async fn openapi(req: HttpRequest) -> HttpResponse {
+/// The API description, with `admin_routes` as the admin paths it tells.
+pub async fn openapi(req: HttpRequest, admin_routes: &'static [AdminPath]) -> HttpResponse {
     let info = req.connection_info();
-    HttpResponse::Ok().json(crate::openapi::document(&format!("{}://{}", info.scheme(), info.host())))
+    let server = format!("{}://{}", info.scheme(), info.host());
+    HttpResponse::Ok().json(crate::openapi::document(&server, admin_routes))
 }
 
 pub async fn errors() -> HttpResponse {

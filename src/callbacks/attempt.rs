@@ -1,8 +1,33 @@
-//! One HTTP attempt: the request sent, and the answer read only as far as its status, its
-//! Retry-After and a bounded excerpt; and how an attempt is named in the log.
+//! One attempt: what it sends and where, the headers that mark it, the answer read only as far
+//! as its status, its Retry-After and a bounded excerpt; and how an attempt is named in the log.
 
 use super::retry::retry_after_ms;
+use crate::clock::Clock;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Marks every callback request (its value is the job id): a request carrying it is refused
+/// anywhere but the sink (see `refuse_callback_to_self`).
+pub const CALLBACK_HEADER: &str = "x-sandbox-callback";
+
+pub const SIGNATURE_HEADER: &str = "X-Sandbox-Signature";
+
+/// Where one attempt goes, and what it carries; taken from the job under the lock.
+pub(super) struct Sending {
+    /// The job's merchant's clock, which its attempts are timed by.
+    pub(super) clock: Arc<Clock>,
+    pub(super) target: Target,
+    pub(super) body: actix_web::web::Bytes,
+    pub(super) basic_auth: Option<(String, String)>,
+    /// The receiver_timeout fault's first attempt: the answer is disregarded.
+    pub(super) ignore_answer: bool,
+}
+
+pub(super) enum Target {
+    /// This server's own sink, by name: stored directly.
+    OwnSink(String),
+    Url(String),
+}
 
 /// How much of a receiver's answer the log keeps.
 const EXCERPT_BYTES: usize = 512;

@@ -1,7 +1,6 @@
 //! A callback job (one step of a transaction's callbacks, one copy), its attempts, and the plan an
 //! operation hands over.
 
-use super::store::ChainId;
 use crate::scenario::CallbackFault;
 use serde::Serialize;
 use serde_json::Value;
@@ -9,6 +8,9 @@ use std::sync::Arc;
 
 /// Job ids are shared by the log, its order, the schedule and the chains: one allocation each.
 pub type JobId = Arc<str>;
+
+/// Names a transaction's sequence while its later steps wait (see `store::Chain`).
+pub(super) type ChainId = u64;
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

@@ -34,13 +34,14 @@ mod shutdown;
 mod store;
 mod worker;
 
+pub use attempt::{CALLBACK_HEADER, SIGNATURE_HEADER};
+use job::ChainId;
 pub use job::{Attempt, Filter, Job, JobId, JobState, JsonBytes, Plan, Step};
+pub use own_sink::refuse_callback_to_self;
 use own_sink::OwnSink;
-pub use own_sink::{refuse_callback_to_self, CALLBACK_HEADER};
 use retry::later;
 pub use saved::{QueuedPlan, SavedCopy, SavedStep};
-use store::{Chain, ChainId, Store};
-pub use worker::SIGNATURE_HEADER;
+use store::{Chain, Store};
 
 pub struct Callbacks {
     store: Mutex<Store>,

@@ -1,8 +1,7 @@
 //! The sandbox's own sink as a callback target: callbacks addressed to it are stored directly;
 //! any other request a callback makes to the sandbox itself is refused.
 
-use super::attempt::Outcome;
-use super::worker::{Sending, Target, SIGNATURE_HEADER};
+use super::attempt::{Outcome, Sending, Target, CALLBACK_HEADER, SIGNATURE_HEADER};
 use super::{Callbacks, USER_AGENT};
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,10 +15,6 @@ pub(super) struct OwnSink {
 }
 
 pub(super) const SINK_PATH: &str = "/__sandbox/sink/";
-
-/// Marks every callback request (its value is the job id): a request carrying it is refused
-/// anywhere but the sink (see `refuse_callback_to_self`).
-pub const CALLBACK_HEADER: &str = "x-sandbox-callback";
 
 impl Callbacks {
     /// Once the server listens: its port, and the sink its `/__sandbox/sink/NAME` serves.

@@ -2,7 +2,7 @@
 //! due times, the sequences waiting for their current step, and the count of queued jobs. Plain
 //! data under the `Callbacks` lock; nothing here sends, waits or reads the clock.
 
-use super::job::{Filter, Job, JobId, JobState, Plan};
+use super::job::{ChainId, Filter, Job, JobId, JobState, Plan};
 use crate::config::CallbackSettings;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -65,8 +65,6 @@ pub(super) struct Chain {
     /// Copies of the current step not yet finished.
     pub(super) pending: usize,
 }
-
-pub(super) type ChainId = u64;
 
 type Schedule = BinaryHeap<Reverse<(i64, u64, JobId)>>;
 

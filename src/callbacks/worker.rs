@@ -2,13 +2,12 @@
 //! own (or stores it in the own sink at once), records the outcome, schedules the retry, and
 //! releases a sequence's next step when the current one is finished.
 
-use super::attempt::{attempt, url_for_logs, Outcome};
+use super::attempt::{attempt, url_for_logs, Outcome, Sending, Target, CALLBACK_HEADER, SIGNATURE_HEADER};
+use super::job::ChainId;
 use super::job::{Attempt, JobState};
-use super::own_sink::CALLBACK_HEADER;
 use super::retry::{later, verdict, Verdict};
-use super::store::{ChainId, Store};
+use super::store::Store;
 use super::Callbacks;
-use crate::clock::Clock;
 use crate::metrics::Metrics;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,28 +15,9 @@ use std::time::{Duration, Instant};
 /// How long an idle worker sleeps before looking at the schedule again.
 const IDLE_LOOK_MS: i64 = 60_000;
 
-pub const SIGNATURE_HEADER: &str = "X-Sandbox-Signature";
-
-/// Where one attempt goes, and what it carries; taken from the job under the lock.
-pub(super) struct Sending {
-    /// The job's merchant's clock, which its attempts are timed by.
-    pub(super) clock: Arc<Clock>,
-    pub(super) target: Target,
-    pub(super) body: actix_web::web::Bytes,
-    pub(super) basic_auth: Option<(String, String)>,
-    /// The receiver_timeout fault's first attempt: the answer is disregarded.
-    pub(super) ignore_answer: bool,
-}
-
 /// Wall-clock ms, which the worker's own sleeps are counted in.
 pub(super) fn wall_now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
-}
-
-pub(super) enum Target {
-    /// This server's own sink, by name: stored directly.
-    OwnSink(String),
-    Url(String),
 }
 
 impl Callbacks {

@@ -1,6 +1,6 @@
 //! The admin API under `/__sandbox`, from the admin router's own table.
 
-use crate::admin::{AdminBody, AdminOp, ROUTES};
+use crate::admin::table::{AdminBody, AdminOp, AdminPath};
 use serde_json::{json, Map, Value};
 
 pub fn error_schema() -> Value {
@@ -11,8 +11,8 @@ pub fn error_schema() -> Value {
     })
 }
 
-pub fn paths(paths: &mut Map<String, Value>) {
-    for path in ROUTES {
+pub fn paths(paths: &mut Map<String, Value>, routes: &[AdminPath]) {
+    for path in routes {
         let full = format!("/__sandbox{}", path.path);
         let mut item = Map::new();
         for op in path.ops {

@@ -6,6 +6,7 @@ mod admin;
 mod answers;
 mod request;
 
+use crate::admin::table::AdminPath;
 use crate::api::{self, Described};
 use crate::envelope::Generation;
 use crate::operation::{Auth, Operation};
@@ -14,15 +15,16 @@ use crate::rules;
 use serde_json::{json, Map, Value};
 
 /// The document, naming `server` (the base URL it was fetched from, or the default bind) as
-/// where the API is: tools that import a file (Postman, Swagger UI) need an absolute one.
-pub fn document(server: &str) -> Value {
+/// where the API is: tools that import a file (Postman, Swagger UI) need an absolute one. The
+/// admin paths are those of `admin_routes` (`admin::ROUTES`).
+pub fn document(server: &str, admin_routes: &[AdminPath]) -> Value {
     let mut paths = Map::new();
     let described = api::described();
     for route in described {
         let item = paths.entry(route.path.clone()).or_insert_with(|| json!({}));
         item[route.method.as_str().to_lowercase()] = operation(route, described);
     }
-    admin::paths(&mut paths);
+    admin::paths(&mut paths, admin_routes);
     let mut schemas = answers::components();
     schemas["AdminError"] = admin::error_schema();
     json!({

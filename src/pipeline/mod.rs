@@ -200,7 +200,7 @@ pub async fn serve_route(
     }
     let effect = trace.decision.effect.clone();
     let (fault, delay_ms) = effect.map_or((None, 0), |e| (e.answer_fault, e.delay_ms));
-    crate::faults::deliver(state, req, fault, delay_ms, trace.finish(outcome)).await
+    crate::faults::deliver(&state.settings, req, fault, delay_ms, trace.finish(outcome)).await
 }
 
 /// The steps, in order: token, body, input, spec, validation, signature, scenario, operation,

@@ -14,7 +14,7 @@ pub mod identity;
 pub mod record;
 
 use crate::journal::Response;
-use crate::state::{AppState, StartupError};
+use crate::state::{AppState, BuildError};
 use actix_web::web;
 use serde::Serialize;
 
@@ -56,17 +56,17 @@ pub fn upstream_base(text: &str) -> Result<String, String> {
 }
 
 impl Proxy {
-    pub fn new(shadow: AppState, settings: &crate::config::Settings) -> Result<Self, StartupError> {
+    pub fn new(shadow: AppState, settings: &crate::config::Settings) -> Result<Self, BuildError> {
         let upstream = settings.upstream.as_deref().unwrap_or_default();
-        let base = upstream_base(upstream).map_err(StartupError::Proxy)?;
+        let base = upstream_base(upstream).map_err(BuildError::Proxy)?;
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_millis(settings.upstream_timeout_ms))
             // The client sees a redirect as the upstream gave it.
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| StartupError::Proxy(format!("upstream client: {e}")))?;
+            .map_err(|e| BuildError::Proxy(format!("upstream client: {e}")))?;
         let recorder = match &settings.record {
-            Some(dir) => Some(record::Recorder::new(dir).map_err(StartupError::Proxy)?),
+            Some(dir) => Some(record::Recorder::new(dir).map_err(BuildError::Proxy)?),
             None => None,
         };
         Ok(Self {

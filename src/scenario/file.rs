@@ -98,8 +98,6 @@ pub struct CallbackStepDef {
 /// The longest a scenario may hold a synchronous answer, in real time: past any client's timeout,
 /// short of holding a connection (and a graceful shutdown) for good.
 pub const MAX_DELAY_MS: u64 = 120_000;
-/// The longest wait before a callback step, on the sandbox clock (which the admin API advances).
-pub const MAX_AFTER_MS: u64 = 7 * 24 * 3_600_000;
 /// The most callback steps one effect may send; Jenga sends at most a few per transaction.
 pub const MAX_CALLBACK_STEPS: usize = 20;
 
@@ -108,7 +106,7 @@ fn delay_ms<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 }
 
 fn after_ms<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    at_most(d, "after_ms", MAX_AFTER_MS, "7 days").map(Some)
+    at_most(d, "after_ms", crate::config::MAX_AFTER_MS, "7 days").map(Some)
 }
 
 fn at_most<'de, D: Deserializer<'de>>(d: D, name: &str, max: u64, spelled: &str) -> Result<u64, D::Error> {
