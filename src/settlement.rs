@@ -177,7 +177,7 @@ fn alert(call: &mut Call, movement: Alerted) {
         return;
     }
     let amount = movement.cents.abs().to_json_number();
-    let bank_reference = format!(" S{}", call.state.ids.digits(7));
+    let bank_reference = format!(" S{}", call.ids().digits(7));
     let body = json!({
         "callbackType": "ALT",
         "customer": {"name": call.merchant().name, "mobileNumber": Value::Null, "reference": movement.reference},

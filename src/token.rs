@@ -9,7 +9,7 @@
 //! working when the merchant's credentials change or the merchant is registered anew.
 
 use crate::crypto::IssuerKey;
-use crate::ids::Ids;
+use crate::ids::Series;
 use crate::recent::{Key, Keyed, Recent};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -85,7 +85,7 @@ impl Tokens {
         *self.issuer.write() = std::sync::Arc::new(issuer);
     }
 
-    pub fn issue_v3(&self, merchant: &str, credentials: u64, now_ms: i64, ids: &Ids) -> Issued {
+    pub fn issue_v3(&self, merchant: &str, credentials: u64, now_ms: i64, ids: &Series) -> Issued {
         let iat = now_ms / 1000;
         // The claims are in whole seconds; the grant itself runs the full lifetime from now.
         let expires_at_ms = now_ms + self.ttl_ms;
@@ -107,7 +107,14 @@ impl Tokens {
     }
 
     /// A v2 token: an opaque 28-character string (reference §2.2), valid `ttl_secs`.
-    pub fn issue_v2(&self, merchant: &str, credentials: u64, now_ms: i64, ttl_secs: u64, ids: &Ids) -> (String, i64) {
+    pub fn issue_v2(
+        &self,
+        merchant: &str,
+        credentials: u64,
+        now_ms: i64,
+        ttl_secs: u64,
+        ids: &Series,
+    ) -> (String, i64) {
         let token = ids.token_text(28);
         let expires_at_ms = now_ms + ttl_secs as i64 * 1000;
         self.remember(&token, Grant { merchant: merchant.to_string(), expires_at_ms, credentials });
@@ -175,6 +182,7 @@ pub fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
 mod tests {
     use super::*;
     use crate::crypto::fixtures;
+    use crate::ids::Ids;
 
     fn tokens() -> Tokens {
         Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900, 100)
@@ -183,7 +191,7 @@ mod tests {
     #[test]
     fn a_v3_token_is_an_rs512_jwt_with_jengas_claims_valid_for_15_minutes() {
         let tokens = tokens();
-        let issued = tokens.issue_v3("9999999999", 7, 1_700_000_000_000, &Ids::new(1));
+        let issued = tokens.issue_v3("9999999999", 7, 1_700_000_000_000, &Ids::new(1).of("1234"));
         let parts: Vec<&str> = issued.access_token.split('.').collect();
         assert_eq!(URL_SAFE_NO_PAD.decode(parts[0]).unwrap(), br#"{"alg":"RS512"}"#);
         let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
@@ -199,7 +207,7 @@ mod tests {
     #[test]
     fn a_forgotten_token_is_still_recognised_by_its_signature() {
         let tokens = tokens();
-        let issued = tokens.issue_v3("1234", 7, 1_700_000_000_000, &Ids::new(1));
+        let issued = tokens.issue_v3("1234", 7, 1_700_000_000_000, &Ids::new(1).of("1234"));
         tokens.clear();
         assert_eq!(
             tokens.check(&issued.access_token, |_| 1_700_000_000_001).map(|g| g.merchant),
@@ -212,7 +220,7 @@ mod tests {
     #[test]
     fn past_the_limit_the_oldest_v2_token_is_forgotten_and_an_old_v3_token_still_verifies() {
         let tokens = Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900, 2);
-        let ids = Ids::new(1);
+        let ids = Ids::new(1).of("1234");
         let now = 1_700_000_000_000;
         let (v2, _) = tokens.issue_v2("1234", 7, now, 3600, &ids);
         let v3 = tokens.issue_v3("1234", 7, now, &ids).access_token;

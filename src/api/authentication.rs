@@ -50,7 +50,7 @@ fn execute(call: &mut Call) -> Outcome {
     }
     let state = call.state;
     let now = state.clocks.now_ms_of(&merchant.code);
-    let issued = state.tokens.issue_v3(&merchant.code, merchant.credentials, now, &state.ids);
+    let issued = state.tokens.issue_v3(&merchant.code, merchant.credentials, now, &state.ids.of(&merchant.code));
     call.merchant = Some(merchant);
     Ok(Reply::ok(json!({
         "accessToken": issued.access_token,
@@ -96,7 +96,8 @@ fn execute_v2(call: &mut Call) -> Outcome {
     }
     let state = call.state;
     let now = state.clocks.now_ms_of(&merchant.code);
-    let (token, _) = state.tokens.issue_v2(&merchant.code, merchant.credentials, now, V2_TOKEN_SECS, &state.ids);
+    let (token, _) =
+        state.tokens.issue_v2(&merchant.code, merchant.credentials, now, V2_TOKEN_SECS, &state.ids.of(&merchant.code));
     call.merchant = Some(merchant);
     Ok(Reply::ok(json!({
         "token_type": "bearer",

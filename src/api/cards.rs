@@ -232,7 +232,7 @@ fn authorize(call: &mut Call) -> Outcome {
             "status": "CAPTURED",
             "amount": payment.amount.to_json_number(),
             "charge": payment.charge.to_json_number(),
-            "authorizationCode": call.state.ids.digits(6),
+            "authorizationCode": call.ids().digits(6),
         }),
     )
 }
@@ -263,7 +263,7 @@ fn refund(call: &mut Call) -> Outcome {
         "Refund processed successfully.",
         json!({
             "transactionReference": payment.reference,
-            "refundReference": call.state.ids.digits(12),
+            "refundReference": call.ids().digits(12),
             "amount": payment.amount.to_json_number(),
             "status": "REFUNDED",
         }),

@@ -121,7 +121,7 @@ fn wallet_stk(call: &mut Call) -> Outcome {
     let created = call.now_ms();
     let pending = Pending { reference: order.clone(), url, service_name: SERVICE_NAME, amount, charge, ipn: true };
     schedule_callbacks(call, pending, wallet_callback_body, |_, _| Ok(()))?;
-    let invoice_number = format!("INV{}", call.state.ids.digits(8));
+    let invoice_number = format!("INV{}", call.ids().digits(8));
     let invoice = json!({
         "amount": amount.to_json_number(),
         "amountDebited": 0,
@@ -164,7 +164,7 @@ fn wallet_callback_body(call: &Call, step: &CallbackStep) -> Value {
     let amount = amount_at(&call.input, "payment.details.paymentAmount");
     let (default_message, success) = super::stk_push::callback_code(step.code);
     let paid = success && step.code != 0;
-    let receipt = call.state.ids.receipt(10);
+    let receipt = call.ids().receipt(10);
     let mut body = json!({
         "callbackType": "IPN",
         "customer": {
@@ -274,7 +274,7 @@ fn payment_link(call: &mut Call) -> Outcome {
     if updating.is_none() && !call.claim_reference(&format!("link:{external}")) {
         return Err(call.failure(400101).with_detail(format!("a payment link with externalRef {external} exists")));
     }
-    let link = updating.unwrap_or_else(|| format!("PL{}", call.state.ids.digits(10)));
+    let link = updating.unwrap_or_else(|| format!("PL{}", call.ids().digits(10)));
     Ok(Reply::ok(json!({
         "status": true,
         "code": 0,

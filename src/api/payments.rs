@@ -163,7 +163,7 @@ fn pay_bill(call: &mut Call) -> Outcome {
     let (amount, currency) = (amount_at(&input, "bill.amount"), text("bill.currency"));
     let partner = text("partnerId");
     debit(call, &partner, amount, &currency, &reference, &description, "Bill Payment", &biller)?;
-    let data = json!({"transactionId": call.state.ids.digits(12), "status": "SUCCESS"});
+    let data = json!({"transactionId": call.ids().digits(12), "status": "SUCCESS"});
     Ok(call.success(data, &[("reference", json!(reference))]))
 }
 
@@ -207,7 +207,7 @@ fn pay_till(call: &mut Call) -> Outcome {
     let (amount, currency) = (amount_at(&input, "payment.amount"), text("payment.currency"));
     let partner = text("partner.id");
     debit(call, &partner, amount, &currency, &reference, &description, "Merchant Payment", &till)?;
-    let transaction_id = call.state.ids.digits(12);
+    let transaction_id = call.ids().digits(12);
     Ok(match call.generation {
         // The v3 schema is truncated in the docs; one SDK models these flat fields.
         crate::envelope::Generation::V3 => {

@@ -86,7 +86,7 @@ fn b2c_status(call: &mut Call) -> Outcome {
     Ok(call.success(
         json!({
             "transactionId": reference,
-            "mpesaref": format!("SB{}", &call.state.ids.digits(8)),
+            "mpesaref": format!("SB{}", &call.ids().digits(8)),
             "transactiondate": crate::clock::plain(transaction.created_ms),
             "recipientName": "John Doe",
             "wallettype": "M-Pesa",

@@ -560,7 +560,7 @@ fn execute(call: &mut Call) -> Outcome {
         description: &description,
     };
     let mut posted = settlement::debit(call, movement, &rail.refusals)?;
-    let transaction_id = call.state.ids.digits(10);
+    let transaction_id = call.ids().digits(10);
     let mut data = json!({"transactionId": transaction_id, "status": "SUCCESS"});
     posted.conversions.extend(charge_conversion);
     if !posted.conversions.is_empty() {
@@ -614,7 +614,7 @@ fn wallet_callback_body(call: &Call, step: &crate::scenario::CallbackStep) -> Va
         "currency": text("transfer.currencyCode"),
     });
     if matches!(step.code, 2..=4) {
-        body["telcoReference"] = Value::String(call.state.ids.receipt(10));
+        body["telcoReference"] = Value::String(call.ids().receipt(10));
     }
     super::stk_push::apply_overrides(&mut body, step);
     body

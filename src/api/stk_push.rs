@@ -201,7 +201,7 @@ fn callback_body(call: &Call, step: &CallbackStep) -> Value {
     });
     if matches!(step.code, 2..=4) {
         // Equitel echoes the reference; M-Pesa gives its own receipt number.
-        let receipt = if telco == "Safaricom" { call.state.ids.receipt(10) } else { reference };
+        let receipt = if telco == "Safaricom" { call.ids().receipt(10) } else { reference };
         body["telcoReference"] = Value::String(receipt);
     }
     apply_overrides(&mut body, step);

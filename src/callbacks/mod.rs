@@ -228,7 +228,7 @@ impl Callbacks {
         state: JobState,
         chain: Option<ChainId>,
     ) -> JobId {
-        let id: JobId = self.ids.callback_id().into();
+        let id: JobId = self.ids.of(&plan.merchant).callback_id().into();
         let step = &plan.steps[index];
         let job = Job {
             id: id.clone(),

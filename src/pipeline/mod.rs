@@ -75,6 +75,15 @@ impl Call<'_> {
         }
     }
 
+    /// The calling merchant's id series (the shared one until a merchant is known): the ids a
+    /// merchant's requests generate depend on the seed and that merchant's traffic only.
+    pub fn ids(&self) -> Arc<crate::ids::Series> {
+        match &self.merchant {
+            Some(merchant) => self.state.ids.of(&merchant.code),
+            None => self.state.ids.shared().clone(),
+        }
+    }
+
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         crate::clock::Clock::at(self.now_ms())
     }
@@ -432,7 +441,6 @@ pub struct Trace<'a> {
     req: &'a HttpRequest,
     operation: &'static str,
     generation: Generation,
-    request_id: String,
     raw_body: Bytes,
     merchant: Option<String>,
     signature: Option<Verdict>,
@@ -449,7 +457,6 @@ impl<'a> Trace<'a> {
             req,
             operation,
             generation,
-            request_id: state.ids.request_id(),
             raw_body: Bytes::new(),
             merchant: None,
             signature: None,
@@ -462,12 +469,17 @@ impl<'a> Trace<'a> {
 
     /// Renders the answer, adds the sandbox headers and journals the exchange.
     pub fn finish(self, outcome: Outcome) -> HttpResponse {
+        // Numbered once the merchant is known, in its own series.
+        let request_id = match &self.merchant {
+            Some(merchant) => self.state.ids.of(merchant).request_id(),
+            None => self.state.ids.shared().request_id(),
+        };
         let reply = outcome.unwrap_or_else(|failure| {
             let (status, body) = failure.render(self.generation);
             Reply { status, body }
         });
         let mut response = HttpResponse::build(reply.status);
-        response.insert_header((REQUEST_ID_HEADER, self.request_id.as_str()));
+        response.insert_header((REQUEST_ID_HEADER, request_id.as_str()));
         response.insert_header((SCENARIO_HEADER, self.decision.name.as_str()));
         if let Some(verdict) = self.signature.as_ref().filter(|v| !v.valid) {
             if let Ok(value) = HeaderValue::from_str(&signature::header_safe(&verdict.expected)) {
@@ -487,7 +499,7 @@ impl<'a> Trace<'a> {
         let seconds = self.started.elapsed().as_secs_f64();
         self.state.metrics.record_request(self.operation, &self.decision.name, reply.status.as_u16(), seconds);
         tracing::info!(
-            request_id = %self.request_id,
+            request_id = %request_id,
             method = %self.req.method(),
             path = self.req.path(),
             status = reply.status.as_u16(),
@@ -501,7 +513,7 @@ impl<'a> Trace<'a> {
             None => RawBody::excerpt_of(&self.raw_body, UNAUTHENTICATED_BODY_EXCERPT),
         };
         self.state.journal.record(Entry {
-            id: self.request_id,
+            id: request_id,
             time: match &self.merchant {
                 Some(merchant) => self.state.clocks.now_ms_of(merchant),
                 None => self.state.clocks.shared().now_ms(),

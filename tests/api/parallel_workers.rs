@@ -48,10 +48,22 @@ impl<'a> Worker<'a> {
         self.token_answer().await["accessToken"].as_str().unwrap().to_string()
     }
 
-    /// A signed STK push from this worker's account, with `token`.
+    /// A signed STK push (Equitel) from this worker's account, with `token`.
     pub async fn stk_push(&self, token: &str, reference: &str, callback_url: &str) -> reqwest::Response {
+        self.stk_push_via(token, reference, "Equitel", callback_url).await
+    }
+
+    /// A signed STK push through `telco` from this worker's account, with `token`.
+    pub async fn stk_push_via(
+        &self,
+        token: &str,
+        reference: &str,
+        telco: &str,
+        callback_url: &str,
+    ) -> reqwest::Response {
         let mut body = stk_body(reference, "254765555136", callback_url);
         body["merchant"]["accountNumber"] = json!(self.account);
+        body["payment"]["telco"] = json!(telco);
         self.app.stk_push_with(&body, token, Some(&sign(&stk_canonical(&body))), None).await
     }
 
@@ -183,4 +195,42 @@ async fn the_clock_calls_answer_404_for_a_merchant_that_does_not_exist() {
         assert!(body["error"].as_str().unwrap().contains("4040404040"), "{body}");
     }
     assert_eq!(app.admin_get("/__sandbox/clock").await["frozen"], false);
+}
+
+/// Worker A's requests (with B's interleaved when `with_b`) on a fresh sandbox with the default
+/// seed; returns what A was given that the sandbox generated: its refresh tokens, answers, callback
+/// job ids and bodies (M-Pesa receipts among them) and journal ids.
+async fn worker_a_ids(with_b: bool) -> Vec<String> {
+    let app = spawn_app().await;
+    let (a, b) = two_workers(&app).await;
+    a.set_clock(json!({"now": NOON, "frozen": true})).await;
+    let mut seen = Vec::new();
+    for n in 1..=3 {
+        if with_b {
+            let token = b.token().await;
+            let push = b.stk_push_via(&token, &format!("BNOISE{n:06}"), "Safaricom", &app.sink_url("b-ids")).await;
+            assert_eq!(push.status(), StatusCode::OK);
+        }
+        let token = a.token_answer().await;
+        seen.push(token["refreshToken"].to_string());
+        let access = token["accessToken"].as_str().unwrap();
+        let push = a.stk_push_via(access, &format!("AIDS{n:08}"), "Safaricom", &app.sink_url("a-ids")).await;
+        assert_eq!(push.status(), StatusCode::OK);
+        seen.push(push.text().await.unwrap());
+    }
+    let jobs = app.admin_get(&a.scoped("/__sandbox/callbacks?status=delivered&count=3&wait_ms=10000")).await;
+    let jobs = jobs.as_array().unwrap();
+    assert_eq!(jobs.len(), 3);
+    seen.extend(jobs.iter().map(|job| format!("{} {}", job["id"], job["body"])));
+    let journal = app.admin_get(&a.scoped("/__sandbox/requests")).await;
+    seen.extend(journal.as_array().unwrap().iter().map(|entry| entry["id"].to_string()));
+    seen
+}
+
+#[tokio::test]
+async fn another_workers_traffic_interleaved_with_a_workers_leaves_the_workers_ids_as_they_were_alone() {
+    let alone = worker_a_ids(false).await;
+    let interleaved = worker_a_ids(true).await;
+    assert_eq!(alone, interleaved);
+    assert!(alone.iter().any(|seen| seen.contains("telcoReference")), "{alone:?}");
 }
