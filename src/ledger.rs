@@ -165,9 +165,30 @@ const DAY_MS: i64 = 86_400_000;
 #[derive(serde::Serialize, serde::Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LedgerSnapshot {
-    /// (merchant, account, balance in cents, statement lines oldest first)
-    pub accounts: Vec<(String, String, Cents, Vec<Line>)>,
+    pub accounts: Vec<AccountSnapshot>,
     pub scheduled: Vec<Scheduled>,
+}
+
+/// One account's balance and its statement lines, oldest first.
+pub struct AccountSnapshot {
+    pub merchant: String,
+    pub account: String,
+    pub balance: Cents,
+    pub lines: Vec<Line>,
+}
+
+/// The state file keeps an account as `[merchant, account, balance, lines]`.
+impl serde::Serialize for AccountSnapshot {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&(&self.merchant, &self.account, self.balance, &self.lines), serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccountSnapshot {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (merchant, account, balance, lines) = serde::Deserialize::deserialize(deserializer)?;
+        Ok(Self { merchant, account, balance, lines })
+    }
 }
 
 impl Ledger {
@@ -179,7 +200,7 @@ impl Ledger {
             .map(|((merchant, account), balance)| {
                 let lines = books.lines.get(&(merchant.clone(), account.clone()));
                 let lines = lines.map(|l| l.iter().cloned().collect()).unwrap_or_default();
-                (merchant.clone(), account.clone(), *balance, lines)
+                AccountSnapshot { merchant: merchant.clone(), account: account.clone(), balance: *balance, lines }
             })
             .collect();
         let scheduled = books
@@ -211,7 +232,7 @@ impl Ledger {
                     credit.cents, credit.reference
                 ))?;
         }
-        for (merchant, account, balance, _) in &snapshot.accounts {
+        for AccountSnapshot { merchant, account, balance, .. } in &snapshot.accounts {
             let with_pending =
                 balance.checked_add(pending.get(&(merchant.clone(), account.clone())).copied().unwrap_or_default());
             if !balance.is_valid_balance() || !with_pending.is_some_and(Cents::is_valid_balance) {
@@ -222,7 +243,7 @@ impl Ledger {
             }
         }
         let mut books = self.books.lock();
-        for (merchant, account, balance, lines) in snapshot.accounts {
+        for AccountSnapshot { merchant, account, balance, lines } in snapshot.accounts {
             let key = (merchant, account);
             books.balances.insert(key.clone(), balance);
             books.lines.insert(key, lines.into());

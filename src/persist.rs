@@ -66,7 +66,7 @@ struct TransactionRecord {
     amount: f64,
     charge: f64,
     created_ms: i64,
-    steps: Vec<(i64, i64, String)>,
+    steps: Vec<crate::transactions::Step>,
     biller: String,
 }
 

@@ -9,7 +9,7 @@ use crate::ledger::{self, LedgerError, Posted};
 use crate::money::Cents;
 use crate::pipeline::Call;
 use crate::scenario::CallbackStep;
-use crate::transactions::Transaction;
+use crate::transactions::{self, Transaction};
 use serde_json::{json, Value};
 
 /// The codes an operation's documentation gives the ledger's refusals of a debit.
@@ -122,18 +122,18 @@ pub fn schedule_callbacks(
     };
     let now = call.now_ms();
     let mut at = now;
-    let schedule: Vec<(i64, i64, String)> = plan
+    let schedule: Vec<transactions::Step> = plan
         .steps
         .iter()
         .zip(steps)
         .map(|(planned, step)| {
             at += planned.after_ms.unwrap_or(call.state.callbacks.first_delay_ms()) as i64;
             let message = planned.body["message"].as_str().unwrap_or_default().to_string();
-            (at, step.code, message)
+            transactions::Step { at_ms: at, code: step.code, message }
         })
         .collect();
-    if let Some(succeeded_at) = schedule.iter().find(|(_, code, _)| matches!(code, 2 | 3)).map(|(at, _, _)| *at) {
-        on_success(call, succeeded_at)?;
+    if let Some(succeeded) = schedule.iter().find(|step| matches!(step.code, 2 | 3)) {
+        on_success(call, succeeded.at_ms)?;
     }
     call.state.transactions.record(Transaction {
         merchant,

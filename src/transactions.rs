@@ -14,9 +14,32 @@ pub struct Transaction {
     pub amount: Cents,
     pub charge: Cents,
     pub created_ms: i64,
-    /// (sandbox time, callback code, message) of each planned callback; empty for synchronous ones.
-    pub steps: Vec<(i64, i64, String)>,
+    /// Each planned callback; empty for synchronous transactions.
+    pub steps: Vec<Step>,
     pub biller: String,
+}
+
+/// A planned callback: from `at_ms` on the sandbox clock, the transaction is in the state its
+/// `code` says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub at_ms: i64,
+    pub code: i64,
+    pub message: String,
+}
+
+/// The state file keeps a step as `[atMs, code, message]`.
+impl serde::Serialize for Step {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&(self.at_ms, self.code, &self.message), serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Step {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (at_ms, code, message) = serde::Deserialize::deserialize(deserializer)?;
+        Ok(Self { at_ms, code, message })
+    }
 }
 
 /// What the details query reports: `state`, `stateCode`, `code`, `message`.
@@ -33,21 +56,23 @@ impl Transaction {
         if self.steps.is_empty() {
             return Status { state: "Success", state_code: 2, code: 0, message: "Success".into() };
         }
-        let reached = self.steps.iter().filter(|(at, _, _)| *at <= now_ms).last();
+        let reached = self.steps.iter().filter(|step| step.at_ms <= now_ms).last();
         match reached {
-            None | Some((_, 0, _)) => Status {
+            None | Some(Step { code: 0, .. }) => Status {
                 state: "Pending",
                 state_code: -1,
                 code: -1,
                 message: "Transaction has been successfully acknowledged, await final transaction status on callback"
                     .into(),
             },
-            Some((_, 2 | 3, _)) => Status { state: "Success", state_code: 2, code: 0, message: "Success".into() },
+            Some(Step { code: 2 | 3, .. }) => {
+                Status { state: "Success", state_code: 2, code: 0, message: "Success".into() }
+            }
             // Cancelled by the payer, or left unanswered: a failure to the details query's stateCode.
-            Some((_, code @ (5 | 6), message)) => {
+            Some(Step { code: code @ (5 | 6), message, .. }) => {
                 Status { state: "Cancelled", state_code: 1, code: *code, message: message.clone() }
             }
-            Some((_, code, message)) => {
+            Some(Step { code, message, .. }) => {
                 Status { state: "Failed", state_code: 1, code: *code, message: message.clone() }
             }
         }
@@ -100,6 +125,10 @@ impl Transactions {
 mod tests {
     use super::*;
 
+    fn step(at_ms: i64, code: i64, message: &str) -> Step {
+        Step { at_ms, code, message: message.into() }
+    }
+
     #[test]
     fn an_asynchronous_transaction_follows_its_callback_schedule() {
         let t = Transaction {
@@ -109,14 +138,21 @@ mod tests {
             amount: Cents::from_cents(500),
             charge: Cents::from_cents(100),
             created_ms: 0,
-            steps: vec![(100, 0, "pending".into()), (200, 1, "InsufficientFund".into())],
+            steps: vec![step(100, 0, "pending"), step(200, 1, "InsufficientFund")],
             biller: String::new(),
         };
         assert_eq!(t.status_at(50).state_code, -1);
         assert_eq!(t.status_at(150).state_code, -1);
         let failed = t.status_at(200);
         assert_eq!((failed.state, failed.code, failed.message.as_str()), ("Failed", 1, "InsufficientFund"));
-        let cancelled = Transaction { steps: vec![(100, 5, "Cancelled by user".into())], ..t };
+        let cancelled = Transaction { steps: vec![step(100, 5, "Cancelled by user")], ..t };
         assert_eq!((cancelled.status_at(100).state, cancelled.status_at(100).state_code), ("Cancelled", 1));
+    }
+
+    #[test]
+    fn a_step_keeps_the_state_files_array_form() {
+        let text = serde_json::to_string(&step(100, 5, "Cancelled")).unwrap();
+        assert_eq!(text, r#"[100,5,"Cancelled"]"#);
+        assert_eq!(serde_json::from_str::<Step>(&text).unwrap(), step(100, 5, "Cancelled"));
     }
 }

@@ -36,7 +36,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Quer
             }
             let clock = state.clocks.of(&t.merchant);
             let now = clock.now_ms();
-            let next = t.steps.iter().map(|step| step.0).filter(|at| *at > now).min();
+            let next = t.steps.iter().map(|step| step.at_ms).filter(|at| *at > now).min();
             if let Some(at) = next.filter(|_| !clock.is_frozen()) {
                 next_step_in = Some(next_step_in.map_or(at - now, |n| n.min(at - now)));
             }

@@ -162,14 +162,19 @@ pub struct Rail {
     /// None: any country (SWIFT goes abroad).
     pub destination_countries: Option<&'static [&'static str]>,
     pub wallets: &'static [&'static str],
-    /// (largest amount, code answering above it)
-    pub maximum: Option<(Cents, i64)>,
+    pub maximum: Option<Maximum>,
     /// What an own account in another currency than the transfer's gets.
     pub conversion: Conversion,
     /// The codes for what the ledger refuses. An amount it cannot take (a currency it will not
     /// convert, a credit past the largest balance) gets the rail's own "invalid amount" code
     /// where its table has one (RTGS 103107, PesaLink 100124); the general error where it has none.
     pub refusals: Refusals,
+}
+
+/// The largest amount a rail takes, and the code answering above it.
+pub struct Maximum {
+    pub amount: Cents,
+    pub code: i64,
 }
 
 /// USD 20.00 (reference §6.4), converted into the transfer's currency at the fixture rate.
@@ -189,7 +194,7 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.accountNumber"],
         destination_countries: Some(EQUITY_COUNTRIES),
         wallets: &[],
-        maximum: Some((Cents::from_cents(999_999 * 100), 118110)),
+        maximum: Some(Maximum { amount: Cents::from_cents(999_999 * 100), code: 118110 }),
         conversion: Conversion::AtFixtureRate,
         refusals: Refusals {
             insufficient_funds: 400104,
@@ -208,7 +213,7 @@ pub static RAILS: &[Rail] = &[
         destination_fields: &["destination.mobileNumber", "destination.walletName"],
         destination_countries: Some(&["KE", "UG", "TZ", "RW"]),
         wallets: &["Mpesa", "Airtel", "Equitel"],
-        maximum: Some((Cents::from_cents(70_000 * 100), 105158)),
+        maximum: Some(Maximum { amount: Cents::from_cents(70_000 * 100), code: 105158 }),
         conversion: Conversion::Refuse,
         refusals: Refusals {
             insufficient_funds: 400104,
@@ -507,10 +512,8 @@ fn execute(call: &mut Call) -> Outcome {
     if rail.op.id == SEND_WITHIN_EQUITY.id && account.currency != currency {
         return Err(call.failure(400103).with_detail(format!("the source account holds {}", account.currency)));
     }
-    if let Some((maximum, code)) = rail.maximum {
-        if amount > maximum {
-            return Err(call.failure(code));
-        }
+    if let Some(maximum) = rail.maximum.as_ref().filter(|maximum| amount > maximum.amount) {
+        return Err(call.failure(maximum.code));
     }
     // v2 insists on 12-digit references (v3 examples use other lengths).
     if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(&reference) {
