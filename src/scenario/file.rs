@@ -78,6 +78,8 @@ pub struct ResponseDef {
     pub status: Option<HttpStatus>,
     #[serde(default)]
     pub fields: Map<String, Value>,
+    /// The whole answer body, as given (a captured answer): the operation does not run.
+    pub body: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

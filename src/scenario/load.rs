@@ -135,7 +135,10 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
                 })
                 .collect()
         });
-        let (status, fields) = e.response.map(|r| (r.status.map(|s| s.0), r.fields)).unwrap_or_default();
+        if e.response.as_ref().is_some_and(|r| r.body.is_some() && !r.fields.is_empty()) {
+            return Err(format!("effect for {:?} sets both `response.body` and `response.fields`; pick one", key.0));
+        }
+        let (status, fields, body) = e.response.map(|r| (r.status.map(|s| s.0), r.fields, r.body)).unwrap_or_default();
         effects.insert(
             key.0,
             Arc::new(Effect {
@@ -143,6 +146,7 @@ fn convert(def: ScenarioDef, origin: String) -> Result<(Arc<Scenario>, Vec<Rule>
                 message: e.message,
                 status,
                 fields,
+                body,
                 delay_ms: e.delay_ms,
                 callbacks,
                 faults: e

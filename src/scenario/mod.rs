@@ -30,6 +30,9 @@ pub struct Effect {
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Map::is_empty")]
     pub fields: Map<String, Value>,
+    /// The whole answer body (with `status`, else 200); the operation does not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
     pub delay_ms: u64,
     /// None: the operation's default callbacks; Some([]): none.
     #[serde(skip_serializing_if = "Option::is_none")]

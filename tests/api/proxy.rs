@@ -335,3 +335,62 @@ async fn credentials_and_signatures_never_show_in_the_journal_of_a_proxied_reque
     }
     assert!(journal.contains("(masked, "), "{journal}");
 }
+
+/// What the upstream answers the payer 254722000001: a refusal carrying a credential-named field.
+const RECORD_PLANTS: &str = r#"
+scenarios:
+  - name: planted-refusal
+    effects: {stk_push: {response: {status: 409, fields: {code: 9, message: "Declined upstream", accessToken: "tok-secret-123456"}}}}
+    match: [{operation: stk_push, fields: {payment.mobileNumber: "254722000001"}}]
+"#;
+
+#[tokio::test]
+async fn a_recorded_answer_is_replayed_offline_with_its_secrets_masked() {
+    // Arrange
+    let upstream = with_scenarios("record-upstream", RECORD_PLANTS, |_| {}).await;
+    let dir = temp_dir("recorded");
+    let recording = dir.clone();
+    let proxy = proxy_to(&upstream.address, move |s| s.record = Some(recording)).await;
+    let sink = upstream.sink_url("recorded");
+    let balance_path = "/v3-apis/account-api/v3.0/accounts/balances/KE/0170194290581";
+
+    // Act: the refusal twice (one recording), and a balance.
+    let refused = proxy.stk_push(&stk_body("RECORD000001", "254722000001", &sink)).await;
+    let (refused_status, refused_body) = (refused.status(), refused.json::<Value>().await.unwrap());
+    let again = proxy.stk_push(&stk_body("RECORD000002", "254722000001", &sink)).await;
+    assert_eq!(again.status(), refused_status);
+    let balance = proxy.get_signed(balance_path, "KE0170194290581", None).await.json::<Value>().await.unwrap();
+
+    // Assert: one file per distinct answer, none for the sign-ins, no secret in any.
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    let text: String = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+    assert!(!text.contains("tok-secret-123456"), "{text}");
+    let matched = text.lines().filter(|line| line.trim_start().starts_with("fields:"));
+    assert!(matched.clone().all(|line| !line.contains("RECORD00000")), "references are not matched on: {text}");
+    assert!(matched.clone().any(|line| line.contains("\"payment.mobileNumber\":\"254722000001\"")), "{text}");
+    let loaded = jenga_sandbox::scenario::load::load(std::slice::from_ref(&dir), false).expect("the recording loads");
+    assert_eq!(loaded.scenarios.len(), 22 + 2, "the embedded set and the two recordings");
+
+    // Replay: a sandbox serving the recording, no upstream.
+    let replay = spawn_app_with(|s| s.scenarios.push(dir)).await;
+    let replayed = replay.stk_push(&stk_body("REPLAY000001", "254722000001", &replay.sink_url("replay"))).await;
+    assert_eq!(replayed.status(), refused_status);
+    assert!(replayed.headers()["x-sandbox-scenario"].to_str().unwrap().starts_with("recorded-stk_push-"));
+    let mut expected = refused_body;
+    jenga_sandbox::secrets::mask_json(&mut expected);
+    assert_eq!(replayed.json::<Value>().await.unwrap(), expected);
+    assert_eq!(replay.admin_get("/__sandbox/transactions").await, json!([]), "the operation did not run");
+    let replayed_balance = replay.get_signed(balance_path, "KE0170194290581", None).await;
+    assert!(replayed_balance.headers()["x-sandbox-scenario"]
+        .to_str()
+        .unwrap()
+        .starts_with("recorded-account_balance-"));
+    assert_eq!(replayed_balance.json::<Value>().await.unwrap(), balance);
+    let other_payer = replay.stk_push(&stk_body("REPLAY000002", "254722000002", &replay.sink_url("replay"))).await;
+    assert_eq!(other_payer.status(), StatusCode::OK, "another payer is not matched");
+}
