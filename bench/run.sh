@@ -98,6 +98,14 @@ stop() {
 }
 
 proc_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# CPU time a process has used so far, all its threads, user plus system, in clock ticks (fields 14
+# and 15 of /proc/PID/stat, counted after the command name, which may hold spaces).
+clk_tck=$(getconf CLK_TCK)
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Microseconds of CPU per request: TICKS over REQUESTS.
+per_request_us() {
+  awk -v t="${1:-0}" -v n="${2:-0}" -v hz="$clk_tck" 'BEGIN {if (n > 0) printf "%.1f", t * 1e6 / hz / n; else printf "-"}'
+}
 mib() { awk -v k="${1:-0}" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 
 wait_ready() { # URL, seconds
@@ -153,20 +161,26 @@ to_secs() {
   esac
 }
 
-# run_wrk LABEL SCRIPT URL DURATION [ENV=VALUE...]: runs wrk, keeps its output, stores the WRK_RESULT line in R_<LABEL>.
+# run_wrk LABEL SCRIPT URL DURATION [ENV=VALUE...]: runs wrk, keeps its output, stores the WRK_RESULT line in R_<LABEL>,
+# with `cpu_ticks=`: the CPU the server under test (`measured`, a pid) used meanwhile, wrk's own left out.
+measured=""
 run_wrk() {
   local label=$1 script=$2 url=$3 secs=$4
   shift 4
-  local log="$results/wrk-$label.txt"
+  local log="$results/wrk-$label.txt" before
+  before=$(cpu_ticks "$measured")
   env BENCH_DIR=bench THREADS="$threads" "$@" timeout $(($(to_secs "$secs") + 30)) \
     wrk -t"$threads" -c"$connections" -d"$secs" --timeout 5s --latency -s "$script" "$url" >"$log" 2>&1 || {
     echo "wrk failed for $label:" >&2; cat "$log" >&2; return 1; }
+  wrk_cpu_end=$(cpu_ticks "$measured")
   local line
-  line=$(grep '^WRK_RESULT' "$log" | tail -n1)
+  line="$(grep '^WRK_RESULT' "$log" | tail -n1) cpu_ticks=$((wrk_cpu_end - before))"
   printf -v "R_$label" '%s' "$line"
-  echo "  $label: $(sed -E 's/^WRK_RESULT //' <<<"$line")"
+  echo "  $label: $(sed -E 's/^WRK_RESULT //' <<<"$line") cpu_us_per_request=$(per_request_us "$(field "$line" cpu_ticks)" "$(field "$line" requests)")"
 }
 field() { sed -E "s/.*[[:space:]]$2=([^[:space:]]+).*/\1/" <<<"$1"; }
+# Server CPU per answered request of a run_wrk result, in µs.
+cpu_us() { per_request_us "$(field "$1" cpu_ticks)" "$(field "$1" requests)"; }
 
 load_start=$(cut -d' ' -f1 /proc/loadavg)
 echo "== build (release)"
@@ -208,6 +222,7 @@ start_server() {
   shift 2
   "$@" >"$log" 2>&1 &
   server=$!
+  measured=$server
   pids+=("$server")
   wait_ready "$base$health" 20
 }
@@ -254,9 +269,21 @@ delivered_before=$(metric jenga_sandbox_callbacks_delivered_total)
 timing_before=$(server_timing stk_push)
 run_wrk stk bench/stk.lua "$base" "$duration" TOKEN="$token" REQUESTS="$stk_file"
 share_stk=$(server_share "$timing_before" "$(server_timing stk_push)")
+# Every bounded store is full now (references, transactions, journal, sink and callback log;
+# see the warning below otherwise), and the last second's callbacks wait out their first delay.
+rss_saturated=$(proc_kib "$server" VmRSS)
+queued_saturated=$(metric jenga_sandbox_callbacks_queued)
+wrk_end=$wrk_cpu_end
 settle
+# A push's CPU includes delivering its callback, which happens a second later: the pushes' CPU
+# is counted until every callback is in the sink.
+R_stk="${R_stk% cpu_ticks=*} cpu_ticks=$(( $(field "$R_stk" cpu_ticks) + $(cpu_ticks "$server") - wrk_end ))"
+rss_settled=$(proc_kib "$server" VmRSS)
+hwm_saturated=$(proc_kib "$server" VmHWM)
 delivered_stk=$(( $(metric jenga_sandbox_callbacks_delivered_total) - delivered_before ))
-echo "  (callbacks delivered to the sink for that stage: $delivered_stk; $share_stk)"
+echo "  (callbacks delivered to the sink for that stage: $delivered_stk; $share_stk;" \
+  "CPU per push with its callback $(per_request_us "$(field "$R_stk" cpu_ticks)" "$(field "$R_stk" requests)") µs;" \
+  "RSS $(mib "$rss_saturated") with $queued_saturated callbacks queued, $(mib "$rss_settled") settled, peak $(mib "$hwm_saturated"))"
 timing_before=$(server_timing send_within_equity)
 run_wrk send bench/send_money.lua "$base" "$duration" TOKEN="$token" REQUESTS="$send_file"
 share_send=$(server_share "$timing_before" "$(server_timing send_within_equity)")
@@ -299,7 +326,7 @@ run_wrk verifyonlywarm bench/stk.lua "$base" 2s TOKEN=- REQUESTS="$warm_file" >/
 run_wrk verifyonly bench/stk.lua "$base" "$duration" TOKEN=- REQUESTS="$stk_file"
 stop "$server"
 
-wm_ratio="" wm_fastest_ratio="" R_wiremock="" R_wmfastest="" wm_best=- wm_median=- wm_rss_start=0 wm_rss_end=0 wm_hwm=0
+wm_ratio="" wm_fastest_ratio="" wm_cpu_ratio="" wm_fastest_cpu_ratio="" R_wiremock="" R_wmfastest="" wm_best=- wm_median=- wm_rss_start=0 wm_rss_end=0 wm_hwm=0
 if ((wiremock)); then
   version=${WIREMOCK_VERSION:-3.13.2}
   jar=$(ls bench/.wiremock/node_modules/wiremock/build/wiremock-standalone-*.jar 2>/dev/null | head -n1 || true)
@@ -339,6 +366,7 @@ JSON
     shift
     java "${wm_args[@]}" "$@" --port "$wm_port" >"$results/$label.log" 2>&1 &
     wm=$!
+    measured=$wm
     pids+=("$wm")
     wait_ready "http://127.0.0.1:$wm_port/__admin/health" 60
     echo "== WireMock ${*:-(journal off)}: $wm_warmup warm-up (JIT), then $duration"
@@ -353,6 +381,13 @@ JSON
   stop "$wm"
   ratio() { awk -v a="$(field "$R_stk" rps)" -v b="$(field "$1" rps)" 'BEGIN {printf "%.2f", a / b}'; }
   wm_ratio=$(ratio "$R_wiremock") wm_fastest_ratio=$(ratio "$R_wmfastest")
+  # Server CPU per request, the sandbox's signed push (its callback included) over WireMock's
+  # static answer: what each server spends, whatever wrk takes of the shared cores.
+  cpu_ratio() {
+    awk -v a="$(cpu_us "$R_stk")" -v b="$(cpu_us "$1")" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a / b; else printf "-"}'
+  }
+  wm_cpu_ratio=$(cpu_ratio "$R_wiremock") wm_fastest_cpu_ratio=$(cpu_ratio "$R_wmfastest")
+  echo "  server CPU per request, sandbox signed push / WireMock static answer: $wm_cpu_ratio (journal off), $wm_fastest_cpu_ratio (fastest)"
 fi
 
 # Fixed rates: each on a fresh sandbox warmed like the first, so every rate starts from the same
@@ -402,8 +437,8 @@ fi
 # ---- the table
 row() { # LABEL RESULT [NOTE]
   local r=$2
-  printf '| %s | %s | %s ms | %s ms | %s ms | %s | %s |\n' "$1" \
-    "$(awk -v x="$(field "$r" rps)" 'BEGIN {printf "%.0f", x}')" \
+  printf '| %s | %s | %s µs | %s ms | %s ms | %s ms | %s | %s |\n' "$1" \
+    "$(awk -v x="$(field "$r" rps)" 'BEGIN {printf "%.0f", x}')" "$(cpu_us "$r")" \
     "$(field "$r" p50_ms)" "$(field "$r" p99_ms)" "$(field "$r" max_ms)" \
     "$(( $(field "$r" non2xx) + $(field "$r" socket_errors) ))" "${3:-}"
 }
@@ -413,8 +448,10 @@ row() { # LABEL RESULT [NOTE]
   echo
   echo "wrk and the server share the machine's cores; 1-minute load average before the run: $load_start (anything else busy skews every number)."
   echo
-  echo "| benchmark | requests/s | p50 | p99 | max | errors | note |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "Server CPU per request: the server's user plus system time (/proc/PID/stat, every thread) over the stage, divided by the requests answered; wrk's own CPU is left out. A push's includes delivering its callback."
+  echo
+  echo "| benchmark | requests/s | server CPU per request | p50 | p99 | max | errors | note |"
+  echo "|---|---|---|---|---|---|---|---|"
   row "signed STK push" "$R_stk" "$(field "$R_stk" requests) requests; $delivered_stk callbacks to the sink; $share_stk"
   row "signed STK push, 1,000 scenario rules loaded" "$R_rules" "magic mobile numbers the pushes do not use"
   row "STK push, signature checks off (--signature-mode off)" "$R_unsigned" "the same requests; against the first row, what RSA verification costs"
@@ -424,9 +461,9 @@ row() { # LABEL RESULT [NOTE]
   row "GET /__sandbox/health" "$R_health" "ceiling"
   if [[ -n $R_wiremock ]]; then
     row "WireMock static STK stub, journal off" "$R_wiremock" "same STK request file, after $wm_warmup warm-up"
-    echo "| **sandbox / WireMock, STK push** | **$wm_ratio×** | | | | | |"
+    echo "| **sandbox / WireMock, STK push** | **$wm_ratio×** | **$wm_cpu_ratio×** | | | | | |"
     row "WireMock static STK stub, journal, request logging and gzip off" "$R_wmfastest" "its fastest; after $wm_warmup warm-up"
-    echo "| **sandbox / fastest WireMock, STK push** | **$wm_fastest_ratio×** | | | | | |"
+    echo "| **sandbox / fastest WireMock, STK push** | **$wm_fastest_ratio×** | **$wm_fastest_cpu_ratio×** | | | | | |"
   fi
   if ((${#paced_lines[@]})); then
     echo
@@ -455,7 +492,9 @@ row() { # LABEL RESULT [NOTE]
   echo "| RSS when first healthy | $(mib "$startup_rss")${R_wiremock:+ | $(mib "$wm_rss_start")} |"
   echo "| RSS idle, before load | $(mib "$rss_idle")${R_wiremock:+ | } |"
   echo "| RSS after warm-up (2 s of STK pushes) | $(mib "$rss_warm")${R_wiremock:+ | } |"
-  echo "| RSS at the end | $(mib "$rss_end")${R_wiremock:+ | $(mib "$wm_rss_end")} |"
+  echo "| **RSS right after the saturating STK stage, every bounded store full** ($queued_saturated callbacks queued) | **$(mib "$rss_saturated")**${R_wiremock:+ | } |"
+  echo "| RSS once those callbacks are delivered; peak so far (VmHWM) | $(mib "$rss_settled"); $(mib "$hwm_saturated")${R_wiremock:+ | } |"
+  echo "| RSS at the end (after send-money, tokens, health) | $(mib "$rss_end")${R_wiremock:+ | $(mib "$wm_rss_end")} |"
   echo "| peak RSS (VmHWM) | $(mib "$hwm")${R_wiremock:+ | $(mib "$wm_hwm")} |"
   if [[ -n $cb_concurrent$cb_burst ]]; then
     echo
@@ -484,6 +523,11 @@ row() { # LABEL RESULT [NOTE]
       echo "Warning: $n $kind answers were not 2xx."
     fi
   done
+  pushes=$(( 12000 + $(field "$R_stk" requests) ))
+  if ((pushes < 100000)); then
+    echo
+    echo "Warning: $pushes pushes before the memory reading, fewer than reference_limit (100,000): the used-reference store was not full; run longer."
+  fi
 } | tee "$out"
 echo
 echo "(wrk output in $results/, this table in $out)"
