@@ -25,6 +25,9 @@ impl Keyed for String {
     }
 }
 
+/// Items a store reserves room for when created; a larger limit grows past it as needed.
+const RESERVED_AT_MOST: usize = 1 << 20;
+
 pub struct Recent<T> {
     fingerprints: RandomState,
     index: HashMap<u64, u64, BuildHasherDefault<Prehashed>>,
@@ -36,12 +39,16 @@ pub struct Recent<T> {
 
 impl<T: Keyed> Recent<T> {
     pub fn new(limit: usize) -> Self {
+        let limit = limit.max(1);
         Self {
             fingerprints: RandomState::new(),
             index: HashMap::default(),
-            items: VecDeque::new(),
+            // Room for the limit from the start (pages are resident only once written): a deque
+            // grown by doubling would hold up to twice what it keeps, and while growing holds
+            // the old and the new buffer at once.
+            items: VecDeque::with_capacity(limit.min(RESERVED_AT_MOST)),
             first: 0,
-            limit: limit.max(1),
+            limit,
         }
     }
 

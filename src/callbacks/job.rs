@@ -96,7 +96,10 @@ pub struct JsonBytes(pub actix_web::web::Bytes);
 
 impl JsonBytes {
     pub(super) fn of(value: &Value) -> Self {
-        Self(actix_web::web::Bytes::from(serde_json::to_vec(value).unwrap_or_default()))
+        let mut text = serde_json::to_vec(value).unwrap_or_default();
+        // Kept until delivered: a second's queue holds thousands, so not the doubled buffer.
+        text.shrink_to_fit();
+        Self(actix_web::web::Bytes::from(text))
     }
 
     pub fn to_value(&self) -> Value {

@@ -264,11 +264,11 @@ impl Callbacks {
             store.schedule(id, self.clocks.now_ms_of(&merchant));
         }
         self.wake_if_sooner(&store, &merchant);
-        store.jobs.get(id).cloned()
+        store.jobs.get(id).map(|job| Job::clone(job))
     }
 
     pub fn get(&self, id: &str) -> Option<Job> {
-        self.store.lock().jobs.get(id).cloned()
+        self.store.lock().jobs.get(id).map(|job| Job::clone(job))
     }
 
     /// Newest first.

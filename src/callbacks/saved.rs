@@ -58,7 +58,7 @@ impl Callbacks {
     /// For the state file.
     pub fn queued_plans(&self) -> Vec<QueuedPlan> {
         let store = self.store.lock();
-        let mut queued: Vec<&Job> = store.jobs.values().filter(|j| j.state.is_queued()).collect();
+        let mut queued: Vec<&Job> = store.jobs.values().map(|j| &**j).filter(|j| j.state.is_queued()).collect();
         queued.sort_by_key(|j| (j.due_ms, j.id.clone()));
         let mut plans = Vec::new();
         let mut sequences: HashMap<ChainId, usize> = HashMap::new();

@@ -69,7 +69,9 @@ pub(super) struct Chain {
 type Schedule = BinaryHeap<Reverse<(i64, u64, JobId)>>;
 
 pub(super) struct Store {
-    pub(super) jobs: HashMap<JobId, Job>,
+    /// Boxed: a queue of tens of thousands of jobs keeps its table small, and growing it moves
+    /// pointers rather than whole jobs (the old and the new table live side by side meanwhile).
+    pub(super) jobs: HashMap<JobId, Box<Job>>,
     order: VecDeque<JobId>,
     /// Each merchant's schedule, soonest first: due times are on that merchant's clock.
     due: HashMap<String, Schedule>,
@@ -138,7 +140,7 @@ impl Store {
         if matches!(job.state, JobState::Suppressed | JobState::Dropped) {
             self.finished.push_back(id.clone());
         }
-        self.jobs.insert(id.clone(), job);
+        self.jobs.insert(id.clone(), Box::new(job));
         self.order.push_back(id);
         self.evict(log_limit);
     }
@@ -245,7 +247,7 @@ impl Store {
             .filter_map(|id| self.jobs.get(id))
             .filter(|j| filter.matches(j))
             .take(filter.limit.unwrap_or(usize::MAX))
-            .cloned()
+            .map(|job| Job::clone(job))
             .collect()
     }
 
@@ -264,7 +266,7 @@ impl Store {
         let Store { jobs, order, finished, queued, .. } = self;
         order.retain(|id| jobs.contains_key(id));
         finished.retain(|id| jobs.contains_key(id));
-        queued.recount(jobs.values());
+        queued.recount(jobs.values().map(|job| &**job));
         bodies
     }
 
@@ -276,7 +278,7 @@ impl Store {
         order.retain(|id| jobs.contains_key(id));
         finished.retain(|id| jobs.contains_key(id));
         due.retain(|m, _| keep(m));
-        queued.recount(jobs.values());
+        queued.recount(jobs.values().map(|job| &**job));
         chains.retain(|_, c| keep(&c.plan.merchant));
     }
 }
