@@ -194,7 +194,7 @@ const NOT_BASE64_BUT_HEX: VerifyError =
     VerifyError::NotBase64 { hint: " (it looks hex-encoded; Base64-encode the raw signature bytes)" };
 
 fn looks_hex(text: &str) -> bool {
-    text.len() % 2 == 0 && text.chars().all(|c| c.is_ascii_hexdigit())
+    text.len().is_multiple_of(2) && text.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 fn decode_signature(b64: &str) -> Result<Vec<u8>, VerifyError> {

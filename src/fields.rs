@@ -12,6 +12,8 @@ pub const MAX_DEPTH: usize = 32;
 /// How many fields a form body may carry; Jenga's largest form has a few dozen.
 pub const MAX_FORM_FIELDS: usize = 1_000;
 
+// The closure is measured faster here than the `char` pattern the lint prefers (see below).
+#[allow(clippy::manual_pattern_char_comparison)]
 pub fn get<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
     // A numeric segment indexes an array (`customer.0.dateOfBirth`). The closure splits these
     // short paths with fewer instructions than `split('.')`, which searches with memchr.

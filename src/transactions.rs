@@ -56,7 +56,7 @@ impl Transaction {
         if self.steps.is_empty() {
             return Status { state: "Success", state_code: 2, code: 0, message: "Success".into() };
         }
-        let reached = self.steps.iter().filter(|step| step.at_ms <= now_ms).last();
+        let reached = self.steps.iter().rfind(|step| step.at_ms <= now_ms);
         match reached {
             None | Some(Step { code: 0, .. }) => Status {
                 state: "Pending",

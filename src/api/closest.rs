@@ -16,7 +16,7 @@ fn served() -> &'static [(String, Vec<String>)] {
     static SERVED: OnceLock<Vec<(String, Vec<String>)>> = OnceLock::new();
     SERVED.get_or_init(|| {
         let mut served: Vec<(String, Vec<String>)> =
-            super::described().into_iter().map(|d| (format!("{} {}", d.method, d.path), segments(&d.path))).collect();
+            super::described().iter().map(|d| (format!("{} {}", d.method, d.path), segments(&d.path))).collect();
         served.sort();
         served.dedup();
         served

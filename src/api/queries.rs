@@ -130,12 +130,9 @@ fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result
         check.rule("toCurrency", is_currency, "must be a 3-letter currency code");
     }
     // v2 asks for the rates alone; v3 clients send an amount to convert.
-    match fields::get(input, "amount") {
-        None => {}
-        Some(v) => {
-            if !fields::raw_text(v).and_then(|t| t.parse::<f64>().ok()).is_some_and(|a| a > 0.0) {
-                check.problem("amount", format!("must be a positive number, not {v}"));
-            }
+    if let Some(v) = fields::get(input, "amount") {
+        if !fields::raw_text(v).and_then(|t| t.parse::<f64>().ok()).is_some_and(|a| a > 0.0) {
+            check.problem("amount", format!("must be a positive number, not {v}"));
         }
     }
     check.finish()

@@ -255,12 +255,12 @@ mod tests {
         let [id] = callbacks.enqueue(plan("http://receiver.test/cb", 1, vec![])).try_into().unwrap();
         assert!(take_due(&callbacks).is_empty(), "due only after the step's wait");
         callbacks.clocks.advance(None, 10).unwrap();
-        assert_eq!(take_due(&callbacks), [id.clone()]);
+        assert_eq!(take_due(&callbacks), std::slice::from_ref(&id));
         record(&callbacks, &id, answered(503));
         let job = callbacks.get(&id).unwrap();
         assert_eq!((job.state, job.due_ms, job.attempts.len()), (JobState::Scheduled, NOW + 10 + 1_000, 1));
         callbacks.clocks.advance(None, 1_000).unwrap();
-        assert_eq!(take_due(&callbacks), [id.clone()]);
+        assert_eq!(take_due(&callbacks), std::slice::from_ref(&id));
         record(&callbacks, &id, Outcome::failed("could not connect"));
         let job = callbacks.get(&id).unwrap();
         assert_eq!((job.state, job.attempts.len()), (JobState::Failed, 2));

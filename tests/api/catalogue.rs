@@ -379,12 +379,12 @@ async fn every_catalogue_row_is_answered_with_its_code_wording_and_envelope_in_e
     let mut unprobed = Vec::new();
     for row in &rows {
         let family = row["families"][0].as_str().unwrap().to_string();
-        if !probes.contains_key(&family) {
-            match probes_for(&family) {
+        if let std::collections::btree_map::Entry::Vacant(entry) = probes.entry(family) {
+            match probes_for(entry.key()) {
                 Some(pair) => {
-                    probes.insert(family, pair);
+                    entry.insert(pair);
                 }
-                None => unprobed.push(family),
+                None => unprobed.push(entry.into_key()),
             }
         }
     }

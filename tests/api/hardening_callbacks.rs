@@ -133,19 +133,19 @@ async fn retry_after_beyond_any_integer_or_date_waits_the_longest_honoured_time(
         app.stk_push(&stk_body(&format!("HCRETRYAFT{i:02}"), MOBILE, &format!("{}/ra{i}", server.uri()))).await;
     }
     // Assert: the huge ones wait one hour (the most honoured), however written...
-    for i in 0..3 {
+    for (i, value) in values.iter().enumerate().take(3) {
         let reference = format!("HCRETRYAFT{i:02}");
         let job = wait_for_state(&app, &reference, "scheduled").await;
         let attempts = job["attempts"].as_array().unwrap();
         assert_eq!(attempts.len(), 1, "{job}");
         assert_eq!(attempts[0]["status"], 503, "{job}");
         let wait = ms_of(&job["dueAt"]) - ms_of(&attempts[0]["at"]);
-        assert!((3_600_000..3_610_000).contains(&wait), "{}: waits {wait} ms: {job}", values[i]);
+        assert!((3_600_000..3_610_000).contains(&wait), "{value}: waits {wait} ms: {job}");
     }
     // ...a negative or unreadable one is ignored: the schedule's 10, 20, 40 ms apply.
-    for i in 3..5 {
+    for (i, value) in values.iter().enumerate().skip(3) {
         let job = wait_for_state(&app, &format!("HCRETRYAFT{i:02}"), "failed").await;
-        assert_eq!(job["attempts"].as_array().unwrap().len(), 4, "{}: {job}", values[i]);
+        assert_eq!(job["attempts"].as_array().unwrap().len(), 4, "{value}: {job}");
     }
     // And an hour later, the waiting ones are tried again.
     app.admin_post("/__sandbox/clock/advance", json!({"seconds": 3600})).await;

@@ -245,7 +245,7 @@ async fn an_authenticated_body_is_kept_whole() {
     let body = stk_body("HARD00000001", "254764555291", "http://127.0.0.1:9/cb");
     let response = app.stk_push(&body).await;
     assert_eq!(response.status(), 200);
-    let entry = &app.admin_get(&format!("/__sandbox/requests?operation=stk_push")).await[0];
+    let entry = &app.admin_get("/__sandbox/requests?operation=stk_push").await[0];
     assert_eq!(entry["body"], body);
 }
 
