@@ -1,5 +1,9 @@
 //! The built-in callback sink: any POST to `/__sandbox/sink/NAME` is stored, `GET` lists what
 //! arrived (newest first), `DELETE` clears. For users who have no receiver of their own.
+//!
+//! `/__sandbox/sink/CODE/NAME` is merchant `CODE`'s own name: parallel test workers, each with
+//! its merchant, never see one another's deliveries, and a reset of that merchant clears them.
+//! It is stored under the key `CODE/NAME`, which no plain name (one path segment) can be.
 
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -30,6 +34,20 @@ struct Inner {
     /// Names in arrival order of their entries, oldest first (one per entry), shared with `by_name`.
     arrivals: VecDeque<Arc<str>>,
     next_id: u64,
+}
+
+/// The key of a sink path's rest (after `/__sandbox/sink/`): `NAME`, or `CODE/NAME` for a
+/// merchant's own; None for anything else (`..` among it, say, which leads out of the sink).
+pub fn key_of(rest: &str) -> Option<&str> {
+    let mut segments = rest.split('/');
+    let name = |s: &str| !s.is_empty() && s != "." && s != "..";
+    let valid = segments.by_ref().take(2).all(name) && segments.next().is_none();
+    (valid && !rest.is_empty()).then_some(rest)
+}
+
+/// The key of merchant `merchant`'s name `name`.
+pub fn scoped_key(merchant: &str, name: &str) -> String {
+    format!("{merchant}/{name}")
 }
 
 impl Sink {
@@ -72,11 +90,32 @@ impl Sink {
         inner.by_name.remove(name);
         inner.arrivals.retain(|n| &**n != name);
     }
+
+    /// Forgets the merchant-scoped names of `merchant`, or of every merchant; plain names stay.
+    pub fn clear_scoped(&self, merchant: Option<&str>) {
+        let of_merchant = |key: &str| match (key.split_once('/'), merchant) {
+            (Some((code, _)), Some(merchant)) => code == merchant,
+            (scoped, None) => scoped.is_some(),
+            (None, Some(_)) => false,
+        };
+        let mut inner = self.inner.lock();
+        inner.by_name.retain(|key, _| !of_merchant(key));
+        inner.arrivals.retain(|key| !of_merchant(key));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sink_key_is_a_name_or_a_merchants_name_and_never_leads_out_of_the_sink() {
+        assert_eq!(key_of("results"), Some("results"));
+        assert_eq!(key_of("7100000001/results"), Some("7100000001/results"));
+        for outside in ["", "../reset", "a/..", "./a", "a/b/c", "a//b", "/a"] {
+            assert_eq!(key_of(outside), None, "{outside}");
+        }
+    }
 
     #[test]
     fn the_oldest_entries_go_first_whatever_their_name() {

@@ -188,6 +188,7 @@ impl AppState {
             }
         }
         self.clocks.reset(merchant);
+        self.sink.clear_scoped(merchant);
     }
 }
 

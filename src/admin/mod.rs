@@ -261,6 +261,25 @@ pub static ROUTES: &[AdminPath] = &[
             op("DELETE", || web::to(sink::clear), "Forget this name's deliveries"),
         ],
     },
+    AdminPath {
+        path: "/sink/{merchant}/{name}",
+        ops: &[
+            AdminOp {
+                body: Some(AdminBody::Any("anything: the sink stores what it receives")),
+                ..op("POST", || web::to(sink::store), "Store a delivery under a merchant's own name")
+            },
+            AdminOp {
+                body: Some(AdminBody::Any("anything: the sink stores what it receives")),
+                ..op("PUT", || web::to(sink::store), "Store a delivery under a merchant's own name")
+            },
+            AdminOp {
+                query: fields::<sink::SinkQuery>,
+                answers: LISTED,
+                ..op("GET", || web::to(sink::list), "Deliveries stored under this merchant's own name")
+            },
+            op("DELETE", || web::to(sink::clear), "Forget the deliveries of this merchant's own name"),
+        ],
+    },
 ];
 
 /// One admin path and the methods it takes; a GET also answers HEAD (health checks such as

@@ -1,4 +1,5 @@
 //! The sandbox's own callback receiver: storing deliveries by name, listing and forgetting them.
+//! Every handler serves both `/sink/{name}` and a merchant's own `/sink/{merchant}/{name}`.
 
 use super::body::Body;
 use super::error::Answer;
@@ -9,18 +10,24 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-pub async fn store(
-    state: web::Data<AppState>,
-    name: web::Path<String>,
-    req: HttpRequest,
-    Body(raw): Body,
-) -> HttpResponse {
+/// The sink key the path names, and the clock its deliveries are timed by (the merchant's for
+/// a merchant's own name).
+fn key_and_now(state: &AppState, req: &HttpRequest) -> (String, i64) {
+    let name = req.match_info().get("name").unwrap_or_default();
+    match req.match_info().get("merchant") {
+        Some(merchant) => (crate::sink::scoped_key(merchant, name), state.clocks.now_ms_of(merchant)),
+        None => (name.to_string(), state.clocks.shared().now_ms()),
+    }
+}
+
+pub async fn store(state: web::Data<AppState>, req: HttpRequest, Body(raw): Body) -> HttpResponse {
+    let (key, now) = key_and_now(&state, &req);
     let headers = crate::pipeline::header_map(&req);
     // Compared before it is stored, so a test that waits for the delivery finds the comparison made.
     if let Some(proxy) = &state.proxy {
         proxy.expected.received(&raw, &proxy.tally);
     }
-    let id = state.sink.store(&name, state.clocks.shared().now_ms(), headers, &raw);
+    let id = state.sink.store(&key, now, headers, &raw);
     HttpResponse::Ok().json(json!({"status": "received", "id": id}))
 }
 
@@ -32,18 +39,14 @@ pub struct SinkQuery {
     count: Option<String>,
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    name: web::Path<String>,
-    query: web::Query<SinkQuery>,
-) -> Answer {
+pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<SinkQuery>) -> Answer {
+    let (key, _) = key_and_now(&state, &req);
     let limit = parse_limit(query.limit.clone())?;
     let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
-    listed(&state, &req, wait, &[state.sink.changes.notify()], limit, || Look::of(state.sink.list(&name))).await
+    listed(&state, &req, wait, &[state.sink.changes.notify()], limit, || Look::of(state.sink.list(&key))).await
 }
 
-pub async fn clear(state: web::Data<AppState>, name: web::Path<String>) -> HttpResponse {
-    state.sink.clear(&name);
+pub async fn clear(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    state.sink.clear(&key_and_now(&state, &req).0);
     HttpResponse::Ok().json(json!({"status": "cleared"}))
 }

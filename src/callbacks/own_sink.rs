@@ -29,7 +29,7 @@ impl Callbacks {
         if !url.contains(SINK_PATH) {
             return None;
         }
-        let plain_name = |name: &str| !name.is_empty() && !name.contains(['/', '?', '#', '%']);
+        let plain_name = |name: &str| crate::sink::key_of(name).is_some() && !name.contains(['?', '#', '%']);
         let fast = own.prefixes.iter().find_map(|p| url.strip_prefix(p.as_str())).map(|n| n.trim_end_matches('/'));
         if let Some(name) = fast.filter(|n| plain_name(n)) {
             return Some(name.to_string());
@@ -40,11 +40,11 @@ impl Callbacks {
         if !loopback || url.port_or_known_default() != Some(own.port) || url.query().is_some() {
             return None;
         }
-        let name = url.path().strip_prefix(SINK_PATH)?.trim_end_matches('/');
-        if name.is_empty() || name.contains('/') {
-            return None;
-        }
-        Some(percent_encoding::percent_decode_str(name).decode_utf8_lossy().into_owned())
+        let key = crate::sink::key_of(url.path().strip_prefix(SINK_PATH)?.trim_end_matches('/'))?;
+        // Each segment decoded on its own, as the router reads them.
+        let decoded: Vec<_> =
+            key.split('/').map(|segment| percent_encoding::percent_decode_str(segment).decode_utf8_lossy()).collect();
+        Some(decoded.join("/"))
     }
 
     /// Stores a callback addressed to this server's own sink, with the headers a request would
@@ -85,12 +85,12 @@ pub fn refuse_callback_to_self(req: &actix_web::dev::ServiceRequest) -> Option<a
     }
     let sink_name = req.path().strip_prefix(SINK_PATH).map(|rest| rest.trim_end_matches('/'));
     let to_sink = matches!(*req.method(), Method::POST | Method::PUT)
-        && sink_name.is_some_and(|name| !name.is_empty() && !name.contains('/'));
+        && sink_name.is_some_and(|name| crate::sink::key_of(name).is_some());
     if to_sink {
         return None;
     }
     let message = format!(
-        "callbacks the sandbox sends to itself are taken only by its sink ({SINK_PATH}NAME); {} {} refused",
+        "callbacks the sandbox sends to itself are taken only by its sink ({SINK_PATH}NAME or {SINK_PATH}CODE/NAME); {} {} refused",
         req.method(),
         req.path()
     );

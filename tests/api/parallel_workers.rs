@@ -81,6 +81,11 @@ impl<'a> Worker<'a> {
         self.app.client.put(self.app.url(&self.scoped("/__sandbox/clock"))).json(&body).send().await.unwrap()
     }
 
+    /// This worker's own sink name `name`: `/__sandbox/sink/CODE/NAME`.
+    pub fn sink_path(&self, name: &str) -> String {
+        format!("/__sandbox/sink/{}/{name}", self.code)
+    }
+
     pub async fn advance_clock(&self, seconds: u64) -> reqwest::Response {
         self.app.admin_post(&self.scoped("/__sandbox/clock/advance"), json!({"seconds": seconds})).await
     }
@@ -233,4 +238,44 @@ async fn another_workers_traffic_interleaved_with_a_workers_leaves_the_workers_i
     let interleaved = worker_a_ids(true).await;
     assert_eq!(alone, interleaved);
     assert!(alone.iter().any(|seen| seen.contains("telcoReference")), "{alone:?}");
+}
+
+#[tokio::test]
+async fn each_worker_waiting_on_its_own_sink_name_sees_only_its_own_callbacks() {
+    // Arrange: both workers use the same name, each under its merchant.
+    let app = spawn_app().await;
+    let (a, b) = two_workers(&app).await;
+    let (a_token, b_token) = (a.token().await, b.token().await);
+    // Act
+    let a_push = a.stk_push(&a_token, "ASINKSCOPE01", &app.url(&a.sink_path("results"))).await;
+    let b_push = b.stk_push(&b_token, "BSINKSCOPE01", &app.url(&b.sink_path("results"))).await;
+    let posted = app.admin_post(&b.sink_path("results"), json!({"by": "hand"})).await;
+    // Assert
+    assert_eq!((a_push.status(), b_push.status(), posted.status()), (StatusCode::OK, StatusCode::OK, StatusCode::OK));
+    let a_seen = app.admin_get(&format!("{}?count=1&wait_ms=10000", a.sink_path("results"))).await;
+    let b_seen = app.admin_get(&format!("{}?count=2&wait_ms=10000", b.sink_path("results"))).await;
+    let a_seen = a_seen.as_array().unwrap();
+    let b_seen = b_seen.as_array().unwrap();
+    assert_eq!(a_seen.len(), 1, "{a_seen:?}");
+    assert_eq!(a_seen[0]["body"]["transactionReference"], "ASINKSCOPE01");
+    assert_eq!(b_seen.len(), 2, "{b_seen:?}");
+    assert!(b_seen.iter().all(|entry| entry["body"]["transactionReference"] != "ASINKSCOPE01"), "{b_seen:?}");
+    assert!(app.sink("results").await.is_empty(), "the plain name is another name");
+}
+
+#[tokio::test]
+async fn a_merchant_reset_clears_that_merchants_sink_names_only() {
+    // Arrange
+    let app = spawn_app().await;
+    let (a, b) = two_workers(&app).await;
+    for path in [a.sink_path("kept"), b.sink_path("kept"), "/__sandbox/sink/kept".to_string()] {
+        assert_eq!(app.admin_post(&path, json!({"at": path})).await.status(), StatusCode::OK);
+    }
+    // Act
+    let reset = app.admin_post(&a.scoped("/__sandbox/reset"), json!({})).await;
+    // Assert
+    assert_eq!(reset.status(), StatusCode::OK);
+    assert!(app.admin_get(&a.sink_path("kept")).await.as_array().unwrap().is_empty());
+    assert_eq!(app.admin_get(&b.sink_path("kept")).await.as_array().unwrap().len(), 1);
+    assert_eq!(app.sink("kept").await.len(), 1);
 }
