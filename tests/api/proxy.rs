@@ -394,3 +394,22 @@ async fn a_recorded_answer_is_replayed_offline_with_its_secrets_masked() {
     let other_payer = replay.stk_push(&stk_body("REPLAY000002", "254722000002", &replay.sink_url("replay"))).await;
     assert_eq!(other_payer.status(), StatusCode::OK, "another payer is not matched");
 }
+
+#[tokio::test]
+async fn an_upstream_that_fails_the_tls_handshake_is_a_502_and_an_upstream_error() {
+    // Arrange: https to a server that speaks plain HTTP.
+    let plain = MockServer::start().await;
+    let https = plain.uri().replacen("http://", "https://", 1);
+    let proxy = proxy_to(&https, |_| {}).await;
+
+    // Act
+    let response = proxy.token_for(API_KEY, MERCHANT, SECRET).await;
+
+    // Assert
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], 502, "{body}");
+    let diff = diff(&proxy).await;
+    assert_eq!(groups(&diff), BTreeSet::from([("authenticate".into(), "upstream_error".into(), "".into())]));
+    assert!(plain.received_requests().await.unwrap().is_empty(), "no request got through in the clear");
+}
