@@ -413,3 +413,17 @@ async fn an_upstream_that_fails_the_tls_handshake_is_a_502_and_an_upstream_error
     assert_eq!(groups(&diff), BTreeSet::from([("authenticate".into(), "upstream_error".into(), "".into())]));
     assert!(plain.received_requests().await.unwrap().is_empty(), "no request got through in the clear");
 }
+
+#[test]
+fn proxy_without_an_upstream_or_with_a_bad_one_fails_saying_what_to_give() {
+    // Arrange
+    let dir = crate::cli::TempDir::new();
+    // Act
+    let missing = crate::cli::run(dir.path(), &["proxy", "--bind", "127.0.0.1:0"]);
+    let bad = crate::cli::run(dir.path(), &["proxy", "--upstream", "ftp://uat.example", "--bind", "127.0.0.1:0"]);
+    // Assert
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--upstream URL"), "{missing:?}");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not an http or https URL"), "{bad:?}");
+}
