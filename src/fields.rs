@@ -438,6 +438,26 @@ pub fn whole_number_from_one(text: &str) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn string_or_absent_takes_strings_and_counts_anything_else_absent() {
+        #[derive(serde::Deserialize)]
+        struct Sent<'a> {
+            #[serde(borrow)]
+            text: super::StringOrAbsent<'a>,
+            number: super::StringOrAbsent<'a>,
+            object: super::StringOrAbsent<'a>,
+            null: super::StringOrAbsent<'a>,
+            #[serde(default)]
+            missing: super::StringOrAbsent<'a>,
+        }
+        let body = serde_json::json!({"text": "https://x", "number": 5, "object": {"a": [1]}, "null": null});
+        let sent: Sent = serde::Deserialize::deserialize(&body).unwrap();
+        assert_eq!(sent.text.0, Some("https://x"));
+        assert!(
+            sent.number.0.is_none() && sent.object.0.is_none() && sent.null.0.is_none() && sent.missing.0.is_none()
+        );
+    }
+
     use super::*;
     use serde_json::json;
 
@@ -529,5 +549,55 @@ mod tests {
         assert!(err.contains("payment.ref: must be a string, not a number"), "{err}");
         assert!(err.contains("payment.date: must be a date"), "{err}");
         assert!(err.contains("payment.telco: is required"), "{err}");
+    }
+}
+
+/// A field of a typed request that counts only when it is a string: any other value is taken
+/// as absent (the validator has already said which of several spellings must be a string).
+#[derive(Default, Clone, Copy)]
+pub struct StringOrAbsent<'a>(pub Option<&'a str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for StringOrAbsent<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Option<&'de str>;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("any value")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Some(text))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
+                while items.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
+                while entries.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                Ok(None)
+            }
+        }
+        deserializer.deserialize_any(Visitor).map(StringOrAbsent)
     }
 }

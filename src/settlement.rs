@@ -95,7 +95,7 @@ pub struct Pending {
 pub fn schedule_callbacks(
     call: &mut Call,
     pending: Pending,
-    body: fn(&Call, &CallbackStep) -> Value,
+    body: impl Fn(&Call, &CallbackStep) -> Value,
     on_success: impl FnOnce(&mut Call, i64) -> Result<(), Failure>,
 ) -> Result<(), Failure> {
     let default_steps = [CallbackStep {

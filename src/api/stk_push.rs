@@ -4,11 +4,12 @@
 
 use crate::catalogue::Family;
 use crate::envelope::Failure;
+use crate::fields::StringOrAbsent;
 use crate::fields::{self, Check};
 use crate::ledger::LedgerError;
 use crate::money::Cents;
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
 use crate::settlement::{self, schedule_callbacks, Credit, Pending};
 use crate::signature::Formula;
@@ -115,30 +116,74 @@ fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result
     check.finish()
 }
 
+/// An STK/USSD push once validated.
+#[derive(serde::Deserialize)]
+struct Push<'a> {
+    #[serde(borrow)]
+    merchant: PushMerchant<'a>,
+    #[serde(borrow)]
+    payment: Payment<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PushMerchant<'a> {
+    account_number: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Payment<'a> {
+    #[serde(rename = "ref")]
+    reference: &'a str,
+    mobile_number: &'a str,
+    telco: &'a str,
+    amount: &'a str,
+    /// Filled in with the country's by the validator when absent.
+    currency: &'a str,
+    /// `CALLBACK_URL_FIELDS`: the first one sent.
+    #[serde(default, borrow)]
+    call_back_url: StringOrAbsent<'a>,
+    #[serde(default, borrow)]
+    callback_url: StringOrAbsent<'a>,
+}
+
+impl Push<'_> {
+    /// The amount debited and the service charge: M-Pesa pushes are rounded up to a whole
+    /// amount (reference §7.1).
+    fn charged_amount(&self) -> (Cents, Cents) {
+        let requested = Cents::parse(self.payment.amount).unwrap_or_default();
+        let whole = |c: Cents| {
+            Cents::from_cents(c.cents().div_euclid(100).saturating_add(i64::from(c.cents() % 100 != 0)) * 100)
+        };
+        let amount = if self.payment.telco == "Safaricom" { whole(requested) } else { requested };
+        (amount, service_charge(amount))
+    }
+}
+
 fn execute(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let account = text("merchant.accountNumber");
+    let input = call.take_input();
+    let push: Push = pipeline::typed(&input)?;
+    let account = push.merchant.account_number;
     let merchant = call.merchant();
-    if !merchant.owns_account(&account) {
+    if !merchant.owns_account(account) {
         return Err(Failure::http(
             "ACCOUNT_NOT_FOUND",
             Some(format!("merchant.accountNumber {account} is not an account of merchant {}", merchant.code)),
         ));
     }
-    let reference = text("payment.ref");
-    settlement::claim(call, &reference)?;
-    let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
-    let (amount, charge) = charged_amount(call);
-    let description =
-        format!("STK PUSH {} FROM {}", text("payment.telco").to_uppercase(), text("payment.mobileNumber"));
-    let currency = text("payment.currency");
+    let payment = &push.payment;
+    let reference = payment.reference;
+    settlement::claim(call, reference)?;
+    let url = payment.call_back_url.0.or(payment.callback_url.0).unwrap_or_default().to_string();
+    let (amount, charge) = push.charged_amount();
+    let description = format!("STK PUSH {} FROM {}", payment.telco.to_uppercase(), payment.mobile_number);
     let pending =
-        Pending { reference: reference.clone(), url, service_name: "STK/USSD Push", amount, charge, ipn: false };
+        Pending { reference: reference.to_string(), url, service_name: "STK/USSD Push", amount, charge, ipn: false };
     // The collected amount reaches the merchant's account when the push succeeds. The credit is
     // booked before any callback is queued, so a credit the account cannot take (another
     // currency, or past the largest balance) refuses the push and nothing is sent.
-    let credit =
-        Credit { account: &account, amount, currency: &currency, reference: &reference, description: &description };
+    let credit = Credit { account, amount, currency: payment.currency, reference, description: &description };
     let credit = |call: &mut Call, at: i64| {
         settlement::credit_at(call, &credit, at).map_err(|error| {
             let code = match error {
@@ -148,7 +193,7 @@ fn execute(call: &mut Call) -> Outcome {
             call.failure(code).with_detail(error.to_string())
         })
     };
-    schedule_callbacks(call, pending, callback_body, credit)?;
+    schedule_callbacks(call, pending, |call, step| callback_body(call, &push, step), credit)?;
     Ok(Reply::ok(json!({
         "status": true,
         "code": -1,
@@ -156,21 +201,6 @@ fn execute(call: &mut Call) -> Outcome {
         "reference": reference,
         "transactionId": reference,
     })))
-}
-
-/// The amount debited and the service charge: M-Pesa pushes are rounded up to a whole amount
-/// (reference §7.1).
-fn charged_amount(call: &Call) -> (Cents, Cents) {
-    let requested =
-        fields::get(&call.input, "payment.amount").and_then(|a| Cents::from_json(a).ok()).unwrap_or_default();
-    let whole =
-        |c: Cents| Cents::from_cents(c.cents().div_euclid(100).saturating_add(i64::from(c.cents() % 100 != 0)) * 100);
-    let amount = if fields::text_at(&call.input, "payment.telco").as_deref() == Some("Safaricom") {
-        whole(requested)
-    } else {
-        requested
-    };
-    (amount, service_charge(amount))
 }
 
 /// The service charge on a collection (undocumented): 1% rounded to a whole amount, at least 1.
@@ -181,27 +211,25 @@ pub fn service_charge(amount: Cents) -> Cents {
 }
 
 /// The body Jenga posts to `callBackUrl` (seed 001 callback examples).
-fn callback_body(call: &Call, step: &CallbackStep) -> Value {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let telco = text("payment.telco");
-    let reference = text("payment.ref");
-    let (amount, charge) = charged_amount(call);
+fn callback_body(call: &Call, push: &Push, step: &CallbackStep) -> Value {
+    let payment = &push.payment;
+    let (amount, charge) = push.charged_amount();
     let (default_message, success) = callback_code(step.code);
     let mut body = json!({
         "status": step.status.unwrap_or(success),
         "code": step.code_as_sent,
         "message": step.message.as_deref().unwrap_or(default_message),
-        "transactionReference": reference,
-        "mobileNumber": text("payment.mobileNumber"),
+        "transactionReference": payment.reference,
+        "mobileNumber": payment.mobile_number,
         "debitedAmount": amount.to_json_number(),
         "requestAmount": amount.to_json_number(),
         "charge": charge.to_json_number(),
-        "currency": text("payment.currency"),
-        "telco": telco,
+        "currency": payment.currency,
+        "telco": payment.telco,
     });
     if matches!(step.code, 2..=4) {
         // Equitel echoes the reference; M-Pesa gives its own receipt number.
-        let receipt = if telco == "Safaricom" { call.ids().receipt(10) } else { reference };
+        let receipt = if payment.telco == "Safaricom" { call.ids().receipt(10) } else { payment.reference.to_string() };
         body["telcoReference"] = Value::String(receipt);
     }
     apply_overrides(&mut body, step);

@@ -130,6 +130,12 @@ impl Call<'_> {
         claimed
     }
 
+    /// Takes the validated input out of the call, to be read as the operation's typed request
+    /// (see `typed`) while the call is lent on.
+    pub fn take_input(&mut self) -> Value {
+        std::mem::take(&mut self.input)
+    }
+
     /// A catalogue code as this operation's families word it.
     pub fn failure(&self, code: i64) -> Failure {
         Failure::code(code, self.op.families).unwrap_or_else(|| Failure::http("INTERNAL_ERROR", None))
@@ -148,6 +154,12 @@ impl Reply {
 }
 
 pub type Outcome = Result<Reply, Failure>;
+
+/// The validated input as an operation's typed request, borrowing its strings. The validator
+/// has checked every field the type reads, so a mismatch is the sandbox's own fault.
+pub fn typed<'a, T: serde::Deserialize<'a>>(input: &'a Value) -> Result<T, Failure> {
+    T::deserialize(input).map_err(|error| Failure::http("INTERNAL_ERROR", Some(format!("typed request: {error}"))))
+}
 
 impl Spec {
     /// Takes a JSON body (POST) rather than path or query parameters.
