@@ -23,8 +23,11 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Quer
     let query = query.into_inner();
     let limit = parse_limit(query.limit)?;
     let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
+    // Without a wait only `limit` matches are answered: the store stops there rather than copying
+    // every job under its lock (a dashboard asks for the newest few, often).
+    let early = limit.filter(|_| matches!(wait, Ok(None)));
     let filter =
-        callbacks::Filter { merchant: query.merchant, reference: query.reference, state: query.status, limit: None };
+        callbacks::Filter { merchant: query.merchant, reference: query.reference, state: query.status, limit: early };
     listed(&state, &req, wait, &[state.callbacks.changes.notify()], limit, || Look::of(state.callbacks.list(&filter)))
         .await
 }

@@ -29,7 +29,8 @@ pub async fn requests(state: web::Data<AppState>, req: HttpRequest, query: web::
         operation: query.operation,
         path: query.path,
         reference: query.reference,
-        limit: None,
+        // Without a wait only `limit` matches are answered: the journal stops there.
+        limit: limit.filter(|_| matches!(wait, Ok(None))),
     };
     listed(&state, &req, wait, &[state.journal.changes.notify()], limit, || Look::of(state.journal.list(&filter))).await
 }
