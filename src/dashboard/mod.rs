@@ -5,9 +5,10 @@
 
 pub mod events;
 
-use actix_web::HttpResponse;
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
 
-/// Every embedded asset: its path under `/__sandbox`, media type and text.
+/// Every embedded asset: its path under `/__sandbox`, media type and text; the page first.
 pub const ASSETS: &[(&str, &str, &str)] = &[
     ("/ui", "text/html; charset=utf-8", include_str!("assets/index.html")),
     ("/ui/app.js", "text/javascript; charset=utf-8", include_str!("assets/app.js")),
@@ -26,16 +27,26 @@ pub fn is_asset(path: &str) -> bool {
 
 fn asset(path: &str) -> HttpResponse {
     let (_, media, text) = ASSETS.iter().find(|(asset, _, _)| *asset == path).expect("an embedded asset");
+    served(media, *text)
+}
+
+fn served(media: &str, body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type(*media)
+        .content_type(media)
         .insert_header(("content-security-policy", CONTENT_SECURITY_POLICY))
         .insert_header(("x-content-type-options", "nosniff"))
         .insert_header(("cache-control", "no-cache"))
-        .body(*text)
+        .body(body)
 }
 
-pub async fn page() -> HttpResponse {
-    asset("/ui")
+/// The page; off loopback it is marked so that it asks for the admin token before its first call
+/// (rather than after a refused one).
+pub async fn page(state: web::Data<AppState>) -> HttpResponse {
+    if state.settings.is_loopback() {
+        return asset("/ui");
+    }
+    let (_, media, html) = ASSETS[0];
+    served(media, html.replacen("<body>", "<body data-needs-token>", 1))
 }
 
 pub async fn script() -> HttpResponse {

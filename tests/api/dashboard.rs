@@ -129,6 +129,7 @@ async fn off_loopback_the_event_stream_needs_the_admin_token_and_the_page_does_n
     assert_eq!(missing.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(given.status(), StatusCode::OK);
     assert_eq!(page.status(), StatusCode::OK, "the page holds no data and asks for the token itself");
+    assert!(page.text().await.unwrap().contains("<body data-needs-token>"), "marked to ask first");
     assert_eq!(statement.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -143,6 +144,7 @@ async fn the_page_is_html_and_no_embedded_asset_names_anything_outside_the_sandb
     let policy = page.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert!(policy.contains("connect-src 'self'") && policy.contains("default-src 'none'"), "{policy}");
     let html = page.text().await.unwrap();
+    assert!(!html.contains("data-needs-token"), "on loopback nothing is asked");
     for (path, media, _) in ASSETS.iter().filter(|(path, _, _)| *path != "/ui") {
         assert!(html.contains(&format!("\"/__sandbox{path}\"")), "the page loads {path}");
         let served = app.client.get(app.url(&format!("/__sandbox{path}"))).send().await.unwrap();

@@ -51,27 +51,28 @@ function assert(condition, message) {
   if (!condition) throw new Error(message);
 }
 
-// Starts the sandbox on port 0 and reads the real address from its banner.
-async function startSandbox() {
-  const child = spawn(BINARY, ['--bind', '127.0.0.1:0'], {
+// Starts the sandbox on port 0 of `host` and reads the real port from its banner; answers the
+// address to reach it on 127.0.0.1.
+async function startSandbox(host = '127.0.0.1', env = {}) {
+  const child = spawn(BINARY, ['--bind', `${host}:0`], {
     cwd: REPO,
-    env: { ...process.env, RUST_LOG: 'warn' },
+    env: { ...process.env, RUST_LOG: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
-  const base = await new Promise((resolveBase, reject) => {
+  const port = await new Promise((resolvePort, reject) => {
     const timer = setTimeout(() => reject(new Error('no banner within 30 s')), 30_000);
     child.once('exit', (code) => reject(new Error(`the sandbox exited with ${code}`)));
     lines.on('line', (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
+      const match = /listening on http:\/\/[^\s]+:(\d+)/.exec(line);
       if (match) {
         clearTimeout(timer);
-        resolveBase(match[1]);
+        resolvePort(match[1]);
       }
     });
   });
   lines.on('line', () => {}); // keep draining the banner and anything after it
-  return { child, base };
+  return { child, base: `http://127.0.0.1:${port}` };
 }
 
 function canonical(body) {
@@ -245,6 +246,28 @@ async function main() {
       await page.click('#tabs button[data-view="merchants"]');
       await page.locator('#merchants td', { hasText: MERCHANT }).first().waitFor({ timeout: WAIT });
       await page.screenshot({ path: join(SHOTS, 'merchants.png') });
+    });
+
+    await check('off loopback the page asks for the admin token and then works with it', async () => {
+      const token = 'ui-test-admin-token';
+      const open = await startSandbox('0.0.0.0', { JENGA_SANDBOX_ADMIN_TOKEN: token });
+      try {
+        const guarded = await context.newPage();
+        guarded.on('console', (message) => {
+          if (message.type() === 'error') errors.push(message.text());
+        });
+        guarded.on('pageerror', (error) => errors.push(error.message));
+        await guarded.goto(`${open.base}/__sandbox/ui`);
+        await guarded.locator('#token-form').waitFor({ state: 'visible', timeout: WAIT });
+        assert(await guarded.locator('#view').isHidden(), 'nothing is shown before the token');
+        await guarded.fill('#token', token);
+        await guarded.click('#token-form button[type="submit"]');
+        await guarded.locator('#live.on').waitFor({ timeout: WAIT });
+        await guarded.locator('#requests-list .empty, #requests-table').first().waitFor({ timeout: WAIT });
+        await guarded.close();
+      } finally {
+        open.child.kill('SIGTERM');
+      }
     });
 
     await check('no console error and no request off loopback', async () => {

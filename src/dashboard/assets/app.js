@@ -689,6 +689,8 @@ document.getElementById('tabs').addEventListener('click', (event) => {
 window.addEventListener('hashchange', () => show(location.hash.slice(1)));
 
 async function start() {
+  // Off loopback the server marks the page: ask for the token before the first call.
+  if (document.body.hasAttribute('data-needs-token') && !token) return askForToken('');
   try {
     await readClock();
     ui.merchants = await api('/merchants');
