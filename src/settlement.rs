@@ -6,9 +6,11 @@
 use crate::callbacks::{Plan, Step};
 use crate::envelope::Failure;
 use crate::ledger::{self, LedgerError, Posted};
+use crate::merchant::Merchant;
 use crate::money::Cents;
 use crate::pipeline::Call;
 use crate::scenario::CallbackStep;
+use crate::state::AppState;
 use crate::transactions::{self, Transaction};
 use serde_json::{json, Value};
 
@@ -154,19 +156,26 @@ pub fn schedule_callbacks(
 }
 
 /// One movement an alert reports: signed (negative for a debit) on `account`, landing at `at_ms`.
-struct Alerted<'a> {
-    account: &'a str,
-    cents: Cents,
-    at_ms: i64,
-    reference: &'a str,
-    remarks: &'a str,
+pub struct Alerted<'a> {
+    pub account: &'a str,
+    pub cents: Cents,
+    pub at_ms: i64,
+    pub reference: &'a str,
+    pub remarks: &'a str,
 }
 
-/// Queues the account alert (reference §12.3) for `movement` when the merchant registered one
-/// that covers it: posted to its alert URL with Basic auth, in the IPN shape with
-/// `callbackType: "ALT"`, at the sandbox time the money moves.
+/// Queues the alert of `movement` for the calling merchant, as the request's callbacks.
 fn alert(call: &mut Call, movement: Alerted) {
-    let Some(alerts) = call.merchant().alerts.clone() else { return };
+    let merchant = call.merchant.clone().expect("money moves after authentication");
+    let ids = alert_for(call.state, &merchant, &call.decision.name, movement);
+    call.callbacks.extend(ids);
+}
+
+/// Queues the account alert (reference §12.3) for `movement` when `merchant` registered one
+/// that covers it: posted to its alert URL with Basic auth, in the IPN shape with
+/// `callbackType: "ALT"`, at the sandbox time the money moves. Returns the callback job ids.
+pub fn alert_for(state: &AppState, merchant: &Merchant, scenario: &str, movement: Alerted) -> Vec<String> {
+    let Some(alerts) = merchant.alerts.as_ref() else { return Vec::new() };
     let credit = movement.cents > Cents::ZERO;
     let wanted = match alerts.kind.as_str() {
         "debit" => !credit,
@@ -174,13 +183,13 @@ fn alert(call: &mut Call, movement: Alerted) {
         _ => true,
     };
     if !wanted || alerts.account.as_deref().is_some_and(|a| a != movement.account) {
-        return;
+        return Vec::new();
     }
     let amount = movement.cents.abs().to_json_number();
-    let bank_reference = format!(" S{}", call.ids().digits(7));
+    let bank_reference = format!(" S{}", state.ids.of(&merchant.code).digits(7));
     let body = json!({
         "callbackType": "ALT",
-        "customer": {"name": call.merchant().name, "mobileNumber": Value::Null, "reference": movement.reference},
+        "customer": {"name": merchant.name, "mobileNumber": Value::Null, "reference": movement.reference},
         "transaction": {
             "date": crate::clock::plain(movement.at_ms),
             "reference": bank_reference,
@@ -200,19 +209,18 @@ fn alert(call: &mut Call, movement: Alerted) {
             "account": movement.account,
         },
     });
-    let delay = (movement.at_ms - call.now_ms()).max(0) as u64;
+    let delay = (movement.at_ms - state.clocks.now_ms_of(&merchant.code)).max(0) as u64;
     let plan = Plan {
-        merchant: call.merchant().code.clone(),
+        merchant: merchant.code.clone(),
         operation: "account_alert".into(),
         reference: movement.reference.to_string(),
-        scenario: call.decision.name.clone(),
+        scenario: scenario.to_string(),
         url: alerts.url.clone(),
         basic_auth: Some((alerts.username.clone(), alerts.password.clone())),
         steps: vec![Step { after_ms: Some(delay), body }],
         faults: Vec::new(),
     };
-    let ids = call.state.callbacks.enqueue(plan);
-    call.callbacks.extend(ids);
+    state.callbacks.enqueue(plan)
 }
 
 /// Moves money on the ledger for the calling merchant and queues the alerts the movement calls

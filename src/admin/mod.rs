@@ -16,6 +16,7 @@ mod listing;
 mod merchants;
 mod query;
 mod scenarios;
+mod simulate;
 mod sink;
 mod status;
 pub mod table;
@@ -240,6 +241,14 @@ pub static ROUTES: &[AdminPath] = &[
         ops: &[AdminOp {
             media: "text/css",
             ..op("GET", || web::to(crate::dashboard::style), "The dashboard's style sheet")
+        }],
+    },
+    AdminPath {
+        path: "/simulate/payment",
+        ops: &[AdminOp {
+            body: Some(AdminBody::Fields(fields::<simulate::SimulatedPayment>)),
+            answers: &[201, 400, 404, 409],
+            ..op("POST", || web::to(simulate::payment), "A customer's payment into an account: credit, IPN and alerts")
         }],
     },
     AdminPath {

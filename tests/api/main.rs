@@ -33,6 +33,7 @@ mod queries;
 mod scenarios;
 mod send_money;
 mod signature;
+mod simulate_payment;
 mod smoke;
 mod stk_push;
 mod transactions;
