@@ -296,16 +296,13 @@ fn sign(
         (None, Some(op), Some(body)) => {
             let operation = operation::by_id(&op)
                 .ok_or_else(|| format!("unknown operation {op:?}; known: {}", operation::ids().join(", ")))?;
-            let formula = operation.signature.first().ok_or_else(|| format!("operation {op} is not signed"))?;
             let raw = std::fs::read(&body).map_err(|e| format!("{}: {e}", body.display()))?;
-            let mut input: serde_json::Value =
+            let input: serde_json::Value =
                 serde_json::from_slice(&raw).map_err(|e| format!("{}: not JSON: {e}", body.display()))?;
-            if let serde_json::Value::Object(map) = &mut input {
-                map.insert(crate::signature::MERCHANT_CODE.into(), merchant.into());
-            }
-            let canonical = formula
-                .canonical(&input)
-                .map_err(|field| format!("{}: field {field} is missing ({})", body.display(), formula.written()))?;
+            let canonical = operation.canonical(&input, merchant).map_err(|e| match e {
+                operation::Unsignable::NotSigned(_) => e.to_string(),
+                operation::Unsignable::Missing { .. } => format!("{}: {e}", body.display()),
+            })?;
             println!("{canonical}");
             canonical
         }

@@ -34,6 +34,7 @@ pub mod probe;
 pub mod proxy;
 pub mod recent;
 pub mod rules;
+pub mod sandbox;
 pub mod scenario;
 pub mod secrets;
 pub mod settlement;
@@ -46,3 +47,5 @@ pub mod transactions;
 pub mod wait;
 pub mod watch;
 mod yaml;
+
+pub use sandbox::{Sandbox, SandboxBuilder};

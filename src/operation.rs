@@ -3,7 +3,8 @@
 //! in `api/` declares its own; the list of them all is read from those families.
 
 use crate::catalogue::Family;
-use crate::signature::Formula;
+use crate::signature::{Formula, MERCHANT_CODE};
+use serde_json::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Auth {
@@ -22,6 +23,36 @@ pub struct Operation {
     pub auth: Auth,
     /// Formula variants, the documented one first; empty when the call is not signed.
     pub signature: &'static [Formula],
+}
+
+/// Why no string to sign can be built for a request.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum Unsignable {
+    #[error("operation {0} is not signed")]
+    NotSigned(&'static str),
+    #[error("field {field} is missing ({formula})")]
+    Missing { field: &'static str, formula: String },
+}
+
+impl Operation {
+    /// The string a merchant signs for this operation: the documented formula's values from
+    /// `input` (the JSON body, or the path parameters as an object), with `merchant` standing in
+    /// for the caller's code in formulas that sign it.
+    pub fn canonical(&self, input: &Value, merchant: &str) -> Result<String, Unsignable> {
+        let formula = self.signature.first().ok_or(Unsignable::NotSigned(self.id))?;
+        let needs_merchant = formula.fields.contains(&MERCHANT_CODE);
+        let with_merchant;
+        let input = match input {
+            Value::Object(map) if needs_merchant => {
+                let mut map = map.clone();
+                map.insert(MERCHANT_CODE.into(), merchant.into());
+                with_merchant = Value::Object(map);
+                &with_merchant
+            }
+            _ => input,
+        };
+        formula.canonical(input).map_err(|field| Unsignable::Missing { field, formula: formula.written() })
+    }
 }
 
 /// Every operation, family by family (variants that share an id, such as an unsigned twin, are

@@ -30,6 +30,7 @@ mod parallel_workers;
 mod payments;
 mod proxy;
 mod queries;
+mod sandbox;
 mod scenarios;
 mod send_money;
 mod signature;
