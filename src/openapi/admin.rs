@@ -25,7 +25,11 @@ pub fn paths(paths: &mut Map<String, Value>, routes: &[AdminPath]) {
 fn operation(path: &str, siblings: &[AdminOp], op: &AdminOp) -> Value {
     let error = json!({"$ref": "#/components/schemas/AdminError"});
     let mut responses = Map::new();
-    for status in op.answers {
+    // A query or body with a key the operation does not take is refused, so any operation that
+    // takes either can answer 400 whether or not its table row says so.
+    let takes_input = !(op.query)().is_empty() || op.body.is_some();
+    let refuses_input = takes_input.then_some(&400u16);
+    for status in op.answers.iter().chain(refuses_input) {
         let (text, schema) = match status {
             200..=299 if op.media == "application/json" => ("Success", json!({})),
             200..=299 => ("Success", json!({"type": "string"})),
