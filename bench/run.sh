@@ -72,6 +72,8 @@ cache=bench/.cache
 results=bench/results
 mkdir -p "$cache" "$results"
 out="$results/run-$(date +%Y%m%d-%H%M%S).txt"
+# The processes started (stopped on exit), stop, wait_ready, field and fund_and_sign_in.
+source bench/common.sh
 
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 command -v curl >/dev/null || { echo "curl is needed" >&2; exit 1; }
@@ -81,21 +83,6 @@ for p in "$port" "$wm_port"; do
   port_free "$p" || { echo "port $p is in use; set PORT to another base port" >&2; exit 1; }
 done
 
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-
-# Stops one process we started: SIGTERM, then SIGKILL after 10 s.
-stop() {
-  local pid=$1
-  kill "$pid" 2>/dev/null || return 0
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null || true
-}
 
 proc_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # CPU time a process has used so far, all its threads, user plus system, in clock ticks (fields 14
@@ -108,13 +95,6 @@ per_request_us() {
 }
 mib() { awk -v k="${1:-0}" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 
-wait_ready() { # URL, seconds
-  local deadline=$((SECONDS + $2))
-  until curl -sf -o /dev/null "$1"; do
-    ((SECONDS < deadline)) || { echo "not ready: $1" >&2; return 1; }
-    sleep 0.05
-  done
-}
 
 # Waits (at most 20 s) until the sandbox has no callback queued or in flight.
 settle() {
@@ -178,7 +158,6 @@ run_wrk() {
   printf -v "R_$label" '%s' "$line"
   echo "  $label: $(sed -E 's/^WRK_RESULT //' <<<"$line") cpu_us_per_request=$(per_request_us "$(field "$line" cpu_ticks)" "$(field "$line" requests)")"
 }
-field() { sed -E "s/.*[[:space:]]$2=([^[:space:]]+).*/\1/" <<<"$1"; }
 # Server CPU per answered request of a run_wrk result, in µs.
 cpu_us() { per_request_us "$(field "$1" cpu_ticks)" "$(field "$1" requests)"; }
 
@@ -231,15 +210,6 @@ start_sandbox() {
   local log=$1
   shift
   start_server "$log" /__sandbox/health "$bin" --bind "127.0.0.1:$port" "$@"
-}
-# fund_and_sign_in: funds the account the STK pushes credit and sets `token` for the default merchant.
-fund_and_sign_in() {
-  curl -sf -X PUT "$base/__sandbox/accounts/0170194290581" -H 'Content-Type: application/json' \
-    -d '{"balance": "999999999.00"}' >/dev/null
-  token=$(curl -sf -X POST "$base/authentication/api/v3/authenticate/merchant" -H 'Api-Key: SANDBOX-API-KEY' \
-    -H 'Content-Type: application/json' -d '{"merchantCode":"9999999999","consumerSecret":"sandbox-secret"}' |
-    sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
-  [[ -n $token ]] || { echo "no token" >&2; exit 1; }
 }
 
 # start_warmed NAME [SANDBOX ARGS...]: a fresh sandbox (its log in sandbox-NAME.log), funded,
