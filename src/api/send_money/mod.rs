@@ -6,16 +6,22 @@ use crate::catalogue::Family;
 use crate::envelope::Failure;
 use crate::envelope::Generation;
 use crate::fields::{self, Check};
-use crate::ledger::{self, Conversion};
+use crate::ledger;
 use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{self, Call, Input, Outcome, Spec};
-use crate::settlement::{self, Refusals};
+use crate::settlement;
 use crate::signature::Formula;
 use actix_web::http::Method;
 use actix_web::HttpRequest;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+
+mod rails;
+
+pub(crate) use rails::IMT;
+pub use rails::{Maximum, Rail, RAILS};
+use rails::{EQUITY_COUNTRIES, SWIFT_SELF_CHARGE};
 
 pub static SEND_WITHIN_EQUITY: Operation = Operation {
     id: "send_within_equity",
@@ -143,191 +149,6 @@ pub static SEND_PESALINK_MOBILE_IMT: Operation = Operation {
     title: "International money transfer by PesaLink to a mobile number",
     ..SEND_PESALINK_MOBILE
 };
-
-/// What sets one rail apart from the others.
-pub struct Rail {
-    pub op: &'static Operation,
-    /// Path under `/v3-apis/transaction-api/v3.0/remittance/`.
-    pub path: &'static str,
-    pub destination_type: &'static str,
-    /// `transfer.type` values clients send for this rail.
-    pub transfer_types: &'static [&'static str],
-    /// The `transfer.type` that picks this rail on the one v2 remittance path (with `destination_type`).
-    pub v2_type: &'static str,
-    /// Served under the v3 path too (EFT exists only in v2).
-    pub v3: bool,
-    /// Destination fields the rail needs besides `type`, `countryCode` and `name`; `a|b` accepts
-    /// either (the first is documented).
-    pub destination_fields: &'static [&'static str],
-    /// None: any country (SWIFT goes abroad).
-    pub destination_countries: Option<&'static [&'static str]>,
-    pub wallets: &'static [&'static str],
-    pub maximum: Option<Maximum>,
-    /// What an own account in another currency than the transfer's gets.
-    pub conversion: Conversion,
-    /// The codes for what the ledger refuses. An amount it cannot take (a currency it will not
-    /// convert, a credit past the largest balance) gets the rail's own "invalid amount" code
-    /// where its table has one (RTGS 103107, PesaLink 100124); the general error where it has none.
-    pub refusals: Refusals,
-}
-
-/// The largest amount a rail takes, and the code answering above it.
-pub struct Maximum {
-    pub amount: Cents,
-    pub code: i64,
-}
-
-/// USD 20.00 (reference §6.4), converted into the transfer's currency at the fixture rate.
-const SWIFT_SELF_CHARGE: Cents = Cents::from_cents(2_000);
-
-const EQUITY_COUNTRIES: &[&str] = &["KE", "UG", "TZ", "RW", "DRC", "SS"];
-
-pub static RAILS: &[Rail] = &[
-    Rail {
-        op: &SEND_WITHIN_EQUITY,
-        path: "internalBankTransfer",
-        destination_type: "bank",
-        // `InternalFundsTransfer` in the v2 docs and UAT examples; the v3 API Explorer shows `EFT`.
-        transfer_types: &["InternalFundsTransfer", "EFT"],
-        v2_type: "InternalFundsTransfer",
-        v3: true,
-        destination_fields: &["destination.accountNumber"],
-        destination_countries: Some(EQUITY_COUNTRIES),
-        wallets: &[],
-        maximum: Some(Maximum { amount: Cents::from_cents(999_999 * 100), code: 118110 }),
-        conversion: Conversion::AtFixtureRate,
-        refusals: Refusals {
-            insufficient_funds: 400104,
-            unknown_account: None,
-            daily_limit: 400113,
-            invalid_amount: 400105,
-        },
-    },
-    Rail {
-        op: &SEND_MOBILE_WALLET,
-        path: "sendmobile",
-        destination_type: "mobile",
-        transfer_types: &["MobileWallet"],
-        v2_type: "MobileWallet",
-        v3: true,
-        destination_fields: &["destination.mobileNumber", "destination.walletName"],
-        destination_countries: Some(&["KE", "UG", "TZ", "RW"]),
-        wallets: &["Mpesa", "Airtel", "Equitel"],
-        maximum: Some(Maximum { amount: Cents::from_cents(70_000 * 100), code: 105158 }),
-        conversion: Conversion::Refuse,
-        refusals: Refusals {
-            insufficient_funds: 400104,
-            unknown_account: None,
-            daily_limit: 400113,
-            invalid_amount: 400105,
-        },
-    },
-    Rail {
-        op: &SEND_RTGS,
-        path: "rtgs",
-        destination_type: "bank",
-        transfer_types: &["RTGS"],
-        v2_type: "RTGS",
-        v3: true,
-        destination_fields: &["destination.bankCode", "destination.accountNumber"],
-        destination_countries: Some(EQUITY_COUNTRIES),
-        wallets: &[],
-        maximum: None,
-        conversion: Conversion::Refuse,
-        refusals: Refusals {
-            insufficient_funds: 103104,
-            unknown_account: None,
-            daily_limit: 103105,
-            invalid_amount: 103107,
-        },
-    },
-    Rail {
-        op: &SEND_SWIFT,
-        path: "swift",
-        destination_type: "bank",
-        transfer_types: &["SWIFT"],
-        v2_type: "SWIFT",
-        v3: true,
-        destination_fields: &["destination.bankBic", "destination.accountNumber"],
-        destination_countries: None,
-        wallets: &[],
-        maximum: None,
-        conversion: Conversion::AtFixtureRate,
-        refusals: Refusals {
-            insufficient_funds: 103104,
-            unknown_account: None,
-            daily_limit: 103105,
-            invalid_amount: 103107,
-        },
-    },
-    Rail {
-        op: &SEND_PESALINK_BANK,
-        path: "pesalinkacc",
-        destination_type: "bank",
-        transfer_types: &["PesaLink"],
-        v2_type: "PesaLink",
-        v3: true,
-        destination_fields: &["destination.bankCode", "destination.accountNumber"],
-        destination_countries: Some(&["KE"]),
-        wallets: &[],
-        maximum: None,
-        conversion: Conversion::Refuse,
-        refusals: Refusals {
-            insufficient_funds: 400104,
-            unknown_account: None,
-            daily_limit: 400113,
-            invalid_amount: 100124,
-        },
-    },
-    Rail {
-        op: &SEND_PESALINK_MOBILE,
-        path: "pesalinkMobile",
-        destination_type: "mobile",
-        transfer_types: &["PesaLink"],
-        v2_type: "PesaLink",
-        v3: true,
-        // One SDK's type carries the number in `accountNumber`.
-        destination_fields: &["destination.bankCode", "destination.mobileNumber|destination.accountNumber"],
-        destination_countries: Some(&["KE"]),
-        wallets: &[],
-        maximum: None,
-        conversion: Conversion::Refuse,
-        refusals: Refusals {
-            insufficient_funds: 400104,
-            unknown_account: None,
-            daily_limit: 400113,
-            invalid_amount: 100124,
-        },
-    },
-    Rail {
-        op: &SEND_EFT,
-        path: "eft",
-        destination_type: "bank",
-        transfer_types: &["EFT"],
-        v2_type: "EFT",
-        v3: false,
-        destination_fields: &["destination.bankCode", "destination.accountNumber"],
-        destination_countries: Some(EQUITY_COUNTRIES),
-        wallets: &[],
-        maximum: None,
-        conversion: Conversion::Refuse,
-        refusals: Refusals {
-            insufficient_funds: 103104,
-            unknown_account: None,
-            daily_limit: 103105,
-            invalid_amount: 103107,
-        },
-    },
-];
-
-/// The IMT variants (`remittance/{rail}/imt`): the rules of the domestic rail at that index of
-/// `RAILS`, plus the sender's and recipient's documents.
-pub(crate) static IMT: &[(&Operation, usize)] = &[
-    (&SEND_WITHIN_EQUITY_IMT, 0),
-    (&SEND_MOBILE_WALLET_IMT, 1),
-    (&SEND_PESALINK_BANK_IMT, 4),
-    (&SEND_PESALINK_MOBILE_IMT, 5),
-];
 
 fn rail_of(op: &Operation) -> &'static Rail {
     let domestic = IMT.iter().find(|(imt, _)| std::ptr::eq(*imt, op)).map(|(_, index)| &RAILS[*index]);
