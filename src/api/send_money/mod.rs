@@ -3,25 +3,23 @@
 //! that is one of the merchant's own accounts).
 
 use crate::catalogue::Family;
-use crate::envelope::Failure;
 use crate::envelope::Generation;
 use crate::fields::{self, Check};
-use crate::ledger;
-use crate::money::Cents;
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{self, Call, Input, Outcome, Spec};
-use crate::settlement;
+use crate::pipeline::{self, Input, Spec};
 use crate::signature::Formula;
 use actix_web::http::Method;
 use actix_web::HttpRequest;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 mod rails;
+mod transfer;
 
-pub(crate) use rails::IMT;
+use rails::EQUITY_COUNTRIES;
+pub(crate) use rails::{Imt, IMT};
 pub use rails::{Maximum, Rail, RAILS};
-use rails::{EQUITY_COUNTRIES, SWIFT_SELF_CHARGE};
+use transfer::execute;
 
 pub static SEND_WITHIN_EQUITY: Operation = Operation {
     id: "send_within_equity",
@@ -151,7 +149,7 @@ pub static SEND_PESALINK_MOBILE_IMT: Operation = Operation {
 };
 
 fn rail_of(op: &Operation) -> &'static Rail {
-    let domestic = IMT.iter().find(|(imt, _)| std::ptr::eq(*imt, op)).map(|(_, index)| &RAILS[*index]);
+    let domestic = IMT.iter().find(|imt| std::ptr::eq(imt.op, op)).map(Imt::domestic);
     domestic.or_else(|| RAILS.iter().find(|r| std::ptr::eq(r.op, op))).expect("every send-money operation has a rail")
 }
 
@@ -164,11 +162,11 @@ macro_rules! rail_specs {
         )*
         $(
             fn $imt_name(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
-                validate(&RAILS[IMT[$imt].1], true, body, variants)
+                validate(IMT[$imt].domestic(), true, body, variants)
             }
         )*
         pub(crate) static SPECS: &[Spec] = &[$(Spec { op: RAILS[$index].op, input: Input::Body, validate: $name, execute }),*];
-        pub(crate) static IMT_SPECS: &[Spec] = &[$(Spec { op: IMT[$imt].0, input: Input::Body, validate: $imt_name, execute }),*];
+        pub(crate) static IMT_SPECS: &[Spec] = &[$(Spec { op: IMT[$imt].op, input: Input::Body, validate: $imt_name, execute }),*];
     };
 }
 
@@ -214,7 +212,7 @@ fn configure(routes: &mut super::Routes) {
 /// What `{rail}` picks on the v3 paths.
 fn serves(imt: bool) -> super::Serves {
     let specs = if imt {
-        IMT.iter().zip(IMT_SPECS).map(|((_, index), spec)| (Some(RAILS[*index].path), spec)).collect()
+        IMT.iter().zip(IMT_SPECS).map(|(imt, spec)| (Some(imt.domestic().path), spec)).collect()
     } else {
         RAILS.iter().zip(SPECS).filter(|(rail, _)| rail.v3).map(|(rail, spec)| (Some(rail.path), spec)).collect()
     };
@@ -310,136 +308,4 @@ fn validate(rail: &Rail, imt: bool, body: &mut Value, variants: &mut BTreeMap<St
         }
     }
     check.finish()
-}
-
-fn execute(call: &mut Call) -> Outcome {
-    let rail = rail_of(call.op);
-    let input = call.input.clone();
-    let text = |path| fields::text_at(&input, path).unwrap_or_default();
-    let (source, reference) = (text("source.accountNumber"), text("transfer.reference"));
-    let currency = text("transfer.currencyCode");
-    let destination = text("destination.accountNumber");
-    let amount = Cents::parse(&text("transfer.amount")).unwrap_or_default();
-    let merchant = call.merchant();
-    let Some(account) = merchant.account(&source) else {
-        return Err(Failure::http(
-            "ACCOUNT_NOT_FOUND",
-            Some(format!("source.accountNumber {source} is not an account of merchant {}", merchant.code)),
-        ));
-    };
-    if !rail.wallets.is_empty() && !rail.wallets.contains(&text("destination.walletName").as_str()) {
-        return Err(call.failure(105160));
-    }
-    if rail.op.id == SEND_WITHIN_EQUITY.id && account.currency != currency {
-        return Err(call.failure(400103).with_detail(format!("the source account holds {}", account.currency)));
-    }
-    if let Some(maximum) = rail.maximum.as_ref().filter(|maximum| amount > maximum.amount) {
-        return Err(call.failure(maximum.code));
-    }
-    // v2 insists on 12-digit references (v3 examples use other lengths).
-    if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(&reference) {
-        return Err(call.failure(400116));
-    }
-    // SWIFT's `chargeOption: SELF`: the sender pays USD 20 upfront towards correspondent charges,
-    // in the transfer's currency at the fixture rate.
-    let mut charge_conversion = None;
-    let charge = if std::ptr::eq(rail.op, &SEND_SWIFT) && text("transfer.chargeOption") == "SELF" {
-        let rate = crate::forex::rate("USD", &currency);
-        let Some((rate, charge)) = rate.and_then(|rate| Some((rate, SWIFT_SELF_CHARGE.convert(rate)?))) else {
-            let detail = format!("the fixtures have no USD to {currency} rate for the USD 20.00 charge");
-            return Err(call.failure(rail.refusals.invalid_amount).with_detail(detail));
-        };
-        if currency != "USD" {
-            charge_conversion = Some(ledger::Converted {
-                account: source.clone(),
-                from: "USD".into(),
-                to: currency.clone(),
-                rate,
-                amount: SWIFT_SELF_CHARGE,
-                converted: charge,
-            });
-        }
-        charge
-    } else {
-        Cents::ZERO
-    };
-    // Only a bank destination can be one of the merchant's own accounts, credited here.
-    let to = (rail.destination_type == "bank" && !destination.is_empty()).then_some(destination.as_str());
-    let mobile = text("destination.mobileNumber");
-    // Bank rails name the account (PesaLink IMT also carries the recipient's mobile number).
-    let counterpart = if rail.destination_type == "bank" || mobile.is_empty() { destination.clone() } else { mobile };
-    let mut description = format!("{} TO {counterpart} REF {reference}", rail.transfer_types[0].to_uppercase());
-    if let Some(conversion) = &charge_conversion {
-        description.push_str(&format!(" (CHARGE {})", conversion.describe()));
-    }
-    let movement = ledger::Movement {
-        from: &source,
-        to,
-        amount,
-        charge,
-        currency: &currency,
-        conversion: rail.conversion,
-        at_ms: call.now_ms(),
-        reference: &reference,
-        description: &description,
-    };
-    let mut posted = settlement::debit(call, movement, &rail.refusals)?;
-    let transaction_id = call.ids().digits(10);
-    let mut data = json!({"transactionId": transaction_id, "status": "SUCCESS"});
-    posted.conversions.extend(charge_conversion);
-    if !posted.conversions.is_empty() {
-        // Not in Jenga's schema: says what the sandbox converted, at which fixture rate.
-        data["conversions"] = posted.conversions.iter().map(ledger::Converted::to_json).collect();
-    }
-    if rail.transfer_types[0] == "PesaLink" {
-        // PesaLink answers carry the bank's confirmation text (reference §6.5).
-        let when = crate::clock::Clock::at(call.now_ms());
-        data["description"] = json!(format!(
-            "Confirmed. {} {} Sent to {counterpart} -{} from your account {source} on {} at {} Ref. {reference} Thank you",
-            currency,
-            text("transfer.amount"),
-            text("destination.name"),
-            when.format("%d-%m-%Y"),
-            when.format("%H%M%S"),
-        ));
-    }
-    match fields::text_at(&call.input, "transfer.callbackUrl").filter(|url| fields::is_http_url(url)) {
-        // A mobile-wallet transfer with a callback URL reports its final status there, like the
-        // STK/USSD push; its state follows that schedule.
-        Some(url) if !rail.wallets.is_empty() => {
-            let pending = settlement::Pending {
-                reference: reference.clone(),
-                url,
-                service_name: rail.transfer_types[0],
-                amount,
-                charge,
-                ipn: false,
-            };
-            settlement::schedule_callbacks(call, pending, wallet_callback_body, |_, _| Ok(()))?;
-        }
-        _ => call.record_completed(&reference, rail.transfer_types[0], amount, ""),
-    }
-    Ok(call.success(data, &[("reference", json!(reference))]))
-}
-
-/// The final status of a transfer to a mobile wallet. Jenga documents no body for it, so it
-/// follows the STK/USSD push callback's fields and codes.
-fn wallet_callback_body(call: &Call, step: &crate::scenario::CallbackStep) -> Value {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let (default_message, success) = super::stk_push::callback_code(step.code);
-    let mut body = json!({
-        "status": step.status.unwrap_or(success),
-        "code": step.code_as_sent,
-        "message": step.message.as_deref().unwrap_or(default_message),
-        "transactionReference": text("transfer.reference"),
-        "mobileNumber": text("destination.mobileNumber"),
-        "walletName": text("destination.walletName"),
-        "amount": call.input["transfer"]["amount"],
-        "currency": text("transfer.currencyCode"),
-    });
-    if matches!(step.code, 2..=4) {
-        body["telcoReference"] = Value::String(call.ids().receipt(10));
-    }
-    super::stk_push::apply_overrides(&mut body, step);
-    body
 }

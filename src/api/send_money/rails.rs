@@ -186,11 +186,23 @@ pub static RAILS: &[Rail] = &[
     },
 ];
 
-/// The IMT variants (`remittance/{rail}/imt`): the rules of the domestic rail at that index of
-/// `RAILS`, plus the sender's and recipient's documents.
-pub(crate) static IMT: &[(&Operation, usize)] = &[
-    (&SEND_WITHIN_EQUITY_IMT, 0),
-    (&SEND_MOBILE_WALLET_IMT, 1),
-    (&SEND_PESALINK_BANK_IMT, 4),
-    (&SEND_PESALINK_MOBILE_IMT, 5),
+/// An IMT variant (`remittance/{rail}/imt`): the rules of a domestic rail, plus the sender's and
+/// recipient's documents.
+pub(crate) struct Imt {
+    pub op: &'static Operation,
+    /// The index in `RAILS` of the domestic rail it follows.
+    following: usize,
+}
+
+impl Imt {
+    pub fn domestic(&self) -> &'static Rail {
+        &RAILS[self.following]
+    }
+}
+
+pub(crate) static IMT: &[Imt] = &[
+    Imt { op: &SEND_WITHIN_EQUITY_IMT, following: 0 },
+    Imt { op: &SEND_MOBILE_WALLET_IMT, following: 1 },
+    Imt { op: &SEND_PESALINK_BANK_IMT, following: 4 },
+    Imt { op: &SEND_PESALINK_MOBILE_IMT, following: 5 },
 ];
