@@ -6,6 +6,7 @@
 use crate::config::{LogFormat, PublicKeySource, Settings};
 use crate::crypto::{fixtures, PublicKey};
 use crate::merchant;
+use crate::proxy::Proxy;
 use crate::state::AppState;
 use serde_json::{json, Value};
 
@@ -18,8 +19,8 @@ fn line(text: String, json: Value) -> Line {
     Line { text, json }
 }
 
-pub fn print(address: &str, state: &AppState, format: LogFormat) {
-    for Line { text, json } in lines(address, state) {
+pub fn print(address: &str, state: &AppState, proxy: Option<&Proxy>, format: LogFormat) {
+    for Line { text, json } in lines(address, state, proxy) {
         match format {
             LogFormat::Pretty => println!("{text}"),
             LogFormat::Json => println!("{json}"),
@@ -27,7 +28,7 @@ pub fn print(address: &str, state: &AppState, format: LogFormat) {
     }
 }
 
-fn lines(address: &str, state: &AppState) -> Vec<Line> {
+fn lines(address: &str, state: &AppState, proxy: Option<&Proxy>) -> Vec<Line> {
     let settings = &state.settings;
     let mut lines = vec![
         line(format!("jenga-sandbox listening on {address}"), json!({"event": "listening", "url": address})),
@@ -58,7 +59,7 @@ fn lines(address: &str, state: &AppState) -> Vec<Line> {
         format!("  scenarios: {count} loaded from {}", scenarios.files.join(", ")),
         json!({"event": "scenarios", "count": count, "sources": scenarios.files}),
     ));
-    if let Some(proxy) = &state.proxy {
+    if let Some(proxy) = proxy {
         let record = settings.record.as_ref().map(|dir| dir.display().to_string());
         let recording = record.as_ref().map(|dir| format!(" · recording answers in {dir}")).unwrap_or_default();
         lines.push(line(

@@ -226,7 +226,7 @@ fn serve(settings: Settings) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let app = Application::build(settings).await.map_err(|e| e.to_string())?;
-        crate::banner::print(&app.address(), &app.state(), log_format);
+        crate::banner::print(&app.address(), &app.state(), app.proxy(), log_format);
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
 }
@@ -294,8 +294,10 @@ fn sign(
     let text = match (string, op, body) {
         (Some(text), _, _) => text,
         (None, Some(op), Some(body)) => {
-            let operation = operation::by_id(&op)
-                .ok_or_else(|| format!("unknown operation {op:?}; known: {}", operation::ids().join(", ")))?;
+            let operations = crate::startup::operations();
+            let operation = operations
+                .by_id(&op)
+                .ok_or_else(|| format!("unknown operation {op:?}; known: {}", operations.ids().join(", ")))?;
             let raw = std::fs::read(&body).map_err(|e| format!("{}: {e}", body.display()))?;
             let input: serde_json::Value =
                 serde_json::from_slice(&raw).map_err(|e| format!("{}: not JSON: {e}", body.display()))?;
@@ -323,7 +325,7 @@ fn health(url: Option<String>, bind: Option<String>, timeout: u64) -> Result<(),
 }
 
 fn check(dirs: Vec<PathBuf>) -> Result<(), String> {
-    match crate::scenario::load::load(&dirs, true) {
+    match crate::scenario::load::load(&dirs, true, crate::startup::operations()) {
         Ok(set) => {
             println!("ok: {} scenarios from {} files", set.scenarios.len(), set.files.len());
             Ok(())

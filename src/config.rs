@@ -216,7 +216,7 @@ impl Settings {
         ];
         self.check_durations()?;
         if let Some(upstream) = &self.upstream {
-            crate::proxy::upstream_base(upstream).map_err(ConfigError::Invalid)?;
+            upstream_base(upstream).map_err(ConfigError::Invalid)?;
         } else if self.record.is_some() {
             return Err(ConfigError::Invalid("record: needs an upstream to record (proxy mode)".into()));
         }
@@ -332,6 +332,19 @@ pub enum PublicKeySource<'a> {
     /// The key text given in place of a path.
     Text(&'a str),
     File(&'a str),
+}
+
+/// The upstream as a base URL: http or https, no query or fragment.
+pub fn upstream_base(text: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("upstream: {text:?} {why}; give a base URL such as https://uat.finserve.africa");
+    let url = url::Url::parse(text.trim()).map_err(|_| bad("is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("is not an http or https URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("has a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 #[cfg(test)]

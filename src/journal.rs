@@ -36,7 +36,7 @@ pub struct Entry {
     pub callbacks: Vec<String>,
     /// Proxy mode: where the answer came from, the sandbox's own answer and how they differ.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub proxied: Option<crate::proxy::Proxied>,
+    pub proxied: Option<Proxied>,
 }
 
 impl Entry {
@@ -66,6 +66,18 @@ pub struct Response {
     pub status: u16,
     /// The bytes that were sent.
     pub body: RawBody,
+}
+
+/// What a proxied request's journal entry adds.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Proxied {
+    /// The URL the request was forwarded to.
+    pub upstream: String,
+    /// How the sandbox's answer differs from the upstream's in shape (empty: they agree).
+    pub diff: Vec<crate::proxy::diff::Difference>,
+    /// What the sandbox would have answered (the client got the upstream's `response`).
+    pub sandbox_response: Response,
 }
 
 fn serialize_method<S: serde::Serializer>(method: &actix_web::http::Method, serializer: S) -> Result<S::Ok, S::Error> {

@@ -1,6 +1,7 @@
 //! What an operation is: its id (used by scenario files, the journal and the admin API), the
 //! catalogue families its errors come from, and its signature formulas. Each operation family
-//! in `api/` declares its own; the list of them all is read from those families.
+//! in `api/` declares its own; the list of them all is gathered where the families are mounted
+//! (`startup::operations`) and handed down as `Operations`.
 
 use crate::catalogue::Family;
 use crate::signature::{Formula, MERCHANT_CODE};
@@ -55,16 +56,25 @@ impl Operation {
     }
 }
 
-/// Every operation, family by family (variants that share an id, such as an unsigned twin, are
-/// not repeated).
-pub fn all() -> impl Iterator<Item = &'static Operation> {
-    crate::api::FAMILIES.iter().flat_map(|family| family.operations.iter().copied())
-}
+/// Every operation the sandbox serves, family by family (variants that share an id, such as an
+/// unsigned twin, are not repeated): what scenario files and the admin API may name.
+#[derive(Debug, Clone, Copy)]
+pub struct Operations(&'static [&'static Operation]);
 
-pub fn by_id(id: &str) -> Option<&'static Operation> {
-    all().find(|op| op.id == id)
-}
+impl Operations {
+    pub const fn new(all: &'static [&'static Operation]) -> Self {
+        Self(all)
+    }
 
-pub fn ids() -> Vec<&'static str> {
-    all().map(|op| op.id).collect()
+    pub fn iter(self) -> impl Iterator<Item = &'static Operation> {
+        self.0.iter().copied()
+    }
+
+    pub fn by_id(self, id: &str) -> Option<&'static Operation> {
+        self.iter().find(|op| op.id == id)
+    }
+
+    pub fn ids(self) -> Vec<&'static str> {
+        self.iter().map(|op| op.id).collect()
+    }
 }

@@ -200,9 +200,10 @@ impl Sandbox {
     /// # Panics
     /// When the operation is unknown or not signed, or `body` lacks a field its formula signs.
     pub fn sign(&self, operation: &str, body: &Value) -> String {
-        let op = crate::operation::by_id(operation).unwrap_or_else(|| {
-            panic!("unknown operation {operation:?}; known: {}", crate::operation::ids().join(", "))
-        });
+        let operations = crate::startup::operations();
+        let op = operations
+            .by_id(operation)
+            .unwrap_or_else(|| panic!("unknown operation {operation:?}; known: {}", operations.ids().join(", ")));
         let text = op.canonical(body, DEFAULT_CODE).unwrap_or_else(|e| panic!("cannot sign {operation}: {e}"));
         sign_sha256(&self.key, text.as_bytes())
     }

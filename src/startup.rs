@@ -2,12 +2,15 @@
 //! picks a free port and `port()` reports the real one), and the callback worker runs beside it.
 
 use crate::config::Settings;
+use crate::operation::{Operation, Operations};
+use crate::proxy::Proxy;
 use crate::state::{AppState, BuildError};
 use crate::{admin, api};
 use actix_web::dev::{Server, ServerHandle, Service, ServiceRequest};
 use actix_web::http::Uri;
 use actix_web::{web, App, HttpServer};
 use std::net::TcpListener;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// Why the server did not start.
@@ -23,11 +26,21 @@ pub enum StartupError {
     Watch(String),
 }
 
+/// Every operation the API families serve, gathered once.
+pub fn operations() -> Operations {
+    static ALL: LazyLock<Vec<&'static Operation>> =
+        LazyLock::new(|| api::FAMILIES.iter().flat_map(|family| family.operations.iter().copied()).collect());
+    Operations::new(ALL.as_slice())
+}
+
 pub struct Application {
     port: u16,
     host: String,
     server: Server,
     state: web::Data<AppState>,
+    /// Proxy mode (`jenga-sandbox proxy`): the upstream, the shadow state that computes the
+    /// sandbox's own answers, and the differences found.
+    proxy: Option<web::Data<Proxy>>,
     worker: tokio::task::JoinHandle<()>,
     saver: Option<tokio::task::JoinHandle<()>>,
     _watch: Option<crate::watch::ScenarioWatch>,
@@ -40,7 +53,7 @@ impl Application {
         let shutdown_timeout = settings.shutdown_timeout_secs;
         let state_file = settings.state.clone();
         let state_interval = Duration::from_secs(settings.state_interval_secs.max(1));
-        let state = web::Data::new(AppState::from_settings(settings)?);
+        let state = web::Data::new(AppState::from_settings(settings, operations())?);
         if let Some(path) = &state_file {
             if crate::persist::load(&state, path)? {
                 tracing::info!(path = %path.display(), "state loaded");
@@ -52,12 +65,16 @@ impl Application {
         let local = listener.local_addr().map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;
         state.callbacks.set_own_sink(local.port(), state.sink.clone());
         let app_state = state.clone();
-        let relay = state
-            .proxy
-            .clone()
-            .map(|proxy| web::Data::new(crate::proxy::forward::Context { main: state.clone(), proxy }));
+        let proxy = match state.settings.upstream {
+            Some(_) => Some(web::Data::new(Proxy::new(state.shadow(), &state.settings)?)),
+            None => None,
+        };
+        let relay =
+            proxy.clone().map(|proxy| web::Data::new(crate::proxy::forward::Context { main: state.clone(), proxy }));
+        let app_proxy = proxy.clone();
         let server = HttpServer::new(move || {
             let relay = relay.clone();
+            let proxy = app_proxy.clone();
             App::new()
                 .wrap_fn(|req, service| match crate::callbacks::refuse_callback_to_self(&req) {
                     Some(refusal) => {
@@ -66,6 +83,11 @@ impl Application {
                     None => futures_util::future::Either::Right(service.call(normalize_path(req))),
                 })
                 .app_data(app_state.clone())
+                .configure(|cfg| {
+                    if let Some(proxy) = proxy {
+                        cfg.app_data(proxy);
+                    }
+                })
                 .service(admin::scope())
                 .configure(move |cfg| match relay {
                     Some(context) => crate::proxy::forward::configure(cfg, context),
@@ -94,7 +116,16 @@ impl Application {
         } else {
             None
         };
-        Ok(Self { port: local.port(), host: local.ip().to_string(), server, state, worker, saver, _watch: watch })
+        Ok(Self {
+            port: local.port(),
+            host: local.ip().to_string(),
+            server,
+            state,
+            proxy,
+            worker,
+            saver,
+            _watch: watch,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -108,6 +139,11 @@ impl Application {
 
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// Proxy mode's upstream and differences; None outside proxy mode.
+    pub fn proxy(&self) -> Option<&Proxy> {
+        self.proxy.as_ref().map(|proxy| proxy.get_ref())
     }
 
     /// Stops the server gracefully when called (tests use it; Ctrl-C and SIGTERM do the same).
@@ -138,7 +174,7 @@ impl Application {
             }
         };
         let _ = self.worker.await;
-        if let Some(proxy) = &self.state.proxy {
+        if let Some(proxy) = &self.proxy {
             proxy.log_summary();
         }
         if let Some(saver) = self.saver {

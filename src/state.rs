@@ -7,6 +7,7 @@ use crate::crypto::IssuerKey;
 use crate::ids::Ids;
 use crate::journal::Journal;
 use crate::merchant::{self, Merchant, Merchants};
+use crate::operation::Operations;
 use crate::recent::Recent;
 use crate::scenario::{load, Scenarios};
 use crate::token::Tokens;
@@ -33,12 +34,9 @@ pub struct AppState {
     /// Admin list requests waiting for entries (`wait_ms`), bounded.
     pub waiters: crate::wait::Waiters,
     /// The dashboard's open event streams, bounded.
-    pub event_streams: crate::dashboard::events::Streams,
+    pub event_streams: crate::wait::Streams,
     /// Payment references already used, per merchant (duplicates answer 400101).
     pub references: Mutex<HashMap<String, UsedReferences>>,
-    /// Proxy mode (`jenga-sandbox proxy`): the upstream, the shadow state that computes the
-    /// sandbox's own answers, and the differences found.
-    pub proxy: Option<Arc<crate::proxy::Proxy>>,
 }
 
 /// Why the state cannot be built from the settings.
@@ -57,10 +55,12 @@ pub enum BuildError {
 }
 
 impl AppState {
-    pub fn from_settings(mut settings: Settings) -> Result<Self, BuildError> {
+    /// The state for `settings`, whose scenario files may name `operations`.
+    pub fn from_settings(mut settings: Settings, operations: Operations) -> Result<Self, BuildError> {
         settings.validate()?;
         settings.ensure_admin_token();
-        let scenarios = load::load(&settings.scenarios, settings.local_scenarios).map_err(BuildError::Scenarios)?;
+        let scenarios =
+            load::load(&settings.scenarios, settings.local_scenarios, operations).map_err(BuildError::Scenarios)?;
         let clocks = Arc::new(Clocks::default());
         let ids = Arc::new(Ids::new(settings.seed));
         let issuer = match settings.token_key_text()? {
@@ -94,7 +94,7 @@ impl AppState {
         } else {
             None
         };
-        let mut state = Self {
+        Ok(Self {
             tokens: Tokens::new(issuer, settings.token_ttl_secs, settings.token_limit),
             journal: Journal::new(settings.journal_limit),
             callbacks: Arc::new(Callbacks::new(
@@ -105,9 +105,8 @@ impl AppState {
                 signer,
             )),
             metrics,
-            scenarios: Arc::new(Scenarios::new(scenarios)),
+            scenarios: Arc::new(Scenarios::new(scenarios, operations)),
             references: Mutex::default(),
-            proxy: None,
             sink: Arc::new(crate::sink::Sink::new(settings.sink_limit)),
             transactions: crate::transactions::Transactions::new(settings.transaction_limit),
             ledger: crate::ledger::Ledger::new(clocks.clone()),
@@ -117,18 +116,14 @@ impl AppState {
             clocks,
             ids,
             settings,
-        };
-        if state.settings.upstream.is_some() {
-            state.proxy = Some(Arc::new(crate::proxy::Proxy::new(state.shadow(), &state.settings)?));
-        }
-        Ok(state)
+        })
     }
 
     /// Proxy mode's shadow: the sandbox as it would answer, sharing this state's settings,
     /// merchants, scenarios, clocks and ids, with a ledger, transactions, references, tokens,
     /// journal and callbacks of its own. Its callbacks are never delivered and nothing it does
     /// shows in this state, so computing an answer there moves no balance and sends nothing.
-    fn shadow(&self) -> Self {
+    pub fn shadow(&self) -> Self {
         let settings = Settings { upstream: None, record: None, state: None, ..self.settings.clone() };
         Self {
             tokens: self.tokens.sharing_issuer(settings.token_limit),
@@ -151,7 +146,6 @@ impl AppState {
             merchants: self.merchants.clone(),
             clocks: self.clocks.clone(),
             ids: self.ids.clone(),
-            proxy: None,
             settings,
         }
     }
@@ -170,9 +164,6 @@ impl AppState {
 
     /// Clears what requests created (of one merchant, or all); merchants and scenarios stay.
     pub fn reset(&self, merchant: Option<&str>) {
-        if let Some(proxy) = &self.proxy {
-            proxy.reset(merchant);
-        }
         self.journal.clear(merchant);
         self.callbacks.clear(merchant);
         self.transactions.clear(merchant);

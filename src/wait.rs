@@ -6,8 +6,9 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 /// The longest wait a request may ask for.
 pub const MAX_WAIT_MS: u64 = 60_000;
@@ -170,6 +171,40 @@ pub const WAITERS_LIMIT: usize = 256;
 impl Default for Waiters {
     fn default() -> Self {
         Self::new(WAITERS_LIMIT)
+    }
+}
+
+/// Streams open at once: a few dashboards, and never a pile of forgotten tabs.
+pub const STREAMS_LIMIT: usize = 8;
+
+/// The dashboard's open event streams (`/__sandbox/events`): a bounded number, all ended when the server stops.
+pub struct Streams {
+    slots: Arc<Semaphore>,
+    closing: watch::Sender<bool>,
+}
+
+impl Default for Streams {
+    fn default() -> Self {
+        Self { slots: Arc::new(Semaphore::new(STREAMS_LIMIT)), closing: watch::Sender::new(false) }
+    }
+}
+
+impl Streams {
+    /// Streams open now.
+    pub fn open(&self) -> usize {
+        STREAMS_LIMIT - self.slots.available_permits()
+    }
+
+    /// A place for one more stream (held until the permit drops) and the signal that ends it; None
+    /// when every place is taken.
+    pub fn try_open(&self) -> Option<(OwnedSemaphorePermit, watch::Receiver<bool>)> {
+        let slot = self.slots.clone().try_acquire_owned().ok()?;
+        Some((slot, self.closing.subscribe()))
+    }
+
+    /// Ends every stream (and any opened later), so a graceful stop does not wait for them.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 }
 

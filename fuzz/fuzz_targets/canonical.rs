@@ -4,7 +4,6 @@
 #![no_main]
 
 use jenga_sandbox::fields;
-use jenga_sandbox::operation;
 use jenga_sandbox::signature::{self, Mode};
 use libfuzzer_sys::fuzz_target;
 
@@ -13,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     if let Some(body) = input.as_object_mut() {
         body.insert(signature::MERCHANT_CODE.into(), "9999999999".into());
     }
-    for op in operation::all().filter(|op| !op.signature.is_empty()) {
+    for op in jenga_sandbox::startup::operations().iter().filter(|op| !op.signature.is_empty()) {
         for formula in op.signature {
             match (formula.canonical(&input), formula.values(&input)) {
                 (Ok(text), Ok(values)) => assert_eq!(text, values.concat(), "{}", op.id),

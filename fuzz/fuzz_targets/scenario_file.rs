@@ -8,11 +8,12 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    match load::build(&[("fuzz.yaml".to_string(), text.to_string())]) {
+    let operations = jenga_sandbox::startup::operations();
+    match load::build(&[("fuzz.yaml".to_string(), text.to_string())], operations) {
         Ok(set) => {
             serde_json::to_string(&set.scenarios).expect("scenarios serialise");
             let body = serde_json::json!({"payment": {"mobileNumber": "254700000500", "amount": "5000"}});
-            Scenarios::new(set).decide(None, &STK_PUSH, "9999999999", &body).expect("no header, no error");
+            Scenarios::new(set, operations).decide(None, &STK_PUSH, "9999999999", &body).expect("no header, no error");
         }
         Err(problems) => {
             for problem in problems {

@@ -24,6 +24,7 @@ mod transactions;
 
 use crate::merchant::MerchantSpec;
 use crate::pipeline::{REQUEST_ID_HEADER, SCENARIO_HEADER};
+use crate::proxy::Proxy;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -365,7 +366,14 @@ async fn require_admin_token(
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
-async fn reset(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> HttpResponse {
+async fn reset(
+    state: web::Data<AppState>,
+    proxy: Option<web::Data<Proxy>>,
+    query: web::Query<MerchantQuery>,
+) -> HttpResponse {
     state.reset(query.merchant.as_deref());
+    if let Some(proxy) = &proxy {
+        proxy.reset(query.merchant.as_deref());
+    }
     HttpResponse::Ok().json(json!({"status": "reset", "merchant": query.merchant}))
 }

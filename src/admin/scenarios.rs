@@ -44,8 +44,9 @@ pub async fn arm(state: web::Data<AppState>, Body(raw): Body) -> Answer {
     let request: ArmBody = body(&raw)?;
     let target = Target::parse(&request.scenario).map_err(AdminError::bad_request)?;
     if let Some(op) = &request.operation {
-        if crate::operation::by_id(op).is_none() {
-            let known = crate::operation::ids().join(", ");
+        let operations = state.scenarios.operations();
+        if operations.by_id(op).is_none() {
+            let known = operations.ids().join(", ");
             return Err(AdminError::bad_request(format!("unknown operation {op:?}; known: {known}")));
         }
     }

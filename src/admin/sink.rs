@@ -4,6 +4,7 @@
 use super::body::Body;
 use super::error::Answer;
 use super::listing::{listed, parse_limit};
+use crate::proxy::Proxy;
 use crate::state::AppState;
 use crate::wait::{Look, Wait};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -20,11 +21,16 @@ fn key_and_now(state: &AppState, req: &HttpRequest) -> (String, i64) {
     }
 }
 
-pub async fn store(state: web::Data<AppState>, req: HttpRequest, Body(raw): Body) -> HttpResponse {
+pub async fn store(
+    state: web::Data<AppState>,
+    proxy: Option<web::Data<Proxy>>,
+    req: HttpRequest,
+    Body(raw): Body,
+) -> HttpResponse {
     let (key, now) = key_and_now(&state, &req);
     let headers = crate::pipeline::header_map(&req);
     // Compared before it is stored, so a test that waits for the delivery finds the comparison made.
-    if let Some(proxy) = &state.proxy {
+    if let Some(proxy) = &proxy {
         proxy.expected.received(&raw, &proxy.tally);
     }
     let id = state.sink.store(&key, now, headers, &raw);

@@ -2,6 +2,7 @@
 
 use super::table::AdminPath;
 use crate::catalogue::CATALOGUE;
+use crate::proxy::Proxy;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
@@ -10,7 +11,7 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(state: web::Data<AppState>, proxy: Option<web::Data<Proxy>>) -> HttpResponse {
     let mut text = state.metrics.render(state.callbacks.queued(), state.callbacks.in_flight());
     text.push_str(&format!(
         "# HELP jenga_sandbox_waiting_requests Admin list requests waiting (wait_ms) now.\n\
@@ -20,7 +21,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         state.waiters.waiting(),
         state.event_streams.open()
     ));
-    if let Some(proxy) = &state.proxy {
+    if let Some(proxy) = &proxy {
         proxy.render_metrics(&mut text);
     }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(text)

@@ -7,15 +7,12 @@
 
 use crate::connection::Connection;
 use crate::state::AppState;
+use crate::wait::STREAMS_LIMIT;
 use actix_web::web::{self, Bytes};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
-
-/// Streams open at once: a few dashboards, and never a pile of forgotten tabs.
-pub const STREAMS_LIMIT: usize = 8;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Events on one stream come at most this often; changes in between are merged.
 const COALESCE: Duration = Duration::from_millis(250);
@@ -23,30 +20,6 @@ const COALESCE: Duration = Duration::from_millis(250);
 /// A comment line this often keeps proxies from closing an idle stream, and notices a client
 /// that went away without closing.
 const KEEPALIVE: Duration = Duration::from_secs(15);
-
-/// The open streams: a bounded number, all ended when the server stops.
-pub struct Streams {
-    slots: Arc<Semaphore>,
-    closing: watch::Sender<bool>,
-}
-
-impl Default for Streams {
-    fn default() -> Self {
-        Self { slots: Arc::new(Semaphore::new(STREAMS_LIMIT)), closing: watch::Sender::new(false) }
-    }
-}
-
-impl Streams {
-    /// Streams open now.
-    pub fn open(&self) -> usize {
-        STREAMS_LIMIT - self.slots.available_permits()
-    }
-
-    /// Ends every stream (and any opened later), so a graceful stop does not wait for them.
-    pub fn close(&self) {
-        self.closing.send_replace(true);
-    }
-}
 
 /// What a stream last told its reader, compared with now to tell what changed.
 #[derive(Clone, Copy, PartialEq)]
@@ -112,8 +85,7 @@ pub fn open(
     state: web::Data<AppState>,
     connection: Option<Connection>,
 ) -> Result<impl futures_util::Stream<Item = Result<Bytes, std::convert::Infallible>>, Busy> {
-    let slot = state.event_streams.slots.clone().try_acquire_owned().map_err(|_| Busy { limit: STREAMS_LIMIT })?;
-    let mut closing = state.event_streams.closing.subscribe();
+    let (slot, mut closing) = state.event_streams.try_open().ok_or(Busy { limit: STREAMS_LIMIT })?;
     let gone: Gone = Box::pin(async move {
         let client_gone = async {
             match connection {

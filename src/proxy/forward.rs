@@ -4,9 +4,9 @@
 //! differences.
 
 use super::diff::{self, Answer, Difference, Kind};
-use super::{Proxied, Proxy};
+use super::Proxy;
 use crate::envelope::{Failure, Generation};
-use crate::journal::{Headers, RawBody, Response};
+use crate::journal::{Headers, Proxied, RawBody, Response};
 use crate::pipeline::{ShadowCopy, REQUEST_ID_HEADER};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
@@ -42,7 +42,7 @@ const HOP_BY_HOP: &[&str] = &[
 /// the proxy.
 pub struct Context {
     pub main: web::Data<AppState>,
-    pub proxy: Arc<Proxy>,
+    pub proxy: web::Data<Proxy>,
 }
 
 /// Mounts the API routes behind the relay, served against the shadow state.

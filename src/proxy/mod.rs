@@ -13,22 +13,8 @@ pub mod forward;
 pub mod identity;
 pub mod record;
 
-use crate::journal::Response;
 use crate::state::{AppState, BuildError};
 use actix_web::web;
-use serde::Serialize;
-
-/// What a proxied request's journal entry adds.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Proxied {
-    /// The URL the request was forwarded to.
-    pub upstream: String,
-    /// How the sandbox's answer differs from the upstream's in shape (empty: they agree).
-    pub diff: Vec<diff::Difference>,
-    /// What the sandbox would have answered (the client got the upstream's `response`).
-    pub sandbox_response: Response,
-}
 
 pub struct Proxy {
     /// Where the sandbox's own answers are computed.
@@ -42,23 +28,10 @@ pub struct Proxy {
     pub recorder: Option<record::Recorder>,
 }
 
-/// The upstream as a base URL: http or https, no query or fragment.
-pub fn upstream_base(text: &str) -> Result<String, String> {
-    let bad = |why: &str| format!("upstream: {text:?} {why}; give a base URL such as https://uat.finserve.africa");
-    let url = url::Url::parse(text.trim()).map_err(|_| bad("is not a URL"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(bad("is not an http or https URL"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("has a query or fragment"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
-}
-
 impl Proxy {
     pub fn new(shadow: AppState, settings: &crate::config::Settings) -> Result<Self, BuildError> {
         let upstream = settings.upstream.as_deref().unwrap_or_default();
-        let base = upstream_base(upstream).map_err(BuildError::Proxy)?;
+        let base = crate::config::upstream_base(upstream).map_err(BuildError::Proxy)?;
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_millis(settings.upstream_timeout_ms))
             // The client sees a redirect as the upstream gave it.
@@ -66,7 +39,7 @@ impl Proxy {
             .build()
             .map_err(|e| BuildError::Proxy(format!("upstream client: {e}")))?;
         let recorder = match &settings.record {
-            Some(dir) => Some(record::Recorder::new(dir).map_err(BuildError::Proxy)?),
+            Some(dir) => Some(record::Recorder::new(dir, shadow.scenarios.operations()).map_err(BuildError::Proxy)?),
             None => None,
         };
         Ok(Self {
@@ -102,8 +75,8 @@ impl Proxy {
 
 /// `GET /__sandbox/diff`: where the upstream's answers and the sandbox's differed, grouped by
 /// operation, kind and path (all zero outside proxy mode).
-pub async fn diff_view(state: web::Data<AppState>) -> actix_web::HttpResponse {
-    let view = match &state.proxy {
+pub async fn diff_view(proxy: Option<web::Data<Proxy>>) -> actix_web::HttpResponse {
+    let view = match &proxy {
         Some(proxy) => proxy.tally.view(),
         None => diff::Tally::default().view(),
     };

@@ -4,6 +4,7 @@
 //! itself (`response: {status, body}`), with secret fields masked. `serve --scenarios DIR` then
 //! answers the same request as the upstream did, offline.
 
+use crate::operation::{Auth, Operations};
 use parking_lot::Mutex;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -17,18 +18,20 @@ pub struct Recorder {
     dir: PathBuf,
     /// Names already written (or found on disk): each distinct answer is written once.
     written: Mutex<HashSet<String>>,
+    /// Which operations take a bearer token: only their answers are recorded.
+    operations: Operations,
 }
 
 impl Recorder {
-    pub fn new(dir: &Path) -> Result<Self, String> {
+    pub fn new(dir: &Path, operations: Operations) -> Result<Self, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("record: {}: {e}", dir.display()))?;
-        Ok(Self { dir: dir.to_path_buf(), written: Mutex::default() })
+        Ok(Self { dir: dir.to_path_buf(), written: Mutex::default(), operations })
     }
 
     /// Writes the upstream's answer to one request, unless that answer was written already.
     /// Sign-ins are not recorded: their answers are credentials.
     pub fn capture(&self, operation: &str, request: &actix_web::HttpRequest, body: &[u8], status: u16, answer: &[u8]) {
-        let bearer = crate::operation::by_id(operation).is_some_and(|op| op.auth == crate::operation::Auth::Bearer);
+        let bearer = self.operations.by_id(operation).is_some_and(|op| op.auth == Auth::Bearer);
         let Ok(mut answer) = serde_json::from_slice::<Value>(answer) else { return };
         if !bearer || !(200..600).contains(&status) {
             return;

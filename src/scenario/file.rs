@@ -3,11 +3,26 @@
 //! with its file and line.
 
 use crate::catalogue;
-use crate::operation;
+use crate::operation::Operations;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
+use std::cell::Cell;
 use std::collections::BTreeMap;
+
+thread_local! {
+    /// The operations the file being parsed may name. `Deserialize` takes no arguments, and the
+    /// check belongs in parsing so that an unknown id is reported at its own line.
+    static KNOWN_OPERATIONS: Cell<Option<Operations>> = const { Cell::new(None) };
+}
+
+/// Parses one scenario file whose effects and rules may name `operations`.
+pub fn parse(text: &str, operations: Operations) -> Result<ScenarioFile, (u64, String)> {
+    let before = KNOWN_OPERATIONS.replace(Some(operations));
+    let parsed = crate::yaml::parse_yaml(text);
+    KNOWN_OPERATIONS.set(before);
+    parsed
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -197,10 +212,13 @@ pub struct OperationKey(pub String);
 impl<'de> Deserialize<'de> for OperationKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let key = String::deserialize(d)?;
-        if key == "*" || operation::by_id(&key).is_some() {
+        let Some(operations) = KNOWN_OPERATIONS.get() else {
+            return Err(D::Error::custom("scenario files are parsed with the operations they may name"));
+        };
+        if key == "*" || operations.by_id(&key).is_some() {
             Ok(Self(key))
         } else {
-            Err(D::Error::custom(format!("unknown operation {key:?}; known: *, {}", operation::ids().join(", "))))
+            Err(D::Error::custom(format!("unknown operation {key:?}; known: *, {}", operations.ids().join(", "))))
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod file;
 pub mod load;
 
 use crate::fields;
-use crate::operation::Operation;
+use crate::operation::{Operation, Operations};
 pub use file::{CallbackFault, PredicateDef as Predicate};
 use parking_lot::Mutex;
 use serde::Serialize;
@@ -149,9 +149,9 @@ impl OperationRules {
 impl ScenarioSet {
     /// Files each rule under the operations it can fire for; `load::build` calls it once the
     /// rules are sorted.
-    fn index_rules(&mut self) {
+    fn index_rules(&mut self, operations: Operations) {
         self.index.clear();
-        for op in crate::operation::all() {
+        for op in operations.iter() {
             let mut rules = OperationRules::default();
             for (position, rule) in self.rules.iter().enumerate() {
                 let applies = rule.operation.as_deref().is_none_or(|o| o == op.id);
@@ -293,16 +293,24 @@ pub struct Scenarios {
     last_reload: Mutex<ReloadRecord>,
     armed: Mutex<Vec<Armed>>,
     next_armed_id: std::sync::atomic::AtomicU64,
+    /// What the files may name, on every reload.
+    operations: Operations,
 }
 
 impl Scenarios {
-    pub fn new(set: ScenarioSet) -> Self {
+    pub fn new(set: ScenarioSet, operations: Operations) -> Self {
         Self {
+            operations,
             set: parking_lot::RwLock::new(Arc::new(set)),
             last_reload: Mutex::default(),
             armed: Mutex::default(),
             next_armed_id: 1.into(),
         }
+    }
+
+    /// What scenario files, rules and armed scenarios may name.
+    pub fn operations(&self) -> Operations {
+        self.operations
     }
 
     pub fn current(&self) -> Arc<ScenarioSet> {
@@ -316,7 +324,7 @@ impl Scenarios {
     /// Reads the scenario files again and swaps the new set in whole. When the files are broken
     /// the running set stays, so a half-saved file never leaves the sandbox without scenarios.
     pub fn reload(&self, extra_dirs: &[std::path::PathBuf], local: bool) -> Result<Reloaded, Vec<String>> {
-        let loaded = load::load(extra_dirs, local);
+        let loaded = load::load(extra_dirs, local, self.operations);
         let mut record = self.last_reload.lock();
         record.number += 1;
         record.ok = loaded.is_ok();

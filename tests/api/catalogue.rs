@@ -397,7 +397,8 @@ async fn every_catalogue_row_is_answered_with_its_code_wording_and_envelope_in_e
     for (family, (v3, v2)) in &probes {
         assert!(v3.is_some() || v2.is_some(), "{family}: no probe in either generation");
         for probe in [v3, v2].into_iter().flatten() {
-            let op = jenga_sandbox::operation::by_id(probe.op)
+            let op = jenga_sandbox::startup::operations()
+                .by_id(probe.op)
                 .unwrap_or_else(|| panic!("{family}: unknown operation {}", probe.op));
             let names: Vec<&str> = op.families.iter().map(|f| f.name()).collect();
             assert!(
@@ -413,7 +414,7 @@ async fn every_catalogue_row_is_answered_with_its_code_wording_and_envelope_in_e
         let family = row["families"][0].as_str().unwrap();
         let (v3, v2) = &probes[family];
         for probe in [v3, v2].into_iter().flatten() {
-            let op = jenga_sandbox::operation::by_id(probe.op).unwrap();
+            let op = jenga_sandbox::startup::operations().by_id(probe.op).unwrap();
             let names: Vec<&str> = op.families.iter().map(|f| f.name()).collect();
             let expected = worded(&rows, &row["code"], &names);
             cases.push((

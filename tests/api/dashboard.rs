@@ -2,8 +2,8 @@
 //! its chart draws.
 
 use crate::helpers::*;
-use jenga_sandbox::dashboard::events::STREAMS_LIMIT;
 use jenga_sandbox::dashboard::ASSETS;
+use jenga_sandbox::wait::STREAMS_LIMIT;
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;

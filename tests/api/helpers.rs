@@ -56,7 +56,7 @@ pub fn sign(text: &str) -> String {
 /// The canonical STK push string: accountNumber+ref+mobileNumber+telco+amount+currency. Empty for
 /// a body that lacks one: the tests sending such a body expect the field check to refuse it first.
 pub fn stk_canonical(body: &Value) -> String {
-    let stk_push = jenga_sandbox::operation::by_id("stk_push").expect("the STK push is served");
+    let stk_push = jenga_sandbox::startup::operations().by_id("stk_push").expect("the STK push is served");
     stk_push.canonical(body, MERCHANT).unwrap_or_default()
 }
 

@@ -2,7 +2,6 @@
 //! by method, and the CLI prints the same document.
 
 use crate::helpers::{spawn_app, TestApp};
-use jenga_sandbox::operation;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -83,7 +82,7 @@ async fn every_operation_and_every_value_of_a_picking_parameter_is_described_and
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let text = format!("{} {}", operation["summary"], operation["description"]);
-            for op in operation::all() {
+            for op in jenga_sandbox::startup::operations().iter() {
                 if text.contains(op.title) || text.contains(&format!("`{}`", op.id)) {
                     described_ids.insert(op.id);
                 }
@@ -109,7 +108,7 @@ async fn every_operation_and_every_value_of_a_picking_parameter_is_described_and
             }
         }
     }
-    let all: BTreeSet<&str> = operation::ids().into_iter().collect();
+    let all: BTreeSet<&str> = jenga_sandbox::startup::operations().ids().into_iter().collect();
     assert_eq!(described_ids, all, "operations served but not described");
 }
 

@@ -373,7 +373,9 @@ async fn a_recorded_answer_is_replayed_offline_with_its_secrets_masked() {
     let matched = text.lines().filter(|line| line.trim_start().starts_with("fields:"));
     assert!(matched.clone().all(|line| !line.contains("RECORD00000")), "references are not matched on: {text}");
     assert!(matched.clone().any(|line| line.contains("\"payment.mobileNumber\":\"254722000001\"")), "{text}");
-    let loaded = jenga_sandbox::scenario::load::load(std::slice::from_ref(&dir), false).expect("the recording loads");
+    let loaded =
+        jenga_sandbox::scenario::load::load(std::slice::from_ref(&dir), false, jenga_sandbox::startup::operations())
+            .expect("the recording loads");
     assert_eq!(loaded.scenarios.len(), 22 + 2, "the embedded set and the two recordings");
 
     // Replay: a sandbox serving the recording, no upstream.
