@@ -6,9 +6,9 @@ use crate::catalogue::Family;
 use crate::envelope::{v3_success, Failure};
 use crate::fields::{self, Check};
 use crate::ledger;
-use crate::money::{amount_at, Cents};
+use crate::money::{Cents, SentAmount};
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use crate::settlement::{self, Refusals};
 use crate::signature::Formula;
 use actix_web::http::Method;
@@ -119,67 +119,149 @@ fn validate_till(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
     check.finish()
 }
 
+/// A bill payment once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BillPayment<'a> {
+    #[serde(borrow)]
+    biller: Biller<'a>,
+    #[serde(borrow)]
+    bill: Bill<'a>,
+    #[serde(borrow)]
+    payer: Payer<'a>,
+    partner_id: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Biller<'a> {
+    biller_code: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Bill<'a> {
+    reference: &'a str,
+    #[serde(borrow)]
+    amount: SentAmount<'a>,
+    currency: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Payer<'a> {
+    reference: &'a str,
+}
+
+/// A bill validation once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BillQuery<'a> {
+    biller_code: &'a str,
+    customer_ref_number: &'a str,
+    #[serde(borrow)]
+    amount: SentAmount<'a>,
+    amount_currency: &'a str,
+}
+
+/// A till payment once validated.
+#[derive(serde::Deserialize)]
+struct TillPayment<'a> {
+    #[serde(borrow)]
+    merchant: Till<'a>,
+    #[serde(borrow)]
+    payment: Payment<'a>,
+    #[serde(borrow)]
+    partner: Partner<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct Till<'a> {
+    till: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Payment<'a> {
+    #[serde(rename = "ref")]
+    reference: &'a str,
+    amount: &'a str,
+    currency: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct Partner<'a> {
+    id: &'a str,
+}
+
 /// The bill-and-till codes for what the ledger refuses.
 const REFUSALS: Refusals =
     Refusals { insufficient_funds: 102106, unknown_account: Some(102106), daily_limit: 104102, invalid_amount: 102106 };
 
-/// Debits `from` in `currency`, answering the bill-and-till codes; records the transaction.
-/// An account in another currency is refused (102106, "Invalid Account"): a bill or till is
-/// paid in the currency it names.
-#[allow(clippy::too_many_arguments)]
-fn debit(
-    call: &mut Call,
-    from: &str,
+/// A payment from the partner's account to a biller or a till.
+struct Debit<'a> {
+    from: &'a str,
     amount: Cents,
-    currency: &str,
-    reference: &str,
-    description: &str,
+    currency: &'a str,
+    reference: &'a str,
+    description: String,
     service: &'static str,
-    biller: &str,
-) -> Result<(), Failure> {
+    /// The biller or till paid, for the transaction's details.
+    payee: &'a str,
+}
+
+/// Debits the partner in the payment's currency, answering the bill-and-till codes; records
+/// the transaction. An account in another currency is refused (102106, "Invalid Account"): a
+/// bill or till is paid in the currency it names.
+fn debit(call: &mut Call, debit: Debit) -> Result<(), Failure> {
     let movement = ledger::Movement {
-        from,
+        from: debit.from,
         to: None,
-        amount,
+        amount: debit.amount,
         charge: Cents::ZERO,
-        currency,
+        currency: debit.currency,
         conversion: ledger::Conversion::Refuse,
         at_ms: call.now_ms(),
-        reference,
-        description,
+        reference: debit.reference,
+        description: &debit.description,
     };
     settlement::debit(call, movement, &REFUSALS)?;
-    call.record_completed(reference, service, amount, biller);
+    call.record_completed(debit.reference, debit.service, debit.amount, debit.payee);
     Ok(())
 }
 
 fn pay_bill(call: &mut Call) -> Outcome {
-    let input = call.input.clone();
-    let text = |path| fields::text_at(&input, path).unwrap_or_default();
-    let biller = text("biller.billerCode");
-    let name = biller_name(&biller).ok_or_else(|| call.failure(102103))?;
-    let reference = text("payer.reference");
-    let description = format!("BILL {name} {} REF {reference}", text("bill.reference"));
-    let (amount, currency) = (amount_at(&input, "bill.amount"), text("bill.currency"));
-    let partner = text("partnerId");
-    debit(call, &partner, amount, &currency, &reference, &description, "Bill Payment", &biller)?;
+    let input = call.take_input();
+    let payment: BillPayment = pipeline::typed(&input)?;
+    let biller = payment.biller.biller_code;
+    let name = biller_name(biller).ok_or_else(|| call.failure(102103))?;
+    let reference = payment.payer.reference;
+    let bill = &payment.bill;
+    let debited = Debit {
+        from: payment.partner_id,
+        amount: bill.amount.cents(),
+        currency: bill.currency,
+        reference,
+        description: format!("BILL {name} {} REF {reference}", bill.reference),
+        service: "Bill Payment",
+        payee: biller,
+    };
+    debit(call, debited)?;
     let data = json!({"transactionId": call.ids().digits(12), "status": "SUCCESS"});
     Ok(call.success(data, &[("reference", json!(reference))]))
 }
 
 /// Any reference at a known biller is a valid bill owed to "John Doe" for the amount asked.
 fn validate_bill_reference(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    biller_name(&text("billerCode")).ok_or_else(|| call.failure(102103))?;
+    let input = call.take_input();
+    let query: BillQuery = pipeline::typed(&input)?;
+    biller_name(query.biller_code).ok_or_else(|| call.failure(102103))?;
     let created = call.now().format("%a %b %d %H:%M:%S UTC %Y").to_string();
     let data = json!({
-        "amount": text("amount"),
-        "customerRefNumber": text("customerRefNumber"),
+        "amount": query.amount.text(),
+        "customerRefNumber": query.customer_ref_number,
         "name": "John Doe",
         "billStatus": "true",
         "message": "SUCCESS",
         "createdOn": created,
-        "amountCurrency": text("amountCurrency"),
+        "amountCurrency": query.amount_currency,
         "status": true,
     });
     Ok(match call.generation {
@@ -198,15 +280,22 @@ fn validate_bill_reference(call: &mut Call) -> Outcome {
 }
 
 fn pay_till(call: &mut Call) -> Outcome {
-    let input = call.input.clone();
-    let text = |path| fields::text_at(&input, path).unwrap_or_default();
-    let till = text("merchant.till");
-    let name = till_name(&till).ok_or_else(|| call.failure(102103))?;
-    let reference = text("payment.ref");
-    let description = format!("TILL {till} {name} REF {reference}");
-    let (amount, currency) = (amount_at(&input, "payment.amount"), text("payment.currency"));
-    let partner = text("partner.id");
-    debit(call, &partner, amount, &currency, &reference, &description, "Merchant Payment", &till)?;
+    let input = call.take_input();
+    let request: TillPayment = pipeline::typed(&input)?;
+    let till = request.merchant.till;
+    let name = till_name(till).ok_or_else(|| call.failure(102103))?;
+    let payment = &request.payment;
+    let reference = payment.reference;
+    let debited = Debit {
+        from: request.partner.id,
+        amount: Cents::parse(payment.amount).unwrap_or_default(),
+        currency: payment.currency,
+        reference,
+        description: format!("TILL {till} {name} REF {reference}"),
+        service: "Merchant Payment",
+        payee: till,
+    };
+    debit(call, debited)?;
     let transaction_id = call.ids().digits(12);
     Ok(match call.generation {
         // The v3 schema is truncated in the docs; one SDK models these flat fields.

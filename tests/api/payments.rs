@@ -83,6 +83,29 @@ async fn bill_validation_needs_no_signature_and_answers_the_bill() {
 }
 
 #[tokio::test]
+async fn bill_validation_echoes_an_amount_sent_as_a_number_in_its_digits_as_sent() {
+    let app = spawn_app().await;
+    let token = app.token().await;
+    for (amount, echoed) in [("1000.50", "1000.50"), ("1000.5", "1000.5"), ("250", "250"), ("\"75.00\"", "75.00")] {
+        let body = format!(
+            r#"{{"billerCode": "320320", "customerRefNumber": "28055948", "amount": {amount}, "amountCurrency": "KES"}}"#
+        );
+        let response = app
+            .client
+            .post(app.url("/v3-apis/transaction-api/v3.0/bills/validation"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "amount {amount}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["data"]["amount"], echoed, "amount {amount}");
+    }
+}
+
+#[tokio::test]
 async fn till_payment_names_the_merchant_and_refuses_an_unknown_till() {
     let app = spawn_app().await;
     let body = json!({"merchant": {"till": "0766112112"}, "payment": {"ref": "123456789123", "amount": "1000.00", "currency": "KES"},
