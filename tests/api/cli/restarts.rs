@@ -111,6 +111,20 @@ impl Stateful {
         entry["balance"].as_str().unwrap().to_string()
     }
 
+    /// The v3 transaction details of `reference`: the HTTP status and body.
+    async fn transaction_details(&self, reference: &str) -> (u16, Value) {
+        let path = format!("/v3-apis/transaction-api/v3.0/transactions/details/{reference}");
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(self.token().await)
+            .header("Signature", sign(reference))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
     /// Waits until the periodic save holds `text`, then kills the server without warning.
     async fn kill_9_once_saved(self, dir: &TempDir, text: &str) {
         let state_file = dir.path().join("state.json");
@@ -164,15 +178,8 @@ async fn state_survives_a_graceful_restart() {
     assert!(merchants.to_string().contains("5555555555"), "{merchants}");
     let clock_after = second.admin_get("clock").await;
     assert!(clock_after["offsetMs"].as_i64() >= clock_before["offsetMs"].as_i64(), "{clock_before} {clock_after}");
-    let details = second
-        .client
-        .get(format!("{}/v3-apis/transaction-api/v3.0/transactions/details/700000000001", second.address))
-        .bearer_auth(second.token().await)
-        .header("Signature", sign("700000000001"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(details.status(), 200, "the transaction survived");
+    let (status, _) = second.transaction_details("700000000001").await;
+    assert_eq!(status, 200, "the transaction survived");
     second.stop().await;
 }
 
@@ -249,4 +256,23 @@ fn a_corrupt_or_incompatible_state_file_is_refused_and_left_untouched() {
         assert!(message.contains(expected) && message.contains("state.json"), "{text}: {message}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "the file is left as it was");
     }
+}
+
+#[tokio::test]
+async fn a_state_file_written_by_version_1_loads_with_its_amounts_in_cents() {
+    // Arrange: a file saved by the first state format (amounts as JSON numbers in units, a charge
+    // written as 0.0), with its tokens and token key left out.
+    let dir = TempDir::new();
+    dir.write("state.json", include_str!("state-v1.json"));
+    // Act
+    let server = Stateful::start(&dir, &[]);
+    // Assert
+    assert_eq!(server.balance("0020100014605").await, "999974.45");
+    let (status, details) = server.transaction_details("700000000011").await;
+    assert_eq!(status, 200, "{details}");
+    assert_eq!(
+        (&details["data"]["amount"], &details["data"]["charge"]),
+        (&serde_json::json!(25.55), &serde_json::json!(0))
+    );
+    server.stop().await;
 }
