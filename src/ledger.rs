@@ -3,6 +3,7 @@
 
 use crate::merchant::Merchant;
 pub use crate::money::Cents;
+use crate::money::Rate;
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 
@@ -86,7 +87,7 @@ pub struct Converted {
     pub account: String,
     pub from: String,
     pub to: String,
-    pub rate: f64,
+    pub rate: Rate,
     pub amount: Cents,
     pub converted: Cents,
 }
@@ -110,8 +111,8 @@ impl Converted {
 }
 
 /// A rate as the fixture gives it; an inverted or crossed one to 6 decimals.
-fn shown_rate(rate: f64) -> f64 {
-    (rate * 1e6).round() / 1e6
+fn shown_rate(rate: Rate) -> f64 {
+    rate.rounded(6)
 }
 
 /// A movement as posted: in each account's own currency.

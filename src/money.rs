@@ -128,33 +128,106 @@ impl Cents {
         }
     }
 
-    /// An amount computed as a float (a charge, a converted amount), to the nearest cent; None
-    /// when it is not finite or not within ±`MAX_BALANCE`.
-    pub fn from_units_f64(units: f64) -> Option<Cents> {
-        let cents = (units * 100.0).round();
-        let limit = Self::MAX_BALANCE.0 as f64;
-        (cents.is_finite() && cents.abs() <= limit).then_some(Cents(cents as i64))
-    }
-
-    /// In units, for arithmetic that is a float by nature (exchange rates, percentages).
-    pub fn to_units_f64(self) -> f64 {
-        self.0 as f64 / 100.0
-    }
-
     /// As a JSON number: an integer when whole (Jenga's callbacks say `5`, not `5.0`), else with
     /// its cents. Exact for every amount up to `MAX_BALANCE`.
     pub fn to_json_number(self) -> Value {
         if self.0 % 100 == 0 {
             Value::from(self.0 / 100)
         } else {
-            serde_json::Number::from_f64(self.to_units_f64()).map(Value::Number).unwrap_or(Value::Null)
+            // Exact: an amount up to `MAX_BALANCE` has at most 15 significant digits.
+            serde_json::Number::from_f64(self.0 as f64 / 100.0).map(Value::Number).unwrap_or(Value::Null)
         }
     }
 
     /// Converted at `rate` (units of the target currency per unit of this one), to the nearest
-    /// cent; None when the result is out of range.
-    pub fn convert(self, rate: f64) -> Option<Cents> {
-        Cents::from_units_f64(self.to_units_f64() * rate)
+    /// cent, a half cent away from zero; None when the result does not fit.
+    pub fn convert(self, rate: Rate) -> Option<Cents> {
+        let exact = i128::from(self.0).checked_mul(rate.numerator)?;
+        let cents = divide_rounding_half_away(exact, rate.denominator);
+        i64::try_from(cents).ok().map(Cents)
+    }
+}
+
+/// `dividend / divisor` (a positive divisor) to the nearest integer, a half away from zero.
+fn divide_rounding_half_away(dividend: i128, divisor: i128) -> i128 {
+    let (quotient, remainder) = (dividend / divisor, dividend % divisor);
+    if remainder.unsigned_abs() * 2 >= divisor.unsigned_abs() {
+        quotient + dividend.signum()
+    } else {
+        quotient
+    }
+}
+
+/// An exchange rate, held exactly: units of one currency per unit of another as a ratio of
+/// integers. The fixture quotes rates as decimals (at most 6 places); an inverted or crossed rate
+/// stays the exact ratio of those decimals, so converting an amount rounds once, at the cent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    /// Always in lowest terms, both positive.
+    numerator: i128,
+    denominator: i128,
+}
+
+/// Why a text is not a rate.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("is not a rate: send a positive decimal with at most 6 decimal places, such as 122.6")]
+pub struct RateError;
+
+impl Rate {
+    pub const ONE: Rate = Rate { numerator: 1, denominator: 1 };
+
+    /// "122.6" → 122.6; at most 6 decimals and 9 whole digits, above zero. Kept that small, a rate
+    /// crossed through a third currency still shows to 6 places in an i128.
+    pub fn parse(text: &str) -> Result<Rate, RateError> {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+        let well_formed =
+            !whole.is_empty() && digits(whole) && digits(fraction) && !(text.contains('.') && fraction.is_empty());
+        if !well_formed || fraction.len() > 6 || whole.trim_start_matches('0').len() > 9 {
+            return Err(RateError);
+        }
+        let numerator: i128 = format!("{whole}{fraction}").parse().map_err(|_| RateError)?;
+        Rate::ratio(numerator, 10_i128.pow(fraction.len() as u32)).ok_or(RateError)
+    }
+
+    /// `numerator / denominator` in lowest terms; None unless both are positive.
+    fn ratio(numerator: i128, denominator: i128) -> Option<Rate> {
+        if numerator <= 0 || denominator <= 0 {
+            return None;
+        }
+        let divisor = greatest_common_divisor(numerator, denominator);
+        Some(Rate { numerator: numerator / divisor, denominator: denominator / divisor })
+    }
+
+    /// The rate the other way round.
+    pub fn inverse(self) -> Rate {
+        Rate { numerator: self.denominator, denominator: self.numerator }
+    }
+
+    /// This rate followed by `next` (from A to B, then B to C: from A to C); None on overflow.
+    pub fn then(self, next: Rate) -> Option<Rate> {
+        Rate::ratio(self.numerator.checked_mul(next.numerator)?, self.denominator.checked_mul(next.denominator)?)
+    }
+
+    /// The rate to `decimals` places (a half away from zero), as the JSON number an answer shows.
+    pub fn rounded(self, decimals: u32) -> f64 {
+        let scale = 10_i128.pow(decimals);
+        divide_rounding_half_away(self.numerator.saturating_mul(scale), self.denominator) as f64 / scale as f64
+    }
+}
+
+fn greatest_common_divisor(mut a: i128, mut b: i128) -> i128 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// Fixture rates are written as JSON numbers (`122.6`); read from their text, never through a float.
+impl<'de> serde::Deserialize<'de> for Rate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let number = serde_json::Number::deserialize(deserializer)?;
+        Rate::parse(&number.to_string()).map_err(serde::de::Error::custom)
     }
 }
 
@@ -290,8 +363,36 @@ mod tests {
         assert_eq!(Cents(i64::MAX).checked_add(Cents(1)), None);
         assert_eq!(Cents(i64::MIN).checked_sub(Cents(1)), None);
         assert_eq!(Cents(i64::MAX).checked_mul(2), None);
-        assert_eq!(Cents(10_000).convert(0.0078), Some(Cents(78)));
-        assert_eq!(Cents::MAX_BALANCE.convert(3712.5), None);
-        assert_eq!(Cents::from_units_f64(f64::NAN), None);
+        assert_eq!(Cents(i64::MAX).convert(Rate::parse("2").unwrap()), None);
+    }
+
+    #[test]
+    fn conversions_are_exact_and_round_once_a_half_cent_away_from_zero() {
+        let rate = |text| Rate::parse(text).unwrap();
+        assert_eq!(Cents(10_000).convert(rate("0.0078")), Some(Cents(78)));
+        assert_eq!(Cents(104_200).convert(rate("122.6")), Some(Cents(12_774_920)));
+        // 0.50 at 0.01 is half a cent: up, as is -0.50 down.
+        assert_eq!(Cents(50).convert(rate("0.01")), Some(Cents(1)));
+        assert_eq!(Cents(-50).convert(rate("0.01")), Some(Cents(-1)));
+        assert_eq!(Cents(49).convert(rate("0.01")), Some(Cents(0)));
+        // UGX 3,712.50 is exactly USD 1 at the inverse of 3712.5, with no float in between.
+        assert_eq!(Cents(371_250).convert(rate("3712.5").inverse()), Some(Cents(100)));
+        // USD to GBP through KES: 122.6 / 155.2.
+        let crossed = rate("122.6").then(rate("155.2").inverse()).unwrap();
+        assert_eq!(crossed.rounded(4), 0.7899);
+        assert_eq!(crossed.rounded(6), 0.789948);
+        assert_eq!(Cents(34_400).convert(crossed), Some(Cents(27_174)));
+        assert_eq!(Rate::ONE.rounded(4), 1.0);
+    }
+
+    #[test]
+    fn rates_parse_from_decimal_text_only() {
+        assert_eq!(Rate::parse("122.6"), Rate::parse("122.600000"));
+        for refused in ["0", "0.0", "-1", "1e3", "1.", ".5", "1.1234567", "1234567890", ""] {
+            assert_eq!(Rate::parse(refused), Err(RateError), "{refused}");
+        }
+        let quoted: Rate = serde_json::from_str("0.0078").unwrap();
+        assert_eq!(quoted, Rate::parse("0.0078").unwrap());
+        assert!(serde_json::from_str::<Rate>("\"0.0078\"").is_err());
     }
 }

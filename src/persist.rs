@@ -56,18 +56,36 @@ struct MerchantRecord {
     credentials: u64,
 }
 
-/// Amounts stay numbers in units, as version 1 files have them.
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct TransactionRecord {
     merchant: String,
     reference: String,
     service_name: String,
-    amount: f64,
-    charge: f64,
+    #[serde(with = "in_units")]
+    amount: Cents,
+    #[serde(with = "in_units")]
+    charge: Cents,
     created_ms: i64,
     steps: Vec<crate::transactions::Step>,
     biller: String,
+}
+
+/// A transaction's amounts are JSON numbers in units (`25.55`), as version 1 files have them
+/// (older builds wrote `0.0` for zero), read from their text as sent.
+mod in_units {
+    use crate::money::Cents;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(amount: &Cents, serializer: S) -> Result<S::Ok, S::Error> {
+        amount.to_json_number().serialize(serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cents, D::Error> {
+        let number = serde_json::Number::deserialize(deserializer)?;
+        Cents::from_json(&serde_json::Value::Number(number.clone()))
+            .map_err(|e| serde::de::Error::custom(format!("amount {number} {e}")))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,8 +179,8 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
             merchant: record.merchant,
             reference: record.reference,
             service_name: intern(record.service_name),
-            amount: Cents::from_units_f64(record.amount).unwrap_or_default(),
-            charge: Cents::from_units_f64(record.charge).unwrap_or_default(),
+            amount: record.amount,
+            charge: record.charge,
             created_ms: record.created_ms,
             steps: record.steps,
             biller: record.biller,
@@ -240,8 +258,8 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
                 merchant: t.merchant,
                 reference: t.reference,
                 service_name: t.service_name.to_string(),
-                amount: t.amount.to_units_f64(),
-                charge: t.charge.to_units_f64(),
+                amount: t.amount,
+                charge: t.charge,
                 created_ms: t.created_ms,
                 steps: t.steps,
                 biller: t.biller,

@@ -5,6 +5,7 @@ use crate::catalogue::Family;
 use crate::envelope::Failure;
 use crate::fields::{self, Check};
 use crate::forex::{rate, RATES};
+use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
 use actix_web::http::Method;
@@ -130,10 +131,8 @@ fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result
         check.rule("toCurrency", is_currency, "must be a 3-letter currency code");
     }
     // v2 asks for the rates alone; v3 clients send an amount to convert.
-    if let Some(v) = fields::get(input, "amount") {
-        if !fields::raw_text(v).and_then(|t| t.parse::<f64>().ok()).is_some_and(|a| a > 0.0) {
-            check.problem("amount", format!("must be a positive number, not {v}"));
-        }
+    if check.optional("amount") {
+        check.number_or_amount("amount");
     }
     check.finish()
 }
@@ -141,6 +140,9 @@ fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result
 fn is_currency(code: &str) -> bool {
     code.len() == 3 && code.chars().all(|c| c.is_ascii_uppercase())
 }
+
+/// What the forex query converts when no amount is sent: the rate itself.
+const ONE_UNIT: Cents = Cents::from_cents(100);
 
 fn forex(call: &mut Call) -> Outcome {
     let text = |name| fields::text_at(&call.input, name).unwrap_or_default();
@@ -154,7 +156,6 @@ fn forex(call: &mut Call) -> Outcome {
         rate(from, to)
             .ok_or_else(|| Failure::invalid(format!("no {from} to {to} rate; fixtures/forex.json lists the pairs")))
     };
-    let round = |v: f64| (v * 10_000.0).round() / 10_000.0;
     if call.generation == crate::envelope::Generation::V2 {
         // v2 answers the rate of the asked currency and the country's rates for the others.
         let local = FOREX_COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
@@ -162,18 +163,20 @@ fn forex(call: &mut Call) -> Outcome {
         let others: Vec<Value> = RATES
             .iter()
             .filter(|r| r.to == local && r.from != from)
-            .map(|r| json!({"fromCurrency": r.from, "rate": round(r.rate), "toCurrency": r.to}))
+            .map(|r| json!({"fromCurrency": r.from, "rate": r.rate.rounded(4), "toCurrency": r.to}))
             .collect();
         return Ok(Reply::ok(
-            json!({"currencyRates": others, "fromCurrency": from, "rate": round(rate), "toCurrency": local}),
+            json!({"currencyRates": others, "fromCurrency": from, "rate": rate.rounded(4), "toCurrency": local}),
         ));
     }
-    let amount: f64 = fields::text_at(&call.input, "amount").and_then(|a| a.parse().ok()).unwrap_or(1.0);
+    let amount = fields::get(&call.input, "amount").and_then(|v| Cents::from_json(v).ok()).unwrap_or(ONE_UNIT);
     let rate = rate_of(&from, &to)?;
+    let converted =
+        amount.convert(rate).ok_or_else(|| Failure::invalid(format!("amount: too large to convert to {to}")))?;
     Ok(call.success(
         json!({
-            "convertedAmount": fields::amount_number(amount * rate),
-            "rate": round(rate),
+            "convertedAmount": converted.to_json_number(),
+            "rate": rate.rounded(4),
             "fromAmount": fields::get(&call.input, "amount").cloned().unwrap_or(json!(1)),
             "rateCode": "TTB",
         }),

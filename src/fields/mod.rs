@@ -1,6 +1,7 @@
 //! Reading request fields by dotted path (`payment.ref`) and checking them, collecting every
 //! problem so a caller learns all that is wrong with a request at once.
 
+use crate::money::Cents;
 use crate::rules::{self, Rule};
 use serde_json::Value;
 
@@ -284,10 +285,11 @@ fn is_plain_http_url(s: &str) -> bool {
     host_ok && port_ok && after.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// The largest amount taken. Fifteen significant digits with the cents, so every amount converts
-/// to and from f64 and into ledger cents exactly; anything larger would overflow or round.
-const MAX_AMOUNT: f64 = 999_999_999_999.99;
+/// The largest amount taken: a hundredth of the largest balance, so an amount is exact as a JSON
+/// number and many of them fit in one balance.
+const MAX_AMOUNT: Cents = Cents::from_cents(99_999_999_999_999);
 
+/// Whether `s` is a positive amount in cents (so `decimals` is at most 2), at most `MAX_AMOUNT`.
 pub fn is_amount(s: &str, decimals: usize) -> bool {
     let (whole, fraction) = s.split_once('.').unwrap_or((s, ""));
     let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
@@ -296,16 +298,7 @@ pub fn is_amount(s: &str, decimals: usize) -> bool {
         && digits(fraction)
         && fraction.len() <= decimals
         && !(s.contains('.') && fraction.is_empty())
-        && s.parse::<f64>().is_ok_and(|v| v > 0.0 && v <= MAX_AMOUNT)
-}
-
-/// The amount as a JSON number, written as an integer when whole (Jenga's callbacks say `5`, not `5.0`).
-pub fn amount_number(value: f64) -> Value {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        Value::from(value as i64)
-    } else {
-        serde_json::Number::from_f64((value * 100.0).round() / 100.0).map(Value::Number).unwrap_or(Value::Null)
-    }
+        && Cents::parse(s).is_ok_and(|amount| amount > Cents::ZERO && amount <= MAX_AMOUNT)
 }
 
 /// A form body as a JSON object. Keys may name nested fields as `customer.countryCode` or

@@ -99,3 +99,17 @@ async fn forex_with_an_unknown_pair_or_bad_fields_answers_400() {
         assert!(message.contains(field), "{message}");
     }
 }
+
+#[tokio::test]
+async fn forex_rounds_an_exact_half_cent_away_from_zero() {
+    let app = spawn_app().await;
+    // KES 25.00 at 0.0078 is exactly USD 0.195: the nearest cent, a half up, is 0.20.
+    let body = json!({"countryCode": "KE", "currencyCode": "KES", "toCurrency": "USD", "amount": 25});
+    let (status, answer) = forex(&app, body).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&answer["data"]["convertedAmount"], &answer["data"]["rate"]),
+        (&json!(0.2), &json!(0.0078)),
+        "{answer}"
+    );
+}
