@@ -1,5 +1,5 @@
-//! The dashboard's own admin calls: its event stream (the page and its assets are served by
-//! `crate::dashboard`, and read the other admin calls like any client).
+//! The dashboard's own admin calls: its event stream and its assets (embedded in
+//! `crate::dashboard`; the page reads the other admin calls like any client).
 
 use super::error::{AdminError, Answer};
 use crate::state::AppState;
@@ -21,4 +21,12 @@ pub async fn events(state: web::Data<AppState>, req: HttpRequest) -> Answer {
         .content_type("text/event-stream")
         .insert_header(("cache-control", "no-cache"))
         .streaming(stream))
+}
+
+/// `GET /__sandbox/ui/app.css` and `/__sandbox/ui/{script}`: an embedded asset of the page.
+pub async fn asset(req: HttpRequest) -> Answer {
+    let path = req.path().strip_prefix("/__sandbox").unwrap_or_default();
+    crate::dashboard::asset(path).ok_or_else(|| {
+        AdminError::new(StatusCode::NOT_FOUND, format!("the dashboard has no asset {path}; it loads /__sandbox/ui"))
+    })
 }

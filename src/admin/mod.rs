@@ -231,17 +231,15 @@ pub static ROUTES: &[AdminPath] = &[
         ops: &[AdminOp { media: "text/html", ..op("GET", || web::to(crate::dashboard::page), "The dashboard") }],
     },
     AdminPath {
-        path: "/ui/app.js",
-        ops: &[AdminOp {
-            media: "text/javascript",
-            ..op("GET", || web::to(crate::dashboard::script), "The dashboard's script")
-        }],
+        path: "/ui/app.css",
+        ops: &[AdminOp { media: "text/css", ..op("GET", || web::to(dashboard::asset), "The dashboard's style sheet") }],
     },
     AdminPath {
-        path: "/ui/app.css",
+        path: "/ui/{script}",
         ops: &[AdminOp {
-            media: "text/css",
-            ..op("GET", || web::to(crate::dashboard::style), "The dashboard's style sheet")
+            answers: &[200, 404],
+            media: "text/javascript",
+            ..op("GET", || web::to(dashboard::asset), "A module of the dashboard's script (app.js imports the rest)")
         }],
     },
     AdminPath {

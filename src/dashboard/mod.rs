@@ -11,9 +11,20 @@ use actix_web::{web, HttpResponse};
 /// Every embedded asset: its path under `/__sandbox`, media type and text; the page first.
 pub const ASSETS: &[(&str, &str, &str)] = &[
     ("/ui", "text/html; charset=utf-8", include_str!("assets/index.html")),
-    ("/ui/app.js", "text/javascript; charset=utf-8", include_str!("assets/app.js")),
     ("/ui/app.css", "text/css; charset=utf-8", include_str!("assets/app.css")),
+    // The script's modules: the page loads app.js, which imports the rest.
+    ("/ui/app.js", JAVASCRIPT, include_str!("assets/app.js")),
+    ("/ui/admin.js", JAVASCRIPT, include_str!("assets/admin.js")),
+    ("/ui/dom.js", JAVASCRIPT, include_str!("assets/dom.js")),
+    ("/ui/live.js", JAVASCRIPT, include_str!("assets/live.js")),
+    ("/ui/requests.js", JAVASCRIPT, include_str!("assets/requests.js")),
+    ("/ui/callbacks.js", JAVASCRIPT, include_str!("assets/callbacks.js")),
+    ("/ui/accounts.js", JAVASCRIPT, include_str!("assets/accounts.js")),
+    ("/ui/scenarios.js", JAVASCRIPT, include_str!("assets/scenarios.js")),
+    ("/ui/tables.js", JAVASCRIPT, include_str!("assets/tables.js")),
 ];
+
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
 /// The page may load and fetch from this sandbox only; its icon is an empty `data:` URL.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -25,9 +36,9 @@ pub fn is_asset(path: &str) -> bool {
     ASSETS.iter().any(|(asset, _, _)| *asset == path)
 }
 
-fn asset(path: &str) -> HttpResponse {
-    let (_, media, text) = ASSETS.iter().find(|(asset, _, _)| *asset == path).expect("an embedded asset");
-    served(media, *text)
+/// The embedded asset at `path` (under `/__sandbox`), if there is one.
+pub fn asset(path: &str) -> Option<HttpResponse> {
+    ASSETS.iter().find(|(asset, _, _)| *asset == path).map(|(_, media, text)| served(media, *text))
 }
 
 fn served(media: &str, body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
@@ -42,17 +53,9 @@ fn served(media: &str, body: impl actix_web::body::MessageBody + 'static) -> Htt
 /// The page; off loopback it is marked so that it asks for the admin token before its first call
 /// (rather than after a refused one).
 pub async fn page(state: web::Data<AppState>) -> HttpResponse {
-    if state.settings.is_loopback() {
-        return asset("/ui");
-    }
     let (_, media, html) = ASSETS[0];
+    if state.settings.is_loopback() {
+        return served(media, html);
+    }
     served(media, html.replacen("<body>", "<body data-needs-token>", 1))
-}
-
-pub async fn script() -> HttpResponse {
-    asset("/ui/app.js")
-}
-
-pub async fn style() -> HttpResponse {
-    asset("/ui/app.css")
 }

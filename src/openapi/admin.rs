@@ -37,7 +37,9 @@ fn operation(path: &str, siblings: &[AdminOp], op: &AdminOp) -> Value {
             404 => ("Not found", error.clone()),
             _ => ("Failure", error.clone()),
         };
-        responses.insert(status.to_string(), json!({"description": text, "content": {op.media: {"schema": schema}}}));
+        // Failures are the admin error, in JSON, whatever a success answers with.
+        let media = if *status < 400 { op.media } else { "application/json" };
+        responses.insert(status.to_string(), json!({"description": text, "content": {media: {"schema": schema}}}));
     }
     let mut allowed: Vec<&str> = siblings.iter().map(|o| o.method).collect();
     if allowed.contains(&"GET") {

@@ -146,7 +146,10 @@ async fn the_page_is_html_and_no_embedded_asset_names_anything_outside_the_sandb
     let html = page.text().await.unwrap();
     assert!(!html.contains("data-needs-token"), "on loopback nothing is asked");
     for (path, media, _) in ASSETS.iter().filter(|(path, _, _)| *path != "/ui") {
-        assert!(html.contains(&format!("\"/__sandbox{path}\"")), "the page loads {path}");
+        let module = format!("'./{}'", path.trim_start_matches("/ui/"));
+        let loaded = html.contains(&format!("\"/__sandbox{path}\""))
+            || ASSETS.iter().any(|(_, _, text)| text.contains(&format!("from {module}")));
+        assert!(loaded, "the page or one of its modules loads {path}");
         let served = app.client.get(app.url(&format!("/__sandbox{path}"))).send().await.unwrap();
         assert_eq!(served.status(), StatusCode::OK, "{path}");
         assert_eq!(served.headers()["content-type"], *media, "{path}");
@@ -158,6 +161,29 @@ async fn the_page_is_html_and_no_embedded_asset_names_anything_outside_the_sandb
             assert!(!text.contains(outside), "{path} names {outside}");
         }
     }
+}
+
+#[tokio::test]
+async fn every_module_the_script_imports_is_served_and_an_unknown_asset_is_a_json_404() {
+    // Arrange
+    let app = spawn_app().await;
+    let imports: Vec<String> = ASSETS
+        .iter()
+        .flat_map(|(_, _, text)| {
+            text.split("from './").skip(1).map(|rest| rest[..rest.find('\'').unwrap()].to_string())
+        })
+        .collect();
+    assert!(imports.len() > 5, "the script is split into modules: {imports:?}");
+    // Act and assert
+    for module in imports {
+        let served = app.client.get(app.url(&format!("/__sandbox/ui/{module}"))).send().await.unwrap();
+        assert_eq!(served.status(), StatusCode::OK, "{module}");
+        assert_eq!(served.headers()["content-type"], "text/javascript; charset=utf-8", "{module}");
+    }
+    let missing = app.client.get(app.url("/__sandbox/ui/nothing.js")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("/ui/nothing.js"), "{body}");
 }
 
 #[tokio::test]
