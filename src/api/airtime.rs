@@ -1,10 +1,10 @@
 //! Airtime purchase (reference §9.1): `POST /v3-apis/transaction-api/v3.0/airtime`.
 
 use crate::catalogue::Family;
-use crate::fields::{self, Check};
-use crate::money::Cents;
+use crate::fields::{self, Check, StringOrAbsent};
+use crate::money::{Cents, SentAmount};
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Spec};
 use crate::settlement::{self, Refusals};
 use crate::signature::Formula;
 use actix_web::http::Method;
@@ -62,55 +62,84 @@ fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), St
     check.finish()
 }
 
+/// An airtime purchase once validated.
+#[derive(serde::Deserialize)]
+struct Purchase<'a> {
+    #[serde(borrow)]
+    customer: Customer<'a>,
+    #[serde(borrow)]
+    airtime: Airtime<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Customer<'a> {
+    country_code: &'a str,
+    mobile_number: &'a str,
+    /// The guide's optional debit account.
+    #[serde(default, borrow)]
+    account_number: StringOrAbsent<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct Airtime<'a> {
+    telco: &'a str,
+    reference: &'a str,
+    #[serde(borrow)]
+    amount: SentAmount<'a>,
+}
+
 /// Business rules answer with the Purchase Airtime codes, in this order: telco, number, amount,
 /// debit account, duplicate reference.
 fn execute(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    if !TELCOS.contains(&text("airtime.telco").as_str()) {
+    let input = call.take_input();
+    let purchase: Purchase = pipeline::typed(&input)?;
+    let (customer, airtime) = (&purchase.customer, &purchase.airtime);
+    if !TELCOS.contains(&airtime.telco) {
         return Err(call.failure(107102));
     }
-    let mobile = text("customer.mobileNumber");
-    if !fields::is_mobile_number(&mobile) {
+    let mobile = customer.mobile_number;
+    if !fields::is_mobile_number(mobile) {
         return Err(call.failure(107104));
     }
-    let amount = fields::get(&call.input, "airtime.amount").and_then(|a| Cents::from_json(a).ok()).unwrap_or_default();
+    let amount = airtime.amount.cents();
     if amount > MAXIMUM_AMOUNT {
         return Err(call.failure(107109));
     }
-    if let Some(account) = fields::text_at(&call.input, "customer.accountNumber") {
-        if !call.merchant().owns_account(&account) {
+    let debit_account = customer.account_number.0;
+    if let Some(account) = debit_account {
+        if !call.merchant().owns_account(account) {
             return Err(crate::envelope::Failure::http(
                 "ACCOUNT_NOT_FOUND",
                 Some(format!("customer.accountNumber {account} is not an account of this merchant")),
             ));
         }
     }
-    let reference = text("airtime.reference");
-    if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(&reference) {
+    let reference = airtime.reference;
+    if call.generation == crate::envelope::Generation::V2 && !fields::is_twelve_digits(reference) {
         return Err(call.failure(107107));
     }
     // The guide's optional debit account pays for the airtime, in the country's currency: an
     // account in another currency is refused (107106, "Invalid Amount").
-    match fields::text_at(&call.input, "customer.accountNumber") {
+    match debit_account {
         Some(account) => {
-            let description = format!("AIRTIME {} {} REF {reference}", text("airtime.telco").to_uppercase(), mobile);
-            let country = text("customer.countryCode");
-            let currency = super::stk_push::currency_of(&country).unwrap_or("KES");
+            let description = format!("AIRTIME {} {} REF {reference}", airtime.telco.to_uppercase(), mobile);
+            let currency = super::stk_push::currency_of(customer.country_code).unwrap_or("KES");
             let movement = crate::ledger::Movement {
-                from: &account,
+                from: account,
                 to: None,
                 amount,
                 charge: Cents::ZERO,
                 currency,
                 conversion: crate::ledger::Conversion::Refuse,
                 at_ms: call.now_ms(),
-                reference: &reference,
+                reference,
                 description: &description,
             };
             settlement::debit(call, movement, &REFUSALS)?;
         }
-        None => settlement::claim(call, &reference)?,
+        None => settlement::claim(call, reference)?,
     }
-    call.record_completed(&reference, "Airtime", amount, "");
+    call.record_completed(reference, "Airtime", amount, "");
     Ok(call.success(json!({"referenceNumber": reference, "status": "SUCCESS"}), &[("reference", json!(reference))]))
 }
