@@ -60,6 +60,7 @@ pub enum Family {
 }
 
 impl Family {
+    #[cfg(test)]
     pub const ALL: &'static [Family] = &[
         Http,
         V2Gateway,
@@ -119,39 +120,9 @@ impl Family {
         }
     }
 
+    #[cfg(test)]
     pub fn from_name(name: &str) -> Option<Family> {
         Self::ALL.iter().copied().find(|f| f.name() == name)
-    }
-
-    /// The heading of the source table, so a reader can find the row in the docs.
-    pub fn title(self) -> &'static str {
-        match self {
-            Http => "Error Responses",
-            V2Gateway => "v2 shapes",
-            Signature => "Downstream Provider Error responses",
-            MerchantAuthorization => "Merchant Authorization",
-            AccountProfile => "Merchant Account/ Profile Validation",
-            Rtgs => "RTGS",
-            SendWithinEquity => "Send Money - Within Equity Bank and Equitel",
-            Pesalink => "Pesalink",
-            Airtime => "Purchase Airtime",
-            SendMobileWallet => "Send Money - To Mobile Wallet ( Airtel and M-PESA )",
-            BillTill => "Bill and Till Payments",
-            EazzypayPush => "Eazzypay Push",
-            MpesaOnline => "Lipa na M-Pesa Online",
-            PaymentStatus => "Get Payment Status",
-            Refund => "Refund Payment",
-            Identity => "Identity Verification",
-            AccountBalance => "Account Balance",
-            CreateBill => "Create Bill",
-            Card => "Credit & Debit Card",
-            ReceiveMobileWallet => "Receive Payments - Mobile Wallets",
-            QueryPayment => "Query Payment",
-            QueryBill => "Query Bill",
-            Generic => "Generic Error",
-            StkPush => "HTTP Response Codes",
-            TransactionStatus => "Transaction Status Errors",
-        }
     }
 }
 

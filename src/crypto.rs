@@ -267,10 +267,6 @@ impl IssuerKey {
         Self::from_pem(pem).expect("a generated key reads back")
     }
 
-    pub fn public(&self) -> &PublicKey {
-        &self.public
-    }
-
     fn sign_with(&self, alg: &'static dyn rs::RsaEncoding, message: &[u8]) -> Vec<u8> {
         let mut out = vec![0; self.pair.public_modulus_len()];
         // Signing only fails for a buffer of the wrong size, which modulus_len rules out.

@@ -128,10 +128,6 @@ impl Application {
         })
     }
 
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
     /// `http://HOST:PORT` with the real port.
     pub fn address(&self) -> String {
         format!("http://{}:{}", self.host, self.port)

@@ -19,24 +19,24 @@ pub struct AppState {
     pub settings: Settings,
     /// The shared clock and merchants' own clocks: `clocks.of(code)` is what a merchant's
     /// requests use.
-    pub clocks: Arc<Clocks>,
-    pub ids: Arc<Ids>,
+    pub(crate) clocks: Arc<Clocks>,
+    pub(crate) ids: Arc<Ids>,
     /// Shared with proxy mode's shadow state, so merchants registered here are the ones it sees.
     pub merchants: Arc<Merchants>,
-    pub tokens: Tokens,
-    pub scenarios: Arc<Scenarios>,
-    pub journal: Journal,
-    pub callbacks: Arc<Callbacks>,
-    pub metrics: Arc<crate::metrics::Metrics>,
-    pub sink: Arc<crate::sink::Sink>,
-    pub transactions: crate::transactions::Transactions,
-    pub ledger: crate::ledger::Ledger,
+    pub(crate) tokens: Tokens,
+    pub(crate) scenarios: Arc<Scenarios>,
+    pub(crate) journal: Journal,
+    pub(crate) callbacks: Arc<Callbacks>,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    pub(crate) sink: Arc<crate::sink::Sink>,
+    pub(crate) transactions: crate::transactions::Transactions,
+    pub(crate) ledger: crate::ledger::Ledger,
     /// Admin list requests waiting for entries (`wait_ms`), bounded.
-    pub waiters: crate::wait::Waiters,
+    pub(crate) waiters: crate::wait::Waiters,
     /// The dashboard's open event streams, bounded.
     pub event_streams: crate::wait::Streams,
     /// Payment references already used, per merchant (duplicates answer 400101).
-    pub references: Mutex<HashMap<String, UsedReferences>>,
+    pub(crate) references: Mutex<HashMap<String, UsedReferences>>,
 }
 
 /// Why the state cannot be built from the settings.

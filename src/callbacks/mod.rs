@@ -34,13 +34,12 @@ mod shutdown;
 mod store;
 mod worker;
 
-pub use attempt::{CALLBACK_HEADER, SIGNATURE_HEADER};
 use job::ChainId;
-pub use job::{Attempt, Filter, Job, JobId, JobState, JsonBytes, Plan, Step};
+pub use job::{Filter, Job, JobId, JobState, JsonBytes, Plan, Step};
 pub use own_sink::refuse_callback_to_self;
 use own_sink::OwnSink;
 use retry::later;
-pub use saved::{QueuedPlan, SavedCopy, SavedStep};
+pub use saved::QueuedPlan;
 use store::{Chain, Store};
 
 pub struct Callbacks {
