@@ -137,7 +137,7 @@ mod tests {
         for r in ["a", "b", "c", "d"] {
             assert!(recent.insert(r.to_string()).is_none());
         }
-        assert!(!recent.get(Key("a", "")).is_some());
+        assert!(recent.get(Key("a", "")).is_none());
         assert!(recent.get(Key("b", "")).is_some() && recent.get(Key("d", "")).is_some());
         assert_eq!(recent.iter().map(String::as_str).collect::<Vec<_>>(), ["b", "c", "d"]);
     }
@@ -159,7 +159,7 @@ mod tests {
             recent.insert(r.to_string());
         }
         recent.retain(|r| r != "b");
-        assert!(!recent.get(Key("b", "")).is_some());
+        assert!(recent.get(Key("b", "")).is_none());
         for r in ["a", "c", "d"] {
             assert!(recent.get(Key(r, "")).is_some(), "{r}");
         }
