@@ -240,60 +240,23 @@ pub fn amount_at(input: &Value, path: &str) -> Cents {
 /// An amount field of a typed request, sent as a JSON string ("100.00") or number (100.5) and
 /// accepted by the validator: its text as sent, and its value.
 #[derive(Clone, Debug)]
-pub struct SentAmount<'a>(std::borrow::Cow<'a, str>);
+pub struct SentAmount<'a>(crate::fields::SentText<'a>);
 
 impl SentAmount<'_> {
     /// The text as sent; a number in its original digits.
     pub fn text(&self) -> &str {
-        &self.0
+        self.0.text()
     }
 
     /// Zero when it is not an amount (the validator refused those).
     pub fn cents(&self) -> Cents {
-        Cents::parse(&self.0).unwrap_or_default()
+        Cents::parse(self.0.text()).unwrap_or_default()
     }
 }
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for SentAmount<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use std::borrow::Cow;
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Cow<'de, str>;
-            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-                formatter.write_str("an amount as a string or a number")
-            }
-            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Cow::Borrowed(text))
-            }
-            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(text.to_string()))
-            }
-            fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(number.to_string()))
-            }
-            fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(number.to_string()))
-            }
-            fn visit_u128<E>(self, number: u128) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(number.to_string()))
-            }
-            fn visit_i128<E>(self, number: i128) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(number.to_string()))
-            }
-            // serde_json hands a number this way only when this text is how it was written.
-            fn visit_f64<E: serde::de::Error>(self, number: f64) -> Result<Self::Value, E> {
-                let number = serde_json::Number::from_f64(number).ok_or_else(|| E::custom("not a JSON number"))?;
-                Ok(Cow::Owned(number.to_string()))
-            }
-            // Any other number comes as its text in a one-entry map (serde_json's arbitrary precision).
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let number: serde_json::Number =
-                    serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(Cow::Owned(number.to_string()))
-            }
-        }
-        deserializer.deserialize_any(Visitor).map(SentAmount)
+        crate::fields::SentText::deserialize(deserializer).map(SentAmount)
     }
 }
 
@@ -352,7 +315,7 @@ mod tests {
         let sent: Vec<SentAmount> = serde::Deserialize::deserialize(&body).unwrap();
         let texts: Vec<&str> = sent.iter().map(SentAmount::text).collect();
         assert_eq!(texts, ["100.00", "7", "100.5", "5.0", "100.50", "12345678901234567890123"]);
-        assert!(matches!(sent[0].0, std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(sent[0].0 .0, std::borrow::Cow::Borrowed(_)));
         assert_eq!(sent[2].cents(), Cents(10_050));
         assert_eq!(sent[5].cents(), Cents::ZERO);
         assert!(<SentAmount as serde::Deserialize>::deserialize(&Value::Bool(true)).is_err());

@@ -479,5 +479,73 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for StringOrAbsent<'a> {
     }
 }
 
+/// A field of a typed request sent as a JSON string or number, accepted by the validator: its
+/// text as sent (a number in its original digits), borrowed when it is a string.
+#[derive(Clone, Debug)]
+pub struct SentText<'a>(pub std::borrow::Cow<'a, str>);
+
+impl SentText<'_> {
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for SentText<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use std::borrow::Cow;
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("an amount as a string or a number")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(text))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(text.to_string()))
+            }
+            fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(number.to_string()))
+            }
+            fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(number.to_string()))
+            }
+            fn visit_u128<E>(self, number: u128) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(number.to_string()))
+            }
+            fn visit_i128<E>(self, number: i128) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(number.to_string()))
+            }
+            // serde_json hands a number this way only when this text is how it was written.
+            fn visit_f64<E: serde::de::Error>(self, number: f64) -> Result<Self::Value, E> {
+                let number = serde_json::Number::from_f64(number).ok_or_else(|| E::custom("not a JSON number"))?;
+                Ok(Cow::Owned(number.to_string()))
+            }
+            // Any other number comes as its text in a one-entry map (serde_json's arbitrary precision).
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                let number: serde_json::Number =
+                    serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Cow::Owned(number.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor).map(SentText)
+    }
+}
+
+/// A whole number from 1 sent as a JSON number or as text, accepted by the validator
+/// (`whole_number_from_one`): `usize::MAX` when larger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Count(pub usize);
+
+impl<'de> serde::Deserialize<'de> for Count {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let sent = SentText::deserialize(deserializer)?;
+        whole_number_from_one(sent.text())
+            .map(Count)
+            .ok_or_else(|| serde::de::Error::custom(format!("{:?} is not a whole number from 1", sent.text())))
+    }
+}
+
 #[cfg(test)]
 mod tests;

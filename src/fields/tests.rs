@@ -108,3 +108,13 @@ fn every_problem_is_reported_at_once() {
     assert!(err.contains("payment.date: must be a date"), "{err}");
     assert!(err.contains("payment.telco: is required"), "{err}");
 }
+
+#[test]
+fn counts_are_read_from_text_or_numbers() {
+    let body: Value = serde_json::from_str(r#"["3", 3, 99999999999999999999999]"#).unwrap();
+    let counts: Vec<Count> = serde::Deserialize::deserialize(&body).unwrap();
+    assert_eq!(counts, [Count(3), Count(3), Count(usize::MAX)]);
+    for refused in [json!("0"), json!(0), json!(1.5), json!(true)] {
+        assert!(<Count as serde::Deserialize>::deserialize(&refused).is_err(), "{refused}");
+    }
+}
