@@ -2,10 +2,10 @@
 
 use crate::catalogue::Family;
 use crate::envelope::Failure;
-use crate::fields::{self, Check};
+use crate::fields::{self, Check, Count, StringOrAbsent};
 use crate::merchant::Account;
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use crate::signature::Formula;
 use actix_web::http::Method;
 use serde_json::{json, Value};
@@ -149,12 +149,60 @@ fn validate_validation(input: &mut Value, _: &mut BTreeMap<String, String>) -> R
     result
 }
 
-/// The caller's account in the given country, or the documented 404.
-fn own_account<'a>(call: &'a Call, number_field: &str) -> Result<&'a Account, Failure> {
-    let number = fields::text_at(&call.input, number_field).unwrap_or_default();
-    let country = fields::text_at(&call.input, "countryCode").unwrap_or_default();
+/// A balance query (path parameters) once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BalanceQuery<'a> {
+    country_code: &'a str,
+    account_id: &'a str,
+}
+
+/// An account inquiry or a mini statement query (path parameters) once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountQuery<'a> {
+    country_code: &'a str,
+    account_number: &'a str,
+}
+
+/// An account validation once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ValidationRequest<'a> {
+    country_code: &'a str,
+    account_number: &'a str,
+    account_full_name: &'a str,
+    /// A string or null (the validator refuses anything else).
+    #[serde(default, borrow)]
+    charge_account: StringOrAbsent<'a>,
+}
+
+/// An opening and closing balance query once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DayBalanceQuery<'a> {
+    country_code: &'a str,
+    account_id: &'a str,
+    date: &'a str,
+}
+
+/// A full statement query once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatementQuery<'a> {
+    country_code: &'a str,
+    account_number: &'a str,
+    from_date: &'a str,
+    to_date: &'a str,
+    /// Absent or null: every line in the dates.
+    #[serde(default)]
+    limit: Option<Count>,
+}
+
+/// The caller's account `number` in `country`, or the documented 404.
+fn own_account<'a>(call: &'a Call, country: &str, number: &str) -> Result<&'a Account, Failure> {
     let merchant = call.merchant();
-    merchant.account(&number).filter(|a| a.country_code == country).ok_or_else(|| {
+    merchant.account(number).filter(|a| a.country_code == country).ok_or_else(|| {
         Failure::http(
             "ACCOUNT_NOT_FOUND",
             Some(format!("no account {number} in {country} for merchant {}", merchant.code)),
@@ -163,7 +211,9 @@ fn own_account<'a>(call: &'a Call, number_field: &str) -> Result<&'a Account, Fa
 }
 
 fn balance(call: &mut Call) -> Outcome {
-    let account = own_account(call, "accountId")?;
+    let input = call.take_input();
+    let query: BalanceQuery = pipeline::typed(&input)?;
+    let account = own_account(call, query.country_code, query.account_id)?;
     let balance = call.state.ledger.balance(call.merchant(), &account.number).map(|b| b.to_string());
     let data = json!({
         "balances": [
@@ -176,7 +226,9 @@ fn balance(call: &mut Call) -> Outcome {
 }
 
 fn inquiry(call: &mut Call) -> Outcome {
-    let account = own_account(call, "accountNumber")?;
+    let input = call.take_input();
+    let query: AccountQuery = pipeline::typed(&input)?;
+    let account = own_account(call, query.country_code, query.account_number)?;
     let data = json!({
         "account": {
             "branchCode": account.branch_code,
@@ -190,16 +242,17 @@ fn inquiry(call: &mut Call) -> Outcome {
 }
 
 fn validation(call: &mut Call) -> Outcome {
-    if let Some(charge) = fields::text_at(&call.input, "chargeAccount") {
-        if !call.merchant().owns_account(&charge) {
+    let input = call.take_input();
+    let request: ValidationRequest = pipeline::typed(&input)?;
+    if let Some(charge) = request.charge_account.0 {
+        if !call.merchant().owns_account(charge) {
             return Err(Failure::http("ACCOUNT_NOT_FOUND", Some(format!("chargeAccount {charge} is not yours"))));
         }
     }
-    let account = own_account(call, "accountNumber")?;
-    let given = fields::text_at(&call.input, "accountFullName").unwrap_or_default();
+    let account = own_account(call, request.country_code, request.account_number)?;
     let normalise = |name: &str| name.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
     // A name that does not match is a successful request with a failed validation: HTTP 200, 104101.
-    if normalise(&given) != normalise(&account.name) {
+    if normalise(request.account_full_name) != normalise(&account.name) {
         return Err(call.failure(104101));
     }
     Ok(call.success(
@@ -244,12 +297,12 @@ fn validate_full(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
 
 /// Movements between `fromDate` and `toDate` inclusive, oldest first, at most `limit` (reference §5.3).
 fn full_statement(call: &mut Call) -> Outcome {
-    let account = own_account(call, "accountNumber")?;
-    let day_start =
-        |field| fields::text_at(&call.input, field).and_then(|d| fields::day_start_ms(&d)).unwrap_or_default();
-    let (from, until) = (day_start("fromDate"), day_start("toDate") + 86_400_000);
-    let limit =
-        fields::text_ref(&call.input, "limit").and_then(|l| fields::whole_number_from_one(&l)).unwrap_or(usize::MAX);
+    let input = call.take_input();
+    let query: StatementQuery = pipeline::typed(&input)?;
+    let account = own_account(call, query.country_code, query.account_number)?;
+    let day_start = |date| fields::day_start_ms(date).unwrap_or_default();
+    let (from, until) = (day_start(query.from_date), day_start(query.to_date) + 86_400_000);
+    let limit = query.limit.map_or(usize::MAX, |Count(limit)| limit);
     let merchant = call.merchant();
     let lines = call.state.ledger.lines(merchant, &account.number);
     let transactions: Vec<Value> = lines
@@ -289,7 +342,9 @@ fn statement(call: &Call, account: &Account, transactions: Vec<Value>) -> Reply 
 
 /// The last 10 movements, newest first (reference §5.2).
 fn mini_statement(call: &mut Call) -> Outcome {
-    let account = own_account(call, "accountNumber")?;
+    let input = call.take_input();
+    let query: AccountQuery = pipeline::typed(&input)?;
+    let account = own_account(call, query.country_code, query.account_number)?;
     let merchant = call.merchant();
     let transactions: Vec<Value> = call
         .state
@@ -313,9 +368,10 @@ fn mini_statement(call: &mut Call) -> Outcome {
 
 /// The balance at the start and at the end of `date` (UTC, sandbox clock).
 fn opening_closing(call: &mut Call) -> Outcome {
-    let account = own_account(call, "accountId")?;
-    let date = fields::text_at(&call.input, "date").unwrap_or_default();
-    let start = fields::day_start_ms(&date).unwrap_or_default();
+    let input = call.take_input();
+    let query: DayBalanceQuery = pipeline::typed(&input)?;
+    let account = own_account(call, query.country_code, query.account_id)?;
+    let start = fields::day_start_ms(query.date).unwrap_or_default();
     let ledger = &call.state.ledger;
     let merchant = call.merchant();
     let at = |ms| ledger.balance_at(merchant, &account.number, ms).map(|b| b.to_string());
