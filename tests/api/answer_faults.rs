@@ -105,14 +105,13 @@ async fn slow_body_sends_the_whole_answer_in_pieces() {
 #[tokio::test]
 async fn faults_come_from_scenario_files_too_and_unknown_ones_are_named() {
     // Arrange
-    let dir = std::env::temp_dir().join(format!("jenga-answer-faults-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("proxy.yaml"),
+    let dir = temp_dir();
+    write_file(
+        &dir,
+        "proxy.yaml",
         "scenarios:\n  - name: proxy-down\n    effects:\n      stk_push: {faults: [gateway_html, duplicate]}\n",
-    )
-    .unwrap();
-    let app = spawn_app_with(|s| s.scenarios = vec![dir.clone()]).await;
+    );
+    let app = spawn_app_with(|s| s.scenarios = vec![dir.path().to_path_buf()]).await;
     // Act
     let response = push_with_fault(&app, &app.client, "FAULTFILE001", "proxy-down").await.unwrap();
     let unknown = push_with_fault(&app, &app.client, "FAULTFILE002", "fault:teapot").await.unwrap();
@@ -121,16 +120,11 @@ async fn faults_come_from_scenario_files_too_and_unknown_ones_are_named() {
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
     let message = unknown.text().await.unwrap();
     assert!(message.contains("teapot") && message.contains("gateway_html"), "{message}");
-    std::fs::write(
-        dir.join("proxy.yaml"),
-        "scenarios:\n  - name: p\n    effects:\n      stk_push: {faults: [teapot]}\n",
-    )
-    .unwrap();
+    write_file(&dir, "proxy.yaml", "scenarios:\n  - name: p\n    effects:\n      stk_push: {faults: [teapot]}\n");
     let reloaded = app.admin_post("/__sandbox/scenarios/reload", serde_json::json!({})).await;
     assert_eq!(reloaded.status(), StatusCode::BAD_REQUEST);
     let problems = reloaded.text().await.unwrap();
     assert!(problems.contains("proxy.yaml:4") && problems.contains("unknown fault \\\"teapot\\\""), "{problems}");
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]

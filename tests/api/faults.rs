@@ -28,15 +28,12 @@ scenarios:
       stk_push: {faults: [receiver_timeout]}
 "#;
 
-async fn app_with_faults() -> TestApp {
-    let dir = std::env::temp_dir().join(format!("jenga-faults-{}-{}", std::process::id(), rand_suffix()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("faults.yaml"), FAULTS).unwrap();
-    spawn_app_with(|s| s.scenarios = vec![dir]).await
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+/// A sandbox with the fault scenarios, and their directory (kept while the app runs).
+async fn app_with_faults() -> (TestApp, TempDir) {
+    let dir = temp_dir();
+    write_file(&dir, "faults.yaml", FAULTS);
+    let app = spawn_app_with(|s| s.scenarios = vec![dir.path().to_path_buf()]).await;
+    (app, dir)
 }
 
 async fn receiver() -> MockServer {
@@ -68,7 +65,7 @@ async fn received_bodies(server: &MockServer, count: usize) -> Vec<String> {
 #[tokio::test]
 async fn duplicate_fault_delivers_every_callback_twice() {
     // Arrange
-    let (app, server) = (app_with_faults().await, receiver().await);
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
     // Act
     push(&app, "FAULTDUP0001", &format!("{}/cb", server.uri()), "twice").await;
     // Assert
@@ -79,7 +76,7 @@ async fn duplicate_fault_delivers_every_callback_twice() {
 
 #[tokio::test]
 async fn never_sent_fault_records_the_job_but_sends_nothing() {
-    let (app, server) = (app_with_faults().await, receiver().await);
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
     push(&app, "FAULTNEV0001", &format!("{}/cb", server.uri()), "never").await;
     let jobs = app.callbacks_for("FAULTNEV0001").await;
     assert_eq!(jobs.len(), 1);
@@ -93,7 +90,7 @@ async fn never_sent_fault_records_the_job_but_sends_nothing() {
 
 #[tokio::test]
 async fn out_of_order_fault_sends_the_final_callback_before_the_pending_one() {
-    let (app, server) = (app_with_faults().await, receiver().await);
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
     push(&app, "FAULTOOO0001", &format!("{}/cb", server.uri()), "reversed").await;
     let bodies = received_bodies(&server, 2).await;
     let codes: Vec<i64> =
@@ -103,7 +100,7 @@ async fn out_of_order_fault_sends_the_final_callback_before_the_pending_one() {
 
 #[tokio::test]
 async fn malformed_body_fault_sends_text_that_is_not_json() {
-    let (app, server) = (app_with_faults().await, receiver().await);
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
     push(&app, "FAULTMAL0001", &format!("{}/cb", server.uri()), "broken").await;
     let bodies = received_bodies(&server, 1).await;
     assert!(serde_json::from_str::<Value>(&bodies[0]).is_err(), "{}", bodies[0]);
@@ -112,7 +109,7 @@ async fn malformed_body_fault_sends_text_that_is_not_json() {
 
 #[tokio::test]
 async fn receiver_timeout_fault_records_a_timeout_and_sends_again() {
-    let (app, server) = (app_with_faults().await, receiver().await);
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
     push(&app, "FAULTTMO0001", &format!("{}/cb", server.uri()), "slow-receiver").await;
     let bodies = received_bodies(&server, 2).await;
     assert_eq!(bodies[0], bodies[1]);

@@ -2,7 +2,7 @@
 //! Retry-After values, redirects and URLs aimed at the sandbox itself; order of duplicated steps;
 //! the global queue limit; and what a graceful shutdown does with callbacks still to be sent.
 
-use crate::cli::{command, listening_address, terminate, v3_token, Server, TempDir};
+use crate::cli::{command, listening_address, terminate, v3_token, Server};
 use crate::helpers::*;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -249,8 +249,8 @@ const TWO_STEPS_TWICE: &str = "scenarios:\n  - name: twice\n    effects:\n      
 #[tokio::test]
 async fn a_duplicated_step_is_followed_by_the_next_only_when_both_copies_are_finished() {
     // Arrange: the first copy to arrive is answered 503, and retried 200 ms later.
-    let dir = TempDir::new();
-    dir.write("twice.yaml", TWO_STEPS_TWICE);
+    let dir = temp_dir();
+    write_file(&dir, "twice.yaml", TWO_STEPS_TWICE);
     let scenarios = dir.path().to_path_buf();
     let app = spawn_app_with(|s| {
         s.scenarios = vec![scenarios];
@@ -379,8 +379,8 @@ async fn stop_timed(server: Server) -> Duration {
 async fn sigterm_keeps_retry_waits_and_the_restart_resumes_the_callback_where_it_was() {
     // Arrange: a callback tried once (503) and due again in a minute.
     let receiver = unavailable_receiver().await;
-    let dir = TempDir::new();
-    let config = dir.write("sandbox.yaml", SLOW_RETRIES);
+    let dir = temp_dir();
+    let config = write_file(&dir, "sandbox.yaml", SLOW_RETRIES);
     let config = config.to_str().unwrap();
     let (server, address) = start_logging(&dir, &["--config", config, "--state", "state.json"]);
     push_to(&address, "HCSHUTDOWN01", &format!("{}/cb", receiver.uri())).await;
@@ -417,8 +417,8 @@ async fn sigterm_keeps_retry_waits_and_the_restart_resumes_the_callback_where_it
 async fn sigterm_without_a_state_file_logs_how_many_callbacks_were_dropped() {
     // Arrange
     let receiver = unavailable_receiver().await;
-    let dir = TempDir::new();
-    let config = dir.write("sandbox.yaml", SLOW_RETRIES);
+    let dir = temp_dir();
+    let config = write_file(&dir, "sandbox.yaml", SLOW_RETRIES);
     let (server, address) = start_logging(&dir, &["--config", config.to_str().unwrap()]);
     push_to(&address, "HCSHUTDOWN02", &format!("{}/cb", receiver.uri())).await;
     wait_for_attempts(&address, "HCSHUTDOWN02", 1).await;
@@ -436,8 +436,9 @@ async fn sigterm_makes_a_retry_that_falls_due_within_the_grace_period() {
     let receiver = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)).up_to_n_times(1).mount(&receiver).await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&receiver).await;
-    let dir = TempDir::new();
-    let config = dir.write(
+    let dir = temp_dir();
+    let config = write_file(
+        &dir,
         "sandbox.yaml",
         "shutdown_timeout_secs: 5\ncallbacks:\n  first_delay_ms: 0\n  retry_schedule_ms: [1000]\n  jitter: 0\n",
     );
@@ -455,8 +456,8 @@ async fn sigterm_makes_a_retry_that_falls_due_within_the_grace_period() {
 async fn callback_log_lines_name_the_reference_and_status_but_no_credentials_or_tokens() {
     // Arrange: a receiver URL carrying a password and a token, answering 503; one quick retry.
     let receiver = unavailable_receiver().await;
-    let dir = TempDir::new();
-    let config = dir.write("sandbox.yaml", "callbacks:\n  first_delay_ms: 0\n  retry_schedule_ms: [10]\n");
+    let dir = temp_dir();
+    let config = write_file(&dir, "sandbox.yaml", "callbacks:\n  first_delay_ms: 0\n  retry_schedule_ms: [10]\n");
     let (server, address) = start_logging(&dir, &["--config", config.to_str().unwrap()]);
     let port = receiver.address().port();
     let url = format!("http://cb-user:url-secret@127.0.0.1:{port}/cb?token=tok-secret");
@@ -479,8 +480,8 @@ async fn a_delivered_callback_is_logged_once_at_info_with_its_reference_status_a
     // Arrange
     let receiver = MockServer::start().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).mount(&receiver).await;
-    let dir = TempDir::new();
-    let config = dir.write("sandbox.yaml", "callbacks:\n  first_delay_ms: 0\n");
+    let dir = temp_dir();
+    let config = write_file(&dir, "sandbox.yaml", "callbacks:\n  first_delay_ms: 0\n");
     let (server, address) = start_logging(&dir, &["--config", config.to_str().unwrap()]);
     let url = format!("http://127.0.0.1:{}/cb?token=tok-secret", receiver.address().port());
     // Act

@@ -2,7 +2,7 @@
 //! scenario or config files past their limits. Each is refused with a clear error (or, for
 //! paging, clamped), and the server keeps answering normal requests afterwards.
 
-use crate::cli::{run, stderr, stdout, TempDir};
+use crate::cli::{run, stderr, stdout};
 use crate::helpers::*;
 use jenga_sandbox::signature::Mode;
 use reqwest::Response;
@@ -233,7 +233,7 @@ async fn a_full_statement_limit_of_any_size_is_taken() {
 
 /// `jenga-sandbox check` over a directory holding `files`; returns (succeeded, all output).
 fn check(files: &[(&str, &[u8])]) -> (bool, String, TempDir) {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let scenarios = dir.path().join("extra");
     std::fs::create_dir_all(&scenarios).unwrap();
     for (name, bytes) in files {
@@ -293,7 +293,7 @@ fn a_scenario_file_that_is_not_utf8_is_named_with_its_line() {
 #[test]
 fn a_directory_named_like_a_scenario_file_is_named() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let folder = dir.path().join("extra/nested.yaml");
     std::fs::create_dir_all(&folder).unwrap();
     // Act
@@ -364,8 +364,8 @@ fn config_waits_past_their_maximum_are_refused_naming_key_and_maximum() {
     ];
     for (config, expected) in cases {
         // Arrange
-        let dir = TempDir::new();
-        let path = dir.write("sandbox.yaml", &format!("bind: 127.0.0.1:0\n{config}"));
+        let dir = temp_dir();
+        let path = write_file(&dir, "sandbox.yaml", &format!("bind: 127.0.0.1:0\n{config}"));
         // Act
         let output = run(dir.path(), &["serve", "--config", path.to_str().unwrap()]);
         // Assert
@@ -377,7 +377,7 @@ fn config_waits_past_their_maximum_are_refused_naming_key_and_maximum() {
 #[test]
 fn a_config_file_that_is_not_utf8_is_named_with_its_line() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let path = dir.path().join("sandbox.yaml");
     std::fs::write(&path, b"bind: 127.0.0.1:0\nadmin_token: \xff\n").unwrap();
     // Act

@@ -343,12 +343,12 @@ async fn a_bill_amount_sent_as_a_huge_number_is_refused_not_paid_for_nothing() {
     assert_eq!(balances(&app).await, before);
 }
 
-/// A state file saved by a running sandbox, with `edit` applied to its JSON.
-async fn state_file_with(name: &str, edit: impl FnOnce(&mut Value)) -> std::path::PathBuf {
+/// A state file saved in `dir` by a running sandbox, with `edit` applied to its JSON.
+async fn state_file_with(dir: &TempDir, name: &str, edit: impl FnOnce(&mut Value)) -> std::path::PathBuf {
     let app = spawn_app().await;
     let (status, _, _) = send_within_equity(&app, within_equity("300000000071", KES, OTHER_KES, "1.00", "KES")).await;
     assert_eq!(status, 200);
-    let path = std::env::temp_dir().join(format!("jenga-money-{}-{name}.json", std::process::id()));
+    let path = dir.path().join(format!("{name}.json"));
     jenga_sandbox::persist::save(&app.state, &path).unwrap();
     let mut saved: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     edit(&mut saved);
@@ -367,9 +367,10 @@ async fn a_state_file_with_an_out_of_range_balance_is_refused_naming_the_file_an
             }
         }
     };
-    let negative = state_file_with("negative", set_balance(-50_000)).await;
-    let wrapped = state_file_with("wrapped", set_balance(i64::MAX)).await;
-    let opening = state_file_with("opening", |saved| {
+    let dir = temp_dir();
+    let negative = state_file_with(&dir, "negative", set_balance(-50_000)).await;
+    let wrapped = state_file_with(&dir, "wrapped", set_balance(i64::MAX)).await;
+    let opening = state_file_with(&dir, "opening", |saved| {
         let merchant = &mut saved["merchants"][0];
         merchant["accounts"][0]["balance"] = json!("-5.00");
     })
@@ -387,6 +388,5 @@ async fn a_state_file_with_an_out_of_range_balance_is_refused_naming_the_file_an
             Err(error) => error.to_string(),
         };
         assert!(error.contains(&path.display().to_string()) && error.contains(expected), "{error}");
-        let _ = std::fs::remove_file(path);
     }
 }

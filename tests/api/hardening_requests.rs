@@ -2,10 +2,10 @@
 //! bodies that never come, bodies nobody authenticated, secrets in the journal and the state
 //! file, forged tokens, and requests actix rejects before any handler.
 
-use crate::cli::{command, listening_address, TempDir};
+use crate::cli::{command, listening_address};
 use crate::helpers::{
-    sign, spawn_app, spawn_app_with, stk_body, stk_canonical, test_client_builder, TestApp, API_KEY, AUTH_PATH,
-    MERCHANT, SECRET, STK_PATH,
+    sign, spawn_app, spawn_app_with, stk_body, stk_canonical, temp_dir, test_client_builder, write_file, TempDir,
+    TestApp, API_KEY, AUTH_PATH, MERCHANT, SECRET, STK_PATH,
 };
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -50,7 +50,7 @@ impl Drop for Killed {
 async fn requests_keep_being_answered_when_nobody_reads_the_log() {
     // Arrange: each request logs a line of about 600 bytes (its path), so the 64 KiB pipe fills
     // within 110 requests and the writer's 4,096-line buffer soon after.
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let (child, address) = start_unread_server(&dir, &["serve", "--bind", "127.0.0.1:0"]);
     let _server = Killed(child);
     // Connections are kept (the default client): they are never idle long enough to race the
@@ -375,7 +375,7 @@ async fn tokens_issued_before_a_credentials_change_are_refused_after_it() {
 async fn the_state_file_is_private_and_replaced_whole_even_when_named_tmp() {
     use std::os::unix::fs::PermissionsExt;
     // Arrange: a hard link keeps the first file's contents visible if it is written in place.
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let path = dir.path().join("state.tmp");
     let app = spawn_app_with(|s| s.state = Some(path.clone())).await;
     jenga_sandbox::persist::save(&app.state, &path).unwrap();
@@ -444,8 +444,8 @@ async fn every_accepted_formula_is_shown_when_a_signature_fails() {
 async fn with_a_state_file_a_v3_token_survives_a_restart_and_the_file_is_private() {
     use std::os::unix::fs::PermissionsExt;
     // Arrange: one token remembered, so the first of two verifies by its signature alone.
-    let dir = TempDir::new();
-    let config = dir.write("sandbox.yaml", "token_limit: 1\n");
+    let dir = temp_dir();
+    let config = write_file(&dir, "sandbox.yaml", "token_limit: 1\n");
     let start = || {
         let mut serve = command(dir.path());
         serve.args(["serve", "--bind", "127.0.0.1:0", "--state", "state.json", "--config", config.to_str().unwrap()]);

@@ -189,10 +189,16 @@ where
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// A fresh directory under the system temp dir, unique to this test.
-pub fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    let dir = std::env::temp_dir().join(format!("jenga-scenarios-{tag}-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+pub use tempfile::TempDir;
+
+/// A fresh, empty directory for one test, removed with everything in it when dropped.
+pub fn temp_dir() -> TempDir {
+    tempfile::Builder::new().prefix("jenga-test-").tempdir().expect("a temporary directory")
+}
+
+/// Writes `text` to the file `name` in `dir`; the file's path.
+pub fn write_file(dir: impl AsRef<std::path::Path>, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.as_ref().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
 }

@@ -43,14 +43,16 @@ scenarios:
     match: [{operation: stk_push, fields: {payment.mobileNumber: "254711000008"}}]
 "#;
 
-async fn with_scenarios(tag: &str, yaml: &str, tweak: impl FnOnce(&mut jenga_sandbox::config::Settings)) -> TestApp {
-    let dir = temp_dir(tag);
-    std::fs::write(dir.join("plants.yaml"), yaml).unwrap();
-    spawn_app_with(|settings| {
-        settings.scenarios.push(dir);
+/// A sandbox that also loads `yaml`, and the directory holding it (kept while the app runs).
+async fn with_scenarios(yaml: &str, tweak: impl FnOnce(&mut jenga_sandbox::config::Settings)) -> (TestApp, TempDir) {
+    let dir = temp_dir();
+    write_file(&dir, "plants.yaml", yaml);
+    let app = spawn_app_with(|settings| {
+        settings.scenarios.push(dir.path().to_path_buf());
         tweak(settings);
     })
-    .await
+    .await;
+    (app, dir)
 }
 
 /// A proxy in front of `upstream`.
@@ -81,9 +83,9 @@ fn groups(diff: &Value) -> BTreeSet<(String, String, String)> {
 #[tokio::test]
 async fn every_planted_difference_and_only_those_is_reported() {
     // Arrange
-    let upstream = with_scenarios("upstream-plants", UPSTREAM_PLANTS, |_| {}).await;
+    let (upstream, _upstream_plants) = with_scenarios(UPSTREAM_PLANTS, |_| {}).await;
     let upstream_address = upstream.address.clone();
-    let proxy = with_scenarios("sandbox-plants", SANDBOX_PLANTS, |s| s.upstream = Some(upstream_address)).await;
+    let (proxy, _sandbox_plants) = with_scenarios(SANDBOX_PLANTS, |s| s.upstream = Some(upstream_address)).await;
     let sink = proxy.sink_url("planted");
 
     // Act: one push per planted rule, and one that both sides answer alike.
@@ -347,9 +349,9 @@ scenarios:
 #[tokio::test]
 async fn a_recorded_answer_is_replayed_offline_with_its_secrets_masked() {
     // Arrange
-    let upstream = with_scenarios("record-upstream", RECORD_PLANTS, |_| {}).await;
-    let dir = temp_dir("recorded");
-    let recording = dir.clone();
+    let (upstream, _plants) = with_scenarios(RECORD_PLANTS, |_| {}).await;
+    let dir = temp_dir();
+    let recording = dir.path().to_path_buf();
     let proxy = proxy_to(&upstream.address, move |s| s.record = Some(recording)).await;
     let sink = upstream.sink_url("recorded");
     let balance_path = "/v3-apis/account-api/v3.0/accounts/balances/KE/0170194290581";
@@ -362,7 +364,7 @@ async fn a_recorded_answer_is_replayed_offline_with_its_secrets_masked() {
     let balance = proxy.get_signed(balance_path, "KE0170194290581", None).await.json::<Value>().await.unwrap();
 
     // Assert: one file per distinct answer, none for the sign-ins, no secret in any.
-    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
@@ -374,12 +376,12 @@ async fn a_recorded_answer_is_replayed_offline_with_its_secrets_masked() {
     assert!(matched.clone().all(|line| !line.contains("RECORD00000")), "references are not matched on: {text}");
     assert!(matched.clone().any(|line| line.contains("\"payment.mobileNumber\":\"254722000001\"")), "{text}");
     let loaded =
-        jenga_sandbox::scenario::load::load(std::slice::from_ref(&dir), false, jenga_sandbox::startup::operations())
+        jenga_sandbox::scenario::load::load(&[dir.path().to_path_buf()], false, jenga_sandbox::startup::operations())
             .expect("the recording loads");
     assert_eq!(loaded.scenarios.len(), 22 + 2, "the embedded set and the two recordings");
 
     // Replay: a sandbox serving the recording, no upstream.
-    let replay = spawn_app_with(|s| s.scenarios.push(dir)).await;
+    let replay = spawn_app_with(|s| s.scenarios.push(dir.path().to_path_buf())).await;
     let replayed = replay.stk_push(&stk_body("REPLAY000001", "254722000001", &replay.sink_url("replay"))).await;
     assert_eq!(replayed.status(), refused_status);
     assert!(replayed.headers()["x-sandbox-scenario"].to_str().unwrap().starts_with("recorded-stk_push-"));
@@ -419,7 +421,7 @@ async fn an_upstream_that_fails_the_tls_handshake_is_a_502_and_an_upstream_error
 #[test]
 fn proxy_without_an_upstream_or_with_a_bad_one_fails_saying_what_to_give() {
     // Arrange
-    let dir = crate::cli::TempDir::new();
+    let dir = temp_dir();
     // Act
     let missing = crate::cli::run(dir.path(), &["proxy", "--bind", "127.0.0.1:0"]);
     let bad = crate::cli::run(dir.path(), &["proxy", "--upstream", "ftp://uat.example", "--bind", "127.0.0.1:0"]);

@@ -376,10 +376,10 @@ async fn stk_push_with_a_magic_number_follows_the_number_rather_than_the_default
 #[tokio::test]
 async fn reload_after_a_scenario_file_changed_uses_the_new_definition() {
     // Arrange
-    let dir = temp_dir("reload");
-    let file = dir.join("custom.yaml");
+    let dir = temp_dir();
+    let file = dir.path().join("custom.yaml");
     write_scenario(&file, 106201);
-    let app = spawn_app_with(|s| s.scenarios = vec![dir.clone()]).await;
+    let app = spawn_app_with(|s| s.scenarios = vec![dir.path().to_path_buf()]).await;
     let before = push(&app, &stk_body("SCNHOT000001", MOBILE, &app.sink_url("hot")), Some("hot-custom")).await;
     assert_eq!(before.status(), 200);
     assert_eq!(before.json::<Value>().await.unwrap()["code"], 106201);
@@ -392,16 +392,15 @@ async fn reload_after_a_scenario_file_changed_uses_the_new_definition() {
     assert_eq!(after.status(), 500);
     assert_eq!(scenario_of(&after), "hot-custom");
     assert_eq!(after.json::<Value>().await.unwrap()["code"], 106500);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]
 async fn reload_of_a_broken_file_is_refused_with_file_and_line_and_keeps_the_old_set() {
     // Arrange
-    let dir = temp_dir("broken");
-    let file = dir.join("custom.yaml");
+    let dir = temp_dir();
+    let file = dir.path().join("custom.yaml");
     write_scenario(&file, 106201);
-    let app = spawn_app_with(|s| s.scenarios = vec![dir.clone()]).await;
+    let app = spawn_app_with(|s| s.scenarios = vec![dir.path().to_path_buf()]).await;
     std::fs::write(
         &file,
         "scenarios:\n  - name: hot-custom\n    effects:\n      stk_push: {error: 106500}\n    bogus: true\n",
@@ -421,7 +420,6 @@ async fn reload_of_a_broken_file_is_refused_with_file_and_line_and_keeps_the_old
     let still = push(&app, &stk_body("SCNHOT000003", MOBILE, &app.sink_url("hot")), Some("hot-custom")).await;
     assert_eq!(still.status(), 200);
     assert_eq!(still.json::<Value>().await.unwrap()["code"], 106201);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The code a `hot-custom` push answers with, once it is no longer `previous`.
@@ -436,12 +434,12 @@ async fn code_once_changed(app: &TestApp, previous: i64) -> i64 {
 }
 
 /// A sandbox with `--watch` on a directory of its own, whose `custom.yaml` answers 106201.
-async fn watching_app(tag: &str) -> (TestApp, PathBuf, PathBuf) {
-    let dir = temp_dir(tag);
-    let file = dir.join("custom.yaml");
+async fn watching_app() -> (TestApp, TempDir, PathBuf) {
+    let dir = temp_dir();
+    let file = dir.path().join("custom.yaml");
     write_scenario(&file, 106201);
     let app = spawn_app_with(|s| {
-        s.scenarios = vec![dir.clone()];
+        s.scenarios = vec![dir.path().to_path_buf()];
         s.watch = true;
     })
     .await;
@@ -451,12 +449,11 @@ async fn watching_app(tag: &str) -> (TestApp, PathBuf, PathBuf) {
 #[tokio::test]
 async fn with_watch_an_edited_scenario_file_is_reloaded_without_a_call() {
     // Arrange
-    let (app, dir, file) = watching_app("watch").await;
+    let (app, _dir, file) = watching_app().await;
     // Act
     write_scenario(&file, 106500);
     // Assert
     assert_eq!(code_once_changed(&app, 106201).await, 106500);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// The latest reload's record once its number passes `after`.
@@ -472,7 +469,7 @@ async fn reload_after(app: &TestApp, after: u64) -> Value {
 #[tokio::test]
 async fn with_watch_a_broken_edit_keeps_the_running_set_and_a_fix_is_picked_up() {
     // Arrange
-    let (app, dir, file) = watching_app("watch-broken").await;
+    let (app, _dir, file) = watching_app().await;
     // Act
     std::fs::write(&file, "scenarios:\n  - name: hot-custom\n    bogus: true\n").unwrap();
     let broken = reload_after(&app, 0).await;
@@ -485,5 +482,4 @@ async fn with_watch_a_broken_edit_keeps_the_running_set_and_a_fix_is_picked_up()
     // A repaired file is picked up.
     write_scenario(&file, 106500);
     assert_eq!(code_once_changed(&app, 106201).await, 106500);
-    std::fs::remove_dir_all(&dir).ok();
 }

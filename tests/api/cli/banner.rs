@@ -34,7 +34,7 @@ fn test_key_fingerprint() -> String {
 #[tokio::test]
 async fn serve_banner_names_the_key_and_its_fingerprint_the_mode_the_scenarios_and_the_open_admin_api() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let mut command = command(dir.path());
     command.args(["serve", "--bind", "127.0.0.1:0", "--signature-mode", "warn"]);
     // Act
@@ -57,7 +57,7 @@ async fn serve_banner_names_the_key_and_its_fingerprint_the_mode_the_scenarios_a
 #[tokio::test]
 async fn serve_banner_with_a_public_key_file_names_the_file_and_that_keys_fingerprint() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let keys = dir.path().join("keys");
     let made = run(dir.path(), &["keygen", "--out", keys.to_str().unwrap()]);
     assert!(made.status.success(), "{}", stderr(&made));
@@ -79,7 +79,7 @@ async fn serve_banner_with_a_public_key_file_names_the_file_and_that_keys_finger
 #[tokio::test]
 async fn serve_off_loopback_without_a_token_prints_a_generated_one_that_the_admin_api_requires() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let mut command = command(dir.path());
     command.args(["serve", "--bind", "0.0.0.0:0"]);
     // Act
@@ -104,7 +104,7 @@ async fn serve_off_loopback_without_a_token_prints_a_generated_one_that_the_admi
 #[tokio::test]
 async fn serve_with_json_logs_prints_the_banner_as_json_lines_the_first_giving_the_url() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let mut command = command(dir.path());
     command.args(["serve", "--bind", "0.0.0.0:0", "--log-format", "json"]);
     // Act
@@ -147,7 +147,7 @@ async fn serve_with_json_logs_prints_the_banner_as_json_lines_the_first_giving_t
 #[tokio::test]
 async fn health_exits_0_for_a_running_sandbox_and_1_once_it_stopped() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let mut command_ = command(dir.path());
     command_.args(["serve", "--bind", "0.0.0.0:0", "--admin-token", "t0k"]);
     let (server, first) = start_server(command_);

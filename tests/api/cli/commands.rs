@@ -5,7 +5,7 @@ use super::*;
 #[test]
 fn errors_prints_the_catalogue_with_the_known_codes() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     // Act
     let output = run(dir.path(), &["errors"]);
     // Assert
@@ -19,7 +19,7 @@ fn errors_prints_the_catalogue_with_the_known_codes() {
 #[test]
 fn errors_with_json_prints_a_json_array_of_rows() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     // Act
     let output = run(dir.path(), &["errors", "--json"]);
     // Assert
@@ -51,7 +51,7 @@ fn errors_into_a_reader_that_stops_early_exits_quietly() {
 #[test]
 fn check_with_the_embedded_scenarios_succeeds() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     // Act
     let output = run(dir.path(), &["check"]);
     // Assert
@@ -62,7 +62,7 @@ fn check_with_the_embedded_scenarios_succeeds() {
 #[test]
 fn check_with_a_bad_scenario_file_fails_naming_file_and_line() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let scenarios = dir.path().join("extra");
     std::fs::create_dir_all(&scenarios).unwrap();
     let bad = scenarios.join("bad.yaml");
@@ -79,7 +79,7 @@ fn check_with_a_bad_scenario_file_fails_naming_file_and_line() {
 #[test]
 fn sign_a_string_prints_a_signature_that_verifies_with_the_public_key() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     // Act
     let output = run(dir.path(), &["sign", "--key", PRIVATE_PEM, "--string", "KE1450160649886"]);
     // Assert
@@ -96,8 +96,9 @@ fn sign_a_string_prints_a_signature_that_verifies_with_the_public_key() {
 #[test]
 fn sign_an_operation_body_prints_the_canonical_string_then_its_signature() {
     // Arrange
-    let dir = TempDir::new();
-    let body = dir.write(
+    let dir = temp_dir();
+    let body = write_file(
+        &dir,
         "stk.json",
         r#"{"merchant": {"accountNumber": "0170194290581", "countryCode": "KE", "name": "Sportify Ltd"},
             "payment": {"ref": "CLISIGN00001", "amount": "5.00", "currency": "KES", "telco": "Equitel",
@@ -121,7 +122,7 @@ fn sign_an_operation_body_prints_the_canonical_string_then_its_signature() {
 #[test]
 fn keygen_writes_a_matching_pkcs8_and_spki_pair() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let out = dir.path().join("keys");
     // Act
     let output = run(dir.path(), &["keygen", "--out", out.to_str().unwrap()]);
@@ -138,7 +139,7 @@ fn keygen_writes_a_matching_pkcs8_and_spki_pair() {
 #[test]
 fn keygen_into_a_directory_with_keys_fails_without_force() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let out = dir.path().join("keys");
     let first = run(dir.path(), &["keygen", "--out", out.to_str().unwrap()]);
     assert!(first.status.success(), "{}", stderr(&first));
@@ -156,7 +157,7 @@ fn keygen_into_a_directory_with_keys_fails_without_force() {
 #[tokio::test]
 async fn serve_on_port_zero_prints_the_real_address_and_answers_health() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let mut command = command(dir.path());
     command.args(["serve", "--bind", "127.0.0.1:0"]);
     // Act
@@ -177,7 +178,7 @@ async fn serve_on_port_zero_prints_the_real_address_and_answers_health() {
 #[tokio::test]
 async fn serve_with_the_bind_environment_twin_listens_there() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let mut command = command(dir.path());
     command.env("JENGA_SANDBOX_BIND", "127.0.0.1:0");
     // Act: no subcommand and no flag
@@ -192,8 +193,8 @@ async fn serve_with_the_bind_environment_twin_listens_there() {
 #[test]
 fn serve_with_a_config_file_holding_an_unknown_key_fails_naming_file_and_line() {
     // Arrange
-    let dir = TempDir::new();
-    let config = dir.write("sandbox.yaml", "bind: 127.0.0.1:0\nbnid: 127.0.0.1:0\n");
+    let dir = temp_dir();
+    let config = write_file(&dir, "sandbox.yaml", "bind: 127.0.0.1:0\nbnid: 127.0.0.1:0\n");
     // Act
     let output = run(dir.path(), &["serve", "--config", config.to_str().unwrap()]);
     // Assert
@@ -206,8 +207,8 @@ fn serve_with_a_config_file_holding_an_unknown_key_fails_naming_file_and_line() 
 #[test]
 fn sign_with_an_unknown_operation_fails_listing_the_known_ones() {
     // Arrange
-    let dir = TempDir::new();
-    let body = dir.write("body.json", "{}");
+    let dir = temp_dir();
+    let body = write_file(&dir, "body.json", "{}");
     // Act
     let output =
         run(dir.path(), &["sign", "--key", PRIVATE_PEM, "--operation", "nope", "--body", body.to_str().unwrap()]);

@@ -1,49 +1,18 @@
 //! The real `jenga-sandbox` binary: `errors`, `check`, `sign`, `keygen` and `serve`.
 
 use crate::helpers::{
-    sign, stk_body, stk_canonical, test_client, test_client_builder, wait_until, API_KEY, AUTH_PATH, MERCHANT, SECRET,
-    STK_PATH, WAIT,
+    sign, stk_body, stk_canonical, temp_dir, test_client, test_client_builder, wait_until, write_file, TempDir,
+    API_KEY, AUTH_PATH, MERCHANT, SECRET, STK_PATH, WAIT,
 };
 use jenga_sandbox::crypto::{fixtures, parse_private_key, sign_sha256, PublicKey};
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_jenga-sandbox");
 const PRIVATE_PEM: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys/sandbox-private.pem");
-
-/// A fresh, empty directory under the system temp dir, removed when dropped.
-pub(crate) struct TempDir(PathBuf);
-
-impl TempDir {
-    pub(crate) fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("jenga-cli-{}-{nanos}-{n}", std::process::id()));
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.0
-    }
-
-    pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Kills the server if a test fails before stopping it. Holds the read end of its stdout open:
 /// the server prints more lines after the first, and a closed pipe would make those writes fail.

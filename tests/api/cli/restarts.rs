@@ -16,8 +16,8 @@ async fn receiver_answering_200() -> wiremock::MockServer {
 async fn sigterm_delivers_queued_callbacks_before_the_server_stops() {
     // Arrange: callbacks are due in ten minutes; the receiver is a real local server.
     let receiver = receiver_answering_200().await;
-    let dir = TempDir::new();
-    let config = dir.write("sandbox.yaml", "bind: 127.0.0.1:0\ncallbacks:\n  first_delay_ms: 600000\n");
+    let dir = temp_dir();
+    let config = write_file(&dir, "sandbox.yaml", "bind: 127.0.0.1:0\ncallbacks:\n  first_delay_ms: 600000\n");
     let mut command = command(dir.path());
     command.args(["serve", "--config", config.to_str().unwrap()]);
     let (server, line) = start_server(command);
@@ -146,7 +146,7 @@ impl Stateful {
 #[tokio::test]
 async fn state_survives_a_graceful_restart() {
     // Arrange
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let first = Stateful::start(&dir, &[]);
     let (status, _) = first.transfer("700000000001").await;
     assert_eq!(status, 200);
@@ -185,8 +185,8 @@ async fn state_survives_a_graceful_restart() {
 
 #[tokio::test]
 async fn state_saved_periodically_survives_kill_9() {
-    let dir = TempDir::new();
-    let config = dir.write("sandbox.yaml", "state_interval_secs: 1\n");
+    let dir = temp_dir();
+    let config = write_file(&dir, "sandbox.yaml", "state_interval_secs: 1\n");
     let first = Stateful::start(&dir, &["--config", config.to_str().unwrap()]);
     let (status, _) = first.transfer("700000000002").await;
     assert_eq!(status, 200);
@@ -200,13 +200,14 @@ async fn state_saved_periodically_survives_kill_9() {
 async fn queued_callbacks_keep_their_fault_modes_across_a_kill_9() {
     // Arrange: the scenarios exist only for the first process; callbacks are due in ten minutes.
     let receiver = receiver_answering_200().await;
-    let dir = TempDir::new();
+    let dir = temp_dir();
     std::fs::create_dir(dir.path().join("scenarios")).unwrap();
-    let scenarios = dir.write(
+    let scenarios = write_file(
+        &dir,
         "scenarios/faults.yaml",
         "scenarios:\n  - name: broken\n    effects:\n      stk_push: {faults: [malformed_body]}\n  - name: twice\n    effects:\n      stk_push:\n        faults: [duplicate]\n        callbacks: [{code: 0}, {code: 3, after_ms: 0}]\n",
     );
-    let config = dir.write("sandbox.yaml", "state_interval_secs: 1\ncallbacks:\n  first_delay_ms: 600000\n");
+    let config = write_file(&dir, "sandbox.yaml", "state_interval_secs: 1\ncallbacks:\n  first_delay_ms: 600000\n");
     let first = Stateful::start(&dir, &["--config", config.to_str().unwrap()]);
     let url = format!("{}/callback", receiver.uri());
     first.stk_push("FAULTKEPT1", &url, "broken").await;
@@ -248,8 +249,8 @@ fn a_corrupt_or_incompatible_state_file_is_refused_and_left_untouched() {
         (r#"{"format": "jenga-sandbox-state", "version": 99}"#, "incompatible version"),
         (r#"{"format": "something-else", "version": 1}"#, "not a jenga-sandbox state file"),
     ] {
-        let dir = TempDir::new();
-        let path = dir.write("state.json", text);
+        let dir = temp_dir();
+        let path = write_file(&dir, "state.json", text);
         let output = run(dir.path(), &["serve", "--bind", "127.0.0.1:0", "--state", "state.json"]);
         assert!(!output.status.success(), "{text}");
         let message = stderr(&output);
@@ -262,8 +263,8 @@ fn a_corrupt_or_incompatible_state_file_is_refused_and_left_untouched() {
 async fn a_state_file_written_by_version_1_loads_with_its_amounts_in_cents() {
     // Arrange: a file saved by the first state format (amounts as JSON numbers in units, a charge
     // written as 0.0), with its tokens and token key left out.
-    let dir = TempDir::new();
-    dir.write("state.json", include_str!("state-v1.json"));
+    let dir = temp_dir();
+    write_file(&dir, "state.json", include_str!("state-v1.json"));
     // Act
     let server = Stateful::start(&dir, &[]);
     // Assert
