@@ -318,7 +318,7 @@ mod tests {
         assert!(matches!(sent[0].0 .0, std::borrow::Cow::Borrowed(_)));
         assert_eq!(sent[2].cents(), Cents(10_050));
         assert_eq!(sent[5].cents(), Cents::ZERO);
-        assert!(<SentAmount as serde::Deserialize>::deserialize(&Value::Bool(true)).is_err());
+        assert!(<SentAmount as serde::Deserialize>::deserialize(&Value::Null).is_err());
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! whose order the status query follows on the sandbox clock, and the payment link.
 
 use crate::catalogue::Family;
-use crate::fields::{self, Check};
-use crate::money::{amount_at, Cents};
+use crate::fields::{self, Check, StringOrAbsent, TextOrAbsent};
+use crate::money::{Cents, SentAmount};
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;
 use crate::settlement::{schedule_callbacks, Pending};
 use crate::signature::Formula;
@@ -107,20 +107,67 @@ fn validate_wallet_stk(body: &mut Value, variants: &mut BTreeMap<String, String>
     check.finish()
 }
 
+/// A wallet-based push once validated.
+#[derive(serde::Deserialize)]
+struct WalletPush<'a> {
+    #[serde(borrow)]
+    order: Order<'a>,
+    #[serde(borrow)]
+    customer: Customer<'a>,
+    #[serde(borrow)]
+    payment: WalletPayment<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Order<'a> {
+    order_reference: &'a str,
+    order_currency: &'a str,
+    #[serde(borrow)]
+    order_amount: SentAmount<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct Customer<'a> {
+    name: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WalletPayment<'a> {
+    payment_reference: &'a str,
+    payment_currency: &'a str,
+    #[serde(borrow)]
+    details: PaymentDetails<'a>,
+    /// `CALLBACK_URL_FIELDS`: the first one sent.
+    #[serde(default, borrow)]
+    callback_url: StringOrAbsent<'a>,
+    #[serde(default, borrow)]
+    call_back_url: StringOrAbsent<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentDetails<'a> {
+    msisdn: &'a str,
+    #[serde(borrow)]
+    payment_amount: SentAmount<'a>,
+}
+
 fn wallet_stk(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let order = text("order.orderReference");
-    let payment_reference = text("payment.paymentReference");
-    if !call.claim_reference(&order) {
+    let input = call.take_input();
+    let push: WalletPush = pipeline::typed(&input)?;
+    let order = push.order.order_reference;
+    if !call.claim_reference(order) {
         return Err(call.failure(400101).with_detail(format!("order {order} already exists")));
     }
-    let amount = amount_at(&call.input, "payment.details.paymentAmount");
-    let order_amount = amount_at(&call.input, "order.orderAmount");
+    let amount = push.payment.details.payment_amount.cents();
+    let order_amount = push.order.order_amount.cents();
     let charge = super::stk_push::service_charge(amount);
-    let url = CALLBACK_URL_FIELDS.iter().find_map(|f| fields::text_at(&call.input, f)).unwrap_or_default();
+    let url = push.payment.callback_url.0.or(push.payment.call_back_url.0).unwrap_or_default().to_string();
     let created = call.now_ms();
-    let pending = Pending { reference: order.clone(), url, service_name: SERVICE_NAME, amount, charge, ipn: true };
-    schedule_callbacks(call, pending, wallet_callback_body, |_, _| Ok(()))?;
+    let pending = Pending { reference: order.to_string(), url, service_name: SERVICE_NAME, amount, charge, ipn: true };
+    schedule_callbacks(call, pending, |call, step| wallet_callback_body(call, &push, step), |_, _| Ok(()))?;
     let invoice_number = format!("INV{}", call.ids().digits(8));
     let invoice = json!({
         "amount": amount.to_json_number(),
@@ -149,7 +196,7 @@ fn wallet_stk(call: &mut Call) -> Outcome {
             "invoices": [invoice],
             "amount": amount.to_json_number(),
             "charge": charge.to_json_number(),
-            "paymentReference": payment_reference,
+            "paymentReference": push.payment.payment_reference,
             "invoiceNumber": invoice_number,
             "orderReference": order,
             "amountDebited": amount.checked_add(charge).unwrap_or(amount).to_json_number(),
@@ -159,31 +206,31 @@ fn wallet_stk(call: &mut Call) -> Outcome {
 
 /// The result posted to `payment.callbackUrl`: the IPN shape (reference §12.2), the only
 /// documented body of this product.
-fn wallet_callback_body(call: &Call, step: &CallbackStep) -> Value {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let amount = amount_at(&call.input, "payment.details.paymentAmount");
+fn wallet_callback_body(call: &Call, push: &WalletPush, step: &CallbackStep) -> Value {
+    let (order, payment) = (&push.order, &push.payment);
+    let amount = payment.details.payment_amount.cents();
     let (default_message, success) = super::stk_push::callback_code(step.code);
     let paid = success && step.code != 0;
     let receipt = call.ids().receipt(10);
     let mut body = json!({
         "callbackType": "IPN",
         "customer": {
-            "name": text("customer.name"),
-            "mobileNumber": text("payment.details.msisdn"),
-            "reference": text("order.orderReference"),
+            "name": push.customer.name,
+            "mobileNumber": payment.details.msisdn,
+            "reference": order.order_reference,
         },
         "transaction": {
             "date": crate::clock::plain(call.now_ms()),
             "reference": receipt,
             "paymentMode": "MPESA",
             "amount": amount.to_json_number(),
-            "currency": text("payment.paymentCurrency"),
-            "billNumber": text("order.orderReference"),
+            "currency": payment.payment_currency,
+            "billNumber": order.order_reference,
             "servedBy": "EQ",
-            "additionalInfo": format!("MPS {} {receipt}", text("payment.details.msisdn")),
-            "orderAmount": amount_at(&call.input, "order.orderAmount").to_json_number(),
+            "additionalInfo": format!("MPS {} {receipt}", payment.details.msisdn),
+            "orderAmount": order.order_amount.cents().to_json_number(),
             "serviceCharge": super::stk_push::service_charge(amount).to_json_number(),
-            "orderCurrency": text("order.orderCurrency"),
+            "orderCurrency": order.order_currency,
             "status": if paid { "SUCCESS" } else if step.code == 0 { "PENDING" } else { "FAILED" },
             "remarks": step.message.as_deref().unwrap_or(default_message),
         },
@@ -199,13 +246,21 @@ fn validate_order_reference(input: &mut Value, _: &mut BTreeMap<String, String>)
     check.finish()
 }
 
+/// The order status path's parameter.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderPath<'a> {
+    order_reference: &'a str,
+}
+
 /// The order is Pending until its callback's time comes, then Paid, or Cancelled when it failed.
 fn order_status(call: &mut Call) -> Outcome {
-    let order = fields::text_at(&call.input, "orderReference").unwrap_or_default();
+    let input = call.take_input();
+    let OrderPath { order_reference: order } = pipeline::typed(&input)?;
     let transaction = call
         .state
         .transactions
-        .get(&call.merchant().code, &order)
+        .get(&call.merchant().code, order)
         .filter(|t| t.service_name == SERVICE_NAME)
         .ok_or_else(|| crate::envelope::Failure::http("NOT_FOUND", Some(format!("Order not found: {order}"))))?;
     let status = transaction.status_at(call.now_ms());
@@ -267,14 +322,33 @@ fn validate_payment_link(body: &mut Value, _: &mut BTreeMap<String, String>) -> 
     check.finish()
 }
 
+/// A payment link request once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkRequest<'a> {
+    #[serde(borrow)]
+    payment_link: Link<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Link<'a> {
+    external_ref: &'a str,
+    /// Not validated: read as sent, whatever it is, like any field a client may add.
+    #[serde(default, borrow)]
+    payment_link_ref: TextOrAbsent<'a>,
+}
+
 fn payment_link(call: &mut Call) -> Outcome {
-    let external = fields::text_at(&call.input, "paymentLink.externalRef").unwrap_or_default();
+    let input = call.take_input();
+    let LinkRequest { payment_link: link } = pipeline::typed(&input)?;
+    let external = link.external_ref;
     // An existing link is updated when its reference is given; a new one needs a new externalRef.
-    let updating = fields::text_at(&call.input, "paymentLink.paymentLinkRef");
+    let updating = link.payment_link_ref.0;
     if updating.is_none() && !call.claim_reference(&format!("link:{external}")) {
         return Err(call.failure(400101).with_detail(format!("a payment link with externalRef {external} exists")));
     }
-    let link = updating.unwrap_or_else(|| format!("PL{}", call.ids().digits(10)));
+    let link = updating.map(String::from).unwrap_or_else(|| format!("PL{}", call.ids().digits(10)));
     Ok(Reply::ok(json!({
         "status": true,
         "code": 0,

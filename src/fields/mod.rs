@@ -4,6 +4,7 @@
 use crate::money::Cents;
 use crate::rules::{self, Rule};
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// How many levels any client input may nest: a JSON body, a form key (`a.b[c]` is 3) or a
 /// field path in a scenario rule. Jenga's deepest body nests 4; the limit keeps every recursive
@@ -436,53 +437,18 @@ pub struct StringOrAbsent<'a>(pub Option<&'a str>);
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for StringOrAbsent<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Option<&'de str>;
-            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-                formatter.write_str("any value")
-            }
-            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Some(text))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
-                while items.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-                Ok(None)
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut entries: A) -> Result<Self::Value, A::Error> {
-                while entries.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
-                Ok(None)
-            }
-        }
-        deserializer.deserialize_any(Visitor).map(StringOrAbsent)
+        let TextOrAbsent(text) = serde::Deserialize::deserialize(deserializer)?;
+        Ok(StringOrAbsent(match text {
+            Some(Cow::Borrowed(text)) => Some(text),
+            _ => None,
+        }))
     }
 }
 
 /// A field of a typed request sent as a JSON string or number, accepted by the validator: its
 /// text as sent (a number in its original digits), borrowed when it is a string.
 #[derive(Clone, Debug)]
-pub struct SentText<'a>(pub std::borrow::Cow<'a, str>);
+pub struct SentText<'a>(pub Cow<'a, str>);
 
 impl SentText<'_> {
     pub fn text(&self) -> &str {
@@ -492,44 +458,92 @@ impl SentText<'_> {
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for SentText<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use std::borrow::Cow;
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Cow<'de, str>;
-            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-                formatter.write_str("an amount as a string or a number")
-            }
-            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
-                Ok(Cow::Borrowed(text))
-            }
-            fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(text.to_string()))
-            }
-            fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(number.to_string()))
-            }
-            fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(number.to_string()))
-            }
-            fn visit_u128<E>(self, number: u128) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(number.to_string()))
-            }
-            fn visit_i128<E>(self, number: i128) -> Result<Self::Value, E> {
-                Ok(Cow::Owned(number.to_string()))
-            }
-            // serde_json hands a number this way only when this text is how it was written.
-            fn visit_f64<E: serde::de::Error>(self, number: f64) -> Result<Self::Value, E> {
-                let number = serde_json::Number::from_f64(number).ok_or_else(|| E::custom("not a JSON number"))?;
-                Ok(Cow::Owned(number.to_string()))
-            }
-            // Any other number comes as its text in a one-entry map (serde_json's arbitrary precision).
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let number: serde_json::Number =
-                    serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(Cow::Owned(number.to_string()))
-            }
+        let text = deserializer.deserialize_any(TextVisitor { any_value: false })?;
+        text.map(SentText).ok_or_else(|| serde::de::Error::custom("expected a string or a number"))
+    }
+}
+
+/// A field no validator checked, read as `text_at` reads it: a string as it is, a number in its
+/// digits as sent, a boolean as `true` or `false`; None when absent, null, a list or an object.
+/// Only a string of the body is borrowed (`StringOrAbsent` tells strings apart by that).
+#[derive(Default, Clone, Debug)]
+pub struct TextOrAbsent<'a>(pub Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for TextOrAbsent<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TextVisitor { any_value: true }).map(TextOrAbsent)
+    }
+}
+
+/// Reads a string or a number as text; with `any_value`, also a boolean, and anything else as
+/// None, where without it anything else is refused.
+struct TextVisitor {
+    any_value: bool,
+}
+
+impl TextVisitor {
+    fn other<'t, E: serde::de::Error>(&self, unexpected: serde::de::Unexpected) -> Result<Option<Cow<'t, str>>, E> {
+        match self.any_value {
+            true => Ok(None),
+            false => Err(E::invalid_type(unexpected, self)),
         }
-        deserializer.deserialize_any(Visitor).map(SentText)
+    }
+}
+
+fn number_text<'t>(number: impl Into<serde_json::Number>) -> Option<Cow<'t, str>> {
+    Some(Cow::Owned(number.into().to_string()))
+}
+
+impl<'de> serde::de::Visitor<'de> for TextVisitor {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+        formatter.write_str(if self.any_value { "any value" } else { "a string or a number" })
+    }
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(text)))
+    }
+    fn visit_str<E>(self, text: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(text.to_string())))
+    }
+    fn visit_u64<E>(self, number: u64) -> Result<Self::Value, E> {
+        Ok(number_text(number))
+    }
+    fn visit_i64<E>(self, number: i64) -> Result<Self::Value, E> {
+        Ok(number_text(number))
+    }
+    fn visit_u128<E>(self, number: u128) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_u128(number).and_then(number_text))
+    }
+    fn visit_i128<E>(self, number: i128) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_i128(number).and_then(number_text))
+    }
+    // serde_json hands a number over as a float only when its shortest text is how it was
+    // written; a larger integer or other digits come as the one-entry map below.
+    fn visit_f64<E>(self, number: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(number).and_then(number_text))
+    }
+    fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        match self.any_value {
+            true => Ok(Some(Cow::Owned(value.to_string()))),
+            false => self.other(serde::de::Unexpected::Bool(value)),
+        }
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        self.other(serde::de::Unexpected::Unit)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        self.other(serde::de::Unexpected::Option)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<Self::Value, A::Error> {
+        while items.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        self.other(serde::de::Unexpected::Seq)
+    }
+    // An object, or a number in serde_json's arbitrary-precision form, which `Value` tells apart.
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, entries: A) -> Result<Self::Value, A::Error> {
+        match serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(entries))? {
+            Value::Number(number) => Ok(number_text(number)),
+            _ => self.other(serde::de::Unexpected::Map),
+        }
     }
 }
 

@@ -20,6 +20,17 @@ use super::*;
 use serde_json::json;
 
 #[test]
+fn text_or_absent_reads_each_value_as_text_at_does() {
+    let sent = r#"["https://x", "", 5, -7, 100.50, 100.5, 5.0, 1e3, 12345678901234567890123, -12345678901234567890,
+                   123456789012345678901234567890123456789012345, true, false, null, [1], {"a": 1}]"#;
+    let values: Vec<Value> = serde_json::from_str(sent).unwrap();
+    for value in &values {
+        let read: TextOrAbsent = serde::Deserialize::deserialize(value).unwrap();
+        assert_eq!(read.0.as_deref(), raw_text(value).as_deref(), "{value}");
+    }
+}
+
+#[test]
 fn numbers_keep_the_text_they_were_sent_with() {
     let body: Value = serde_json::from_str(r#"{"a":{"b":500.00,"c":"5.00"}}"#).unwrap();
     assert_eq!(text_at(&body, "a.b").as_deref(), Some("500.00"));

@@ -164,6 +164,23 @@ async fn payment_link_with_a_bad_signature_answers_403_and_a_reused_external_ref
 }
 
 #[tokio::test]
+async fn payment_link_with_its_reference_updates_the_link_under_a_used_external_ref() {
+    let app = spawn_app().await;
+    let created = app.post_signed(LINK, &link_body("EXT-1004"), &link_canonical("EXT-1004"), None).await;
+    let created: Value = created.json().await.unwrap();
+    let link = created["data"]["paymentLinkRef"].clone();
+    // A reference sent as a number is read in its digits, as any field is.
+    for reference in [link.clone(), json!(1234567890)] {
+        let mut body = link_body("EXT-1004");
+        body["paymentLink"]["paymentLinkRef"] = reference.clone();
+        let response = app.post_signed(LINK, &body, &link_canonical("EXT-1004"), None).await;
+        assert_eq!(response.status(), 200, "{reference}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["data"]["paymentLinkRef"], json!(reference.to_string().trim_matches('"')));
+    }
+}
+
+#[tokio::test]
 async fn wallet_stk_results_carry_the_merchants_ipn_basic_auth_and_also_reach_its_ipn_url() {
     // Arrange
     let app = spawn_app().await;
