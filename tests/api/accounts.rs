@@ -28,7 +28,7 @@ async fn balance_signed_over_the_wrong_fields_is_rejected_with_403() {
     let response = app.get_signed(&format!("{BALANCE}/KE/1450160649886"), "1450160649886KE", None).await;
     assert_eq!(response.status(), 403);
     assert_eq!(response.headers()["x-sandbox-signature-expected"], "KE1450160649886");
-    let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
+    let entry = &app.last_request().await;
     assert!(entry["signature"]["likelyMistake"].as_str().unwrap().contains("wrong field order"), "{entry}");
 }
 
@@ -96,7 +96,7 @@ async fn account_validation_signed_with_the_name_without_spaces_is_accepted_and_
     let body = json!({"countryCode": "KE", "accountNumber": "1450160649886", "accountFullName": "CATHERINE MURANDITSI MUKABWA"});
     let response = app.post_signed(VALIDATE, &body, "KE1450160649886CATHERINEMURANDITSIMUKABWA", None).await;
     assert_eq!(response.status(), 200);
-    let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
+    let entry = &app.last_request().await;
     assert_eq!(entry["variants"]["signature"], "name-without-spaces");
 }
 

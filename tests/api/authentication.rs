@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jenga_sandbox::crypto::{fixtures, generate_pair, parse_private_key, sign_sha256};
+use jenga_sandbox::crypto::{fixtures, generate_pair};
 use reqwest::StatusCode;
 use rsa::pkcs8::DecodePublicKey;
 use rsa::signature::Verifier;
@@ -46,10 +46,6 @@ async fn second_token(app: &TestApp) -> String {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     body["accessToken"].as_str().unwrap().to_string()
-}
-
-fn sign_with(private_pem: &str, text: &str) -> String {
-    sign_sha256(&parse_private_key(private_pem).unwrap(), text.as_bytes())
 }
 
 fn body_for_account(account: &str, reference: &str, app: &TestApp) -> Value {

@@ -10,16 +10,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const MOBILE: &str = "254764555291";
 
 /// A receiver answering every callback with `status`.
-async fn receiver(status: u16) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/cb")).respond_with(ResponseTemplate::new(status)).mount(&server).await;
-    server
-}
-
-fn callback_url(server: &MockServer) -> String {
-    format!("{}/cb", server.uri())
-}
-
 /// Bodies the receiver got, in arrival order.
 async fn received(server: &MockServer) -> Vec<Value> {
     server

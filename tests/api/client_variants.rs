@@ -5,7 +5,7 @@ use crate::helpers::*;
 use serde_json::{json, Value};
 
 async fn last_variants(app: &TestApp) -> Value {
-    app.admin_get("/__sandbox/requests?limit=1").await[0]["variants"].clone()
+    app.last_request().await["variants"].clone()
 }
 
 #[tokio::test]
@@ -16,9 +16,8 @@ async fn card_validation_on_the_v3_1_path_without_a_signature_is_served_and_note
     let body = json!({"transactionReference": "TSCARD000001", "merchantMID": "TESTJENGA_MISC",
                       "order": {"amount": 10, "currency": "USD", "reference": "ORDER0001"}});
     // Act
-    let unsigned = |path: &str| app.client.post(app.url(path)).bearer_auth(&token).json(&body).send();
-    let v31 = unsigned("/mpgs-direct-integration/api/v3.1/validatePayment").await.unwrap();
-    let v32 = unsigned("/mpgs-direct-integration/api/v3.2/validatePayment").await.unwrap();
+    let v31 = app.post_with_token("/mpgs-direct-integration/api/v3.1/validatePayment", &token, &body).await;
+    let v32 = app.post_with_token("/mpgs-direct-integration/api/v3.2/validatePayment", &token, &body).await;
     // Assert
     assert_eq!(v31.status(), 200);
     assert_eq!(v32.status(), 403, "the documented v3.2 call stays signed");
@@ -48,14 +47,7 @@ async fn forex_between_two_foreign_currencies_crosses_through_kes() {
     let app = spawn_app().await;
     let body = json!({"countryCode": "KE", "currencyCode": "USD", "toCurrency": "GBP", "amount": 344});
     let token = app.token().await;
-    let response = app
-        .client
-        .post(app.url("/v3-apis/transaction-api/v3.0/foreignExchangeRates"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_with_token("/v3-apis/transaction-api/v3.0/foreignExchangeRates", &token, &body).await;
     assert_eq!(response.status(), 200);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["data"]["rate"], 0.7899, "122.6 / 155.2, to four places: {answer}");

@@ -2,8 +2,7 @@
 
 use crate::helpers::*;
 use serde_json::Value;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 const FAULTS: &str = r#"
 scenarios:
@@ -36,12 +35,6 @@ async fn app_with_faults() -> (TestApp, TempDir) {
     (app, dir)
 }
 
-async fn receiver() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/cb")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
-    server
-}
-
 async fn push(app: &TestApp, reference: &str, url: &str, scenario: &str) {
     push_with(app, reference, url, Some(scenario)).await
 }
@@ -65,9 +58,9 @@ async fn received_bodies(server: &MockServer, count: usize) -> Vec<String> {
 #[tokio::test]
 async fn duplicate_fault_delivers_every_callback_twice() {
     // Arrange
-    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver(200).await);
     // Act
-    push(&app, "FAULTDUP0001", &format!("{}/cb", server.uri()), "twice").await;
+    push(&app, "FAULTDUP0001", &callback_url(&server), "twice").await;
     // Assert
     let bodies = received_bodies(&server, 2).await;
     assert_eq!(bodies[0], bodies[1]);
@@ -76,13 +69,13 @@ async fn duplicate_fault_delivers_every_callback_twice() {
 
 #[tokio::test]
 async fn never_sent_fault_records_the_job_but_sends_nothing() {
-    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
-    push(&app, "FAULTNEV0001", &format!("{}/cb", server.uri()), "never").await;
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver(200).await);
+    push(&app, "FAULTNEV0001", &callback_url(&server), "never").await;
     let jobs = app.callbacks_for("FAULTNEV0001").await;
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0]["state"], "suppressed");
     // A later push to the same receiver arrives alone: the suppressed one never went out.
-    push_with(&app, "FAULTNEV0002", &format!("{}/cb", server.uri()), None).await;
+    push_with(&app, "FAULTNEV0002", &callback_url(&server), None).await;
     let bodies = received_bodies(&server, 1).await;
     assert_eq!(bodies.len(), 1);
     assert!(bodies[0].contains("FAULTNEV0002"), "{}", bodies[0]);
@@ -90,8 +83,8 @@ async fn never_sent_fault_records_the_job_but_sends_nothing() {
 
 #[tokio::test]
 async fn out_of_order_fault_sends_the_final_callback_before_the_pending_one() {
-    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
-    push(&app, "FAULTOOO0001", &format!("{}/cb", server.uri()), "reversed").await;
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver(200).await);
+    push(&app, "FAULTOOO0001", &callback_url(&server), "reversed").await;
     let bodies = received_bodies(&server, 2).await;
     let codes: Vec<i64> =
         bodies.iter().map(|b| serde_json::from_str::<Value>(b).unwrap()["code"].as_i64().unwrap()).collect();
@@ -100,8 +93,8 @@ async fn out_of_order_fault_sends_the_final_callback_before_the_pending_one() {
 
 #[tokio::test]
 async fn malformed_body_fault_sends_text_that_is_not_json() {
-    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
-    push(&app, "FAULTMAL0001", &format!("{}/cb", server.uri()), "broken").await;
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver(200).await);
+    push(&app, "FAULTMAL0001", &callback_url(&server), "broken").await;
     let bodies = received_bodies(&server, 1).await;
     assert!(serde_json::from_str::<Value>(&bodies[0]).is_err(), "{}", bodies[0]);
     assert!(bodies[0].starts_with('{'));
@@ -109,8 +102,8 @@ async fn malformed_body_fault_sends_text_that_is_not_json() {
 
 #[tokio::test]
 async fn receiver_timeout_fault_records_a_timeout_and_sends_again() {
-    let ((app, _scenarios), server) = (app_with_faults().await, receiver().await);
-    push(&app, "FAULTTMO0001", &format!("{}/cb", server.uri()), "slow-receiver").await;
+    let ((app, _scenarios), server) = (app_with_faults().await, receiver(200).await);
+    push(&app, "FAULTTMO0001", &callback_url(&server), "slow-receiver").await;
     let bodies = received_bodies(&server, 2).await;
     assert_eq!(bodies[0], bodies[1]);
     let job = wait_until(WAIT, || async {

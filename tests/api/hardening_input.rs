@@ -218,14 +218,7 @@ async fn a_full_statement_limit_of_any_size_is_taken() {
         let body = json!({"countryCode": "KE", "accountNumber": ACCOUNT, "fromDate": "2024-01-01",
                           "toDate": "2024-12-31", "limit": limit});
         // Act
-        let response = app
-            .client
-            .post(app.url("/v3-apis/account-api/v3.0/accounts/fullStatement"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let response = app.post_with_token("/v3-apis/account-api/v3.0/accounts/fullStatement", &token, &body).await;
         // Assert
         assert_eq!(response.status(), 200, "{limit}: {}", response.text().await.unwrap());
     }

@@ -45,7 +45,7 @@ async fn post(app: &TestApp, path: &str, body: &Value, signed: &str) -> (u16, St
 }
 
 async fn last_journal_scenario(app: &TestApp) -> Value {
-    app.admin_get("/__sandbox/requests?limit=1").await[0]["scenario"].clone()
+    app.last_request().await["scenario"].clone()
 }
 
 fn within_equity(reference: &str, from: &str, to: &str, amount: &str, currency: &str) -> (Value, String) {

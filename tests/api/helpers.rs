@@ -10,6 +10,8 @@ use reqwest::Response;
 use serde_json::{json, Value};
 use std::future::Future;
 use std::time::Duration;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub const STK_PATH: &str = "/v3-apis/payment-api/v3.0/stkussdpush/initiate";
 pub const AUTH_PATH: &str = "/authentication/api/v3/authenticate/merchant";
@@ -50,7 +52,12 @@ pub fn test_client_builder() -> reqwest::ClientBuilder {
 
 /// Signs with the fixture private key registered for the default merchant.
 pub fn sign(text: &str) -> String {
-    sign_sha256(&parse_private_key(fixtures::MERCHANT_PRIVATE_PEM).unwrap(), text.as_bytes())
+    sign_with(fixtures::MERCHANT_PRIVATE_PEM, text)
+}
+
+/// `text` signed with the private key `private_pem` (RSA with SHA-256, Base64).
+pub fn sign_with(private_pem: &str, text: &str) -> String {
+    sign_sha256(&parse_private_key(private_pem).unwrap(), text.as_bytes())
 }
 
 /// The canonical STK push string: accountNumber+ref+mobileNumber+telco+amount+currency. Empty for
@@ -133,6 +140,11 @@ impl TestApp {
         with_scenario(request, scenario).send().await.unwrap()
     }
 
+    /// POSTs `body` to `path` with `token` and no signature.
+    pub async fn post_with_token(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
+    }
+
     pub async fn admin_get(&self, path: &str) -> Value {
         let response = self.client.get(self.url(path)).send().await.unwrap();
         assert!(response.status().is_success(), "GET {path}: {}", response.status());
@@ -162,6 +174,23 @@ impl TestApp {
     pub fn sink_url(&self, name: &str) -> String {
         self.url(&format!("/__sandbox/sink/{name}"))
     }
+
+    /// The newest journal entry.
+    pub async fn last_request(&self) -> Value {
+        self.admin_get("/__sandbox/requests?limit=1").await[0].clone()
+    }
+}
+
+/// A callback receiver that answers every POST to `/cb` with `status`.
+pub async fn receiver(status: u16) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST")).and(path("/cb")).respond_with(ResponseTemplate::new(status)).mount(&server).await;
+    server
+}
+
+/// The receiver's `/cb` URL.
+pub fn callback_url(server: &MockServer) -> String {
+    format!("{}/cb", server.uri())
 }
 
 fn with_scenario(request: reqwest::RequestBuilder, scenario: Option<&str>) -> reqwest::RequestBuilder {

@@ -34,7 +34,7 @@ async fn identity_verification_accepts_each_published_signature_variant_and_reco
     ] {
         let response = app.post_signed(IDENTITY, &identity("555555"), &signed, None).await;
         assert_eq!(response.status(), 200, "{variant}");
-        let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
+        let entry = &app.last_request().await;
         assert_eq!(entry["variants"]["signature"], variant);
     }
 }

@@ -67,14 +67,7 @@ async fn bill_validation_needs_no_signature_and_answers_the_bill() {
     let token = app.token().await;
     let body =
         json!({"billerCode": "320320", "customerRefNumber": "28055948", "amount": "1000.00", "amountCurrency": "KES"});
-    let response = app
-        .client
-        .post(app.url("/v3-apis/transaction-api/v3.0/bills/validation"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_with_token("/v3-apis/transaction-api/v3.0/bills/validation", &token, &body).await;
     assert_eq!(response.status(), 200);
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["data"]["customerRefNumber"], "28055948");

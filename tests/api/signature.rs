@@ -3,7 +3,7 @@
 //! modes and key registration.
 
 use crate::helpers::*;
-use jenga_sandbox::crypto::{fixtures, generate_pair, parse_private_key, sign_sha256};
+use jenga_sandbox::crypto::{fixtures, generate_pair, parse_private_key};
 use jenga_sandbox::signature::Mode;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -15,21 +15,12 @@ fn body(reference: &str) -> Value {
     stk_body(reference, "254764555291", "http://127.0.0.1:9/callback")
 }
 
-fn sign_with(private_pem: &str, text: &str) -> String {
-    sign_sha256(&parse_private_key(private_pem).unwrap(), text.as_bytes())
-}
-
-/// The newest journal entry.
-async fn last_entry(app: &TestApp) -> Value {
-    app.admin_get("/__sandbox/requests?limit=1").await[0].clone()
-}
-
 /// Pushes `body` signed over `signed` with the fixture key; returns the status and the journal's diagnosis.
 async fn push_signed_over(app: &TestApp, body: &Value, signed: &str) -> (StatusCode, Value) {
     let token = app.token().await;
     let response = app.stk_push_with(body, &token, Some(&sign(signed)), None).await;
     let status = response.status();
-    (status, last_entry(app).await["signature"].clone())
+    (status, app.last_request().await["signature"].clone())
 }
 
 fn likely_mistake(signature: &Value) -> &str {
@@ -149,7 +140,7 @@ async fn push_signed_with_a_foreign_key_is_diagnosed_as_another_key() {
     let response = app.stk_push_with(&body, &token, Some(&sign_with(&foreign, &stk_canonical(&body))), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let signature = last_entry(&app).await["signature"].clone();
+    let signature = app.last_request().await["signature"].clone();
     assert!(likely_mistake(&signature).contains("key other than the one registered"), "{signature}");
 }
 
@@ -175,7 +166,7 @@ async fn push_without_a_signature_header_is_forbidden_and_says_none_was_sent() {
     let response = app.stk_push_with(&body, &token, None, None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let signature = last_entry(&app).await["signature"].clone();
+    let signature = app.last_request().await["signature"].clone();
     assert_eq!(signature["valid"], false);
     assert_eq!(signature["problem"], "no Signature header was sent");
 }
@@ -230,7 +221,7 @@ async fn push_with_a_signature_that_is_not_base64_is_forbidden_and_says_so() {
     let response = app.stk_push_with(&body, &token, Some("this is not base64 !!"), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let signature = last_entry(&app).await["signature"].clone();
+    let signature = app.last_request().await["signature"].clone();
     assert!(signature["problem"].as_str().unwrap().contains("Base64"), "{signature}");
 }
 
@@ -245,7 +236,7 @@ async fn push_signed_over_a_hand_built_canonical_string_is_accepted() {
     let response = app.stk_push_with(&body, &token, Some(&sign(canonical)), None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
-    let signature = last_entry(&app).await["signature"].clone();
+    let signature = app.last_request().await["signature"].clone();
     assert_eq!(signature["valid"], true);
     assert_eq!(signature["expected"], canonical);
 }
@@ -275,7 +266,7 @@ async fn push_without_a_signature_in_off_mode_is_accepted_and_not_checked() {
     let response = app.stk_push_with(&body, &token, None, None).await;
     // Assert
     assert_eq!(response.status(), StatusCode::OK);
-    let entry = last_entry(&app).await;
+    let entry = app.last_request().await;
     assert_eq!(entry["operation"], "stk_push");
     assert!(entry.get("signature").is_none(), "{entry}");
 }

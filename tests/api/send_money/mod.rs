@@ -97,7 +97,7 @@ async fn within_equity_transfer_of_type_eft_is_accepted_and_recorded() {
     body["transfer"]["type"] = json!("EFT");
     let (status, _) = send(&app, &body).await;
     assert_eq!(status, 200);
-    let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
+    let entry = &app.last_request().await;
     assert_eq!(entry["variants"]["transfer.type"], "EFT");
 }
 
@@ -171,7 +171,7 @@ async fn send_to_mobile_accepts_both_published_formulas_and_enforces_its_limits(
     )
     .await;
     assert_eq!(status, 200);
-    let entry = &app.admin_get("/__sandbox/requests?limit=1").await[0];
+    let entry = &app.last_request().await;
     assert_eq!(entry["variants"]["signature"], "equitel");
     let (status, body) = post_rail(
         &app,

@@ -15,7 +15,7 @@ async fn v2_airtime_signed_with_the_merchant_code_answers_the_reference_number()
     let (status, answer) = v2.post(&format!("{TX}/airtime"), &body, Some(&signed)).await;
     assert_bare(status, &answer);
     assert_eq!(answer, json!({"referenceNumber": "212194600777", "status": "SUCCESS"}));
-    assert_eq!(v2.last_entry().await["variants"]["signature"], "v2-doc");
+    assert_eq!(v2.app.last_request().await["variants"]["signature"], "v2-doc");
 }
 
 #[tokio::test]

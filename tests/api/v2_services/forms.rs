@@ -12,7 +12,7 @@ async fn v2_form_body_with_dotted_keys_is_read_as_nested_fields() {
         v2.post_raw(&format!("{TX}/payments"), "application/x-www-form-urlencoded", form, Some(&signed)).await;
     assert_bare(status, &answer);
     assert_eq!(answer, json!({"referenceNumber": "692194625801", "status": "SUCCESS"}));
-    assert_eq!(v2.last_entry().await["variants"]["body"], "form");
+    assert_eq!(v2.app.last_request().await["variants"]["body"], "form");
 }
 
 #[tokio::test]
@@ -24,7 +24,7 @@ async fn v2_form_body_sent_with_a_json_content_type_is_read_as_a_form() {
     let (status, answer) = v2.post_raw(&format!("{TX}/payments"), "application/json", form, Some(&signed)).await;
     assert_bare(status, &answer);
     assert_eq!(answer, json!({"referenceNumber": "692194625802", "status": "SUCCESS"}));
-    let variant = v2.last_entry().await["variants"]["body"].as_str().unwrap().to_string();
+    let variant = v2.app.last_request().await["variants"]["body"].as_str().unwrap().to_string();
     assert!(variant.starts_with("form") && variant.contains("application/json"), "{variant}");
 }
 

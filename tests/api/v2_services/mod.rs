@@ -61,11 +61,6 @@ impl V2 {
         (response.status().as_u16(), response.json().await.unwrap())
     }
 
-    /// The newest journal entry.
-    async fn last_entry(&self) -> Value {
-        self.app.admin_get("/__sandbox/requests?limit=1").await[0].clone()
-    }
-
     async fn balance(&self, account: &str) -> String {
         let accounts = self.app.admin_get(&format!("/__sandbox/accounts?merchant={MERCHANT}")).await;
         let found = accounts.as_array().unwrap().iter().find(|a| a["number"] == account).unwrap().clone();

@@ -26,7 +26,7 @@ async fn every_v2_transfer_type_reaches_its_rail_and_debits_the_source() {
         assert_eq!(keys(&answer), expected, "{label}: {answer}");
         assert_eq!(answer["status"], "SUCCESS", "{label}");
         assert!(!answer["transactionId"].as_str().unwrap().is_empty(), "{label}: {answer}");
-        let entry = v2.last_entry().await;
+        let entry = v2.app.last_request().await;
         assert_eq!(entry["operation"], *operation, "{label}");
         assert_eq!(entry["generation"], "v2", "{label}");
         // SWIFT with chargeOption SELF also pays the USD 20 charge (reference §6.4), here in KES
