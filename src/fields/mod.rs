@@ -547,6 +547,29 @@ impl<'de> serde::de::Visitor<'de> for TextVisitor {
     }
 }
 
+/// The first item of a list whose first item alone the validator checked; the rest are skipped
+/// unread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct First<T>(pub T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for First<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+            type Value = T;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a list of at least one item")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut items: A) -> Result<T, A::Error> {
+                let first = items.next_element()?.ok_or_else(|| serde::de::Error::invalid_length(0, &self))?;
+                while items.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(first)
+            }
+        }
+        deserializer.deserialize_seq(Visitor(std::marker::PhantomData)).map(First)
+    }
+}
+
 /// A whole number from 1 sent as a JSON number or as text, accepted by the validator
 /// (`whole_number_from_one`): `usize::MAX` when larger.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -129,3 +129,15 @@ fn counts_are_read_from_text_or_numbers() {
         assert!(<Count as serde::Deserialize>::deserialize(&refused).is_err(), "{refused}");
     }
 }
+
+#[test]
+fn first_reads_the_first_item_and_skips_the_rest_unread() {
+    let body = json!([{"n": "a"}, "not an object", 7]);
+    #[derive(serde::Deserialize)]
+    struct Item<'a> {
+        n: &'a str,
+    }
+    let First(item): First<Item> = serde::Deserialize::deserialize(&body).unwrap();
+    assert_eq!(item.n, "a");
+    assert!(<First<Item> as serde::Deserialize>::deserialize(&json!([])).is_err());
+}
