@@ -2,9 +2,9 @@
 //! answered from `fixtures/identities.json`; an unknown document is 115105 (no record in IPRS).
 
 use crate::catalogue::Family;
-use crate::fields::{self, Check};
+use crate::fields::{self, Check, First};
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Spec};
 use crate::signature::Formula;
 use actix_web::http::Method;
 use serde::Deserialize;
@@ -100,10 +100,24 @@ fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), St
     check.finish()
 }
 
+/// An identity search once validated.
+#[derive(Deserialize)]
+struct IdentityQuery<'a> {
+    #[serde(borrow)]
+    identity: Identity<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Identity<'a> {
+    country_code: &'a str,
+    document_number: &'a str,
+}
+
 fn execute(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let (country, number) = (text("identity.countryCode"), text("identity.documentNumber"));
-    let known = IDENTITIES.iter().find(|i| i.country_code == country && i.document_number == number);
+    let input = call.take_input();
+    let Identity { country_code, document_number } = pipeline::typed::<IdentityQuery>(&input)?.identity;
+    let known = IDENTITIES.iter().find(|i| i.country_code == country_code && i.document_number == document_number);
     match known {
         Some(found) => Ok(call.success(json!({"identity": found.identity}), &[])),
         None => Err(call.failure(115105)),
@@ -126,9 +140,30 @@ fn validate_credit(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result
     check.finish()
 }
 
+/// A v2 credit info request once validated: the report is on its first customer.
+#[derive(Deserialize)]
+struct CreditInquiry<'a> {
+    #[serde(borrow)]
+    customer: First<CreditCustomer<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreditCustomer<'a> {
+    #[serde(borrow)]
+    identity_document: IdentityDocument<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IdentityDocument<'a> {
+    document_number: &'a str,
+}
+
 fn credit_info_v2(call: &mut Call) -> Outcome {
-    let number = fields::text_at(&call.input, "customer.0.identityDocument.documentNumber").unwrap_or_default();
-    Ok(call.success(credit_report(&number), &[]))
+    let input = call.take_input();
+    let inquiry: CreditInquiry = pipeline::typed(&input)?;
+    Ok(call.success(credit_report(inquiry.customer.0.identity_document.document_number), &[]))
 }
 
 fn validate_crb(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
@@ -140,14 +175,29 @@ fn validate_crb(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<()
     check.finish()
 }
 
+/// A v3 credit report request once validated.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CrbRequest<'a> {
+    #[serde(borrow)]
+    crb_identity: CrbIdentity<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CrbIdentity<'a> {
+    national_id: &'a str,
+    reference: &'a str,
+}
+
 /// Whether v3 wraps the report in its envelope is unknown; it does here, like every v3 answer.
 fn crb_report(call: &mut Call) -> Outcome {
-    let number = fields::text_at(&call.input, "crbIdentity.nationalId").unwrap_or_default();
-    let reference = fields::text_at(&call.input, "crbIdentity.reference").unwrap_or_default();
+    let input = call.take_input();
+    let CrbIdentity { national_id, reference } = pipeline::typed::<CrbRequest>(&input)?.crb_identity;
     if !call.claim_reference(&format!("crb:{reference}")) {
         return Err(call.failure(400101));
     }
-    Ok(call.success(credit_report(&number), &[("reference", json!(reference))]))
+    Ok(call.success(credit_report(national_id), &[("reference", json!(reference))]))
 }
 
 /// A bureau report in the v2 shape (every value a string). The known identities have a clean
