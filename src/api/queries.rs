@@ -3,11 +3,11 @@
 
 use crate::catalogue::Family;
 use crate::envelope::Failure;
-use crate::fields::{self, Check};
+use crate::fields::{Check, Count, StringOrAbsent};
 use crate::forex::{rate, RATES};
 use crate::money::Cents;
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use actix_web::http::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -86,39 +86,56 @@ fn validate_page(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
     check.finish()
 }
 
-/// The slice of `items` that `page` and `per_page` select (1-based; all items when absent).
-/// Any size is taken: a page past the end is empty, and `per_page` beyond the list is all of it.
-fn page<T>(input: &Value, items: &[T]) -> std::ops::Range<usize> {
-    let number = |name| fields::text_ref(input, name).and_then(|v| fields::whole_number_from_one(&v));
-    let per_page = number("per_page").unwrap_or(items.len().max(1));
-    let start = (number("page").unwrap_or(1) - 1).saturating_mul(per_page).min(items.len());
-    start..start.saturating_add(per_page).min(items.len())
+/// A list query (billers, EazzyPay merchants) once validated.
+#[derive(Deserialize)]
+struct ListQuery<'a> {
+    #[serde(default)]
+    page: Option<Count>,
+    #[serde(default)]
+    per_page: Option<Count>,
+    /// Billers only, unchecked: any case, any value (an unknown category lists none).
+    #[serde(default, borrow)]
+    category: StringOrAbsent<'a>,
 }
 
-/// v2 requires both paging parameters; v3 makes them optional.
-fn require_paging_in_v2(call: &Call) -> Result<(), Failure> {
-    let missing: Vec<&str> =
-        ["page", "per_page"].into_iter().filter(|name| fields::get(&call.input, name).is_none()).collect();
-    if call.generation == crate::envelope::Generation::V2 && !missing.is_empty() {
-        return Err(Failure::invalid(format!("{}: required as a query parameter in v2", missing.join(", "))));
+impl ListQuery<'_> {
+    /// The slice of `items` that `page` and `per_page` select (1-based; all items when absent).
+    /// Any size is taken: a page past the end is empty, and `per_page` beyond the list is all of it.
+    fn page<T>(&self, items: &[T]) -> std::ops::Range<usize> {
+        let per_page = self.per_page.map_or(items.len().max(1), |Count(size)| size);
+        let start = (self.page.map_or(1, |Count(page)| page) - 1).saturating_mul(per_page).min(items.len());
+        start..start.saturating_add(per_page).min(items.len())
     }
-    Ok(())
+
+    /// v2 requires both paging parameters; v3 makes them optional.
+    fn require_paging_in_v2(&self, call: &Call) -> Result<(), Failure> {
+        let sent = [("page", self.page), ("per_page", self.per_page)];
+        let missing: Vec<&str> = sent.iter().filter(|(_, count)| count.is_none()).map(|(name, _)| *name).collect();
+        if call.generation == crate::envelope::Generation::V2 && !missing.is_empty() {
+            return Err(Failure::invalid(format!("{}: required as a query parameter in v2", missing.join(", "))));
+        }
+        Ok(())
+    }
 }
 
 fn billers(call: &mut Call) -> Outcome {
-    require_paging_in_v2(call)?;
-    let category = fields::text_at(&call.input, "category").map(|c| c.to_lowercase());
+    let input = call.take_input();
+    let query: ListQuery = pipeline::typed(&input)?;
+    query.require_paging_in_v2(call)?;
+    let category = query.category.0.map(str::to_lowercase);
     let matching: Vec<&Biller> =
         BILLER_LIST.iter().filter(|b| category.as_deref().is_none_or(|c| b.category == c)).collect();
     let list: Vec<Value> =
-        matching[page(&call.input, &matching)].iter().map(|b| json!({"name": b.name, "code": b.code})).collect();
+        matching[query.page(&matching)].iter().map(|b| json!({"name": b.name, "code": b.code})).collect();
     Ok(call.success(json!({"billers": list}), &[]))
 }
 
 /// EazzyPay merchants come back without the v3 envelope (reference §8.3).
 fn merchants(call: &mut Call) -> Outcome {
-    require_paging_in_v2(call)?;
-    let list = &MERCHANT_LIST[page(&call.input, &MERCHANT_LIST)];
+    let input = call.take_input();
+    let query: ListQuery = pipeline::typed(&input)?;
+    query.require_paging_in_v2(call)?;
+    let list = &MERCHANT_LIST[query.page(&MERCHANT_LIST)];
     Ok(Reply::ok(json!({"merchants": list})))
 }
 
@@ -144,22 +161,33 @@ fn is_currency(code: &str) -> bool {
 /// What the forex query converts when no amount is sent: the rate itself.
 const ONE_UNIT: Cents = Cents::from_cents(100);
 
+/// A forex query once validated.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ForexQuery<'a> {
+    country_code: &'a str,
+    currency_code: &'a str,
+    /// Absent: the country's own currency.
+    #[serde(default)]
+    to_currency: Option<&'a str>,
+    /// v3 only, a number or a string: answered back as sent (`fromAmount`).
+    #[serde(default)]
+    amount: Option<Value>,
+}
+
 fn forex(call: &mut Call) -> Outcome {
-    let text = |name| fields::text_at(&call.input, name).unwrap_or_default();
-    let country = text("countryCode");
-    let from = text("currencyCode");
-    // Without toCurrency, the country's own currency is meant.
-    let to = fields::text_at(&call.input, "toCurrency").unwrap_or_else(|| {
-        FOREX_COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| cur.to_string()).unwrap_or_default()
-    });
+    let input = call.take_input();
+    let query: ForexQuery = pipeline::typed(&input)?;
+    let (country, from) = (query.country_code, query.currency_code);
+    let local = FOREX_COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
+    let to = query.to_currency.unwrap_or(local);
     let rate_of = |from: &str, to: &str| {
         rate(from, to)
             .ok_or_else(|| Failure::invalid(format!("no {from} to {to} rate; fixtures/forex.json lists the pairs")))
     };
     if call.generation == crate::envelope::Generation::V2 {
         // v2 answers the rate of the asked currency and the country's rates for the others.
-        let local = FOREX_COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
-        let rate = rate_of(&from, local)?;
+        let rate = rate_of(from, local)?;
         let others: Vec<Value> = RATES
             .iter()
             .filter(|r| r.to == local && r.from != from)
@@ -169,15 +197,15 @@ fn forex(call: &mut Call) -> Outcome {
             json!({"currencyRates": others, "fromCurrency": from, "rate": rate.rounded(4), "toCurrency": local}),
         ));
     }
-    let amount = fields::get(&call.input, "amount").and_then(|v| Cents::from_json(v).ok()).unwrap_or(ONE_UNIT);
-    let rate = rate_of(&from, &to)?;
+    let amount = query.amount.as_ref().and_then(|v| Cents::from_json(v).ok()).unwrap_or(ONE_UNIT);
+    let rate = rate_of(from, to)?;
     let converted =
         amount.convert(rate).ok_or_else(|| Failure::invalid(format!("amount: too large to convert to {to}")))?;
     Ok(call.success(
         json!({
             "convertedAmount": converted.to_json_number(),
             "rate": rate.rounded(4),
-            "fromAmount": fields::get(&call.input, "amount").cloned().unwrap_or(json!(1)),
+            "fromAmount": query.amount.unwrap_or(json!(1)),
             "rateCode": "TTB",
         }),
         &[],
