@@ -4,7 +4,7 @@
 use crate::catalogue::Family;
 use crate::fields::{self, Check};
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Spec};
 use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -49,10 +49,18 @@ fn validate_inquiry(body: &mut Value, _: &mut BTreeMap<String, String>) -> Resul
     check.finish()
 }
 
+/// A PesaLink inquiry once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkedBanksQuery<'a> {
+    mobile_number: &'a str,
+}
+
 /// 400110 ("bank not on pesalink") for a number ending in 000404, so clients can test the empty case.
 fn linked_banks(call: &mut Call) -> Outcome {
-    let mobile = fields::text_at(&call.input, "mobileNumber").unwrap_or_default();
-    if mobile.ends_with("000404") {
+    let input = call.take_input();
+    let query: LinkedBanksQuery = pipeline::typed(&input)?;
+    if query.mobile_number.ends_with("000404") {
         return Err(call.failure(400110));
     }
     let banks: Vec<Value> = LINKED_BANKS
@@ -70,13 +78,22 @@ fn validate_b2c(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<()
     check.finish()
 }
 
+/// A B2C status query once validated: the transfer's reference.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct B2cStatusQuery<'a> {
+    request_id: &'a str,
+}
+
 /// The transfer is found by its reference (`requestId`) among the merchant's transactions.
 fn b2c_status(call: &mut Call) -> Outcome {
-    let reference = fields::text_at(&call.input, "requestId").unwrap_or_default();
+    let input = call.take_input();
+    let query: B2cStatusQuery = pipeline::typed(&input)?;
+    let reference = query.request_id;
     let transaction = call
         .state
         .transactions
-        .get(&call.merchant().code, &reference)
+        .get(&call.merchant().code, reference)
         .filter(|t| t.service_name == "MobileWallet")
         .ok_or_else(|| {
             call.failure(111102).with_detail(format!("no mobile-wallet transfer with reference {reference}"))
