@@ -4,7 +4,7 @@
 use crate::catalogue::Family;
 use crate::clock::Clock;
 use crate::envelope::Generation;
-use crate::fields::{self, Check};
+use crate::fields::Check;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{self, Call, Input, Outcome, Spec};
 use crate::signature::Formula;
@@ -82,10 +82,18 @@ fn validate_unsigned(input: &mut Value, variants: &mut BTreeMap<String, String>)
     validate(input, variants)
 }
 
+/// A details query (the path's reference) once validated.
+#[derive(serde::Deserialize)]
+struct DetailsQuery<'a> {
+    #[serde(rename = "ref")]
+    reference: &'a str,
+}
+
 fn execute(call: &mut Call) -> Outcome {
-    let reference = fields::text_at(&call.input, "ref").unwrap_or_default();
+    let input = call.take_input();
+    let query: DetailsQuery = pipeline::typed(&input)?;
     let transaction =
-        call.state.transactions.get(&call.merchant().code, &reference).ok_or_else(|| call.failure(111102))?;
+        call.state.transactions.get(&call.merchant().code, query.reference).ok_or_else(|| call.failure(111102))?;
     let status = transaction.status_at(call.now_ms());
     let mut data = json!({
         "state": status.state,
