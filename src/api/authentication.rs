@@ -3,7 +3,7 @@
 use crate::catalogue::Family;
 use crate::fields::Check;
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Reply, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use actix_web::http::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -36,16 +36,26 @@ fn validate(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), St
     check.finish()
 }
 
+/// A v3 sign-in once validated.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SignIn<'a> {
+    merchant_code: &'a str,
+    consumer_secret: &'a str,
+}
+
 fn execute(call: &mut Call) -> Outcome {
+    let input = call.take_input();
+    let sign_in: SignIn = pipeline::typed(&input)?;
     let unauthorized = |detail: String| call.failure(401101).with_detail(detail);
     let api_key = call.header("api-key").ok_or_else(|| unauthorized("the Api-Key header is required".into()))?;
-    let code = call.input["merchantCode"].as_str().unwrap_or_default();
+    let code = sign_in.merchant_code;
     let merchant =
         call.state.merchants.get(code).ok_or_else(|| unauthorized(format!("no merchant with merchantCode {code}")))?;
     if merchant.api_key != api_key {
         return Err(unauthorized(format!("the Api-Key does not belong to merchant {code}")));
     }
-    if merchant.consumer_secret != call.input["consumerSecret"].as_str().unwrap_or_default() {
+    if merchant.consumer_secret != sign_in.consumer_secret {
         return Err(unauthorized(format!("wrong consumerSecret for merchant {code}")));
     }
     let state = call.state;
@@ -74,7 +84,18 @@ fn validate_v2(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(),
     check.finish()
 }
 
+/// A v2 token request (a form) once validated.
+#[derive(serde::Deserialize)]
+struct TokenRequest<'a> {
+    /// The merchant code.
+    username: &'a str,
+    /// The consumer secret.
+    password: &'a str,
+}
+
 fn execute_v2(call: &mut Call) -> Outcome {
+    let input = call.take_input();
+    let request: TokenRequest = pipeline::typed(&input)?;
     let unauthorized = |detail: String| crate::envelope::Failure::http("UNAUTHORIZED", Some(detail));
     let header = call.header("authorization").unwrap_or_default().trim();
     // The SDKs send the key exactly as JengaHQ shows it, `Basic <key>`; a bare key is taken too.
@@ -85,13 +106,13 @@ fn execute_v2(call: &mut Call) -> Outcome {
     if api_key.is_empty() {
         return Err(unauthorized("the Authorization: Basic <API key> header is required".into()));
     }
-    let code = call.input["username"].as_str().unwrap_or_default();
+    let code = request.username;
     let merchant =
         call.state.merchants.get(code).ok_or_else(|| unauthorized(format!("no merchant with username {code}")))?;
     if merchant.api_key != api_key {
         return Err(unauthorized(format!("the API key does not belong to merchant {code}")));
     }
-    if merchant.consumer_secret != call.input["password"].as_str().unwrap_or_default() {
+    if merchant.consumer_secret != request.password {
         return Err(unauthorized(format!("wrong password for merchant {code}")));
     }
     let state = call.state;
