@@ -3,10 +3,10 @@
 //! its reference among the merchant's transactions.
 
 use crate::catalogue::Family;
-use crate::fields::{self, Check};
-use crate::money::amount_at;
+use crate::fields::{self, Check, TextOrAbsent};
+use crate::money::Cents;
 use crate::operation::{Auth, Operation};
-use crate::pipeline::{Call, Input, Outcome, Spec};
+use crate::pipeline::{self, Call, Input, Outcome, Spec};
 use crate::signature::Formula;
 use actix_web::http::Method;
 use serde_json::{json, Value};
@@ -95,13 +95,33 @@ fn validate_push(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
     check.finish()
 }
 
+/// A push or a refund once validated: the payment it names.
+#[derive(serde::Deserialize)]
+struct PaymentRequest<'a> {
+    #[serde(borrow)]
+    transaction: Payment<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct Payment<'a> {
+    reference: &'a str,
+    amount: &'a str,
+}
+
+impl Payment<'_> {
+    fn amount(&self) -> Cents {
+        Cents::parse(self.amount).unwrap_or_default()
+    }
+}
+
 fn push(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let reference = text("transaction.reference");
-    if !call.claim_reference(&reference) {
+    let input = call.take_input();
+    let PaymentRequest { transaction: payment } = pipeline::typed(&input)?;
+    let reference = payment.reference;
+    if !call.claim_reference(reference) {
         return Err(call.failure(400101));
     }
-    call.record_completed(&reference, EAZZYPAY, amount_at(&call.input, "transaction.amount"), "");
+    call.record_completed(reference, EAZZYPAY, payment.amount(), "");
     Ok(call.success(json!({"referenceNumber": reference, "status": "SUCCESS"}), &[]))
 }
 
@@ -111,12 +131,20 @@ fn validate_ref(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(
     check.finish()
 }
 
+/// The payment status path's parameter.
+#[derive(serde::Deserialize)]
+struct StatusPath<'a> {
+    #[serde(rename = "ref")]
+    reference: &'a str,
+}
+
 /// Status "0" is "approved" in the v2 table of payment status codes.
 fn status(call: &mut Call) -> Outcome {
-    let reference = fields::text_at(&call.input, "ref").unwrap_or_default();
+    let input = call.take_input();
+    let StatusPath { reference } = pipeline::typed(&input)?;
     call.state
         .transactions
-        .get(&call.merchant().code, &reference)
+        .get(&call.merchant().code, reference)
         .filter(|t| t.service_name == EAZZYPAY)
         .ok_or_else(|| call.failure(111102))?;
     Ok(call.success(
@@ -143,14 +171,15 @@ fn validate_refund(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result
 
 /// Refunds an EazzyPay push once, for at most its amount.
 fn refund(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
-    let reference = text("transaction.reference");
+    let input = call.take_input();
+    let PaymentRequest { transaction: payment } = pipeline::typed(&input)?;
+    let reference = payment.reference;
     let merchant = call.merchant().code.clone();
     let original =
-        call.state.transactions.get(&merchant, &reference).filter(|t| t.service_name == EAZZYPAY).ok_or_else(|| {
+        call.state.transactions.get(&merchant, reference).filter(|t| t.service_name == EAZZYPAY).ok_or_else(|| {
             call.failure(113103).with_detail(format!("no EazzyPay payment with reference {reference}"))
         })?;
-    let amount = amount_at(&call.input, "transaction.amount");
+    let amount = payment.amount();
     if amount > original.amount {
         return Err(call.failure(113102).with_detail(format!("the payment was {}", original.amount)));
     }
@@ -169,27 +198,51 @@ fn validate_mpesa(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<
     check.finish()
 }
 
+/// A Lipa na M-Pesa Online request once validated.
+#[derive(serde::Deserialize)]
+struct MpesaRequest<'a> {
+    #[serde(borrow)]
+    customer: MpesaCustomer<'a>,
+    #[serde(borrow)]
+    transaction: MpesaTransaction<'a>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MpesaCustomer<'a> {
+    mobile_number: &'a str,
+}
+
+#[derive(serde::Deserialize)]
+struct MpesaTransaction<'a> {
+    /// Any text: the M-Pesa rules below refuse what is not a whole amount.
+    amount: &'a str,
+    reference: &'a str,
+    #[serde(default, borrow)]
+    description: TextOrAbsent<'a>,
+}
+
 /// The M-Pesa rules answer with the Lipa na M-Pesa Online codes (117101 and its messages).
 fn mpesa(call: &mut Call) -> Outcome {
-    let text = |path| fields::text_at(&call.input, path).unwrap_or_default();
+    let input = call.take_input();
+    let request: MpesaRequest = pipeline::typed(&input)?;
+    let transaction = &request.transaction;
     let invalid = |message: &str| call.failure(117101).with_message(Some(format!("Bad Request - Invalid {message}")));
-    let amount = text("transaction.amount");
-    if !amount.chars().all(|c| c.is_ascii_digit()) {
+    if !transaction.amount.chars().all(|c| c.is_ascii_digit()) {
         return Err(invalid("Amount").with_detail("whole numbers only"));
     }
-    if let Err(error) = crate::money::Cents::parse(&amount) {
-        return Err(invalid("Amount").with_detail(format!("transaction.amount {error}")));
-    }
-    if text("transaction.description").chars().count() >= 94 {
+    let amount = Cents::parse(transaction.amount)
+        .map_err(|error| invalid("Amount").with_detail(format!("transaction.amount {error}")))?;
+    if transaction.description.0.as_deref().unwrap_or_default().chars().count() >= 94 {
         return Err(invalid("Remarks").with_detail("the description must be shorter than 94 characters"));
     }
-    if text("customer.mobileNumber").starts_with("254") {
+    if request.customer.mobile_number.starts_with("254") {
         return Err(invalid("PartyA").with_detail("send the mobile number without the country prefix"));
     }
-    let reference = text("transaction.reference");
-    if !call.claim_reference(&reference) {
+    let reference = transaction.reference;
+    if !call.claim_reference(reference) {
         return Err(call.failure(400101));
     }
-    call.record_completed(&reference, "Lipa na M-Pesa", amount_at(&call.input, "transaction.amount"), "");
+    call.record_completed(reference, "Lipa na M-Pesa", amount, "");
     Ok(call.success(json!({"transactionRef": reference, "status": "SUCCESS"}), &[]))
 }
