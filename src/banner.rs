@@ -19,7 +19,7 @@ fn line(text: String, json: Value) -> Line {
     Line { text, json }
 }
 
-pub fn print(address: &str, state: &AppState, proxy: Option<&Proxy>, format: LogFormat) {
+pub(crate) fn print(address: &str, state: &AppState, proxy: Option<&Proxy>, format: LogFormat) {
     for Line { text, json } in lines(address, state, proxy) {
         match format {
             LogFormat::Pretty => println!("{text}"),

@@ -182,7 +182,7 @@ const fn seed001(code: i64, v3_status: u16, message: &'static str, families: &'s
 /// rows, `lookup` falls back to the first, so the usual wording comes first. One row per line
 /// keeps it readable as the source tables; some messages are wider than rustfmt allows.
 #[rustfmt::skip]
-pub static CATALOGUE: &[Row] = &[
+pub(crate) static CATALOGUE: &[Row] = &[
     // seed 001: Error Responses (also reference §4.2).
     gateway(400, 400, "invalid_request_error", "Invalid request parameters", Some("INVALID_REQUEST"), &[Http], "seed 001"),
     gateway(401, 401, "unauthorized", "Invalid or expired access token", Some("UNAUTHORIZED"), &[Http], "seed 001"),
@@ -402,7 +402,7 @@ pub static CATALOGUE: &[Row] = &[
 /// The row for `code` as the given families word it. `families` are tried in the order given
 /// (callers list the most specific first); within one family the first row wins. When no row
 /// of the code is in any of them, the code's first row answers; None if the code is unknown.
-pub fn lookup(code: i64, families: &[Family]) -> Option<&'static Row> {
+pub(crate) fn lookup(code: i64, families: &[Family]) -> Option<&'static Row> {
     let rows = CATALOGUE.iter().filter(|row| row.code == code);
     let first = rows.clone().next()?;
     let worded = families.iter().find_map(|family| rows.clone().find(|row| row.families.contains(family)));
@@ -410,12 +410,12 @@ pub fn lookup(code: i64, families: &[Family]) -> Option<&'static Row> {
 }
 
 /// The v2 gateway row (§4.3) that speaks for a gateway-level failure of this HTTP status, if v2 has one.
-pub fn v2_gateway_for(status: u16) -> Option<&'static Row> {
+pub(crate) fn v2_gateway_for(status: u16) -> Option<&'static Row> {
     CATALOGUE.iter().find(|row| row.families == [V2Gateway] && row.v2_status == status)
 }
 
 /// The gateway (Http or V2Gateway) row with this v3 `error_code`, e.g. "NOT_FOUND".
-pub fn by_error_code(error_code: &str) -> Option<&'static Row> {
+pub(crate) fn by_error_code(error_code: &str) -> Option<&'static Row> {
     CATALOGUE
         .iter()
         .find(|row| row.error_code == Some(error_code) && row.families.iter().any(|f| matches!(f, Http | V2Gateway)))

@@ -8,7 +8,7 @@
 pub struct Connection(#[cfg(unix)] std::os::fd::RawFd);
 
 /// For `HttpServer::on_connect`.
-pub fn remember_connection(connection: &dyn std::any::Any, extensions: &mut actix_web::dev::Extensions) {
+pub(crate) fn remember_connection(connection: &dyn std::any::Any, extensions: &mut actix_web::dev::Extensions) {
     #[cfg(unix)]
     if let Some(tcp) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
         use std::os::fd::AsRawFd;

@@ -128,7 +128,7 @@ impl Failure {
 }
 
 /// The v3 success envelope; `extra` fields sit beside `data` (e.g. the echoed `reference`).
-pub fn v3_success(data: Option<Value>, extra: &[(&str, Value)]) -> Value {
+pub(crate) fn v3_success(data: Option<Value>, extra: &[(&str, Value)]) -> Value {
     let mut body = json!({"status": true, "code": 0, "message": "success"});
     for (key, value) in extra {
         body[*key] = value.clone();

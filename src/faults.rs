@@ -26,7 +26,7 @@ pub enum AnswerFault {
 }
 
 /// How long `fault:slow_body` from a header takes, when no scenario gives a `delay_ms`.
-pub const DEFAULT_SLOW_BODY_MS: u64 = 2_000;
+pub(crate) const DEFAULT_SLOW_BODY_MS: u64 = 2_000;
 
 /// The pieces a slow body is sent in.
 const SLOW_BODY_PIECES: u64 = 10;
@@ -62,7 +62,7 @@ impl AnswerFault {
 
 /// What the client gets: `response` after the configured latency, spoiled by `fault` if any.
 /// `delay_ms` is the scenario effect's (the slow body's pace).
-pub async fn deliver(
+pub(crate) async fn deliver(
     settings: &Settings,
     req: &HttpRequest,
     fault: Option<AnswerFault>,

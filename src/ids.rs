@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-pub struct Ids {
+pub(crate) struct Ids {
     seed: u64,
     shared: Arc<Series>,
     merchants: RwLock<HashMap<String, Arc<Series>>>,
@@ -32,7 +32,7 @@ pub struct Series {
 const ALNUM_UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 impl Ids {
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self {
             seed,
             shared: Arc::new(Series::new(String::new(), StdRng::seed_from_u64(seed))),
@@ -42,12 +42,12 @@ impl Ids {
     }
 
     /// The series of requests that belong to no merchant (before authentication, or refused by it).
-    pub fn shared(&self) -> &Arc<Series> {
+    pub(crate) fn shared(&self) -> &Arc<Series> {
         &self.shared
     }
 
     /// `merchant`'s series, seeded from the seed and its code.
-    pub fn of(&self, merchant: &str) -> Arc<Series> {
+    pub(crate) fn of(&self, merchant: &str) -> Arc<Series> {
         if let Some(series) = self.merchants.read().get(merchant) {
             return series.clone();
         }
@@ -60,12 +60,12 @@ impl Ids {
     }
 
     /// A series of its own, so that admin calls leave the API's request ids consecutive.
-    pub fn admin_request_id(&self) -> String {
+    pub(crate) fn admin_request_id(&self) -> String {
         format!("adm_{:08}", self.admin_requests.fetch_add(1, Ordering::Relaxed) + 1)
     }
 
     /// A value in [0, 1), for retry jitter (from the shared series: it times, it names nothing).
-    pub fn unit(&self) -> f64 {
+    pub(crate) fn unit(&self) -> f64 {
         self.shared.rng.lock().gen()
     }
 }

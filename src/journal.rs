@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Entry {
+pub(crate) struct Entry {
     pub id: String,
     #[serde(serialize_with = "crate::clock::serialize_iso_ms")]
     pub time: i64,
@@ -42,7 +42,7 @@ pub struct Entry {
 impl Entry {
     /// Whether the request names `reference`: as a path segment (a details query), or as a
     /// whole value in the body (JSON or form), wherever the operation keeps its reference.
-    pub fn names_reference(&self, reference: &str) -> bool {
+    pub(crate) fn names_reference(&self, reference: &str) -> bool {
         if reference.is_empty() {
             return false;
         }
@@ -62,7 +62,7 @@ fn contains_token(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     /// The bytes that were sent.
     pub body: RawBody,
@@ -71,7 +71,7 @@ pub struct Response {
 /// What a proxied request's journal entry adds.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Proxied {
+pub(crate) struct Proxied {
     /// The URL the request was forwarded to.
     pub upstream: String,
     /// How the sandbox's answer differs from the upstream's in shape (empty: they agree).
@@ -88,10 +88,10 @@ fn serialize_method<S: serde::Serializer>(method: &actix_web::http::Method, seri
 /// buffer, so keeping it would pin kilobytes per entry) into one exact-size allocation, as
 /// `name NUL value NUL` pairs (neither may contain NUL), and turned into text only when read.
 #[derive(Debug)]
-pub struct Headers(Box<[u8]>);
+pub(crate) struct Headers(Box<[u8]>);
 
 impl Headers {
-    pub fn copy_of(headers: &actix_web::http::header::HeaderMap) -> Self {
+    pub(crate) fn copy_of(headers: &actix_web::http::header::HeaderMap) -> Self {
         let size = headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 2).sum();
         let mut packed = Vec::with_capacity(size);
         for (name, value) in headers {
@@ -127,7 +127,7 @@ impl Serialize for Headers {
 /// text, with credentials masked, and parsed only when the journal is read, not on the request
 /// path.
 #[derive(Debug, Clone)]
-pub struct RawBody {
+pub(crate) struct RawBody {
     pub bytes: actix_web::web::Bytes,
     /// The length received, when only the first `bytes` were kept.
     pub cut_from: Option<usize>,
@@ -136,22 +136,22 @@ pub struct RawBody {
 }
 
 impl RawBody {
-    pub fn new(bytes: actix_web::web::Bytes) -> Self {
+    pub(crate) fn new(bytes: actix_web::web::Bytes) -> Self {
         Self { bytes, cut_from: None, verbatim: false }
     }
 
     /// A copy shown exactly as received, credentials included (the sink stands for a receiver).
-    pub fn verbatim_copy_of(raw: &[u8]) -> Self {
+    pub(crate) fn verbatim_copy_of(raw: &[u8]) -> Self {
         Self { verbatim: true, ..Self::copy_of(raw) }
     }
 
     /// An exact-size copy, so the entry does not pin the buffer the body was read into.
-    pub fn copy_of(raw: &[u8]) -> Self {
+    pub(crate) fn copy_of(raw: &[u8]) -> Self {
         Self::new(actix_web::web::Bytes::copy_from_slice(raw))
     }
 
     /// At most the first `keep` bytes, and the length received.
-    pub fn excerpt_of(raw: &[u8], keep: usize) -> Self {
+    pub(crate) fn excerpt_of(raw: &[u8], keep: usize) -> Self {
         if raw.len() <= keep {
             return Self::copy_of(raw);
         }
@@ -189,7 +189,7 @@ impl Serialize for RawBody {
 }
 
 #[derive(Default, Debug, Clone)]
-pub struct Filter {
+pub(crate) struct Filter {
     pub merchant: Option<String>,
     pub operation: Option<String>,
     pub path: Option<String>,
@@ -198,18 +198,18 @@ pub struct Filter {
     pub limit: Option<usize>,
 }
 
-pub struct Journal {
+pub(crate) struct Journal {
     entries: RwLock<VecDeque<Arc<Entry>>>,
     limit: usize,
     pub changes: crate::wait::Changes,
 }
 
 impl Journal {
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Self { entries: RwLock::new(VecDeque::with_capacity(limit.min(1024))), limit, changes: Default::default() }
     }
 
-    pub fn record(&self, entry: Entry) {
+    pub(crate) fn record(&self, entry: Entry) {
         let mut entries = self.entries.write();
         if entries.len() >= self.limit {
             entries.pop_back();
@@ -220,13 +220,13 @@ impl Journal {
     }
 
     /// Removes the entry `id` and hands it over (proxy mode moves the shadow's entries here).
-    pub fn take(&self, id: &str) -> Option<Arc<Entry>> {
+    pub(crate) fn take(&self, id: &str) -> Option<Arc<Entry>> {
         let mut entries = self.entries.write();
         let position = entries.iter().position(|e| e.id == id)?;
         entries.remove(position)
     }
 
-    pub fn list(&self, filter: &Filter) -> Vec<Arc<Entry>> {
+    pub(crate) fn list(&self, filter: &Filter) -> Vec<Arc<Entry>> {
         self.entries
             .read()
             .iter()
@@ -239,7 +239,7 @@ impl Journal {
             .collect()
     }
 
-    pub fn clear(&self, merchant: Option<&str>) {
+    pub(crate) fn clear(&self, merchant: Option<&str>) {
         match merchant {
             None => self.entries.write().clear(),
             Some(m) => self.entries.write().retain(|e| e.merchant.as_deref() != Some(m)),

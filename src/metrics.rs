@@ -26,7 +26,7 @@ type Requests = BTreeMap<&'static str, BTreeMap<String, BTreeMap<u16, Series>>>;
 static DROPPED_LOG_LINES: std::sync::OnceLock<tracing_appender::non_blocking::ErrorCounter> =
     std::sync::OnceLock::new();
 
-pub fn count_dropped_log_lines(counter: tracing_appender::non_blocking::ErrorCounter) {
+pub(crate) fn count_dropped_log_lines(counter: tracing_appender::non_blocking::ErrorCounter) {
     let _ = DROPPED_LOG_LINES.set(counter);
 }
 
@@ -35,7 +35,7 @@ fn dropped_log_lines() -> usize {
 }
 
 #[derive(Default)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     requests: Mutex<Requests>,
     pub callbacks_delivered: AtomicU64,
     pub callbacks_failed: AtomicU64,
@@ -44,7 +44,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn record_request(&self, operation: &'static str, scenario: &str, status: u16, seconds: f64) {
+    pub(crate) fn record_request(&self, operation: &'static str, scenario: &str, status: u16, seconds: f64) {
         let mut requests = self.requests.lock();
         let scenarios = requests.entry(operation).or_default();
         if !scenarios.contains_key(scenario) {
@@ -59,12 +59,12 @@ impl Metrics {
         }
     }
 
-    pub fn count(counter: &AtomicU64) {
+    pub(crate) fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The exposition text; `queued` and `in_flight` are read from the callback worker now.
-    pub fn render(&self, queued: usize, in_flight: usize) -> String {
+    pub(crate) fn render(&self, queued: usize, in_flight: usize) -> String {
         let mut out = String::new();
         out.push_str(
             "# HELP jenga_sandbox_requests_total API requests answered, by operation, scenario and HTTP status.\n",

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// Where a server bound to `bind` is reached from the same machine: an unspecified address
 /// (`0.0.0.0`, `::`) is reached on loopback.
-pub fn local_url(bind: &str) -> Result<String, String> {
+pub(crate) fn local_url(bind: &str) -> Result<String, String> {
     let settings = crate::config::Settings { bind: bind.to_string(), ..Default::default() };
     let mut address = settings.bind_address().map_err(|e| e.to_string())?;
     if address.ip().is_unspecified() {
@@ -22,7 +22,7 @@ pub fn local_url(bind: &str) -> Result<String, String> {
 }
 
 /// GETs `{base}/__sandbox/health`; Ok with the status line when it is 200.
-pub fn check(base: &str, timeout: Duration) -> Result<String, String> {
+pub(crate) fn check(base: &str, timeout: Duration) -> Result<String, String> {
     let url = url::Url::parse(base).map_err(|e| format!("{base}: {e}"))?;
     if url.scheme() != "http" {
         return Err(format!("{base}: only http:// is served"));

@@ -13,9 +13,9 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 
 /// An item's key: up to two text parts (merchant code and reference, say).
 #[derive(Clone, Copy, Hash, PartialEq, Eq, Debug)]
-pub struct Key<'a>(pub &'a str, pub &'a str);
+pub(crate) struct Key<'a>(pub &'a str, pub &'a str);
 
-pub trait Keyed {
+pub(crate) trait Keyed {
     fn key(&self) -> Key<'_>;
 }
 
@@ -28,7 +28,7 @@ impl Keyed for String {
 /// Items a store reserves room for when created; a larger limit grows past it as needed.
 const RESERVED_AT_MOST: usize = 1 << 20;
 
-pub struct Recent<T> {
+pub(crate) struct Recent<T> {
     fingerprints: RandomState,
     index: HashMap<u64, u64, BuildHasherDefault<Prehashed>>,
     items: VecDeque<T>,
@@ -38,7 +38,7 @@ pub struct Recent<T> {
 }
 
 impl<T: Keyed> Recent<T> {
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         let limit = limit.max(1);
         Self {
             fingerprints: RandomState::new(),
@@ -66,13 +66,13 @@ impl<T: Keyed> Recent<T> {
         self.items.get(position).filter(|item| item.key() == key).map(|_| position)
     }
 
-    pub fn get(&self, key: Key) -> Option<&T> {
+    pub(crate) fn get(&self, key: Key) -> Option<&T> {
         self.position(key).map(|p| &self.items[p])
     }
 
     /// Adds `item`, or replaces the item with the same key where it stands (it keeps its age).
     /// Returns the replaced item.
-    pub fn insert(&mut self, item: T) -> Option<T> {
+    pub(crate) fn insert(&mut self, item: T) -> Option<T> {
         let fingerprint = self.fingerprint(item.key());
         if let Some(position) = self.position_of(item.key(), fingerprint) {
             return Some(std::mem::replace(&mut self.items[position], item));
@@ -93,12 +93,12 @@ impl<T: Keyed> Recent<T> {
     }
 
     /// Oldest first.
-    pub fn iter(&self) -> std::collections::vec_deque::Iter<'_, T> {
+    pub(crate) fn iter(&self) -> std::collections::vec_deque::Iter<'_, T> {
         self.items.iter()
     }
 
     /// Keeps the items `keep` accepts, in order, and rebuilds the index (an admin action, rare).
-    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+    pub(crate) fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
         self.items.retain(keep);
         self.first = 0;
         let index = self.items.iter().enumerate().map(|(i, item)| (self.fingerprint(item.key()), i as u64)).collect();
@@ -108,7 +108,7 @@ impl<T: Keyed> Recent<T> {
 
 /// The index's keys are fingerprints already: hashing them again would only cost time.
 #[derive(Default)]
-pub struct Prehashed(u64);
+pub(crate) struct Prehashed(u64);
 
 impl Hasher for Prehashed {
     fn finish(&self) -> u64 {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Rule {
+pub(crate) enum Rule {
     /// A non-empty string.
     Text,
     OneOf(Vec<String>),
@@ -27,7 +27,7 @@ pub enum Rule {
 }
 
 #[derive(Clone, Debug)]
-pub struct Asked {
+pub(crate) struct Asked {
     pub path: String,
     pub rule: Rule,
     pub optional: bool,
@@ -47,13 +47,13 @@ thread_local! {
 /// thread-local look-up.
 static RECORDERS: AtomicUsize = AtomicUsize::new(0);
 
-pub fn recording() -> bool {
+pub(crate) fn recording() -> bool {
     RECORDERS.load(Ordering::Relaxed) > 0 && RECORDING.with(|r| r.borrow().is_some())
 }
 
 /// Notes a rule; the first specific rule for a path wins (`date` is also a `rule`, which is also
 /// a `string`: the outer check records first).
-pub fn record(path: &str, rule: Rule) {
+pub(crate) fn record(path: &str, rule: Rule) {
     if RECORDERS.load(Ordering::Relaxed) == 0 {
         return;
     }
@@ -69,7 +69,7 @@ pub fn record(path: &str, rule: Rule) {
 }
 
 /// Notes that a field is checked only when sent.
-pub fn record_optional(path: &str) {
+pub(crate) fn record_optional(path: &str) {
     if RECORDERS.load(Ordering::Relaxed) == 0 {
         return;
     }
@@ -80,10 +80,10 @@ pub fn record_optional(path: &str) {
     });
 }
 
-pub type Validator = fn(&mut Value, &mut BTreeMap<String, String>) -> Result<(), String>;
+pub(crate) type Validator = fn(&mut Value, &mut BTreeMap<String, String>) -> Result<(), String>;
 
 /// Every field `validate` checks, in the order it checks them.
-pub fn asked_by(validate: Validator) -> Vec<Asked> {
+pub(crate) fn asked_by(validate: Validator) -> Vec<Asked> {
     RECORDING.with(|r| *r.borrow_mut() = Some(Recording::default()));
     RECORDERS.fetch_add(1, Ordering::Relaxed);
     let mut probe = Value::Object(serde_json::Map::new());
@@ -99,7 +99,7 @@ pub fn asked_by(validate: Validator) -> Vec<Asked> {
 
 /// The field names a serde-derived struct reads (as sent: renames applied), asked of its
 /// `Deserialize` itself, so that a struct with `deny_unknown_fields` is described by its own list.
-pub fn serde_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+pub(crate) fn serde_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
     let mut names: &'static [&'static str] = &[];
     let _ = T::deserialize(FieldNames(&mut names));
     names

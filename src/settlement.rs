@@ -29,13 +29,13 @@ pub struct Refusals {
 /// Claims the movement's reference for the calling merchant (400101 when it was used), then
 /// debits the source (crediting a destination that is one of the merchant's own accounts) and
 /// queues the alerts. A refusal names the ledger's rule as the request's scenario.
-pub fn debit(call: &mut Call, movement: ledger::Movement, refusals: &Refusals) -> Result<Posted, Failure> {
+pub(crate) fn debit(call: &mut Call, movement: ledger::Movement, refusals: &Refusals) -> Result<Posted, Failure> {
     claim(call, movement.reference)?;
     transfer(call, movement).map_err(|error| refused(call, error, refusals))
 }
 
 /// Claims a payment reference for the calling merchant; 400101 when it was already used.
-pub fn claim(call: &Call, reference: &str) -> Result<(), Failure> {
+pub(crate) fn claim(call: &Call, reference: &str) -> Result<(), Failure> {
     match call.claim_reference(reference) {
         true => Ok(()),
         false => Err(call.failure(400101)),
@@ -57,7 +57,7 @@ fn refused(call: &Call, error: LedgerError, refusals: &Refusals) -> Failure {
 }
 
 /// A credit to one of the calling merchant's accounts.
-pub struct Credit<'a> {
+pub(crate) struct Credit<'a> {
     pub account: &'a str,
     pub amount: Cents,
     pub currency: &'a str,
@@ -67,7 +67,7 @@ pub struct Credit<'a> {
 
 /// Books `credit` to land at `at_ms` on the sandbox clock and queues its alert. A refusal
 /// names the ledger's rule as the request's scenario.
-pub fn credit_at(call: &mut Call, credit: &Credit, at_ms: i64) -> Result<(), LedgerError> {
+pub(crate) fn credit_at(call: &mut Call, credit: &Credit, at_ms: i64) -> Result<(), LedgerError> {
     let ledger = &call.state.ledger;
     let Credit { account, amount, currency, reference, description } = *credit;
     let booked = ledger.schedule_credit(call.merchant(), account, amount, currency, at_ms, reference, description);
@@ -80,7 +80,7 @@ pub fn credit_at(call: &mut Call, credit: &Credit, at_ms: i64) -> Result<(), Led
 }
 
 /// An asynchronous transaction about to be acknowledged.
-pub struct Pending {
+pub(crate) struct Pending {
     pub reference: String,
     pub url: String,
     pub service_name: &'static str,
@@ -94,7 +94,7 @@ pub struct Pending {
 /// `body`, and records the transaction whose state follows that schedule on the sandbox clock.
 /// When the transaction succeeds (its first callback of code 2 or 3), `on_success` runs first
 /// with that time; its refusal is the request's, and then nothing is queued or recorded.
-pub fn schedule_callbacks(
+pub(crate) fn schedule_callbacks(
     call: &mut Call,
     pending: Pending,
     body: impl Fn(&Call, &CallbackStep) -> Value,
@@ -156,7 +156,7 @@ pub fn schedule_callbacks(
 }
 
 /// One movement an alert reports: signed (negative for a debit) on `account`, landing at `at_ms`.
-pub struct Alerted<'a> {
+pub(crate) struct Alerted<'a> {
     pub account: &'a str,
     pub cents: Cents,
     pub at_ms: i64,
@@ -174,7 +174,7 @@ fn alert(call: &mut Call, movement: Alerted) {
 /// Queues the account alert (reference §12.3) for `movement` when `merchant` registered one
 /// that covers it: posted to its alert URL with Basic auth, in the IPN shape with
 /// `callbackType: "ALT"`, at the sandbox time the money moves. Returns the callback job ids.
-pub fn alert_for(state: &AppState, merchant: &Merchant, scenario: &str, movement: Alerted) -> Vec<String> {
+pub(crate) fn alert_for(state: &AppState, merchant: &Merchant, scenario: &str, movement: Alerted) -> Vec<String> {
     let Some(alerts) = merchant.alerts.as_ref() else { return Vec::new() };
     let credit = movement.cents > Cents::ZERO;
     let wanted = match alerts.kind.as_str() {

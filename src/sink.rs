@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Received {
+pub(crate) struct Received {
     pub id: u64,
     #[serde(serialize_with = "crate::clock::serialize_iso_ms")]
     pub received_at: i64,
@@ -22,7 +22,7 @@ pub struct Received {
 }
 
 /// Keeps up to `limit` entries over all names; the oldest go first, whatever their name.
-pub struct Sink {
+pub(crate) struct Sink {
     inner: Mutex<Inner>,
     limit: usize,
     pub changes: crate::wait::Changes,
@@ -38,7 +38,7 @@ struct Inner {
 
 /// The key of a sink path's rest (after `/__sandbox/sink/`): `NAME`, or `CODE/NAME` for a
 /// merchant's own; None for anything else (`..` among it, say, which leads out of the sink).
-pub fn key_of(rest: &str) -> Option<&str> {
+pub(crate) fn key_of(rest: &str) -> Option<&str> {
     let mut segments = rest.split('/');
     let name = |s: &str| !s.is_empty() && s != "." && s != "..";
     let valid = segments.by_ref().take(2).all(name) && segments.next().is_none();
@@ -46,17 +46,17 @@ pub fn key_of(rest: &str) -> Option<&str> {
 }
 
 /// The key of merchant `merchant`'s name `name`.
-pub fn scoped_key(merchant: &str, name: &str) -> String {
+pub(crate) fn scoped_key(merchant: &str, name: &str) -> String {
     format!("{merchant}/{name}")
 }
 
 impl Sink {
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Self { inner: Mutex::default(), limit, changes: Default::default() }
     }
 
     /// Stores one arrival at `received_at` (sandbox clock, ms); returns its id.
-    pub fn store(&self, name: &str, received_at: i64, headers: BTreeMap<String, String>, raw: &[u8]) -> u64 {
+    pub(crate) fn store(&self, name: &str, received_at: i64, headers: BTreeMap<String, String>, raw: &[u8]) -> u64 {
         let body = crate::journal::RawBody::verbatim_copy_of(raw);
         let mut inner = self.inner.lock();
         inner.next_id += 1;
@@ -81,18 +81,18 @@ impl Sink {
         id
     }
 
-    pub fn list(&self, name: &str) -> Vec<Received> {
+    pub(crate) fn list(&self, name: &str) -> Vec<Received> {
         self.inner.lock().by_name.get(name).map(|l| l.iter().cloned().collect()).unwrap_or_default()
     }
 
-    pub fn clear(&self, name: &str) {
+    pub(crate) fn clear(&self, name: &str) {
         let mut inner = self.inner.lock();
         inner.by_name.remove(name);
         inner.arrivals.retain(|n| &**n != name);
     }
 
     /// Forgets the merchant-scoped names of `merchant`, or of every merchant; plain names stay.
-    pub fn clear_scoped(&self, merchant: Option<&str>) {
+    pub(crate) fn clear_scoped(&self, merchant: Option<&str>) {
         let of_merchant = |key: &str| match (key.split_once('/'), merchant) {
             (Some((code, _)), Some(merchant)) => code == merchant,
             (scoped, None) => scoped.is_some(),

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Grant {
+pub(crate) struct Grant {
     pub merchant: String,
     pub expires_at_ms: i64,
     /// The merchant's credentials generation when the token was issued (`Merchant::credentials`).
@@ -37,7 +37,7 @@ impl Keyed for Remembered {
     }
 }
 
-pub struct Issued {
+pub(crate) struct Issued {
     pub access_token: String,
     pub refresh_token: String,
     pub issued_at_ms: i64,
@@ -45,7 +45,7 @@ pub struct Issued {
 }
 
 #[derive(Debug, PartialEq, thiserror::Error)]
-pub enum TokenError {
+pub(crate) enum TokenError {
     #[error("no Authorization: Bearer token was sent")]
     Missing,
     #[error("the access token is not one this sandbox issued")]
@@ -54,7 +54,7 @@ pub enum TokenError {
     Expired(String),
 }
 
-pub struct Tokens {
+pub(crate) struct Tokens {
     issuer: RwLock<std::sync::Arc<IssuerKey>>,
     ttl_ms: i64,
     /// Bounded by count, not by expiry: a client that signs in before every call (as many load
@@ -63,7 +63,7 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    pub fn new(issuer: IssuerKey, ttl_secs: u64, limit: usize) -> Self {
+    pub(crate) fn new(issuer: IssuerKey, ttl_secs: u64, limit: usize) -> Self {
         Self {
             issuer: RwLock::new(std::sync::Arc::new(issuer)),
             ttl_ms: ttl_secs as i64 * 1000,
@@ -72,20 +72,20 @@ impl Tokens {
     }
 
     /// Another set of tokens signed with the same key (proxy mode's shadow state).
-    pub fn sharing_issuer(&self, limit: usize) -> Self {
+    pub(crate) fn sharing_issuer(&self, limit: usize) -> Self {
         Self { issuer: RwLock::new(self.issuer()), ttl_ms: self.ttl_ms, live: RwLock::new(Recent::new(limit)) }
     }
 
-    pub fn issuer(&self) -> std::sync::Arc<IssuerKey> {
+    pub(crate) fn issuer(&self) -> std::sync::Arc<IssuerKey> {
         self.issuer.read().clone()
     }
 
     /// Signs from now on with `issuer` (the key a state file kept), so earlier tokens still verify.
-    pub fn set_issuer(&self, issuer: IssuerKey) {
+    pub(crate) fn set_issuer(&self, issuer: IssuerKey) {
         *self.issuer.write() = std::sync::Arc::new(issuer);
     }
 
-    pub fn issue_v3(&self, merchant: &str, credentials: u64, now_ms: i64, ids: &Series) -> Issued {
+    pub(crate) fn issue_v3(&self, merchant: &str, credentials: u64, now_ms: i64, ids: &Series) -> Issued {
         let iat = now_ms / 1000;
         // The claims are in whole seconds; the grant itself runs the full lifetime from now.
         let expires_at_ms = now_ms + self.ttl_ms;
@@ -107,7 +107,7 @@ impl Tokens {
     }
 
     /// A v2 token: an opaque 28-character string (reference §2.2), valid `ttl_secs`.
-    pub fn issue_v2(
+    pub(crate) fn issue_v2(
         &self,
         merchant: &str,
         credentials: u64,
@@ -123,7 +123,7 @@ impl Tokens {
 
     /// Whose a bearer token is (merchant and credentials generation), if it is valid now on its
     /// merchant's clock (`now_ms_of`).
-    pub fn check(&self, token: &str, now_ms_of: impl FnOnce(&str) -> i64) -> Result<Grant, TokenError> {
+    pub(crate) fn check(&self, token: &str, now_ms_of: impl FnOnce(&str) -> i64) -> Result<Grant, TokenError> {
         let grant = match self.live.read().get(Key(token, "")).map(|r| r.grant.clone()) {
             Some(grant) => grant,
             None => self.decode_v3(token).ok_or(TokenError::Unknown)?,
@@ -156,12 +156,12 @@ impl Tokens {
     }
 
     /// Opaque (v2) grants still valid at `now_ms`, for the state file; v3 tokens verify by themselves.
-    pub fn grants(&self, now_ms: i64) -> Vec<(String, Grant)> {
+    pub(crate) fn grants(&self, now_ms: i64) -> Vec<(String, Grant)> {
         let live = self.live.read();
         live.iter().filter(|r| r.grant.expires_at_ms > now_ms).map(|r| (r.token.clone(), r.grant.clone())).collect()
     }
 
-    pub fn restore(&self, grants: Vec<(String, Grant)>) {
+    pub(crate) fn restore(&self, grants: Vec<(String, Grant)>) {
         let mut live = self.live.write();
         for (token, grant) in grants {
             live.insert(Remembered { token, grant });
@@ -171,7 +171,7 @@ impl Tokens {
 
 /// The token in an `Authorization: Bearer ...` header value (the scheme is matched case-insensitively;
 /// a bare token without the scheme is accepted too, as the MPGS docs show it).
-pub fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
+pub(crate) fn bearer(header: Option<&str>) -> Result<&str, TokenError> {
     let value = header.map(str::trim).filter(|v| !v.is_empty()).ok_or(TokenError::Missing)?;
     match value.split_once(' ') {
         Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(token.trim()),

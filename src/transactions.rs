@@ -7,7 +7,7 @@ use crate::recent::{Key, Keyed, Recent};
 use parking_lot::Mutex;
 
 #[derive(Debug, Clone)]
-pub struct Transaction {
+pub(crate) struct Transaction {
     pub merchant: String,
     pub reference: String,
     pub service_name: &'static str,
@@ -22,7 +22,7 @@ pub struct Transaction {
 /// A planned callback: from `at_ms` on the sandbox clock, the transaction is in the state its
 /// `code` says.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
+pub(crate) struct Step {
     pub at_ms: i64,
     pub code: i64,
     pub message: String,
@@ -44,7 +44,7 @@ impl<'de> serde::Deserialize<'de> for Step {
 
 /// What the details query reports: `state`, `stateCode`, `code`, `message`.
 #[derive(Debug, PartialEq)]
-pub struct Status {
+pub(crate) struct Status {
     pub state: &'static str,
     pub state_code: i64,
     pub code: i64,
@@ -52,7 +52,7 @@ pub struct Status {
 }
 
 impl Transaction {
-    pub fn status_at(&self, now_ms: i64) -> Status {
+    pub(crate) fn status_at(&self, now_ms: i64) -> Status {
         if self.steps.is_empty() {
             return Status { state: "Success", state_code: 2, code: 0, message: "Success".into() };
         }
@@ -86,37 +86,37 @@ impl Keyed for Transaction {
 }
 
 /// Kept up to `limit`; the oldest go first.
-pub struct Transactions {
+pub(crate) struct Transactions {
     inner: Mutex<Recent<Transaction>>,
     pub changes: crate::wait::Changes,
 }
 
 impl Transactions {
-    pub fn new(limit: usize) -> Self {
+    pub(crate) fn new(limit: usize) -> Self {
         Self { inner: Mutex::new(Recent::new(limit)), changes: Default::default() }
     }
 
-    pub fn record(&self, transaction: Transaction) {
+    pub(crate) fn record(&self, transaction: Transaction) {
         self.inner.lock().insert(transaction);
         self.changes.changed();
     }
 
     /// Newest first, of one merchant or all.
-    pub fn list(&self, merchant: Option<&str>, limit: usize) -> Vec<Transaction> {
+    pub(crate) fn list(&self, merchant: Option<&str>, limit: usize) -> Vec<Transaction> {
         let inner = self.inner.lock();
         inner.iter().rev().filter(|t| merchant.is_none_or(|m| t.merchant == m)).take(limit).cloned().collect()
     }
 
-    pub fn get(&self, merchant: &str, reference: &str) -> Option<Transaction> {
+    pub(crate) fn get(&self, merchant: &str, reference: &str) -> Option<Transaction> {
         self.inner.lock().get(Key(merchant, reference)).cloned()
     }
 
     /// Every transaction, oldest first.
-    pub fn all(&self) -> Vec<Transaction> {
+    pub(crate) fn all(&self) -> Vec<Transaction> {
         self.inner.lock().iter().cloned().collect()
     }
 
-    pub fn clear(&self, merchant: Option<&str>) {
+    pub(crate) fn clear(&self, merchant: Option<&str>) {
         self.inner.lock().retain(|t| merchant.is_some_and(|m| t.merchant != m));
     }
 }

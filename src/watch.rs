@@ -10,15 +10,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Quiet time after the last change before reloading: long enough to cover one save.
-pub const DEBOUNCE: Duration = Duration::from_millis(200);
+pub(crate) const DEBOUNCE: Duration = Duration::from_millis(200);
 
 /// Watches the scenario directories while it lives; dropping it stops watching.
-pub struct ScenarioWatch {
+pub(crate) struct ScenarioWatch {
     _debouncer: Debouncer<notify_debouncer_mini::notify::RecommendedWatcher>,
     pub directories: Vec<PathBuf>,
 }
 
-pub fn watch_scenarios(state: web::Data<AppState>) -> Result<ScenarioWatch, String> {
+pub(crate) fn watch_scenarios(state: web::Data<AppState>) -> Result<ScenarioWatch, String> {
     let directories = crate::scenario::load::directories(&state.settings.scenarios, state.settings.local_scenarios);
     let reload_state = state.clone();
     let mut debouncer = new_debouncer(DEBOUNCE, move |events: DebounceEventResult| match events {

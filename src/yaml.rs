@@ -5,13 +5,13 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// How many levels a scenario or config file may nest (its own layout takes about eight).
-pub const MAX_FILE_DEPTH: usize = 64;
+pub(crate) const MAX_FILE_DEPTH: usize = 64;
 /// How many YAML nodes (values, lists and maps) one file may hold: some 160,000 one-rule
 /// scenarios, or 400,000 match values. The parser's own default stops near 20,000 rules.
-pub const MAX_FILE_NODES: usize = 2_000_000;
+pub(crate) const MAX_FILE_NODES: usize = 2_000_000;
 
 /// The one place YAML is parsed (swap the crate here). Errors carry the 1-based line.
-pub fn parse_yaml<T: DeserializeOwned>(text: &str) -> Result<T, (u64, String)> {
+pub(crate) fn parse_yaml<T: DeserializeOwned>(text: &str) -> Result<T, (u64, String)> {
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_depth: MAX_FILE_DEPTH,
@@ -51,7 +51,7 @@ fn over_budget(breach: &serde_saphyr::budget::BudgetBreach) -> String {
 }
 
 /// A file's text; a file that is not UTF-8 text is named with the line of its first bad byte.
-pub fn read_text(path: &Path) -> Result<String, String> {
+pub(crate) fn read_text(path: &Path) -> Result<String, String> {
     let shown = path.display();
     if path.is_dir() {
         return Err(format!("{shown}: is a directory, not a file"));

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Every account with its ledger balance (of one merchant with `?merchant=`).
-pub async fn list(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> HttpResponse {
+pub(super) async fn list(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> HttpResponse {
     let merchants = state.merchants.all();
     let listed: Vec<Value> = merchants
         .iter()
@@ -30,7 +30,7 @@ pub async fn list(state: web::Data<AppState>, query: web::Query<MerchantQuery>) 
 /// `GET /__sandbox/accounts/{number}/statement`: the account's movements, oldest first, each with
 /// the balance after it (what the dashboard's chart draws). The default merchant's account
 /// unless `?merchant=` names another.
-pub async fn statement(
+pub(super) async fn statement(
     state: web::Data<AppState>,
     number: web::Path<String>,
     query: web::Query<MerchantQuery>,
@@ -59,7 +59,7 @@ pub async fn statement(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AccountBody {
+pub(super) struct AccountBody {
     balance: Option<Value>,
     currency: Option<String>,
     merchant: Option<String>,
@@ -67,7 +67,7 @@ pub struct AccountBody {
 }
 
 /// Sets an account's balance (and currency), creating the account for the merchant if needed.
-pub async fn put(state: web::Data<AppState>, number: web::Path<String>, Body(raw): Body) -> Answer {
+pub(super) async fn put(state: web::Data<AppState>, number: web::Path<String>, Body(raw): Body) -> Answer {
     let request: AccountBody = body(&raw)?;
     let daily_limit = match &request.daily_limit {
         None => None,

@@ -6,11 +6,11 @@ use actix_web::{web, HttpRequest};
 use serde::de::DeserializeOwned;
 
 /// The largest admin request body, in bytes (a merchant with its accounts and key fits easily).
-pub const BODY_LIMIT: usize = 256 * 1024;
+pub(super) const BODY_LIMIT: usize = 256 * 1024;
 
 /// An admin request body, read whole. One too large or cut short answers in JSON, like every
 /// other admin error (the plain extractor answers in plain text).
-pub struct Body(pub web::Bytes);
+pub(super) struct Body(pub web::Bytes);
 
 impl actix_web::FromRequest for Body {
     type Error = actix_web::Error;
@@ -35,7 +35,7 @@ impl actix_web::FromRequest for Body {
 
 /// Parses a JSON body, naming the problem on failure: every unknown top-level key at once, not
 /// only the first that serde meets.
-pub fn body<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AdminError> {
+pub(super) fn body<T: DeserializeOwned>(raw: &[u8]) -> Result<T, AdminError> {
     let raw = if raw.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { raw };
     let invalid = |message: String| AdminError::bad_request(format!("invalid body: {message}"));
     let mut value = crate::fields::from_json(raw).map_err(invalid)?;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CallbackQuery {
+pub(super) struct CallbackQuery {
     merchant: Option<String>,
     reference: Option<String>,
     status: Option<String>,
@@ -19,7 +19,7 @@ pub struct CallbackQuery {
     count: Option<String>,
 }
 
-pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<CallbackQuery>) -> Answer {
+pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<CallbackQuery>) -> Answer {
     let query = query.into_inner();
     let limit = parse_limit(query.limit)?;
     let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
@@ -32,14 +32,14 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Quer
         .await
 }
 
-pub async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
+pub(super) async fn get(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     match state.callbacks.get(&id) {
         Some(job) => Ok(HttpResponse::Ok().json(job)),
         None => Err(AdminError::not_found(format!("no callback job {id}"))),
     }
 }
 
-pub async fn redeliver(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
+pub(super) async fn redeliver(state: web::Data<AppState>, id: web::Path<String>) -> Answer {
     match state.callbacks.redeliver(&id) {
         Some(job) => Ok(HttpResponse::Accepted().json(job)),
         None => Err(AdminError::not_found(format!("no callback job {id}"))),

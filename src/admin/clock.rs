@@ -31,14 +31,14 @@ fn merchant_of(state: &AppState, query: MerchantQuery) -> Result<Option<String>,
     }
 }
 
-pub async fn get(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> Answer {
+pub(super) async fn get(state: web::Data<AppState>, query: web::Query<MerchantQuery>) -> Answer {
     let merchant = merchant_of(&state, query.into_inner())?;
     Ok(HttpResponse::Ok().json(view(&state, merchant.as_deref())))
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SetClockBody {
+pub(super) struct SetClockBody {
     now: Option<String>,
     frozen: Option<bool>,
 }
@@ -46,7 +46,7 @@ pub struct SetClockBody {
 /// `PUT /__sandbox/clock`: set the time, freeze or release it. Frozen, every timestamp the
 /// sandbox writes is this instant until it is advanced, set again or reset. `?merchant=` sets
 /// that merchant's clock only; without it, every merchant's.
-pub async fn set(state: web::Data<AppState>, query: web::Query<MerchantQuery>, Body(raw): Body) -> Answer {
+pub(super) async fn set(state: web::Data<AppState>, query: web::Query<MerchantQuery>, Body(raw): Body) -> Answer {
     let merchant = merchant_of(&state, query.into_inner())?;
     let request: SetClockBody = body(&raw)?;
     let now = match request.now.as_deref().map(chrono::DateTime::parse_from_rfc3339).transpose() {
@@ -70,11 +70,11 @@ pub async fn set(state: web::Data<AppState>, query: web::Query<MerchantQuery>, B
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AdvanceBody {
+pub(super) struct AdvanceBody {
     seconds: f64,
 }
 
-pub async fn advance(state: web::Data<AppState>, query: web::Query<MerchantQuery>, Body(raw): Body) -> Answer {
+pub(super) async fn advance(state: web::Data<AppState>, query: web::Query<MerchantQuery>, Body(raw): Body) -> Answer {
     let merchant = merchant_of(&state, query.into_inner())?;
     let request: AdvanceBody = body(&raw)?;
     if !(request.seconds.is_finite() && request.seconds >= 0.0) {

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// `GET /__sandbox/events`: server-sent events naming the views that changed.
-pub async fn events(state: web::Data<AppState>, req: HttpRequest) -> Answer {
+pub(super) async fn events(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let stream = crate::dashboard::events::open(state, req.conn_data().copied()).map_err(|busy| {
         AdminError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -24,7 +24,7 @@ pub async fn events(state: web::Data<AppState>, req: HttpRequest) -> Answer {
 }
 
 /// `GET /__sandbox/ui/app.css` and `/__sandbox/ui/{script}`: an embedded asset of the page.
-pub async fn asset(req: HttpRequest) -> Answer {
+pub(super) async fn asset(req: HttpRequest) -> Answer {
     let path = req.path().strip_prefix("/__sandbox").unwrap_or_default();
     crate::dashboard::asset(path).ok_or_else(|| {
         AdminError::new(StatusCode::NOT_FOUND, format!("the dashboard has no asset {path}; it loads /__sandbox/ui"))

@@ -7,32 +7,32 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 #[derive(Debug)]
-pub struct AdminError {
+pub(super) struct AdminError {
     status: StatusCode,
     message: String,
     details: Map<String, Value>,
 }
 
 impl AdminError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         AdminError { status, message: message.into(), details: Map::new() }
     }
 
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(super) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
-    pub fn not_found(message: impl Into<String>) -> Self {
+    pub(super) fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
     /// A further key of the answer, after `error`.
-    pub fn with(mut self, key: &str, value: Value) -> Self {
+    pub(super) fn with(mut self, key: &str, value: Value) -> Self {
         self.details.insert(key.to_string(), value);
         self
     }
 
-    pub fn response(&self) -> HttpResponse {
+    pub(super) fn response(&self) -> HttpResponse {
         let mut body = Map::new();
         body.insert("error".into(), Value::String(self.message.clone()));
         body.extend(self.details.clone());
@@ -57,4 +57,4 @@ impl ResponseError for AdminError {
 }
 
 /// What an admin handler returns.
-pub type Answer = Result<HttpResponse, AdminError>;
+pub(super) type Answer = Result<HttpResponse, AdminError>;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RequestQuery {
+pub(super) struct RequestQuery {
     merchant: Option<String>,
     operation: Option<String>,
     path: Option<String>,
@@ -20,7 +20,7 @@ pub struct RequestQuery {
     count: Option<String>,
 }
 
-pub async fn requests(state: web::Data<AppState>, req: HttpRequest, query: web::Query<RequestQuery>) -> Answer {
+pub(super) async fn requests(state: web::Data<AppState>, req: HttpRequest, query: web::Query<RequestQuery>) -> Answer {
     let query = query.into_inner();
     let limit = parse_limit(query.limit)?;
     let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());

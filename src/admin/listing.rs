@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse};
 const WAIT_HEADER: &str = "x-sandbox-wait";
 
 /// `limit` is read here rather than by serde so a bad value is named in the error.
-pub fn parse_limit(limit: Option<String>) -> Result<Option<usize>, AdminError> {
+pub(super) fn parse_limit(limit: Option<String>) -> Result<Option<usize>, AdminError> {
     limit
         .map(|l| l.parse::<usize>().map_err(|_| AdminError::bad_request(format!("limit: {l:?} is not a whole number"))))
         .transpose()
@@ -17,7 +17,7 @@ pub fn parse_limit(limit: Option<String>) -> Result<Option<usize>, AdminError> {
 
 /// A list answer, after waiting when the query asked to:
 /// `count` is compared with every match, and `limit` cuts the answer afterwards.
-pub async fn listed<T: serde::Serialize>(
+pub(super) async fn listed<T: serde::Serialize>(
     state: &AppState,
     req: &HttpRequest,
     wait: Result<Option<Wait>, String>,

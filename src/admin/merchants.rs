@@ -8,11 +8,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-pub async fn list(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn list(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(state.merchants.all().iter().map(|m| m.summary()).collect::<Vec<_>>())
 }
 
-pub async fn put(state: web::Data<AppState>, code: web::Path<String>, Body(raw): Body) -> Answer {
+pub(super) async fn put(state: web::Data<AppState>, code: web::Path<String>, Body(raw): Body) -> Answer {
     let spec: MerchantSpec = body(&raw)?;
     if spec.code.as_deref().is_some_and(|c| c != code.as_str()) {
         return Err(AdminError::bad_request("code in the body differs from the path"));
@@ -24,7 +24,7 @@ pub async fn put(state: web::Data<AppState>, code: web::Path<String>, Body(raw):
 }
 
 /// Takes the key as text (PEM or bare Base64) or as `{"publicKey": "..."}`.
-pub async fn put_public_key(state: web::Data<AppState>, code: web::Path<String>, Body(raw): Body) -> Answer {
+pub(super) async fn put_public_key(state: web::Data<AppState>, code: web::Path<String>, Body(raw): Body) -> Answer {
     let text = String::from_utf8_lossy(&raw).to_string();
     let key = if text.trim_start().starts_with('{') {
         #[derive(Deserialize)]

@@ -19,7 +19,7 @@ mod scenarios;
 mod simulate;
 mod sink;
 mod status;
-pub mod table;
+pub(crate) mod table;
 mod transactions;
 
 use crate::merchant::MerchantSpec;
@@ -40,7 +40,7 @@ use serde_json::json;
 use table::{fields, op, LISTED};
 use table::{AdminBody, AdminOp, AdminPath};
 
-pub fn scope() -> actix_web::Scope<
+pub(crate) fn scope() -> actix_web::Scope<
     impl actix_web::dev::ServiceFactory<
         ServiceRequest,
         Config = (),
@@ -70,7 +70,7 @@ pub fn scope() -> actix_web::Scope<
 }
 
 /// The one list of admin paths, read by the router and by the API description.
-pub static ROUTES: &[AdminPath] = &[
+pub(crate) static ROUTES: &[AdminPath] = &[
     AdminPath { path: "/health", ops: &[op("GET", || web::to(status::health), "Liveness")] },
     AdminPath {
         path: "/metrics",

@@ -5,6 +5,6 @@ use serde::Deserialize;
 /// `?merchant=`: the calls that act on one merchant's state, or on every merchant's without it.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MerchantQuery {
+pub(super) struct MerchantQuery {
     pub merchant: Option<String>,
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-pub async fn list(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn list(state: web::Data<AppState>) -> HttpResponse {
     let set = state.scenarios.current();
     HttpResponse::Ok().json(json!({
         "files": set.files,
@@ -19,7 +19,7 @@ pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
-pub async fn reload(state: web::Data<AppState>) -> Answer {
+pub(super) async fn reload(state: web::Data<AppState>) -> Answer {
     match state.scenarios.reload(&state.settings.scenarios, state.settings.local_scenarios) {
         Ok(reloaded) => Ok(HttpResponse::Ok()
             .json(json!({"status": "reloaded", "scenarios": reloaded.scenarios, "files": reloaded.files}))),
@@ -31,7 +31,7 @@ pub async fn reload(state: web::Data<AppState>) -> Answer {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ArmBody {
+pub(super) struct ArmBody {
     scenario: String,
     times: Option<u32>,
     operation: Option<String>,
@@ -40,7 +40,7 @@ pub struct ArmBody {
     matches: BTreeMap<String, Value>,
 }
 
-pub async fn arm(state: web::Data<AppState>, Body(raw): Body) -> Answer {
+pub(super) async fn arm(state: web::Data<AppState>, Body(raw): Body) -> Answer {
     let request: ArmBody = body(&raw)?;
     let target = Target::parse(&request.scenario).map_err(AdminError::bad_request)?;
     if let Some(op) = &request.operation {
@@ -74,11 +74,11 @@ pub async fn arm(state: web::Data<AppState>, Body(raw): Body) -> Answer {
     Ok(HttpResponse::Created().json(armed))
 }
 
-pub async fn list_armed(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn list_armed(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(state.scenarios.armed())
 }
 
-pub async fn disarm(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn disarm(state: web::Data<AppState>) -> HttpResponse {
     state.scenarios.disarm_all();
     HttpResponse::Ok().json(json!({"status": "disarmed"}))
 }

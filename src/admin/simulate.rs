@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SimulatedPayment {
+pub(super) struct SimulatedPayment {
     account: String,
     /// `"250.00"` or a number.
     amount: Value,
@@ -29,14 +29,14 @@ pub struct SimulatedPayment {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Payer {
+pub(super) struct Payer {
     name: String,
     mobile_number: String,
 }
 
 const SERVICE_NAME: &str = "Inbound Payment";
 
-pub async fn payment(state: web::Data<AppState>, Body(raw): Body) -> Answer {
+pub(super) async fn payment(state: web::Data<AppState>, Body(raw): Body) -> Answer {
     let request: SimulatedPayment = body(&raw)?;
     let amount = match &request.amount {
         Value::String(text) => text.clone(),

@@ -21,7 +21,7 @@ fn key_and_now(state: &AppState, req: &HttpRequest) -> (String, i64) {
     }
 }
 
-pub async fn store(
+pub(super) async fn store(
     state: web::Data<AppState>,
     proxy: Option<web::Data<Proxy>>,
     req: HttpRequest,
@@ -39,20 +39,20 @@ pub async fn store(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SinkQuery {
+pub(super) struct SinkQuery {
     limit: Option<String>,
     wait_ms: Option<String>,
     count: Option<String>,
 }
 
-pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<SinkQuery>) -> Answer {
+pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<SinkQuery>) -> Answer {
     let (key, _) = key_and_now(&state, &req);
     let limit = parse_limit(query.limit.clone())?;
     let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());
     listed(&state, &req, wait, &[state.sink.changes.notify()], limit, || Look::of(state.sink.list(&key))).await
 }
 
-pub async fn clear(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub(super) async fn clear(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     state.sink.clear(&key_and_now(&state, &req).0);
     HttpResponse::Ok().json(json!({"status": "cleared"}))
 }

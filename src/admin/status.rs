@@ -7,11 +7,11 @@ use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-pub async fn health() -> HttpResponse {
+pub(super) async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-pub async fn metrics(state: web::Data<AppState>, proxy: Option<web::Data<Proxy>>) -> HttpResponse {
+pub(super) async fn metrics(state: web::Data<AppState>, proxy: Option<web::Data<Proxy>>) -> HttpResponse {
     let mut text = state.metrics.render(state.callbacks.queued(), state.callbacks.in_flight());
     text.push_str(&format!(
         "# HELP jenga_sandbox_waiting_requests Admin list requests waiting (wait_ms) now.\n\
@@ -28,12 +28,12 @@ pub async fn metrics(state: web::Data<AppState>, proxy: Option<web::Data<Proxy>>
 }
 
 /// The API description, with `admin_routes` as the admin paths it tells.
-pub async fn openapi(req: HttpRequest, admin_routes: &'static [AdminPath]) -> HttpResponse {
+pub(super) async fn openapi(req: HttpRequest, admin_routes: &'static [AdminPath]) -> HttpResponse {
     let info = req.connection_info();
     let server = format!("{}://{}", info.scheme(), info.host());
     HttpResponse::Ok().json(crate::openapi::document(&server, admin_routes))
 }
 
-pub async fn errors() -> HttpResponse {
+pub(super) async fn errors() -> HttpResponse {
     HttpResponse::Ok().json(CATALOGUE)
 }

@@ -4,12 +4,12 @@ use actix_web::http::Method;
 use serde::Deserialize;
 
 /// One admin path, as mounted and as the API description tells it.
-pub struct AdminPath {
+pub(crate) struct AdminPath {
     pub path: &'static str,
     pub ops: &'static [AdminOp],
 }
 
-pub struct AdminOp {
+pub(crate) struct AdminOp {
     pub method: &'static str,
     pub(super) route: fn() -> actix_web::Route,
     pub summary: &'static str,
@@ -23,13 +23,13 @@ pub struct AdminOp {
 }
 
 impl AdminOp {
-    pub fn method(&self) -> Method {
+    pub(crate) fn method(&self) -> Method {
         Method::from_bytes(self.method.as_bytes()).expect("the table names HTTP methods")
     }
 }
 
 /// What an admin call's body holds.
-pub enum AdminBody {
+pub(crate) enum AdminBody {
     /// A JSON object with these fields and no others (those of its serde struct).
     Fields(fn() -> &'static [&'static str]),
     /// Anything; the sentence says what.

@@ -10,7 +10,7 @@ use serde_json::json;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TransactionQuery {
+pub(super) struct TransactionQuery {
     merchant: Option<String>,
     reference: Option<String>,
     /// A state as listed (`pending`, `success`, `failed`, `cancelled`; any case).
@@ -21,7 +21,7 @@ pub struct TransactionQuery {
 }
 
 /// Transactions with their state now (on the sandbox clock), newest first.
-pub async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<TransactionQuery>) -> Answer {
+pub(super) async fn list(state: web::Data<AppState>, req: HttpRequest, query: web::Query<TransactionQuery>) -> Answer {
     let query = query.into_inner();
     let limit = parse_limit(query.limit)?;
     let wait = Wait::from_query(query.wait_ms.as_deref(), query.count.as_deref());

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 /// Marks every callback request (its value is the job id): a request carrying it is refused
 /// anywhere but the sink (see `refuse_callback_to_self`).
-pub const CALLBACK_HEADER: &str = "x-sandbox-callback";
+pub(super) const CALLBACK_HEADER: &str = "x-sandbox-callback";
 
-pub const SIGNATURE_HEADER: &str = "X-Sandbox-Signature";
+pub(super) const SIGNATURE_HEADER: &str = "X-Sandbox-Signature";
 
 /// Where one attempt goes, and what it carries; taken from the job under the lock.
 pub(super) struct Sending {

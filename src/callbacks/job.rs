@@ -7,14 +7,14 @@ use serde_json::Value;
 use std::sync::Arc;
 
 /// Job ids are shared by the log, its order, the schedule and the chains: one allocation each.
-pub type JobId = Arc<str>;
+pub(crate) type JobId = Arc<str>;
 
 /// Names a transaction's sequence while its later steps wait (see `store::Chain`).
 pub(super) type ChainId = u64;
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum JobState {
+pub(crate) enum JobState {
     /// Waiting for its time (first attempt or a retry).
     Scheduled,
     InFlight,
@@ -39,7 +39,7 @@ impl JobState {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Attempt {
+pub(crate) struct Attempt {
     pub number: u32,
     #[serde(serialize_with = "crate::clock::serialize_iso_ms")]
     pub at: i64,
@@ -54,7 +54,7 @@ pub struct Attempt {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Job {
+pub(crate) struct Job {
     pub id: JobId,
     pub merchant: String,
     pub operation: String,
@@ -92,7 +92,7 @@ pub struct Job {
 
 /// JSON text kept as bytes, written out as JSON (not as a string) where jobs are listed.
 #[derive(Debug, Clone)]
-pub struct JsonBytes(pub actix_web::web::Bytes);
+pub(crate) struct JsonBytes(pub actix_web::web::Bytes);
 
 impl JsonBytes {
     pub(super) fn of(value: &Value) -> Self {
@@ -102,7 +102,7 @@ impl JsonBytes {
         Self(actix_web::web::Bytes::from(text))
     }
 
-    pub fn to_value(&self) -> Value {
+    pub(crate) fn to_value(&self) -> Value {
         serde_json::from_slice(&self.0).unwrap_or(Value::Null)
     }
 }
@@ -115,7 +115,7 @@ impl Serialize for JsonBytes {
 
 /// One callback to send, as the operation built it.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     /// Wait after the previous step finishes (or after acceptance); None: the configured first delay.
     pub after_ms: Option<u64>,
     pub body: Value,
@@ -123,7 +123,7 @@ pub struct Step {
 
 /// Everything an operation hands over: who, where, and the steps in order.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub merchant: String,
     pub operation: String,
     pub reference: String,
@@ -140,7 +140,7 @@ pub(super) fn is_zero(n: &u32) -> bool {
 
 /// Which jobs a listing shows.
 #[derive(Debug, Default, Clone)]
-pub struct Filter {
+pub(crate) struct Filter {
     pub merchant: Option<String>,
     pub reference: Option<String>,
     pub state: Option<String>,

@@ -35,14 +35,14 @@ mod store;
 mod worker;
 
 use job::ChainId;
-pub use job::{Filter, Job, JobId, JobState, JsonBytes, Plan, Step};
-pub use own_sink::refuse_callback_to_self;
+pub(crate) use job::{Filter, Job, JobId, JobState, JsonBytes, Plan, Step};
+pub(crate) use own_sink::refuse_callback_to_self;
 use own_sink::OwnSink;
 use retry::later;
-pub use saved::QueuedPlan;
+pub(crate) use saved::QueuedPlan;
 use store::{Chain, Store};
 
-pub struct Callbacks {
+pub(crate) struct Callbacks {
     store: Mutex<Store>,
     wake: Notify,
     /// Announces new jobs and attempts to admin requests that wait for them.
@@ -67,7 +67,7 @@ pub struct Callbacks {
 const USER_AGENT: &str = concat!("jenga-sandbox/", env!("CARGO_PKG_VERSION"));
 
 impl Callbacks {
-    pub fn new(
+    pub(crate) fn new(
         settings: CallbackSettings,
         clocks: Arc<Clocks>,
         ids: Arc<Ids>,
@@ -113,12 +113,12 @@ impl Callbacks {
         }
     }
 
-    pub fn first_delay_ms(&self) -> u64 {
+    pub(crate) fn first_delay_ms(&self) -> u64 {
         self.settings.first_delay_ms
     }
 
     /// Queues a transaction's callbacks; returns the ids of the jobs created now.
-    pub fn enqueue(&self, mut plan: Plan) -> Vec<String> {
+    pub(crate) fn enqueue(&self, mut plan: Plan) -> Vec<String> {
         if plan.steps.is_empty() {
             return Vec::new();
         }
@@ -255,7 +255,7 @@ impl Callbacks {
     }
 
     /// Sends a job again now, whatever its state (unless it is on its way).
-    pub fn redeliver(&self, id: &str) -> Option<Job> {
+    pub(crate) fn redeliver(&self, id: &str) -> Option<Job> {
         let mut store = self.store.lock();
         let job = store.jobs.get(id)?;
         let merchant = job.merchant.clone();
@@ -266,37 +266,37 @@ impl Callbacks {
         store.jobs.get(id).map(|job| Job::clone(job))
     }
 
-    pub fn get(&self, id: &str) -> Option<Job> {
+    pub(crate) fn get(&self, id: &str) -> Option<Job> {
         self.store.lock().jobs.get(id).map(|job| Job::clone(job))
     }
 
     /// Newest first.
-    pub fn list(&self, filter: &Filter) -> Vec<Job> {
+    pub(crate) fn list(&self, filter: &Filter) -> Vec<Job> {
         self.store.lock().list(filter)
     }
 
     /// Takes out the jobs `ids` with the steps still to follow them, and returns their bodies in
     /// order: proxy mode reads what the sandbox would have sent, and nothing is sent.
-    pub fn take_planned(&self, ids: &[String]) -> Vec<(String, serde_json::Value)> {
+    pub(crate) fn take_planned(&self, ids: &[String]) -> Vec<(String, serde_json::Value)> {
         self.store.lock().take(ids)
     }
 
     /// Forgets jobs (of one merchant, or all); queued ones are not sent.
-    pub fn clear(&self, merchant: Option<&str>) {
+    pub(crate) fn clear(&self, merchant: Option<&str>) {
         self.store.lock().clear(merchant);
     }
 
     /// Wakes the worker to look at the schedule again (after the clock moved).
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.wake.notify_one();
     }
 
     /// Requests being sent right now.
-    pub fn in_flight(&self) -> usize {
+    pub(crate) fn in_flight(&self) -> usize {
         self.settings.max_in_flight.max(1) - self.in_flight.available_permits()
     }
 
-    pub fn queued(&self) -> usize {
+    pub(crate) fn queued(&self) -> usize {
         self.store.lock().queued.total
     }
 }

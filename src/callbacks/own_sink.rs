@@ -18,7 +18,7 @@ pub(super) const SINK_PATH: &str = "/__sandbox/sink/";
 
 impl Callbacks {
     /// Once the server listens: its port, and the sink its `/__sandbox/sink/NAME` serves.
-    pub fn set_own_sink(&self, port: u16, sink: Arc<crate::sink::Sink>) {
+    pub(crate) fn set_own_sink(&self, port: u16, sink: Arc<crate::sink::Sink>) {
         let prefixes = ["127.0.0.1", "localhost", "[::1]"].map(|host| format!("http://{host}:{port}{SINK_PATH}"));
         let _ = self.own_sink.set(OwnSink { port, sink, prefixes });
     }
@@ -78,7 +78,7 @@ impl Callbacks {
 /// own-sink shortcut does not know: another loopback address, the bind address, a host name)
 /// is answered only by the sink; anywhere else, 403. Callbacks carry no credentials, but the
 /// admin API on loopback needs none, so a callback URL could otherwise reset the sandbox.
-pub fn refuse_callback_to_self(req: &actix_web::dev::ServiceRequest) -> Option<actix_web::HttpResponse> {
+pub(crate) fn refuse_callback_to_self(req: &actix_web::dev::ServiceRequest) -> Option<actix_web::HttpResponse> {
     use actix_web::http::{header::HeaderName, Method};
     if !req.headers().contains_key(HeaderName::from_static(CALLBACK_HEADER)) {
         return None;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 /// A sequence still to be delivered, as the state file keeps it.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct QueuedPlan {
+pub(crate) struct QueuedPlan {
     pub merchant: String,
     pub operation: String,
     pub reference: String,
@@ -39,7 +39,7 @@ pub struct QueuedPlan {
 /// One more copy of a plan's first step: when it is due and how often it was tried.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SavedCopy {
+pub(crate) struct SavedCopy {
     pub due_ms: i64,
     #[serde(default)]
     pub attempts: u32,
@@ -47,7 +47,7 @@ pub struct SavedCopy {
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SavedStep {
+pub(crate) struct SavedStep {
     pub after_ms: Option<u64>,
     pub body: Value,
 }
@@ -56,7 +56,7 @@ impl Callbacks {
     /// What is still to be sent, one plan per transaction sequence: the unfinished copies of its
     /// current step (with their due times and attempts made) and the steps chained after them.
     /// For the state file.
-    pub fn queued_plans(&self) -> Vec<QueuedPlan> {
+    pub(crate) fn queued_plans(&self) -> Vec<QueuedPlan> {
         let store = self.store.lock();
         let mut queued: Vec<&Job> = store.jobs.values().map(|j| &**j).filter(|j| j.state.is_queued()).collect();
         queued.sort_by_key(|j| (j.due_ms, j.id.clone()));
@@ -105,7 +105,7 @@ impl Callbacks {
     }
 
     /// Queues saved plans again, each copy of a first step at its saved due time.
-    pub fn restore(&self, plans: Vec<QueuedPlan>) {
+    pub(crate) fn restore(&self, plans: Vec<QueuedPlan>) {
         for saved in plans {
             let plan = Plan {
                 merchant: saved.merchant,

@@ -16,7 +16,7 @@ impl Callbacks {
     /// releases), makes the retries that fall due within `grace` at their time (a retry's wait is
     /// never shortened), then stops the worker, cutting short attempts still under way. Returns
     /// how many jobs are left queued, with their schedule and attempts, for the state file.
-    pub async fn shut_down(&self, grace: Duration) -> usize {
+    pub(crate) async fn shut_down(&self, grace: Duration) -> usize {
         if self.flushing.swap(true, Ordering::Relaxed) {
             return self.queued();
         }
@@ -69,7 +69,7 @@ impl Callbacks {
     }
 
     /// Marks what is still queued as abandoned (at shutdown, after it was saved); returns how many.
-    pub fn abandon_queued(&self) -> usize {
+    pub(crate) fn abandon_queued(&self) -> usize {
         self.store.lock().abandon_queued()
     }
 }

@@ -22,7 +22,7 @@ pub(super) fn wall_now_ms() -> i64 {
 
 impl Callbacks {
     /// The delivery loop; returns once `shut_down` has stopped it.
-    pub async fn run(self: Arc<Self>) {
+    pub(crate) async fn run(self: Arc<Self>) {
         let mut stopping = self.stopping.subscribe();
         loop {
             let (ready, wait) = {

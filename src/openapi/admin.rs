@@ -3,7 +3,7 @@
 use crate::admin::table::{AdminBody, AdminOp, AdminPath};
 use serde_json::{json, Map, Value};
 
-pub fn error_schema() -> Value {
+pub(super) fn error_schema() -> Value {
     json!({
         "type": "object",
         "required": ["error"],
@@ -11,7 +11,7 @@ pub fn error_schema() -> Value {
     })
 }
 
-pub fn paths(paths: &mut Map<String, Value>, routes: &[AdminPath]) {
+pub(super) fn paths(paths: &mut Map<String, Value>, routes: &[AdminPath]) {
     for path in routes {
         let full = format!("/__sandbox{}", path.path);
         let mut item = Map::new();

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// The component schema each generation's error envelope is described by.
-pub fn error_schema_name(generation: Generation) -> &'static str {
+pub(super) fn error_schema_name(generation: Generation) -> &'static str {
     match generation {
         Generation::V3 => "V3Error",
         Generation::V2 => "V2Error",
@@ -16,7 +16,7 @@ pub fn error_schema_name(generation: Generation) -> &'static str {
 }
 
 /// Shared schemas: the two error envelopes (as `envelope::Failure::render` writes them).
-pub fn components() -> Value {
+pub(super) fn components() -> Value {
     json!({
         "V3Error": {
             "type": "object",
@@ -69,7 +69,7 @@ fn failures(ops: &[&Operation], generation: Generation, signed: bool) -> BTreeMa
 }
 
 /// The `responses` object of an operation.
-pub fn responses(ops: &[&Operation], generation: Generation, signed: bool) -> Value {
+pub(super) fn responses(ops: &[&Operation], generation: Generation, signed: bool) -> Value {
     let error = json!({"$ref": format!("#/components/schemas/{}", error_schema_name(generation))});
     let success = json!({"$ref": "#/components/schemas/Success"});
     let mut responses = Map::new();

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 /// The document, naming `server` (the base URL it was fetched from, or the default bind) as
 /// where the API is: tools that import a file (Postman, Swagger UI) need an absolute one. The
 /// admin paths are those of `admin_routes` (`admin::ROUTES`).
-pub fn document(server: &str, admin_routes: &[AdminPath]) -> Value {
+pub(crate) fn document(server: &str, admin_routes: &[AdminPath]) -> Value {
     let mut paths = Map::new();
     let described = api::described();
     for route in described {

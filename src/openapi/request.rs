@@ -5,7 +5,7 @@ use crate::rules::{Asked, Rule};
 use serde_json::{json, Map, Value};
 
 /// The JSON schema of one field rule.
-pub fn field(rule: &Rule) -> Value {
+pub(super) fn field(rule: &Rule) -> Value {
     // Required strings must hold more than blanks.
     let text = || json!({"type": "string", "pattern": "\\S"});
     match rule {
@@ -38,7 +38,7 @@ fn amount(decimals: usize) -> Value {
 
 /// The object schema of a body whose fields are `asked` (dotted paths; a numeric segment is an
 /// array index). Other fields are allowed: clients send more than the sandbox reads.
-pub fn body(asked: &[Asked]) -> Value {
+pub(super) fn body(asked: &[Asked]) -> Value {
     let mut root = object();
     for field in asked {
         let segments: Vec<&str> = field.path.split('.').collect();
@@ -113,7 +113,7 @@ fn either_of(node: &mut Value, names: &[&str]) {
 
 /// Parameters read from the path or the query string of a GET: the validator's fields, each
 /// `in` the path when the template names it, otherwise in the query.
-pub fn parameters(path: &str, asked: &[Asked]) -> Vec<Value> {
+pub(super) fn parameters(path: &str, asked: &[Asked]) -> Vec<Value> {
     asked
         .iter()
         .map(|field| {

@@ -25,7 +25,7 @@ pub(super) fn read(
 }
 
 /// The whole body, at most `max_body_bytes`, within `body_read_timeout_ms` (408 past it).
-pub async fn read_body<S>(payload: S, settings: &crate::config::Settings) -> Result<Bytes, Failure>
+pub(crate) async fn read_body<S>(payload: S, settings: &crate::config::Settings) -> Result<Bytes, Failure>
 where
     S: futures_util::Stream<Item = Result<Bytes, actix_web::error::PayloadError>> + Unpin,
 {

@@ -21,20 +21,20 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-pub const SCENARIO_HEADER: &str = "x-sandbox-scenario";
-pub const REQUEST_ID_HEADER: &str = "x-sandbox-request-id";
-pub const EXPECTED_HEADER: &str = "x-sandbox-signature-expected";
-pub const EXPECTED_VARIANT_HEADER: &str = "x-sandbox-signature-expected-variant";
+pub(crate) const SCENARIO_HEADER: &str = "x-sandbox-scenario";
+pub(crate) const REQUEST_ID_HEADER: &str = "x-sandbox-request-id";
+pub(crate) const EXPECTED_HEADER: &str = "x-sandbox-signature-expected";
+pub(crate) const EXPECTED_VARIANT_HEADER: &str = "x-sandbox-signature-expected-variant";
 /// Bytes of a request body the journal keeps when no merchant was authenticated.
-pub const UNAUTHENTICATED_BODY_EXCERPT: usize = 2 * 1024;
+pub(crate) const UNAUTHENTICATED_BODY_EXCERPT: usize = 2 * 1024;
 
-pub use input::read_body;
+pub(crate) use input::read_body;
 
 /// Marks proxy mode's copy of a request (see `proxy`): its answer is compared, never sent, so
 /// neither answer faults nor delays are played; `signature_unchecked` skips a signature check
 /// that could only fail, when the sandbox holds no public key for the merchant.
 #[derive(Clone, Copy)]
-pub struct ShadowCopy {
+pub(crate) struct ShadowCopy {
     pub signature_unchecked: bool,
 }
 
@@ -153,11 +153,11 @@ impl Reply {
     }
 }
 
-pub type Outcome = Result<Reply, Failure>;
+pub(crate) type Outcome = Result<Reply, Failure>;
 
 /// The validated input as an operation's typed request, borrowing its strings. The validator
 /// has checked every field the type reads, so a mismatch is the sandbox's own fault.
-pub fn typed<'a, T: serde::Deserialize<'a>>(input: &'a Value) -> Result<T, Failure> {
+pub(crate) fn typed<'a, T: serde::Deserialize<'a>>(input: &'a Value) -> Result<T, Failure> {
     T::deserialize(input).map_err(|error| Failure::http("INTERNAL_ERROR", Some(format!("typed request: {error}"))))
 }
 
@@ -203,7 +203,7 @@ pub enum Route {
 
 /// Runs one API request through the pipeline, answering in the envelope of `generation` (the
 /// route's, fixed when it was mounted).
-pub async fn serve_route(
+pub(crate) async fn serve_route(
     state: &AppState,
     req: &HttpRequest,
     payload: Payload,
@@ -455,7 +455,7 @@ fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Arc<Merchant>, Fa
 }
 
 /// What the journal and the sandbox headers need, gathered along the way.
-pub struct Trace<'a> {
+pub(crate) struct Trace<'a> {
     state: &'a AppState,
     req: &'a HttpRequest,
     operation: &'static str,
@@ -470,7 +470,12 @@ pub struct Trace<'a> {
 }
 
 impl<'a> Trace<'a> {
-    pub fn new(state: &'a AppState, req: &'a HttpRequest, operation: &'static str, generation: Generation) -> Self {
+    pub(crate) fn new(
+        state: &'a AppState,
+        req: &'a HttpRequest,
+        operation: &'static str,
+        generation: Generation,
+    ) -> Self {
         Self {
             state,
             req,
@@ -487,7 +492,7 @@ impl<'a> Trace<'a> {
     }
 
     /// Renders the answer, adds the sandbox headers and journals the exchange.
-    pub fn finish(self, outcome: Outcome) -> HttpResponse {
+    pub(crate) fn finish(self, outcome: Outcome) -> HttpResponse {
         // Numbered once the merchant is known, in its own series.
         let request_id = match &self.merchant {
             Some(merchant) => self.state.ids.of(merchant).request_id(),
@@ -558,7 +563,7 @@ impl<'a> Trace<'a> {
 }
 
 /// Answers a request no operation serves (unknown path or method), in the envelope its path implies.
-pub async fn unmatched(
+pub(crate) async fn unmatched(
     state: &AppState,
     req: &HttpRequest,
     payload: Payload,
@@ -580,7 +585,7 @@ pub async fn unmatched(
 }
 
 /// A request's headers as text, for the journal and the sink.
-pub fn header_map(req: &HttpRequest) -> BTreeMap<String, String> {
+pub(crate) fn header_map(req: &HttpRequest) -> BTreeMap<String, String> {
     req.headers()
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))

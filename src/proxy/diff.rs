@@ -58,7 +58,7 @@ impl Difference {
 }
 
 /// An HTTP answer as received: its status and body bytes.
-pub struct Answer<'a> {
+pub(crate) struct Answer<'a> {
     pub status: u16,
     pub body: &'a [u8],
 }
@@ -108,7 +108,7 @@ fn text(value: Option<&Value>) -> String {
 }
 
 /// The upstream's answer against the sandbox's.
-pub fn compare(upstream: &Answer, sandbox: &Answer) -> Vec<Difference> {
+pub(crate) fn compare(upstream: &Answer, sandbox: &Answer) -> Vec<Difference> {
     let mut found = Vec::new();
     if upstream.status != sandbox.status {
         found.push(Difference::new(Kind::Status, "", upstream.status.to_string(), sandbox.status.to_string()));
@@ -129,7 +129,7 @@ pub fn compare(upstream: &Answer, sandbox: &Answer) -> Vec<Difference> {
 }
 
 /// Two JSON answers: envelope, code, message and shape.
-pub fn compare_json(up: &Value, own: &Value) -> Vec<Difference> {
+pub(crate) fn compare_json(up: &Value, own: &Value) -> Vec<Difference> {
     let (up_envelope, own_envelope) = (envelope(up), envelope(own));
     if up_envelope != own_envelope {
         // Every field would differ too; the envelope says it all.
@@ -152,7 +152,7 @@ pub fn compare_json(up: &Value, own: &Value) -> Vec<Difference> {
 
 /// The field paths and types of two values; `kind_of` names each difference (a callback's are
 /// all `callback`).
-pub fn compare_shapes(up: &Value, own: &Value, kind_of: impl Fn(Kind) -> Kind) -> Vec<Difference> {
+pub(crate) fn compare_shapes(up: &Value, own: &Value, kind_of: impl Fn(Kind) -> Kind) -> Vec<Difference> {
     let (up_shape, own_shape) = (Shape::of(up), Shape::of(own));
     let paths: BTreeSet<&String> = up_shape.types.keys().chain(own_shape.types.keys()).collect();
     let mut found: Vec<Difference> = Vec::new();

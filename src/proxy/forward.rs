@@ -40,13 +40,13 @@ const HOP_BY_HOP: &[&str] = &[
 
 /// What the relay needs besides the request: the sandbox's own state (journal, metrics) and
 /// the proxy.
-pub struct Context {
+pub(crate) struct Context {
     pub main: web::Data<AppState>,
     pub proxy: web::Data<Proxy>,
 }
 
 /// Mounts the API routes behind the relay, served against the shadow state.
-pub fn configure(cfg: &mut web::ServiceConfig, context: web::Data<Context>) {
+pub(crate) fn configure(cfg: &mut web::ServiceConfig, context: web::Data<Context>) {
     let shadow = context.proxy.shadow.clone();
     cfg.app_data(context);
     cfg.service(

@@ -7,11 +7,11 @@
 //! sandbox would have sent (`callbacks`), and `--record DIR` writes what the upstream answered
 //! as scenario rules (`record`).
 
-pub mod callbacks;
-pub mod diff;
-pub mod forward;
-pub mod identity;
-pub mod record;
+pub(crate) mod callbacks;
+pub(crate) mod diff;
+pub(crate) mod forward;
+pub(crate) mod identity;
+pub(crate) mod record;
 
 use crate::state::{AppState, BuildError};
 use actix_web::web;
@@ -75,7 +75,7 @@ impl Proxy {
 
 /// `GET /__sandbox/diff`: where the upstream's answers and the sandbox's differed, grouped by
 /// operation, kind and path (all zero outside proxy mode).
-pub async fn diff_view(proxy: Option<web::Data<Proxy>>) -> actix_web::HttpResponse {
+pub(crate) async fn diff_view(proxy: Option<web::Data<Proxy>>) -> actix_web::HttpResponse {
     let view = match &proxy {
         Some(proxy) => proxy.tally.view(),
         None => diff::Tally::default().view(),
