@@ -73,8 +73,18 @@ pub(crate) static MERCHANTS_SPEC: Spec =
 pub(crate) static FOREX_SPEC: Spec =
     Spec { op: &FOREX_RATES, input: Input::Body, validate: validate_forex, execute: forex };
 
-/// Countries with forex rates (reference §9.2).
-const FOREX_COUNTRIES: &[(&str, &str)] = &[("KE", "KES"), ("TZ", "TZS"), ("UG", "UGX"), ("RW", "RWF")];
+/// A country with forex rates (reference §9.2), and the currency it quotes them in.
+struct ForexCountry {
+    country: &'static str,
+    currency: &'static str,
+}
+
+const FOREX_COUNTRIES: &[ForexCountry] = &[
+    ForexCountry { country: "KE", currency: "KES" },
+    ForexCountry { country: "TZ", currency: "TZS" },
+    ForexCountry { country: "UG", currency: "UGX" },
+    ForexCountry { country: "RW", currency: "RWF" },
+];
 
 fn validate_page(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*input);
@@ -141,7 +151,7 @@ fn merchants(call: &mut Call) -> Outcome {
 
 fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*input);
-    let countries: Vec<&str> = FOREX_COUNTRIES.iter().map(|(c, _)| *c).collect();
+    let countries: Vec<&str> = FOREX_COUNTRIES.iter().map(|c| c.country).collect();
     check.one_of("countryCode", &countries);
     check.rule("currencyCode", is_currency, "must be a 3-letter currency code");
     if check.optional("toCurrency") {
@@ -179,7 +189,7 @@ fn forex(call: &mut Call) -> Outcome {
     let input = call.take_input();
     let query: ForexQuery = pipeline::typed(&input)?;
     let (country, from) = (query.country_code, query.currency_code);
-    let local = FOREX_COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, cur)| *cur).unwrap_or_default();
+    let local = FOREX_COUNTRIES.iter().find(|c| c.country == country).map(|c| c.currency).unwrap_or_default();
     let to = query.to_currency.unwrap_or(local);
     let rate_of = |from: &str, to: &str| {
         rate(from, to)

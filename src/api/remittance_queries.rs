@@ -40,8 +40,18 @@ pub(crate) static INQUIRY_SPEC: Spec =
 pub(crate) static B2C_SPEC: Spec =
     Spec { op: &B2C_STATUS, input: Input::Body, validate: validate_b2c, execute: b2c_status };
 
-/// Banks (Kenya Bankers Association codes) every number is linked to, the reference's own first.
-const LINKED_BANKS: &[(&str, &str)] = &[("11", "CO-OPERATIVE BANK"), ("68", "EQUITY BANK"), ("01", "KCB BANK")];
+/// A bank on PesaLink: its Kenya Bankers Association code and name.
+struct Bank {
+    code: &'static str,
+    name: &'static str,
+}
+
+/// The banks every number is linked to, the reference's own first.
+const LINKED_BANKS: &[Bank] = &[
+    Bank { code: "11", name: "CO-OPERATIVE BANK" },
+    Bank { code: "68", name: "EQUITY BANK" },
+    Bank { code: "01", name: "KCB BANK" },
+];
 
 fn validate_inquiry(body: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
@@ -65,7 +75,7 @@ fn linked_banks(call: &mut Call) -> Outcome {
     }
     let banks: Vec<Value> = LINKED_BANKS
         .iter()
-        .map(|(code, name)| json!({"bankCode": code, "bankName": name, "customerName": "A N Other"}))
+        .map(|bank| json!({"bankCode": bank.code, "bankName": bank.name, "customerName": "A N Other"}))
         .collect();
     Ok(call.success(json!({ "banks": banks }), &[]))
 }
