@@ -231,12 +231,6 @@ impl<'de> serde::Deserialize<'de> for Rate {
     }
 }
 
-/// The amount at `path` of a request the validator accepted (a string or a number); zero when
-/// absent.
-pub fn amount_at(input: &Value, path: &str) -> Cents {
-    crate::fields::get(input, path).and_then(|v| Cents::from_json(v).ok()).unwrap_or_default()
-}
-
 /// An amount field of a typed request, sent as a JSON string ("100.00") or number (100.5) and
 /// accepted by the validator: its text as sent, and its value.
 #[derive(Clone, Debug)]

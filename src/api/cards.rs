@@ -4,8 +4,8 @@
 
 use crate::catalogue::Family;
 use crate::envelope::Generation;
-use crate::fields::{self, Check};
-use crate::money::{amount_at, Cents};
+use crate::fields::Check;
+use crate::money::{Cents, SentAmount};
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use crate::signature::Formula;
@@ -72,21 +72,33 @@ pub static MPGS_REFUND: Operation = Operation {
 const VALIDATED: &str = "Card Payment (validated)";
 const AUTHORIZED: &str = "Card Payment";
 
-pub(crate) static SPECS: &[(&str, Spec)] = &[
-    (
-        "validatePayment",
-        Spec { op: &MPGS_VALIDATE, input: Input::Body, validate: validate_order, execute: validate_payment },
-    ),
-    (
-        "authenticatePayment",
-        Spec { op: &MPGS_AUTHENTICATE, input: Input::Body, validate: validate_reference, execute: authenticate },
-    ),
-    (
-        "authorizePayment",
-        Spec { op: &MPGS_AUTHORIZE, input: Input::Body, validate: validate_reference, execute: authorize },
-    ),
-    ("transactionStatus", Spec { op: &MPGS_STATUS, input: Input::Body, validate: validate_reference, execute: status }),
-    ("refundPayment", Spec { op: &MPGS_REFUND, input: Input::Body, validate: validate_reference, execute: refund }),
+/// One MPGS call: the `{call}` path segment that names it, and its spec.
+pub(crate) struct CardCall {
+    pub name: &'static str,
+    pub spec: Spec,
+}
+
+pub(crate) static CALLS: &[CardCall] = &[
+    CardCall {
+        name: "validatePayment",
+        spec: Spec { op: &MPGS_VALIDATE, input: Input::Body, validate: validate_order, execute: validate_payment },
+    },
+    CardCall {
+        name: "authenticatePayment",
+        spec: Spec { op: &MPGS_AUTHENTICATE, input: Input::Body, validate: validate_reference, execute: authenticate },
+    },
+    CardCall {
+        name: "authorizePayment",
+        spec: Spec { op: &MPGS_AUTHORIZE, input: Input::Body, validate: validate_reference, execute: authorize },
+    },
+    CardCall {
+        name: "transactionStatus",
+        spec: Spec { op: &MPGS_STATUS, input: Input::Body, validate: validate_reference, execute: status },
+    },
+    CardCall {
+        name: "refundPayment",
+        spec: Spec { op: &MPGS_REFUND, input: Input::Body, validate: validate_reference, execute: refund },
+    },
 ];
 
 pub(crate) static VALIDATE_UNSIGNED_SPEC: Spec = Spec {
@@ -112,7 +124,7 @@ fn configure(routes: &mut super::Routes) {
 /// What `{call}` picks; on the SDKs' path validation may also come unsigned.
 fn serves(sdk_path: bool) -> super::Serves {
     let mut specs: Vec<(Option<&'static str>, &'static Spec)> =
-        SPECS.iter().map(|(name, spec)| (Some(*name), spec)).collect();
+        CALLS.iter().map(|call| (Some(call.name), &call.spec)).collect();
     if sdk_path {
         specs.insert(1, (Some("validatePayment"), &VALIDATE_UNSIGNED_SPEC));
         return super::Serves { picked_by: Some("call"), specs, pick: unsigned_validation_or_call };
@@ -157,8 +169,26 @@ fn validate_reference(body: &mut Value, _: &mut BTreeMap<String, String>) -> Res
     check.finish()
 }
 
-fn reference(call: &Call) -> String {
-    fields::text_at(&call.input, "transactionReference").unwrap_or_default()
+/// A card call once validated: the payment it names.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentCall<'a> {
+    transaction_reference: &'a str,
+}
+
+/// A validation once validated: the payment and its order.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Validation<'a> {
+    transaction_reference: &'a str,
+    #[serde(borrow)]
+    order: Order<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct Order<'a> {
+    #[serde(borrow)]
+    amount: SentAmount<'a>,
 }
 
 fn card_success(message: &str, data: Value) -> Outcome {
@@ -166,15 +196,17 @@ fn card_success(message: &str, data: Value) -> Outcome {
 }
 
 fn validate_payment(call: &mut Call) -> Outcome {
-    let reference = reference(call);
-    if !call.claim_reference(&reference) {
+    let input = call.take_input();
+    let validation: Validation = pipeline::typed(&input)?;
+    let reference = validation.transaction_reference;
+    if !call.claim_reference(reference) {
         return Err(call.failure(109103).with_detail(format!("transactionReference {reference} was already used")));
     }
-    let amount = amount_at(&call.input, "order.amount");
+    let amount = validation.order.amount.cents();
     let charge = charge_for(amount);
     call.state.transactions.record(Transaction {
         merchant: call.merchant().code.clone(),
-        reference: reference.clone(),
+        reference: reference.to_string(),
         service_name: VALIDATED,
         amount,
         charge,
@@ -197,11 +229,12 @@ fn validate_payment(call: &mut Call) -> Outcome {
 }
 
 /// The payment this call continues; 112102 when it was never validated.
-fn payment(call: &Call) -> Result<Transaction, crate::envelope::Failure> {
-    let reference = reference(call);
+fn payment(call: &mut Call) -> Result<Transaction, crate::envelope::Failure> {
+    let input = call.take_input();
+    let PaymentCall { transaction_reference: reference } = pipeline::typed(&input)?;
     call.state
         .transactions
-        .get(&call.merchant().code, &reference)
+        .get(&call.merchant().code, reference)
         .filter(|t| t.service_name == VALIDATED || t.service_name == AUTHORIZED)
         .ok_or_else(|| call.failure(112102).with_detail(format!("no card payment {reference}; validate it first")))
 }
