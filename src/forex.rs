@@ -6,19 +6,19 @@ use std::sync::LazyLock;
 
 /// One rate the fixture quotes: units of `to` per unit of `from`.
 #[derive(serde::Deserialize)]
-pub struct Quote {
+pub(crate) struct Quote {
     pub from: String,
     pub to: String,
     pub rate: Rate,
 }
 
 // Parsed once, on first use.
-pub static RATES: LazyLock<Vec<Quote>> =
+pub(crate) static RATES: LazyLock<Vec<Quote>> =
     LazyLock::new(|| serde_json::from_str(include_str!("../fixtures/forex.json")).expect("fixtures/forex.json"));
 
 /// Units of `to` per unit of `from`. A pair the fixture lists one way is inverted; pairs it
 /// lacks (USD to GBP) cross through KES, as a bank quoting from Kenya would.
-pub fn rate(from: &str, to: &str) -> Option<Rate> {
+pub(crate) fn rate(from: &str, to: &str) -> Option<Rate> {
     if from == to {
         return Some(Rate::ONE);
     }

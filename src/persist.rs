@@ -77,11 +77,11 @@ mod in_units {
     use crate::money::Cents;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<S: Serializer>(amount: &Cents, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(amount: &Cents, serializer: S) -> Result<S::Ok, S::Error> {
         amount.to_json_number().serialize(serializer)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cents, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cents, D::Error> {
         let number = serde_json::Number::deserialize(deserializer)?;
         Cents::from_json(&serde_json::Value::Number(number.clone()))
             .map_err(|e| serde::de::Error::custom(format!("amount {number} {e}")))

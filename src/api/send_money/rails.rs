@@ -195,7 +195,7 @@ pub(crate) struct Imt {
 }
 
 impl Imt {
-    pub fn domestic(&self) -> &'static Rail {
+    pub(crate) fn domestic(&self) -> &'static Rail {
         &RAILS[self.following]
     }
 }
