@@ -107,8 +107,8 @@ pub(super) fn execute(call: &mut Call) -> Outcome {
         return Err(call.failure(400116));
     }
     let swift_self = std::ptr::eq(rail.op, &SEND_SWIFT) && details.charge_option.0 == Some("SELF");
-    let (charge, charge_conversion) =
-        if swift_self { swift_self_charge(call, rail, &request)? } else { (Cents::ZERO, None) };
+    let Charge { amount: charge, conversion: charge_conversion } =
+        if swift_self { swift_self_charge(call, rail, &request)? } else { Charge::default() };
     // Only a bank destination can be one of the merchant's own accounts, credited here.
     let destination = request.destination_account();
     let to = (rail.destination_type == "bank" && !destination.is_empty()).then_some(destination);
@@ -167,13 +167,16 @@ pub(super) fn execute(call: &mut Call) -> Outcome {
     Ok(call.success(data, &[("reference", json!(reference))]))
 }
 
+/// What the sender pays besides the amount, and the conversion that priced it, if any.
+#[derive(Default)]
+struct Charge {
+    amount: Cents,
+    conversion: Option<ledger::Converted>,
+}
+
 /// SWIFT's `chargeOption: SELF`: the sender pays USD 20 upfront towards correspondent charges,
 /// in the transfer's currency at the fixture rate (with the conversion, when there was one).
-fn swift_self_charge(
-    call: &Call,
-    rail: &Rail,
-    request: &Transfer,
-) -> Result<(Cents, Option<ledger::Converted>), Failure> {
+fn swift_self_charge(call: &Call, rail: &Rail, request: &Transfer) -> Result<Charge, Failure> {
     let currency = request.transfer.currency_code;
     let rate = crate::forex::rate("USD", currency);
     let Some((rate, charge)) = rate.and_then(|rate| Some((rate, SWIFT_SELF_CHARGE.convert(rate)?))) else {
@@ -188,7 +191,7 @@ fn swift_self_charge(
         amount: SWIFT_SELF_CHARGE,
         converted: charge,
     });
-    Ok((charge, conversion))
+    Ok(Charge { amount: charge, conversion })
 }
 
 /// The final status of a transfer to a mobile wallet. Jenga documents no body for it, so it
