@@ -77,19 +77,25 @@ impl<T: Keyed> Recent<T> {
         if let Some(position) = self.position_of(item.key(), fingerprint) {
             return Some(std::mem::replace(&mut self.items[position], item));
         }
+        // The oldest go before the new one comes: pushing first would take the deque one past its
+        // limit, and so past the room reserved for it, doubling it.
+        while self.items.len() >= self.limit {
+            self.forget_oldest();
+        }
         self.index.insert(fingerprint, self.first + self.items.len() as u64);
         self.items.push_back(item);
-        while self.items.len() > self.limit {
-            let Some(oldest) = self.items.pop_front() else { break };
-            let sequence = self.first;
-            self.first += 1;
-            let fingerprint = self.fingerprint(oldest.key());
-            // A colliding newer item may own this fingerprint now; leave its entry alone.
-            if self.index.get(&fingerprint) == Some(&sequence) {
-                self.index.remove(&fingerprint);
-            }
-        }
         None
+    }
+
+    fn forget_oldest(&mut self) {
+        let Some(oldest) = self.items.pop_front() else { return };
+        let sequence = self.first;
+        self.first += 1;
+        let fingerprint = self.fingerprint(oldest.key());
+        // A colliding newer item may own this fingerprint now; leave its entry alone.
+        if self.index.get(&fingerprint) == Some(&sequence) {
+            self.index.remove(&fingerprint);
+        }
     }
 
     /// Oldest first.
@@ -140,6 +146,18 @@ mod tests {
         assert!(recent.get(Key("a", "")).is_none());
         assert!(recent.get(Key("b", "")).is_some() && recent.get(Key("d", "")).is_some());
         assert_eq!(recent.iter().map(String::as_str).collect::<Vec<_>>(), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn a_full_store_stays_within_the_room_it_reserved() {
+        let mut recent = Recent::new(1_000);
+        let reserved = recent.items.capacity();
+        for n in 0..5_000 {
+            recent.insert(n.to_string());
+        }
+        assert_eq!(recent.len(), 1_000);
+        assert_eq!(recent.items.capacity(), reserved, "the deque grew past its limit");
+        assert!(recent.contains(Key("4999", "")) && !recent.contains(Key("3999", "")));
     }
 
     #[test]
