@@ -4,6 +4,7 @@
 use crate::merchant::Merchant;
 pub use crate::money::Cents;
 use crate::money::Rate;
+use compact_str::CompactString;
 use parking_lot::Mutex;
 use std::collections::{HashMap, VecDeque};
 
@@ -24,7 +25,12 @@ pub struct Line {
     pub adjustment: bool,
 }
 
-type Key = (String, String);
+/// (merchant code, account number): short texts, held inline, so finding a balance allocates nothing.
+type Key = (CompactString, CompactString);
+
+fn key(merchant: &str, account: &str) -> Key {
+    (merchant.into(), account.into())
+}
 
 #[derive(Default)]
 struct Books {
@@ -46,8 +52,8 @@ pub struct Scheduled {
     key: Key,
     cents: Cents,
     at_ms: i64,
-    reference: String,
-    description: String,
+    reference: CompactString,
+    description: CompactString,
 }
 
 /// The books, and the clocks that tell which scheduled credits have landed.
@@ -198,10 +204,10 @@ impl Ledger {
         let accounts = books
             .balances
             .iter()
-            .map(|((merchant, account), balance)| {
-                let lines = books.lines.get(&(merchant.clone(), account.clone()));
-                let lines = lines.map(|l| l.iter().cloned().collect()).unwrap_or_default();
-                AccountSnapshot { merchant: merchant.clone(), account: account.clone(), balance: *balance, lines }
+            .map(|(at, balance)| {
+                let lines = books.lines.get(at).map(|l| l.iter().cloned().collect()).unwrap_or_default();
+                let (merchant, account) = (at.0.to_string(), at.1.to_string());
+                AccountSnapshot { merchant, account, balance: *balance, lines }
             })
             .collect();
         let scheduled = books
@@ -234,8 +240,7 @@ impl Ledger {
                 ))?;
         }
         for AccountSnapshot { merchant, account, balance, .. } in &snapshot.accounts {
-            let with_pending =
-                balance.checked_add(pending.get(&(merchant.clone(), account.clone())).copied().unwrap_or_default());
+            let with_pending = balance.checked_add(pending.get(&key(merchant, account)).copied().unwrap_or_default());
             if !balance.is_valid_balance() || !with_pending.is_some_and(Cents::is_valid_balance) {
                 return Err(format!(
                     "ledger: account {account} of merchant {merchant} has balance {balance}{}; {range}",
@@ -245,15 +250,15 @@ impl Ledger {
         }
         let mut books = self.books.lock();
         for AccountSnapshot { merchant, account, balance, lines } in snapshot.accounts {
-            let key = (merchant, account);
-            books.balances.insert(key.clone(), balance);
-            books.lines.insert(key, lines.into());
+            let at = key(&merchant, &account);
+            books.balances.insert(at.clone(), balance);
+            books.lines.insert(at, lines.into());
         }
         let mut scheduled = snapshot.scheduled;
         scheduled.sort_by_key(|s| s.at_ms);
         books.scheduled.clear();
         for credit in scheduled {
-            books.scheduled.entry(credit.key.0.clone()).or_default().push_back(credit);
+            books.scheduled.entry(credit.key.0.to_string()).or_default().push_back(credit);
         }
         books.pending = pending;
         Ok(())
@@ -325,7 +330,7 @@ impl Ledger {
                 sent: currency.to_string(),
             });
         }
-        let key = (merchant.code.clone(), account.to_string());
+        let key = key(&merchant.code, account);
         let mut books = self.books();
         let balance = books.balance_of(merchant, &key);
         books.room_for(&key, balance, amount)?;
@@ -338,19 +343,14 @@ impl Ledger {
             Some(last) if last.at_ms > at_ms => scheduled.partition_point(|s| s.at_ms <= at_ms),
             _ => scheduled.len(),
         };
-        let credit = Scheduled {
-            key,
-            cents: amount,
-            at_ms,
-            reference: reference.to_string(),
-            description: description.to_string(),
-        };
+        let credit =
+            Scheduled { key, cents: amount, at_ms, reference: reference.into(), description: description.into() };
         scheduled.insert(position, credit);
         Ok(())
     }
 
     pub fn balance(&self, merchant: &Merchant, account: &str) -> Option<Cents> {
-        let key = (merchant.code.clone(), account.to_string());
+        let key = key(&merchant.code, account);
         let books = self.books();
         books.balances.get(&key).copied().or_else(|| opening(merchant, account))
     }
@@ -381,7 +381,7 @@ impl Ledger {
             None => None,
         };
         let mut books = self.books();
-        let from_key = (merchant.code.clone(), movement.from.to_string());
+        let from_key = key(&merchant.code, movement.from);
         let balance = books.balance_of(merchant, &from_key);
         if balance < debit {
             return Err(LedgerError::InsufficientFunds { balance, needed: debit });
@@ -401,7 +401,7 @@ impl Ledger {
             }
         }
         // Every check comes before the first posting, so a refusal leaves both accounts as they were.
-        let to = credit.map(|(to, amount)| ((merchant.code.clone(), to.to_string()), amount));
+        let to = credit.map(|(to, amount)| (key(&merchant.code, to), amount));
         if let Some((to_key, amount)) = &to {
             let current = if *to_key == from_key {
                 balance.checked_sub(debit).unwrap_or_default()
@@ -433,7 +433,7 @@ impl Ledger {
     /// credits still to land would take it past the largest balance.
     pub fn set(&self, merchant: &Merchant, account: &str, balance: Cents, at_ms: i64) -> Result<(), LedgerError> {
         let mut books = self.books();
-        let key = (merchant.code.clone(), account.to_string());
+        let key = key(&merchant.code, account);
         books.room_for(&key, Cents::ZERO, balance)?;
         let current = books.balance_of(merchant, &key);
         let movement = Movement {
@@ -454,7 +454,7 @@ impl Ledger {
 
     /// The account's statement lines, oldest first.
     pub fn lines(&self, merchant: &Merchant, account: &str) -> Vec<Line> {
-        let key = (merchant.code.clone(), account.to_string());
+        let key = key(&merchant.code, account);
         self.books().lines.get(&key).map(|l| l.iter().cloned().collect()).unwrap_or_default()
     }
 
@@ -543,7 +543,7 @@ impl Books {
         if total.is_some_and(Cents::is_valid_balance) {
             Ok(())
         } else {
-            Err(LedgerError::Overflow { account: key.1.clone(), balance, pending, amount })
+            Err(LedgerError::Overflow { account: key.1.to_string(), balance, pending, amount })
         }
     }
 
@@ -567,7 +567,7 @@ impl Books {
         adjustment: bool,
     ) -> Result<Cents, LedgerError> {
         let after = before.checked_add(change).filter(|a| a.is_valid_balance()).ok_or_else(|| {
-            LedgerError::Overflow { account: key.1.clone(), balance: before, pending: Cents::ZERO, amount: change }
+            LedgerError::Overflow { account: key.1.to_string(), balance: before, pending: Cents::ZERO, amount: change }
         })?;
         self.balances.insert(key.clone(), after);
         let lines = self.lines.entry(key).or_default();

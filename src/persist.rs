@@ -176,14 +176,14 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
     state.ledger.restore(snapshot.ledger)?;
     for record in snapshot.transactions {
         state.transactions.record(Transaction {
-            merchant: record.merchant,
-            reference: record.reference,
+            merchant: record.merchant.into(),
+            reference: record.reference.into(),
             service_name: intern(record.service_name),
             amount: record.amount,
             charge: record.charge,
             created_ms: record.created_ms,
             steps: record.steps,
-            biller: record.biller,
+            biller: record.biller.into(),
         });
     }
     // A configured key wins; otherwise the key this file's tokens were signed with.
@@ -247,7 +247,7 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
             .references
             .lock()
             .iter()
-            .map(|(merchant, used)| (merchant.clone(), used.iter().cloned().collect()))
+            .map(|(merchant, used)| (merchant.clone(), used.iter().map(|r| r.to_string()).collect()))
             .collect(),
         ledger: state.ledger.snapshot(),
         transactions: state
@@ -255,14 +255,14 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
             .all()
             .into_iter()
             .map(|t| TransactionRecord {
-                merchant: t.merchant,
-                reference: t.reference,
+                merchant: t.merchant.into(),
+                reference: t.reference.into(),
                 service_name: t.service_name.to_string(),
                 amount: t.amount,
                 charge: t.charge,
                 created_ms: t.created_ms,
                 steps: t.steps,
-                biller: t.biller,
+                biller: t.biller.into(),
             })
             .collect(),
         tokens: state.tokens.grants(now),

@@ -25,6 +25,12 @@ impl Keyed for String {
     }
 }
 
+impl Keyed for compact_str::CompactString {
+    fn key(&self) -> Key<'_> {
+        Key(self, "")
+    }
+}
+
 /// Items a store reserves room for when created; a larger limit grows past it as needed.
 const RESERVED_AT_MOST: usize = 1 << 20;
 

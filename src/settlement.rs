@@ -130,7 +130,7 @@ pub(crate) fn schedule_callbacks(
         .zip(steps)
         .map(|(planned, step)| {
             at += planned.after_ms.unwrap_or(call.state.callbacks.first_delay_ms()) as i64;
-            let message = planned.body["message"].as_str().unwrap_or_default().to_string();
+            let message = planned.body["message"].as_str().unwrap_or_default().into();
             transactions::Step { at_ms: at, code: step.code, message }
         })
         .collect();
@@ -138,14 +138,14 @@ pub(crate) fn schedule_callbacks(
         on_success(call, succeeded.at_ms)?;
     }
     call.state.transactions.record(Transaction {
-        merchant,
-        reference: pending.reference,
+        merchant: merchant.into(),
+        reference: pending.reference.into(),
         service_name: pending.service_name,
         amount: pending.amount,
         charge: pending.charge,
         created_ms: now,
         steps: schedule,
-        biller: String::new(),
+        biller: Default::default(),
     });
     let ipn_copy = ipn.and_then(|i| i.url).map(|url| Plan { url, ..plan.clone() });
     call.callbacks = call.state.callbacks.enqueue(plan);

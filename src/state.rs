@@ -11,6 +11,7 @@ use crate::operation::Operations;
 use crate::recent::Recent;
 use crate::scenario::{load, Scenarios};
 use crate::token::Tokens;
+use compact_str::CompactString;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -185,7 +186,7 @@ impl AppState {
 
 /// One merchant's used references, remembered up to a limit (oldest forgotten first), so memory
 /// stays bounded however long the sandbox runs.
-pub struct UsedReferences(Recent<String>);
+pub struct UsedReferences(Recent<CompactString>);
 
 impl UsedReferences {
     pub fn new(limit: usize) -> Self {
@@ -195,11 +196,11 @@ impl UsedReferences {
     /// False when `reference` is already remembered.
     pub fn claim(&mut self, reference: &str) -> bool {
         // A used reference is replaced by its equal and keeps its age.
-        self.0.insert(reference.to_string()).is_none()
+        self.0.insert(reference.into()).is_none()
     }
 
     /// Oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &String> {
+    pub fn iter(&self) -> impl Iterator<Item = &CompactString> {
         self.0.iter()
     }
 }

@@ -4,19 +4,20 @@
 
 use crate::money::Cents;
 use crate::recent::{Key, Keyed, Recent};
+use compact_str::CompactString;
 use parking_lot::Mutex;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Transaction {
-    pub merchant: String,
-    pub reference: String,
+    pub merchant: CompactString,
+    pub reference: CompactString,
     pub service_name: &'static str,
     pub amount: Cents,
     pub charge: Cents,
     pub created_ms: i64,
     /// Each planned callback; empty for synchronous transactions.
     pub steps: Vec<Step>,
-    pub biller: String,
+    pub biller: CompactString,
 }
 
 /// A planned callback: from `at_ms` on the sandbox clock, the transaction is in the state its
@@ -25,7 +26,7 @@ pub(crate) struct Transaction {
 pub(crate) struct Step {
     pub at_ms: i64,
     pub code: i64,
-    pub message: String,
+    pub message: CompactString,
 }
 
 /// The state file keeps a step as `[atMs, code, message]`.
@@ -70,10 +71,10 @@ impl Transaction {
             }
             // Cancelled by the payer, or left unanswered: a failure to the details query's stateCode.
             Some(Step { code: code @ (5 | 6), message, .. }) => {
-                Status { state: "Cancelled", state_code: 1, code: *code, message: message.clone() }
+                Status { state: "Cancelled", state_code: 1, code: *code, message: message.to_string() }
             }
             Some(Step { code, message, .. }) => {
-                Status { state: "Failed", state_code: 1, code: *code, message: message.clone() }
+                Status { state: "Failed", state_code: 1, code: *code, message: message.to_string() }
             }
         }
     }
@@ -139,7 +140,7 @@ mod tests {
             charge: Cents::from_cents(100),
             created_ms: 0,
             steps: vec![step(100, 0, "pending"), step(200, 1, "InsufficientFund")],
-            biller: String::new(),
+            biller: CompactString::default(),
         };
         assert_eq!(t.status_at(50).state_code, -1);
         assert_eq!(t.status_at(150).state_code, -1);

@@ -80,14 +80,14 @@ pub(super) async fn payment(state: web::Data<AppState>, Body(raw): Body) -> Answ
         .schedule_credit(&merchant, &request.account, cents, &request.currency, now, &request.reference, &description)
         .map_err(|error| AdminError::bad_request(format!("amount: {error}")))?;
     state.transactions.record(Transaction {
-        merchant: merchant.code.clone(),
-        reference: request.reference.clone(),
+        merchant: merchant.code.as_str().into(),
+        reference: request.reference.as_str().into(),
         service_name: SERVICE_NAME,
         amount: cents,
         charge: Cents::ZERO,
         created_ms: now,
         steps: Vec::new(),
-        biller: String::new(),
+        biller: Default::default(),
     });
     let receipt = state.ids.of(&merchant.code).receipt(10);
     let mut callbacks = Vec::new();

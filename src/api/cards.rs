@@ -205,14 +205,14 @@ fn validate_payment(call: &mut Call) -> Outcome {
     let amount = validation.order.amount.cents();
     let charge = charge_for(amount);
     call.state.transactions.record(Transaction {
-        merchant: call.merchant().code.clone(),
-        reference: reference.to_string(),
+        merchant: call.merchant().code.as_str().into(),
+        reference: reference.into(),
         service_name: VALIDATED,
         amount,
         charge,
         created_ms: call.now_ms(),
         steps: Vec::new(),
-        biller: String::new(),
+        biller: Default::default(),
     });
     card_success(
         "Payment validated successfully.",

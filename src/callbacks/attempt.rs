@@ -26,7 +26,7 @@ pub(super) struct Sending {
 pub(super) enum Target {
     /// This server's own sink, by name: stored directly.
     OwnSink(String),
-    Url(String),
+    Url(Arc<str>),
 }
 
 /// How much of a receiver's answer the log keeps.

@@ -2,6 +2,7 @@
 //! operation hands over.
 
 use crate::scenario::CallbackFault;
+use compact_str::CompactString;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -56,14 +57,16 @@ pub(crate) struct Attempt {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Job {
     pub id: JobId,
-    pub merchant: String,
-    pub operation: String,
-    pub reference: String,
-    pub scenario: String,
-    pub url: String,
+    // A second's queue holds tens of thousands of jobs: the short texts are inline, and the URL is
+    // shared with the jobs before it that have the same.
+    pub merchant: CompactString,
+    pub operation: CompactString,
+    pub reference: CompactString,
+    pub scenario: CompactString,
+    pub url: Arc<str>,
     /// 1-based position in the transaction's sequence, and the sequence length.
-    pub step: usize,
-    pub steps: usize,
+    pub step: u32,
+    pub steps: u32,
     /// Serialised once when the job is created: sent as is, cheap to keep and to clone.
     pub body: JsonBytes,
     pub state: JobState,
@@ -87,7 +90,7 @@ pub(crate) struct Job {
     #[serde(skip)]
     pub(super) ignore_first_answer: bool,
     #[serde(skip)]
-    pub(super) basic_auth: Option<(String, String)>,
+    pub(super) basic_auth: Option<Box<(String, String)>>,
 }
 
 /// JSON text kept as bytes, written out as JSON (not as a string) where jobs are listed.

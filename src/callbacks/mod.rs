@@ -231,13 +231,13 @@ impl Callbacks {
         let step = &plan.steps[index];
         let job = Job {
             id: id.clone(),
-            merchant: plan.merchant.clone(),
-            operation: plan.operation.clone(),
-            reference: plan.reference.clone(),
-            scenario: plan.scenario.clone(),
-            url: plan.url.clone(),
-            step: index + 1,
-            steps: plan.steps.len(),
+            merchant: plan.merchant.as_str().into(),
+            operation: plan.operation.as_str().into(),
+            reference: plan.reference.as_str().into(),
+            scenario: plan.scenario.as_str().into(),
+            url: store.shared_url(&plan.url),
+            step: count(index + 1),
+            steps: count(plan.steps.len()),
             body: JsonBytes::of(&step.body),
             state,
             created_ms: self.clocks.now_ms_of(&plan.merchant),
@@ -248,7 +248,7 @@ impl Callbacks {
             chain,
             malformed: plan.faults.contains(&CallbackFault::MalformedBody),
             ignore_first_answer: plan.faults.contains(&CallbackFault::ReceiverTimeout),
-            basic_auth: plan.basic_auth.clone(),
+            basic_auth: plan.basic_auth.clone().map(Box::new),
         };
         store.insert(job, self.settings.log_limit);
         id
@@ -299,4 +299,9 @@ impl Callbacks {
     pub(crate) fn queued(&self) -> usize {
         self.store.lock().queued.total
     }
+}
+
+/// A step number or count as jobs keep it (a sequence has a handful of steps).
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -87,12 +87,12 @@ impl Callbacks {
                 .collect()
             });
             plans.push(QueuedPlan {
-                merchant: job.merchant.clone(),
-                operation: job.operation.clone(),
-                reference: job.reference.clone(),
-                scenario: job.scenario.clone(),
-                url: job.url.clone(),
-                basic_auth: job.basic_auth.clone(),
+                merchant: job.merchant.to_string(),
+                operation: job.operation.to_string(),
+                reference: job.reference.to_string(),
+                scenario: job.scenario.to_string(),
+                url: job.url.to_string(),
+                basic_auth: job.basic_auth.as_deref().cloned(),
                 due_ms: job.due_ms,
                 steps,
                 faults,

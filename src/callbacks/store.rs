@@ -6,6 +6,7 @@ use super::job::{ChainId, Filter, Job, JobId, JobState, Plan};
 use crate::config::CallbackSettings;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
 
 /// Jobs scheduled or in flight, in all and per merchant: `queue_limit` applies to each merchant,
 /// so one merchant's unreachable receiver cannot cost another merchant its callbacks.
@@ -86,6 +87,8 @@ pub(super) struct Store {
     /// before then must wake it; one due later need not, which spares a thread wake-up per
     /// request while callbacks fall due in the order they were queued.
     pub(super) worker_looks_at: i64,
+    /// The URL of the last job created: most jobs share their merchant's callback URL.
+    last_url: Option<Arc<str>>,
 }
 
 impl Default for Store {
@@ -101,11 +104,20 @@ impl Default for Store {
             queued: Queued::default(),
             // Until the worker has looked once, every change wakes it.
             worker_looks_at: i64::MAX,
+            last_url: None,
         }
     }
 }
 
 impl Store {
+    /// `url`, sharing the last job's copy when it is the same.
+    pub(super) fn shared_url(&mut self, url: &str) -> Arc<str> {
+        match &self.last_url {
+            Some(last) if **last == *url => last.clone(),
+            _ => self.last_url.insert(Arc::from(url)).clone(),
+        }
+    }
+
     /// The limit a new transaction's callbacks would pass, if any. A full queue refuses new
     /// transactions rather than dropping queued ones, so callbacks already waiting (or retrying)
     /// keep their turn, and a receiver that never answers cannot grow memory without bound.
@@ -257,10 +269,10 @@ impl Store {
         let mut bodies = Vec::new();
         for id in ids {
             let Some(job) = self.jobs.remove(id.as_str()) else { continue };
-            bodies.push((job.reference.clone(), job.body.to_value()));
+            bodies.push((job.reference.to_string(), job.body.to_value()));
             if let Some(chain) = job.chain.and_then(|c| self.chains.remove(&c)) {
                 let later = chain.plan.steps.iter().skip(chain.next);
-                bodies.extend(later.map(|step| (job.reference.clone(), step.body.clone())));
+                bodies.extend(later.map(|step| (job.reference.to_string(), step.body.clone())));
             }
         }
         let Store { jobs, order, finished, queued, .. } = self;
@@ -293,7 +305,7 @@ mod tests {
             id: id.into(),
             merchant: merchant.into(),
             operation: "op".into(),
-            reference: format!("ref-{id}"),
+            reference: format!("ref-{id}").into(),
             scenario: "default".into(),
             url: "http://receiver.test/cb".into(),
             step: 1,

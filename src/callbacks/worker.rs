@@ -85,7 +85,7 @@ impl Callbacks {
         };
         let ignore_answer = job.ignore_first_answer && job.attempts.is_empty();
         let clock = self.clocks.of(&job.merchant);
-        Some(Sending { clock, target, body, basic_auth: job.basic_auth.clone(), ignore_answer })
+        Some(Sending { clock, target, body, basic_auth: job.basic_auth.as_deref().cloned(), ignore_answer })
     }
 
     pub(super) fn sign(&self, body: &[u8]) -> Option<String> {
@@ -101,7 +101,7 @@ impl Callbacks {
         let (body, basic_auth) = (sending.body, sending.basic_auth);
         let mut request = self
             .client
-            .post(url.as_str())
+            .post(&**url)
             .header("Content-Type", "application/json")
             .header(CALLBACK_HEADER, id)
             .timeout(Duration::from_millis(self.settings.timeout_ms));

@@ -103,14 +103,14 @@ impl Call<'_> {
     /// Records a transaction that completed synchronously (no callbacks), for the details query.
     pub fn record_completed(&self, reference: &str, service_name: &'static str, amount: Cents, biller: &str) {
         self.state.transactions.record(crate::transactions::Transaction {
-            merchant: self.merchant().code.clone(),
-            reference: reference.to_string(),
+            merchant: self.merchant().code.as_str().into(),
+            reference: reference.into(),
             service_name,
             amount,
             charge: Cents::ZERO,
             created_ms: self.now_ms(),
             steps: Vec::new(),
-            biller: biller.to_string(),
+            biller: biller.into(),
         });
     }
 
