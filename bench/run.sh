@@ -165,7 +165,7 @@ load_start=$(cut -d' ' -f1 /proc/loadavg)
 echo "== build (release)"
 cargo build --release --quiet --bin jenga-sandbox --example presign --example startup_probe --example callback_bench \
   --example paced_load --example verify_only
-bin=target/release/jenga-sandbox
+bin=${BIN:-target/release/jenga-sandbox}
 ex=target/release/examples
 
 # Pre-signed request files, cached by kind, count, port and the presign source.

@@ -1,15 +1,16 @@
 //! The most recent items of a kind (used references, transactions), found by their text key
 //! and forgotten oldest first past a limit.
 //!
-//! Items sit in arrival order in one deque. The index maps a 64-bit fingerprint of the key to
-//! the item's sequence number, and every hit is confirmed against the item's own key, so a
-//! fingerprint collision can only make an older item unfindable, never match a wrong one.
-//! Growing the index moves 16-byte entries and rehashes no text: at 100,000 items a resize
-//! takes well under a millisecond, where a map keyed by strings held every request for tens.
+//! Items sit in arrival order in one deque. The index holds only each item's sequence number (4
+//! bytes), placed by a hash of the item's key and confirmed against the key itself: 5 bytes a
+//! slot, where a map from a 64-bit fingerprint to a 64-bit sequence took 17. A resize rehashes
+//! the keys (a few milliseconds at 100,000 items), and the index is sized for the limit from the
+//! start, so that happens only while a store first fills.
 
+use hashbrown::HashTable;
 use std::collections::hash_map::RandomState;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::collections::VecDeque;
+use std::hash::BuildHasher;
 
 /// An item's key: up to two text parts (merchant code and reference, say).
 #[derive(Clone, Copy, Hash, PartialEq, Eq, Debug)]
@@ -35,41 +36,41 @@ impl Keyed for compact_str::CompactString {
 const RESERVED_AT_MOST: usize = 1 << 20;
 
 pub(crate) struct Recent<T> {
-    fingerprints: RandomState,
-    index: HashMap<u64, u64, BuildHasherDefault<Prehashed>>,
+    hasher: RandomState,
+    /// Sequence numbers, wrapping at 2^32: the limit keeps every live one apart.
+    index: HashTable<u32>,
     items: VecDeque<T>,
     /// Sequence number of `items[0]`.
-    first: u64,
+    first: u32,
     limit: usize,
+}
+
+/// Where the item numbered `sequence` stands, when `first` is the oldest's number.
+fn position(first: u32, sequence: u32) -> usize {
+    sequence.wrapping_sub(first) as usize
 }
 
 impl<T: Keyed> Recent<T> {
     pub(crate) fn new(limit: usize) -> Self {
-        let limit = limit.max(1);
+        let limit = limit.clamp(1, u32::MAX as usize / 2);
+        let reserved = limit.min(RESERVED_AT_MOST);
         Self {
-            fingerprints: RandomState::new(),
-            index: HashMap::default(),
+            hasher: RandomState::new(),
+            index: HashTable::with_capacity(reserved),
             // Room for the limit from the start (pages are resident only once written): a deque
             // grown by doubling would hold up to twice what it keeps, and while growing holds
             // the old and the new buffer at once.
-            items: VecDeque::with_capacity(limit.min(RESERVED_AT_MOST)),
+            items: VecDeque::with_capacity(reserved),
             first: 0,
             limit,
         }
     }
 
-    fn fingerprint(&self, key: Key) -> u64 {
-        self.fingerprints.hash_one(key)
-    }
-
     fn position(&self, key: Key) -> Option<usize> {
-        self.position_of(key, self.fingerprint(key))
-    }
-
-    fn position_of(&self, key: Key, fingerprint: u64) -> Option<usize> {
-        let sequence = *self.index.get(&fingerprint)?;
-        let position = usize::try_from(sequence.checked_sub(self.first)?).ok()?;
-        self.items.get(position).filter(|item| item.key() == key).map(|_| position)
+        let Self { hasher, index, items, first, .. } = self;
+        let found =
+            index.find(hasher.hash_one(key), |&s| items.get(position(*first, s)).is_some_and(|i| i.key() == key));
+        found.map(|&s| position(*first, s))
     }
 
     pub(crate) fn get(&self, key: Key) -> Option<&T> {
@@ -79,8 +80,7 @@ impl<T: Keyed> Recent<T> {
     /// Adds `item`, or replaces the item with the same key where it stands (it keeps its age).
     /// Returns the replaced item.
     pub(crate) fn insert(&mut self, item: T) -> Option<T> {
-        let fingerprint = self.fingerprint(item.key());
-        if let Some(position) = self.position_of(item.key(), fingerprint) {
+        if let Some(position) = self.position(item.key()) {
             return Some(std::mem::replace(&mut self.items[position], item));
         }
         // The oldest go before the new one comes: pushing first would take the deque one past its
@@ -88,20 +88,23 @@ impl<T: Keyed> Recent<T> {
         while self.items.len() >= self.limit {
             self.forget_oldest();
         }
-        self.index.insert(fingerprint, self.first + self.items.len() as u64);
-        self.items.push_back(item);
+        let Self { hasher, index, items, first, .. } = self;
+        let hash = hasher.hash_one(item.key());
+        let sequence = first.wrapping_add(items.len() as u32);
+        items.push_back(item);
+        index.insert_unique(hash, sequence, |&s| hasher.hash_one(items[position(*first, s)].key()));
         None
     }
 
     fn forget_oldest(&mut self) {
-        let Some(oldest) = self.items.pop_front() else { return };
-        let sequence = self.first;
-        self.first += 1;
-        let fingerprint = self.fingerprint(oldest.key());
-        // A colliding newer item may own this fingerprint now; leave its entry alone.
-        if self.index.get(&fingerprint) == Some(&sequence) {
-            self.index.remove(&fingerprint);
+        let Some(oldest) = self.items.front() else { return };
+        let hash = self.hasher.hash_one(oldest.key());
+        let oldest_sequence = self.first;
+        if let Ok(entry) = self.index.find_entry(hash, |&s| s == oldest_sequence) {
+            entry.remove();
         }
+        self.items.pop_front();
+        self.first = self.first.wrapping_add(1);
     }
 
     /// Oldest first.
@@ -113,29 +116,13 @@ impl<T: Keyed> Recent<T> {
     pub(crate) fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
         self.items.retain(keep);
         self.first = 0;
-        let index = self.items.iter().enumerate().map(|(i, item)| (self.fingerprint(item.key()), i as u64)).collect();
-        self.index = index;
-    }
-}
-
-/// The index's keys are fingerprints already: hashing them again would only cost time.
-#[derive(Default)]
-pub(crate) struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are hashed here; this keeps the hasher total.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        let Self { hasher, index, items, .. } = self;
+        index.clear();
+        for (sequence, item) in items.iter().enumerate() {
+            index.insert_unique(hasher.hash_one(item.key()), sequence as u32, |&s| {
+                hasher.hash_one(items[s as usize].key())
+            });
         }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
@@ -164,6 +151,20 @@ mod tests {
         assert_eq!(recent.iter().len(), 1_000);
         assert_eq!(recent.items.capacity(), reserved, "the deque grew past its limit");
         assert!(recent.get(Key("4999", "")).is_some() && recent.get(Key("3999", "")).is_none());
+    }
+
+    #[test]
+    fn items_stay_findable_across_the_wrap_of_their_sequence_numbers() {
+        let mut recent = Recent::new(3);
+        recent.first = u32::MAX - 1;
+        for r in ["a", "b", "c", "d", "e"] {
+            recent.insert(r.to_string());
+        }
+        assert_eq!(recent.iter().map(String::as_str).collect::<Vec<_>>(), ["c", "d", "e"]);
+        for r in ["c", "d", "e"] {
+            assert_eq!(recent.get(Key(r, "")).map(String::as_str), Some(r));
+        }
+        assert!(recent.get(Key("a", "")).is_none() && recent.get(Key("b", "")).is_none());
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub(crate) struct Job {
     pub earlier_attempts: u32,
     /// For a dropped job, the limit that was reached.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dropped_by: Option<&'static str>,
+    pub dropped_by: Option<QueueLimit>,
     /// The sequence this job is a step of, while the next step waits for it.
     #[serde(skip)]
     pub(super) chain: Option<ChainId>,
@@ -93,16 +93,33 @@ pub(crate) struct Job {
     pub(super) basic_auth: Option<Box<(String, String)>>,
 }
 
-/// JSON text kept as bytes, written out as JSON (not as a string) where jobs are listed.
+/// The queue limit a dropped job met, named as the configuration names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) enum QueueLimit {
+    #[serde(rename = "callbacks.queue_limit")]
+    PerMerchant,
+    #[serde(rename = "callbacks.total_queue_limit")]
+    Total,
+}
+
+impl QueueLimit {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            QueueLimit::PerMerchant => "callbacks.queue_limit",
+            QueueLimit::Total => "callbacks.total_queue_limit",
+        }
+    }
+}
+
+/// JSON text kept as bytes, written out as JSON (not as a string) where jobs are listed. Kept
+/// until delivered, and a second's queue holds tens of thousands: the exact bytes, boxed (an
+/// attempt copies them into the request).
 #[derive(Debug, Clone)]
-pub(crate) struct JsonBytes(pub actix_web::web::Bytes);
+pub(crate) struct JsonBytes(pub Box<[u8]>);
 
 impl JsonBytes {
     pub(super) fn of(value: &Value) -> Self {
-        let mut text = serde_json::to_vec(value).unwrap_or_default();
-        // Kept until delivered: a second's queue holds thousands, so not the doubled buffer.
-        text.shrink_to_fit();
-        Self(actix_web::web::Bytes::from(text))
+        Self(serde_json::to_vec(value).unwrap_or_default().into_boxed_slice())
     }
 
     pub(crate) fn to_value(&self) -> Value {

@@ -35,7 +35,7 @@ mod store;
 mod worker;
 
 use job::ChainId;
-pub(crate) use job::{Filter, Job, JobId, JobState, JsonBytes, Plan, Step};
+pub(crate) use job::{Filter, Job, JobId, JobState, JsonBytes, Plan, QueueLimit, Step};
 pub(crate) use own_sink::refuse_callback_to_self;
 use own_sink::OwnSink;
 use retry::later;
@@ -176,7 +176,7 @@ impl Callbacks {
         copies: usize,
         now: i64,
         state: JobState,
-        dropped_by: Option<&'static str>,
+        dropped_by: Option<QueueLimit>,
     ) -> Vec<JobId> {
         let mut created = Vec::new();
         for index in 0..plan.steps.len() {
@@ -194,12 +194,12 @@ impl Callbacks {
             // The first time, then every 10,000: a full queue under load drops on every request.
             if before == 0 || (before + count) / 10_000 > before / 10_000 {
                 let value = match limit {
-                    "callbacks.queue_limit" => self.settings.queue_limit,
-                    _ => self.settings.total_queue_limit,
+                    QueueLimit::PerMerchant => self.settings.queue_limit,
+                    QueueLimit::Total => self.settings.total_queue_limit,
                 };
                 tracing::warn!(
                     merchant = %plan.merchant,
-                    limit,
+                    limit = limit.name(),
                     value,
                     queued = store.queued.total,
                     dropped_so_far = before + count,

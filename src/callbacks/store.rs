@@ -2,7 +2,7 @@
 //! due times, the sequences waiting for their current step, and the count of queued jobs. Plain
 //! data under the `Callbacks` lock; nothing here sends, waits or reads the clock.
 
-use super::job::{ChainId, Filter, Job, JobId, JobState, Plan};
+use super::job::{ChainId, Filter, Job, JobId, JobState, Plan, QueueLimit};
 use crate::config::CallbackSettings;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
@@ -121,11 +121,11 @@ impl Store {
     /// The limit a new transaction's callbacks would pass, if any. A full queue refuses new
     /// transactions rather than dropping queued ones, so callbacks already waiting (or retrying)
     /// keep their turn, and a receiver that never answers cannot grow memory without bound.
-    pub(super) fn full_queue(&self, merchant: &str, settings: &CallbackSettings) -> Option<&'static str> {
+    pub(super) fn full_queue(&self, merchant: &str, settings: &CallbackSettings) -> Option<QueueLimit> {
         if self.queued.of(merchant) >= settings.queue_limit {
-            Some("callbacks.queue_limit")
+            Some(QueueLimit::PerMerchant)
         } else if self.queued.total >= settings.total_queue_limit {
-            Some("callbacks.total_queue_limit")
+            Some(QueueLimit::Total)
         } else {
             None
         }
@@ -360,10 +360,10 @@ mod tests {
         store.insert(job("a1", "a", JobState::Scheduled, 0), 100);
         assert_eq!(store.full_queue("a", &settings), None);
         store.insert(job("a2", "a", JobState::Scheduled, 0), 100);
-        assert_eq!(store.full_queue("a", &settings), Some("callbacks.queue_limit"));
+        assert_eq!(store.full_queue("a", &settings), Some(QueueLimit::PerMerchant));
         assert_eq!(store.full_queue("b", &settings), None);
         store.insert(job("b1", "b", JobState::Scheduled, 0), 100);
-        assert_eq!(store.full_queue("b", &settings), Some("callbacks.total_queue_limit"));
+        assert_eq!(store.full_queue("b", &settings), Some(QueueLimit::Total));
         // Unsent jobs are not queued.
         store.insert(job("c1", "c", JobState::Dropped, 0), 100);
         assert_eq!(store.queued.total, 3);
