@@ -9,7 +9,6 @@
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use clap::Parser;
-use jenga_sandbox::api::stk_push::STK_PUSH;
 use jenga_sandbox::crypto::{fixtures, PublicKey};
 use std::sync::Arc;
 
@@ -30,8 +29,9 @@ async fn push(key: web::Data<Arc<PublicKey>>, req: HttpRequest, body: web::Bytes
         return HttpResponse::BadRequest().content_type("application/json").body(r#"{"code":400}"#);
     };
     let signature = req.headers().get("Signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let push = jenga_sandbox::startup::operations().by_id("stk_push").expect("the STK push is an operation");
     let verified =
-        STK_PUSH.signature[0].canonical(&input).ok().is_some_and(|m| key.verify(m.as_bytes(), signature).is_ok());
+        push.signature[0].canonical(&input).ok().is_some_and(|m| key.verify(m.as_bytes(), signature).is_ok());
     if verified {
         HttpResponse::Ok().content_type("application/json").body(ACCEPTED)
     } else {

@@ -6,7 +6,7 @@
 //! queued as callback jobs and delivered by a background worker (`callbacks`).
 
 mod admin;
-pub mod api;
+mod api;
 mod banner;
 mod callbacks;
 mod catalogue;

@@ -231,29 +231,6 @@ impl<'de> serde::Deserialize<'de> for Rate {
     }
 }
 
-/// An amount field of a typed request, sent as a JSON string ("100.00") or number (100.5) and
-/// accepted by the validator: its text as sent, and its value.
-#[derive(Clone, Debug)]
-pub struct SentAmount<'a>(crate::fields::SentText<'a>);
-
-impl SentAmount<'_> {
-    /// The text as sent; a number in its original digits.
-    pub fn text(&self) -> &str {
-        self.0.text()
-    }
-
-    /// Zero when it is not an amount (the validator refused those).
-    pub fn cents(&self) -> Cents {
-        Cents::parse(self.0.text()).unwrap_or_default()
-    }
-}
-
-impl<'de: 'a, 'a> serde::Deserialize<'de> for SentAmount<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::fields::SentText::deserialize(deserializer).map(SentAmount)
-    }
-}
-
 /// 50000 → "500.00"; negative amounts keep their sign.
 impl fmt::Display for Cents {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -300,19 +277,6 @@ mod tests {
         assert_eq!(Cents(500).to_json_number(), Value::from(5));
         assert_eq!(Cents(550).to_json_number().to_string(), "5.5");
         assert_eq!(Cents::MAX_BALANCE.to_json_number().to_string(), "9999999999999.99");
-    }
-
-    #[test]
-    fn sent_amounts_keep_the_text_of_strings_and_numbers() {
-        let body: Value =
-            serde_json::from_str(r#"["100.00", 7, 100.5, 5.0, 100.50, 12345678901234567890123]"#).unwrap();
-        let sent: Vec<SentAmount> = serde::Deserialize::deserialize(&body).unwrap();
-        let texts: Vec<&str> = sent.iter().map(SentAmount::text).collect();
-        assert_eq!(texts, ["100.00", "7", "100.5", "5.0", "100.50", "12345678901234567890123"]);
-        assert!(matches!(sent[0].0 .0, std::borrow::Cow::Borrowed(_)));
-        assert_eq!(sent[2].cents(), Cents(10_050));
-        assert_eq!(sent[5].cents(), Cents::ZERO);
-        assert!(<SentAmount as serde::Deserialize>::deserialize(&Value::Null).is_err());
     }
 
     #[test]

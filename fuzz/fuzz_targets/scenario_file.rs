@@ -2,7 +2,6 @@
 //! line, and a set that loads can be listed and can decide a request.
 #![no_main]
 
-use jenga_sandbox::api::stk_push::STK_PUSH;
 use jenga_sandbox::scenario::{load, Scenarios};
 use libfuzzer_sys::fuzz_target;
 
@@ -13,7 +12,8 @@ fuzz_target!(|data: &[u8]| {
         Ok(set) => {
             serde_json::to_string(&set.scenarios).expect("scenarios serialise");
             let body = serde_json::json!({"payment": {"mobileNumber": "254700000500", "amount": "5000"}});
-            Scenarios::new(set, operations).decide(None, &STK_PUSH, "9999999999", &body).expect("no header, no error");
+            let push = operations.by_id("stk_push").expect("the STK push is an operation");
+            Scenarios::new(set, operations).decide(None, push, "9999999999", &body).expect("no header, no error");
         }
         Err(problems) => {
             for problem in problems {

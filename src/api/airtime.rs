@@ -1,8 +1,9 @@
 //! Airtime purchase (reference §9.1): `POST /v3-apis/transaction-api/v3.0/airtime`.
 
 use crate::catalogue::Family;
+use crate::fields::SentAmount;
 use crate::fields::{self, Check, StringOrAbsent};
-use crate::money::{Cents, SentAmount};
+use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{self, Call, Input, Outcome, Spec};
 use crate::settlement::{self, Refusals};

@@ -5,7 +5,8 @@
 use crate::catalogue::Family;
 use crate::envelope::Generation;
 use crate::fields::Check;
-use crate::money::{Cents, SentAmount};
+use crate::fields::SentAmount;
+use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use crate::signature::Formula;

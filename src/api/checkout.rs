@@ -2,8 +2,9 @@
 //! whose order the status query follows on the sandbox clock, and the payment link.
 
 use crate::catalogue::Family;
+use crate::fields::SentAmount;
 use crate::fields::{self, Check, StringOrAbsent, TextOrAbsent};
-use crate::money::{Cents, SentAmount};
+use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use crate::scenario::CallbackStep;

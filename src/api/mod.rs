@@ -89,14 +89,6 @@ impl Serves {
     pub fn by_param(param: &'static str, specs: Vec<(Option<&'static str>, &'static Spec)>) -> Self {
         Self { picked_by: Some(param), specs, pick: by_param }
     }
-
-    /// The spec picked by a request once its path matched.
-    pub fn picked(&self, req: &HttpRequest) -> Option<&'static Spec> {
-        match (self.pick)(req, self)? {
-            pipeline::Route::Fixed(spec) => Some(spec),
-            pipeline::Route::ByBody { .. } => None,
-        }
-    }
 }
 
 fn first(_: &HttpRequest, serves: &Serves) -> Option<pipeline::Route> {

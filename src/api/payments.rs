@@ -4,9 +4,10 @@
 use super::queries::{biller_name, till_name};
 use crate::catalogue::Family;
 use crate::envelope::{v3_success, Failure};
+use crate::fields::SentAmount;
 use crate::fields::{self, Check};
 use crate::ledger;
-use crate::money::{Cents, SentAmount};
+use crate::money::Cents;
 use crate::operation::{Auth, Operation};
 use crate::pipeline::{self, Call, Input, Outcome, Reply, Spec};
 use crate::settlement::{self, Refusals};

@@ -18,7 +18,7 @@ mod transfer;
 
 use rails::EQUITY_COUNTRIES;
 pub(crate) use rails::{Imt, IMT};
-pub use rails::{Maximum, Rail, RAILS};
+pub use rails::{Rail, RAILS};
 use transfer::execute;
 
 pub static SEND_WITHIN_EQUITY: Operation = Operation {
