@@ -39,7 +39,8 @@
 # dropped it: it keeps the last `reference_limit`, 100,000). Signed request files are cached in
 # bench/.cache (signing them takes about 6 minutes on 2 cores, once). The fixed-rate stage uses the STK file
 # too, from its start for each rate (each rate has its own sandbox).
-# Environment: PORT (18181; the callback run uses PORT+2 and PORT+9), THREADS (wrk threads, 2),
+# Environment: BIN (the server to measure, target/release/jenga-sandbox: another build for a before and
+# after), PORT (18181; the callback run uses PORT+2 and PORT+9), THREADS (wrk threads, 2),
 # WIREMOCK=1, WIREMOCK_VERSION (3.13.2), WIREMOCK_WARMUP (30s: the JVM takes that long to reach
 # its speed here), RUST_LOG (warn: the default `info` logs a line per request, a cost of its own).
 set -euo pipefail
@@ -165,7 +166,7 @@ load_start=$(cut -d' ' -f1 /proc/loadavg)
 echo "== build (release)"
 cargo build --release --quiet --bin jenga-sandbox --example presign --example startup_probe --example callback_bench \
   --example paced_load --example verify_only
-bin=${BIN:-target/release/jenga-sandbox}
+bin=$(realpath "${BIN:-target/release/jenga-sandbox}")
 ex=target/release/examples
 
 # Pre-signed request files, cached by kind, count, port and the presign source.
@@ -188,7 +189,7 @@ presign "$send_file" "$send_requests" --kind send --prefix SM
 startup_best=- startup_median=- startup_rss=0
 if ((startup)); then
   echo "== start to first healthy answer (5 starts)"
-  "$ex/startup_probe" --runs 5 --path /__sandbox/health -- "$root/$bin" --bind '127.0.0.1:{port}' \
+  "$ex/startup_probe" --runs 5 --path /__sandbox/health -- "$bin" --bind '127.0.0.1:{port}' \
     | tee "$results/startup.txt" | sed 's/^/  /'
   s=$(grep '^STARTUP' "$results/startup.txt")
   startup_best=$(field "$s" best_ms) startup_median=$(field "$s" median_ms) startup_rss=$(field "$s" rss_kib)
