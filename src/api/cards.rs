@@ -124,10 +124,9 @@ fn configure(routes: &mut super::Routes) {
 
 /// What `{call}` picks; on the SDKs' path validation may also come unsigned.
 fn serves(sdk_path: bool) -> super::Serves {
-    let mut specs: Vec<(Option<&'static str>, &'static Spec)> =
-        CALLS.iter().map(|call| (Some(call.name), &call.spec)).collect();
+    let mut specs: Vec<super::Served> = CALLS.iter().map(|call| super::Served::when(call.name, &call.spec)).collect();
     if sdk_path {
-        specs.insert(1, (Some("validatePayment"), &VALIDATE_UNSIGNED_SPEC));
+        specs.insert(1, super::Served::when("validatePayment", &VALIDATE_UNSIGNED_SPEC));
         return super::Serves { picked_by: Some("call"), specs, pick: unsigned_validation_or_call };
     }
     super::Serves::by_param("call", specs)

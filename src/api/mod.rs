@@ -71,34 +71,62 @@ pub fn described() -> &'static [Described] {
 /// Which spec answers a request on a path; None when the path parameter names no operation.
 pub type Pick = fn(&HttpRequest, &Serves) -> Option<pipeline::Route>;
 
-/// The specs a path may answer with; where a path parameter picks one (`{rail}`, `{call}`),
-/// the value that picks it.
+/// The specs a path may answer with, and how a request picks one.
 #[derive(Clone)]
 pub struct Serves {
+    /// The path parameter that picks the spec (`{rail}`, `{call}`), if one does.
     pub picked_by: Option<&'static str>,
-    pub specs: Vec<(Option<&'static str>, &'static Spec)>,
+    pub specs: Vec<Served>,
     pub pick: Pick,
+}
+
+/// A country, and the currency an operation's amounts are in there.
+pub struct Country {
+    pub code: &'static str,
+    pub currency: &'static str,
+}
+
+pub const fn country(code: &'static str, currency: &'static str) -> Country {
+    Country { code, currency }
+}
+
+/// One spec a path may answer with.
+#[derive(Clone, Copy)]
+pub struct Served {
+    /// The value of `picked_by` that picks it; None where the request picks it another way.
+    pub picked_when: Option<&'static str>,
+    pub spec: &'static Spec,
+}
+
+impl Served {
+    pub fn when(value: &'static str, spec: &'static Spec) -> Self {
+        Self { picked_when: Some(value), spec }
+    }
+
+    pub fn unnamed(spec: &'static Spec) -> Self {
+        Self { picked_when: None, spec }
+    }
 }
 
 impl Serves {
     pub fn one(spec: &'static Spec) -> Self {
-        Self { picked_by: None, specs: vec![(None, spec)], pick: first }
+        Self { picked_by: None, specs: vec![Served::unnamed(spec)], pick: first }
     }
 
     /// The spec whose value the path parameter `picked_by` names (any case).
-    pub fn by_param(param: &'static str, specs: Vec<(Option<&'static str>, &'static Spec)>) -> Self {
+    pub fn by_param(param: &'static str, specs: Vec<Served>) -> Self {
         Self { picked_by: Some(param), specs, pick: by_param }
     }
 }
 
 fn first(_: &HttpRequest, serves: &Serves) -> Option<pipeline::Route> {
-    serves.specs.first().map(|(_, spec)| pipeline::Route::Fixed(spec))
+    serves.specs.first().map(|served| pipeline::Route::Fixed(served.spec))
 }
 
 fn by_param(req: &HttpRequest, serves: &Serves) -> Option<pipeline::Route> {
     let value = req.match_info().get(serves.picked_by?)?;
-    let found = serves.specs.iter().find(|(name, _)| name.is_some_and(|n| n.eq_ignore_ascii_case(value)));
-    found.map(|(_, spec)| pipeline::Route::Fixed(spec))
+    let found = serves.specs.iter().find(|s| s.picked_when.is_some_and(|n| n.eq_ignore_ascii_case(value)));
+    found.map(|served| pipeline::Route::Fixed(served.spec))
 }
 
 pub struct Described {
@@ -192,7 +220,7 @@ mod tests {
             (family.configure)(&mut routes);
             assert!(!routes.0.is_empty(), "a family mounts no path");
             for route in &routes.0 {
-                for (_, spec) in &route.serves.specs {
+                for spec in route.serves.specs.iter().map(|served| served.spec) {
                     assert!(
                         family.operations.iter().any(|op| op.id == spec.op.id),
                         "{} {} serves {}, which its family does not declare",

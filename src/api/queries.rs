@@ -73,17 +73,12 @@ pub(crate) static MERCHANTS_SPEC: Spec =
 pub(crate) static FOREX_SPEC: Spec =
     Spec { op: &FOREX_RATES, input: Input::Body, validate: validate_forex, execute: forex };
 
-/// A country with forex rates (reference §9.2), and the currency it quotes them in.
-struct ForexCountry {
-    country: &'static str,
-    currency: &'static str,
-}
-
-const FOREX_COUNTRIES: &[ForexCountry] = &[
-    ForexCountry { country: "KE", currency: "KES" },
-    ForexCountry { country: "TZ", currency: "TZS" },
-    ForexCountry { country: "UG", currency: "UGX" },
-    ForexCountry { country: "RW", currency: "RWF" },
+/// The countries with forex rates (reference §9.2), and the currency each quotes them in.
+const FOREX_COUNTRIES: &[super::Country] = &[
+    super::country("KE", "KES"),
+    super::country("TZ", "TZS"),
+    super::country("UG", "UGX"),
+    super::country("RW", "RWF"),
 ];
 
 fn validate_page(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
@@ -151,7 +146,7 @@ fn merchants(call: &mut Call) -> Outcome {
 
 fn validate_forex(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*input);
-    let countries: Vec<&str> = FOREX_COUNTRIES.iter().map(|c| c.country).collect();
+    let countries: Vec<&str> = FOREX_COUNTRIES.iter().map(|c| c.code).collect();
     check.one_of("countryCode", &countries);
     check.rule("currencyCode", is_currency, "must be a 3-letter currency code");
     if check.optional("toCurrency") {
@@ -189,7 +184,7 @@ fn forex(call: &mut Call) -> Outcome {
     let input = call.take_input();
     let query: ForexQuery = pipeline::typed(&input)?;
     let (country, from) = (query.country_code, query.currency_code);
-    let local = FOREX_COUNTRIES.iter().find(|c| c.country == country).map(|c| c.currency).unwrap_or_default();
+    let local = FOREX_COUNTRIES.iter().find(|c| c.code == country).map(|c| c.currency).unwrap_or_default();
     let to = query.to_currency.unwrap_or(local);
     let rate_of = |from: &str, to: &str| {
         rate(from, to)

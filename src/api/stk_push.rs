@@ -2,6 +2,7 @@
 //! `POST /v3-apis/payment-api/v3.0/stkussdpush/initiate`, acknowledged with code -1, the result
 //! delivered later to `payment.callBackUrl`.
 
+use super::{country, Country};
 use crate::catalogue::Family;
 use crate::envelope::Failure;
 use crate::fields::StringOrAbsent;
@@ -44,14 +45,20 @@ fn configure(routes: &mut super::Routes) {
 pub(crate) static SPEC: Spec = Spec { op: &STK_PUSH, input: Input::Body, validate, execute };
 
 /// Supported countries and their currency (seed 001, "Supported Countries & Currencies").
-pub const COUNTRIES: &[(&str, &str)] =
-    &[("KE", "KES"), ("UG", "UGX"), ("TZ", "TZS"), ("RW", "RWF"), ("SS", "USD"), ("DRC", "USD")];
+pub const COUNTRIES: &[Country] = &[
+    country("KE", "KES"),
+    country("UG", "UGX"),
+    country("TZ", "TZS"),
+    country("RW", "RWF"),
+    country("SS", "USD"),
+    country("DRC", "USD"),
+];
 
 pub const TELCOS: &[&str] = &["Equitel", "Safaricom"];
 
 /// The currency of a supported country.
 pub fn currency_of(country: &str) -> Option<&'static str> {
-    COUNTRIES.iter().find(|(c, _)| *c == country).map(|(_, currency)| *currency)
+    COUNTRIES.iter().find(|c| c.code == country).map(|c| c.currency)
 }
 
 /// The callback code table (seed 001, "Jenga Callback"): default message, and whether the
@@ -75,7 +82,7 @@ const CALLBACK_URL_FIELDS: &[&str] = &["payment.callBackUrl", "payment.callbackU
 
 fn validate(body: &mut Value, variants: &mut BTreeMap<String, String>) -> Result<(), String> {
     let mut check = Check::new(&*body);
-    let countries: Vec<&str> = COUNTRIES.iter().map(|(c, _)| *c).collect();
+    let countries: Vec<&str> = COUNTRIES.iter().map(|c| c.code).collect();
     let country = check.one_of("merchant.countryCode", &countries);
     check.string("merchant.accountNumber");
     check.string("merchant.name");

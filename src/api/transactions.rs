@@ -54,7 +54,7 @@ fn configure(routes: &mut super::Routes) {
         let serves = if path.contains("/transactions/details/") {
             super::Serves::one(&SPEC)
         } else {
-            let specs = vec![(None, &SPEC), (None, &SDK_UNSIGNED_SPEC)];
+            let specs = vec![super::Served::unnamed(&SPEC), super::Served::unnamed(&SDK_UNSIGNED_SPEC)];
             super::Serves { picked_by: None, specs, pick: signed_or_not }
         };
         routes.add(Generation::V3, Method::GET, &path, serves);
@@ -67,8 +67,8 @@ fn configure(routes: &mut super::Routes) {
 /// A signed call is verified; an unsigned one is answered as the SDKs expect.
 fn signed_or_not(req: &HttpRequest, serves: &super::Serves) -> Option<pipeline::Route> {
     let signed = req.headers().contains_key("signature");
-    let (_, spec) = if signed { serves.specs.first()? } else { serves.specs.last()? };
-    Some(pipeline::Route::Fixed(spec))
+    let served = if signed { serves.specs.first()? } else { serves.specs.last()? };
+    Some(pipeline::Route::Fixed(served.spec))
 }
 
 fn validate(input: &mut Value, _: &mut BTreeMap<String, String>) -> Result<(), String> {

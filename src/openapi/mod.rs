@@ -57,7 +57,7 @@ pub(crate) fn document(server: &str, admin_routes: &[AdminPath]) -> Value {
 /// The specs a route serves, their operations (without repeats) and whether every one is signed.
 fn operations(route: &Described) -> Vec<&'static Operation> {
     let mut ops: Vec<&'static Operation> = Vec::new();
-    for (_, spec) in &route.serves.specs {
+    for spec in route.serves.specs.iter().map(|served| served.spec) {
         if !ops.iter().any(|op| op.id == spec.op.id && op.signature.len() == spec.op.signature.len()) {
             ops.push(spec.op);
         }
@@ -70,7 +70,7 @@ fn operation(route: &Described, all: &[Described]) -> Value {
     let ops = operations(route);
     let signed = ops.iter().any(|op| !op.signature.is_empty());
     let always_signed = ops.iter().all(|op| !op.signature.is_empty());
-    let specs: Vec<&'static Spec> = route.serves.specs.iter().map(|(_, spec)| *spec).collect();
+    let specs: Vec<&'static Spec> = route.serves.specs.iter().map(|served| served.spec).collect();
     let json_body = specs.iter().any(|spec| spec.json_body());
 
     let mut description = Vec::new();
@@ -82,7 +82,7 @@ fn operation(route: &Described, all: &[Described]) -> Value {
             .serves
             .specs
             .iter()
-            .map(|(value, spec)| format!("`{}` — {} (`{}`)", value.unwrap_or_default(), spec.op.title, spec.op.id))
+            .map(|s| format!("`{}` — {} (`{}`)", s.picked_when.unwrap_or_default(), s.spec.op.title, s.spec.op.id))
             .collect();
         description.push(format!("`{{{param}}}` picks the operation:\n\n- {}", picks.join("\n- ")));
     } else if ops.len() > 1 {
@@ -111,7 +111,7 @@ fn operation(route: &Described, all: &[Described]) -> Value {
         }
     }
     if let Some(param) = route.serves.picked_by {
-        let mut values: Vec<&str> = route.serves.specs.iter().filter_map(|(value, _)| *value).collect();
+        let mut values: Vec<&str> = route.serves.specs.iter().filter_map(|served| served.picked_when).collect();
         values.dedup();
         parameters
             .push(json!({"name": param, "in": "path", "required": true, "schema": {"type": "string", "enum": values}}));

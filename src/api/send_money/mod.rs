@@ -199,7 +199,7 @@ fn configure(routes: &mut super::Routes) {
     // v2 posts every rail to one path; `transfer.type` (and, for PesaLink, `destination.type`)
     // picks it.
     for path in super::v2_paths("transaction", "remittance") {
-        let specs = SPECS.iter().map(|spec| (None, spec)).collect();
+        let specs = SPECS.iter().map(super::Served::unnamed).collect();
         routes.add(
             Generation::V2,
             Method::POST,
@@ -212,9 +212,14 @@ fn configure(routes: &mut super::Routes) {
 /// What `{rail}` picks on the v3 paths.
 fn serves(imt: bool) -> super::Serves {
     let specs = if imt {
-        IMT.iter().zip(IMT_SPECS).map(|(imt, spec)| (Some(imt.domestic().path), spec)).collect()
+        IMT.iter().zip(IMT_SPECS).map(|(imt, spec)| super::Served::when(imt.domestic().path, spec)).collect()
     } else {
-        RAILS.iter().zip(SPECS).filter(|(rail, _)| rail.v3).map(|(rail, spec)| (Some(rail.path), spec)).collect()
+        RAILS
+            .iter()
+            .zip(SPECS)
+            .filter(|(rail, _)| rail.v3)
+            .map(|(rail, spec)| super::Served::when(rail.path, spec))
+            .collect()
     };
     super::Serves { picked_by: Some("rail"), specs, pick: by_rail }
 }
