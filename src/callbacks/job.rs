@@ -93,13 +93,17 @@ pub(crate) struct Job {
     pub(super) basic_auth: Option<Box<(String, String)>>,
 }
 
-/// The queue limit a dropped job met, named as the configuration names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The queue limit a dropped job met, written as the configuration names it (`name`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum QueueLimit {
-    #[serde(rename = "callbacks.queue_limit")]
     PerMerchant,
-    #[serde(rename = "callbacks.total_queue_limit")]
     Total,
+}
+
+impl Serialize for QueueLimit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
 }
 
 impl QueueLimit {
