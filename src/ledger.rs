@@ -40,7 +40,7 @@ struct Books {
     /// Credits that land at a future sandbox time (a collection settles when its callback says
     /// so), per merchant (each may have its own clock), ordered by that time, so settling takes
     /// only what is due from the front.
-    scheduled: HashMap<String, VecDeque<Scheduled>>,
+    scheduled: HashMap<CompactString, VecDeque<Scheduled>>,
     /// The sum of each account's scheduled credits: room is kept for them, so no credit that
     /// lands later can take a balance past the maximum.
     pending: HashMap<Key, Cents>,
@@ -258,7 +258,7 @@ impl Ledger {
         scheduled.sort_by_key(|s| s.at_ms);
         books.scheduled.clear();
         for credit in scheduled {
-            books.scheduled.entry(credit.key.0.to_string()).or_default().push_back(credit);
+            books.scheduled.entry(credit.key.0.clone()).or_default().push_back(credit);
         }
         books.pending = pending;
         Ok(())
@@ -337,7 +337,7 @@ impl Ledger {
         books.balances.insert(key.clone(), balance);
         let pending = books.pending.entry(key.clone()).or_default();
         *pending = pending.checked_add(amount).expect("room_for checked the sum");
-        let scheduled = books.scheduled.entry(merchant.code.clone()).or_default();
+        let scheduled = books.scheduled.entry(merchant.code.as_str().into()).or_default();
         // Credits mostly arrive in time order: most go straight to the end.
         let position = match scheduled.back() {
             Some(last) if last.at_ms > at_ms => scheduled.partition_point(|s| s.at_ms <= at_ms),
