@@ -234,6 +234,20 @@ pub fn generate_pair() -> Result<(String, String), String> {
     Ok((private, public))
 }
 
+/// The process's generated token key, PKCS#8 PEM; the first caller generates it, any other
+/// waits for that.
+fn generated_pem() -> &'static str {
+    static PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        use aws_lc_rs::encoding::AsDer;
+        let pair =
+            aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).expect("RSA-2048 generation succeeds");
+        let der: aws_lc_rs::encoding::Pkcs8V1Der = pair.as_der().expect("a generated key serialises");
+        let key = RsaPrivateKey::from_pkcs8_der(der.as_ref()).expect("a generated key reads back");
+        key.to_pkcs8_pem(LineEnding::LF).expect("a generated key serialises").to_string()
+    })
+}
+
 /// The sandbox's own key: signs v3 access tokens (RS512) and, when enabled, callbacks.
 pub struct IssuerKey {
     pair: rs::RsaKeyPair,
@@ -253,18 +267,19 @@ impl IssuerKey {
     }
 
     /// A key made for this process: generated once (RSA-2048), then the same for every
-    /// sandbox the process builds, so the test suite pays for it once.
+    /// sandbox the process builds, so the test suite pays for it once. Waits for a generation
+    /// `generate_in_background` started.
     pub fn generated() -> Self {
-        static PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let pem = PEM.get_or_init(|| {
-            use aws_lc_rs::encoding::AsDer;
-            let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-                .expect("RSA-2048 generation succeeds");
-            let der: aws_lc_rs::encoding::Pkcs8V1Der = pair.as_der().expect("a generated key serialises");
-            let key = RsaPrivateKey::from_pkcs8_der(der.as_ref()).expect("a generated key reads back");
-            key.to_pkcs8_pem(LineEnding::LF).expect("a generated key serialises").to_string()
+        Self::from_pem(generated_pem()).expect("a generated key reads back")
+    }
+
+    /// Starts generating the process's key on a thread of its own: an RSA-2048 key takes 20 to
+    /// 150 ms to find, which the server's first answers need not wait for.
+    pub fn generate_in_background() {
+        static STARTED: std::sync::Once = std::sync::Once::new();
+        STARTED.call_once(|| {
+            std::thread::spawn(generated_pem);
         });
-        Self::from_pem(pem).expect("a generated key reads back")
     }
 
     fn sign_with(&self, alg: &'static dyn rs::RsaEncoding, message: &[u8]) -> Vec<u8> {

@@ -64,10 +64,7 @@ impl AppState {
             load::load(&settings.scenarios, settings.local_scenarios, operations).map_err(BuildError::Scenarios)?;
         let clocks = Arc::new(Clocks::default());
         let ids = Arc::new(Ids::new(settings.seed));
-        let issuer = match settings.token_key_text()? {
-            Some(pem) => IssuerKey::from_pem(&pem)?,
-            None => IssuerKey::generated(),
-        };
+        let issuer = settings.token_key_text()?.map(|pem| IssuerKey::from_pem(&pem)).transpose()?;
         let merchants = Arc::new(Merchants::default());
         merchants.insert(Merchant {
             code: merchant::DEFAULT_CODE.into(),

@@ -55,7 +55,9 @@ pub(crate) enum TokenError {
 }
 
 pub(crate) struct Tokens {
-    issuer: RwLock<std::sync::Arc<IssuerKey>>,
+    /// None until a token needs the key: then the process's generated key, which building the
+    /// sandbox started to generate (`IssuerKey::generate_in_background`).
+    issuer: RwLock<Option<std::sync::Arc<IssuerKey>>>,
     ttl_ms: i64,
     /// Bounded by count, not by expiry: a client that signs in before every call (as many load
     /// tests do) issues a million tokens well within one lifetime.
@@ -63,9 +65,13 @@ pub(crate) struct Tokens {
 }
 
 impl Tokens {
-    pub(crate) fn new(issuer: IssuerKey, ttl_secs: u64, limit: usize) -> Self {
+    /// Signing with `issuer`, or without one with the process's generated key.
+    pub(crate) fn new(issuer: Option<IssuerKey>, ttl_secs: u64, limit: usize) -> Self {
+        if issuer.is_none() {
+            IssuerKey::generate_in_background();
+        }
         Self {
-            issuer: RwLock::new(std::sync::Arc::new(issuer)),
+            issuer: RwLock::new(issuer.map(std::sync::Arc::new)),
             ttl_ms: ttl_secs as i64 * 1000,
             live: RwLock::new(Recent::new(limit)),
         }
@@ -73,16 +79,20 @@ impl Tokens {
 
     /// Another set of tokens signed with the same key (proxy mode's shadow state).
     pub(crate) fn sharing_issuer(&self, limit: usize) -> Self {
-        Self { issuer: RwLock::new(self.issuer()), ttl_ms: self.ttl_ms, live: RwLock::new(Recent::new(limit)) }
+        Self { issuer: RwLock::new(Some(self.issuer())), ttl_ms: self.ttl_ms, live: RwLock::new(Recent::new(limit)) }
     }
 
     pub(crate) fn issuer(&self) -> std::sync::Arc<IssuerKey> {
-        self.issuer.read().clone()
+        if let Some(key) = self.issuer.read().as_ref() {
+            return key.clone();
+        }
+        let generated = std::sync::Arc::new(IssuerKey::generated());
+        self.issuer.write().get_or_insert(generated).clone()
     }
 
     /// Signs from now on with `issuer` (the key a state file kept), so earlier tokens still verify.
     pub(crate) fn set_issuer(&self, issuer: IssuerKey) {
-        *self.issuer.write() = std::sync::Arc::new(issuer);
+        *self.issuer.write() = Some(std::sync::Arc::new(issuer));
     }
 
     pub(crate) fn issue_v3(&self, merchant: &str, credentials: u64, now_ms: i64, ids: &Series) -> Issued {
@@ -187,7 +197,7 @@ mod tests {
     use crate::ids::Ids;
 
     fn tokens() -> Tokens {
-        Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900, 100)
+        Tokens::new(Some(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap()), 900, 100)
     }
 
     #[test]
@@ -221,7 +231,7 @@ mod tests {
 
     #[test]
     fn past_the_limit_the_oldest_v2_token_is_forgotten_and_an_old_v3_token_still_verifies() {
-        let tokens = Tokens::new(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap(), 900, 2);
+        let tokens = Tokens::new(Some(IssuerKey::from_pem(fixtures::ISSUER_PRIVATE_PEM).unwrap()), 900, 2);
         let ids = Ids::new(1).of("1234");
         let now = 1_700_000_000_000;
         let (v2, _) = tokens.issue_v2("1234", 7, now, 3600, &ids);
