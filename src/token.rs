@@ -79,7 +79,9 @@ impl Tokens {
 
     /// Another set of tokens signed with the same key (proxy mode's shadow state).
     pub(crate) fn sharing_issuer(&self, limit: usize) -> Self {
-        Self { issuer: RwLock::new(Some(self.issuer())), ttl_ms: self.ttl_ms, live: RwLock::new(Recent::new(limit)) }
+        // Not yet generated: both wait for the same process key, whichever needs it first.
+        let issuer = self.issuer.read().clone();
+        Self { issuer: RwLock::new(issuer), ttl_ms: self.ttl_ms, live: RwLock::new(Recent::new(limit)) }
     }
 
     pub(crate) fn issuer(&self) -> std::sync::Arc<IssuerKey> {
