@@ -198,6 +198,11 @@ impl Clocks {
         self.changed.notify_waiters();
     }
 
+    /// The offset from wall time of each merchant's own clock, by merchant code.
+    pub fn own_offsets(&self) -> std::collections::BTreeMap<String, i64> {
+        self.own.read().iter().map(|(code, clock)| (code.clone(), clock.offset_ms())).collect()
+    }
+
     /// Notified whenever any clock is set, advanced or reset.
     pub fn changes(&self) -> &Notify {
         &self.changed

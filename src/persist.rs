@@ -1,5 +1,5 @@
 //! `--state FILE`: the sandbox's state across restarts. Merchants, balances and statement lines,
-//! scheduled credits, transactions, used references, v2 tokens, the clock offset and callbacks
+//! scheduled credits, transactions, used references, v2 tokens, the clock offsets (shared and each merchant's own) and callbacks
 //! still to be sent (with their fault modes) are written as one JSON document, atomically
 //! (a new file readable by the owner only, then rename), periodically and at shutdown, and read back at start. The
 //! journal and the sink are logs and start empty. A file that cannot be read as this format and
@@ -28,6 +28,10 @@ struct Snapshot {
     version: u32,
     saved_at: String,
     clock_offset_ms: i64,
+    /// Merchants with a clock of their own (`?merchant=` on the clock API): its offset. Their
+    /// scheduled credits, callbacks and tokens are timed on it. Absent from older files.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    merchant_clock_offsets_ms: BTreeMap<String, i64>,
     merchants: Vec<MerchantRecord>,
     references: BTreeMap<String, Vec<String>>,
     ledger: LedgerSnapshot,
@@ -139,6 +143,12 @@ fn apply(state: &AppState, snapshot: Snapshot) -> Result<(), String> {
         .clocks
         .advance(None, snapshot.clock_offset_ms.saturating_sub(shared.offset_ms()))
         .map_err(|_| format!("clockOffsetMs {} is past the latest sandbox time", snapshot.clock_offset_ms))?;
+    for (code, offset) in &snapshot.merchant_clock_offsets_ms {
+        let moved = offset.saturating_sub(state.clocks.of(code).offset_ms());
+        state.clocks.advance(Some(code), moved).map_err(|_| {
+            format!("merchantClockOffsetsMs: merchant {code}'s {offset} is past the latest sandbox time")
+        })?;
+    }
     for record in &snapshot.merchants {
         for account in &record.accounts {
             account.check().map_err(|e| format!("merchant {}: {e}", record.code))?;
@@ -227,6 +237,7 @@ pub fn save(state: &AppState, path: &Path) -> Result<(), StateError> {
         version: VERSION,
         saved_at: crate::clock::iso_ms(shared.now()),
         clock_offset_ms: shared.offset_ms(),
+        merchant_clock_offsets_ms: state.clocks.own_offsets(),
         merchants: state
             .merchants
             .all()

@@ -165,7 +165,16 @@ async fn state_survives_a_graceful_restart() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
+    let two_days = first
+        .client
+        .post(format!("{}/__sandbox/clock/advance?merchant=5555555555", first.address))
+        .json(&serde_json::json!({"seconds": 172800}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(two_days.status(), 200);
     let clock_before = first.admin_get("clock").await;
+    let merchant_clock_before = first.admin_get("clock?merchant=5555555555").await;
     first.stop().await;
     // Act
     let second = Stateful::start(&dir, &[]);
@@ -178,6 +187,12 @@ async fn state_survives_a_graceful_restart() {
     assert!(merchants.to_string().contains("5555555555"), "{merchants}");
     let clock_after = second.admin_get("clock").await;
     assert!(clock_after["offsetMs"].as_i64() >= clock_before["offsetMs"].as_i64(), "{clock_before} {clock_after}");
+    let merchant_clock_after = second.admin_get("clock?merchant=5555555555").await;
+    assert_eq!(
+        merchant_clock_after["offsetMs"], merchant_clock_before["offsetMs"],
+        "the merchant's own clock survived: {merchant_clock_before} {merchant_clock_after}"
+    );
+    assert!(merchant_clock_after["offsetMs"].as_i64().unwrap() >= 172_800_000, "{merchant_clock_after}");
     let (status, _) = second.transaction_details("700000000001").await;
     assert_eq!(status, 200, "the transaction survived");
     second.stop().await;
