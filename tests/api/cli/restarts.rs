@@ -100,6 +100,19 @@ impl Stateful {
         assert_eq!(response.status(), 200, "{reference}");
     }
 
+    /// `POST /__sandbox/clock/advance` by `seconds`, for every merchant or `?merchant=CODE`.
+    async fn advance_clock(&self, merchant: Option<&str>, seconds: i64) {
+        let query = merchant.map(|code| format!("?merchant={code}")).unwrap_or_default();
+        let response = self
+            .client
+            .post(format!("{}/__sandbox/clock/advance{query}", self.address))
+            .json(&serde_json::json!({ "seconds": seconds }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "advance by {seconds} s");
+    }
+
     /// `GET /__sandbox/PATH`, as JSON.
     async fn admin_get(&self, path: &str) -> Value {
         self.client.get(format!("{}/__sandbox/{path}", self.address)).send().await.unwrap().json().await.unwrap()
@@ -150,13 +163,7 @@ async fn state_survives_a_graceful_restart() {
     let first = Stateful::start(&dir, &[]);
     let (status, _) = first.transfer("700000000001").await;
     assert_eq!(status, 200);
-    first
-        .client
-        .post(format!("{}/__sandbox/clock/advance", first.address))
-        .json(&serde_json::json!({"seconds": 3600}))
-        .send()
-        .await
-        .unwrap();
+    first.advance_clock(None, 3600).await;
     let created = first
         .client
         .put(format!("{}/__sandbox/merchants/5555555555", first.address))
@@ -165,14 +172,7 @@ async fn state_survives_a_graceful_restart() {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    let two_days = first
-        .client
-        .post(format!("{}/__sandbox/clock/advance?merchant=5555555555", first.address))
-        .json(&serde_json::json!({"seconds": 172800}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(two_days.status(), 200);
+    first.advance_clock(Some("5555555555"), 172_800).await;
     let clock_before = first.admin_get("clock").await;
     let merchant_clock_before = first.admin_get("clock?merchant=5555555555").await;
     first.stop().await;
@@ -231,13 +231,7 @@ async fn queued_callbacks_keep_their_fault_modes_across_a_kill_9() {
     std::fs::remove_file(scenarios).unwrap();
     // Act
     let second = Stateful::start(&dir, &[]);
-    second
-        .client
-        .post(format!("{}/__sandbox/clock/advance", second.address))
-        .json(&serde_json::json!({"seconds": 600}))
-        .send()
-        .await
-        .unwrap();
+    second.advance_clock(None, 600).await;
     // Assert: 1 cut-short body, and both steps of the duplicated sequence twice.
     let bodies: Vec<String> = wait_until(WAIT, || async {
         let received = receiver.received_requests().await.unwrap_or_default();
