@@ -59,6 +59,8 @@ impl Application {
                 tracing::info!(path = %path.display(), "state loaded");
             }
         }
+        // After the state file, which brings the key its tokens were signed with.
+        state.tokens.prepare_key();
         let address = state.settings.bind_address().map_err(BuildError::from)?;
         let listener =
             TcpListener::bind(address).map_err(|source| StartupError::Bind { bind: bind.clone(), source })?;

@@ -55,8 +55,8 @@ pub(crate) enum TokenError {
 }
 
 pub(crate) struct Tokens {
-    /// None until a token needs the key: then the process's generated key, which building the
-    /// sandbox started to generate (`IssuerKey::generate_in_background`).
+    /// None until a token needs the key: then the process's generated key, which starting the
+    /// server began to generate (`prepare_key`).
     issuer: RwLock<Option<std::sync::Arc<IssuerKey>>>,
     ttl_ms: i64,
     /// Bounded by count, not by expiry: a client that signs in before every call (as many load
@@ -67,9 +67,6 @@ pub(crate) struct Tokens {
 impl Tokens {
     /// Signing with `issuer`, or without one with the process's generated key.
     pub(crate) fn new(issuer: Option<IssuerKey>, ttl_secs: u64, limit: usize) -> Self {
-        if issuer.is_none() {
-            IssuerKey::generate_in_background();
-        }
         Self {
             issuer: RwLock::new(issuer.map(std::sync::Arc::new)),
             ttl_ms: ttl_secs as i64 * 1000,
@@ -82,6 +79,14 @@ impl Tokens {
         // Not yet generated: both wait for the same process key, whichever needs it first.
         let issuer = self.issuer.read().clone();
         Self { issuer: RwLock::new(issuer), ttl_ms: self.ttl_ms, live: RwLock::new(Recent::new(limit)) }
+    }
+
+    /// Starts generating the process's key when no key was given or loaded, so that the first
+    /// token finds it ready.
+    pub(crate) fn prepare_key(&self) {
+        if self.issuer.read().is_none() {
+            IssuerKey::generate_in_background();
+        }
     }
 
     pub(crate) fn issuer(&self) -> std::sync::Arc<IssuerKey> {
