@@ -359,6 +359,12 @@ JSON
   }
   wm_cpu_ratio=$(cpu_ratio "$R_wiremock") wm_fastest_cpu_ratio=$(cpu_ratio "$R_wmfastest")
   echo "  server CPU per request, sandbox signed push / WireMock static answer: $wm_cpu_ratio (journal off), $wm_fastest_cpu_ratio (fastest)"
+  # What the CPU target (0.6 times WireMock's answer) leaves for the sandbox's own work once the
+  # body is parsed and its signature verified, as the verify-only endpoint measures that.
+  budget() {
+    awk -v w="$(cpu_us "$1")" -v v="$(cpu_us "$R_verifyonly")" 'BEGIN {if (w > 0 && v > 0) printf "%.1f", 0.6 * w - v; else printf "-"}'
+  }
+  echo "  0.6 x WireMock's CPU per answer, less parse-and-verify: $(budget "$R_wiremock") µs (journal off), $(budget "$R_wmfastest") µs (fastest) for the rest of a push"
 fi
 
 # Fixed rates: each on a fresh sandbox warmed like the first, so every rate starts from the same
