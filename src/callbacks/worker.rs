@@ -152,23 +152,23 @@ impl Callbacks {
         let retry_in = (verdict == Verdict::Retry).then(|| self.retry_wait_ms(made, retry_after_ms)).flatten();
         let finished = if verdict == Verdict::Delivered {
             Metrics::count(&self.metrics.callbacks_delivered);
-            let (reference, url) = (&job.reference, url_for_logs(&job.url));
-            let status = status.unwrap_or_default();
-            tracing::info!(%reference, job = id, %url, attempt = number, status, latency_ms, "callback delivered");
+            let (reference, status) = (&job.reference, status.unwrap_or_default());
+            // The URL is cleaned for the log only when the line is written: it is parsed to do so.
+            tracing::info!(%reference, job = id, url = %url_for_logs(&job.url), attempt = number, status, latency_ms, "callback delivered");
             JobState::Delivered
         } else if let Some(wait) = retry_in {
             Metrics::count(&self.metrics.callbacks_retried);
-            let (reference, url, merchant) = (job.reference.clone(), url_for_logs(&job.url), job.merchant.clone());
+            let (reference, url, merchant) = (job.reference.clone(), job.url.clone(), job.merchant.clone());
             store.schedule(id, later(self.clocks.now_ms_of(&merchant), wait));
             self.wake_if_sooner(&store, &merchant);
             drop(store);
             let failure = failure.unwrap_or_default();
-            tracing::warn!(%reference, job = id, %url, attempt = number, retry_in_ms = wait, "callback attempt failed: {failure}");
+            tracing::warn!(%reference, job = id, url = %url_for_logs(&url), attempt = number, retry_in_ms = wait, "callback attempt failed: {failure}");
             return;
         } else {
             Metrics::count(&self.metrics.callbacks_failed);
-            let (reference, url, failure) = (&job.reference, url_for_logs(&job.url), failure.unwrap_or_default());
-            tracing::warn!(%reference, job = id, %url, attempts = number, "callback given up: {failure}");
+            let (reference, failure) = (&job.reference, failure.unwrap_or_default());
+            tracing::warn!(%reference, job = id, url = %url_for_logs(&job.url), attempts = number, "callback given up: {failure}");
             JobState::Failed
         };
         let merchant = job.merchant.clone();
