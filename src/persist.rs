@@ -1,10 +1,9 @@
 //! `--state FILE`: the sandbox's state across restarts. Merchants, balances and statement lines,
 //! scheduled credits, transactions, used references, v2 tokens, the clock offsets (the shared
 //! clock's and each merchant's own) and callbacks still to be sent (with their fault modes) are
-//! written as one JSON document, atomically
-//! (a new file readable by the owner only, then rename), periodically and at shutdown, and read back at start. The
-//! journal and the sink are logs and start empty. A file that cannot be read as this format and
-//! version is refused, never replaced.
+//! written as one JSON document, atomically (a new file readable by the owner only, then rename),
+//! periodically and at shutdown, and read back at start. The journal and the sink are logs and
+//! start empty. A file that cannot be read as this format and version is refused, never replaced.
 
 use crate::callbacks::QueuedPlan;
 use crate::crypto::PublicKey;
