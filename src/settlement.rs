@@ -12,6 +12,7 @@ use crate::pipeline::Call;
 use crate::scenario::CallbackStep;
 use crate::state::AppState;
 use crate::transactions::{self, Transaction};
+use compact_str::CompactString;
 use serde_json::{json, Value};
 
 /// The codes an operation's documentation gives the ledger's refusals of a debit.
@@ -110,13 +111,13 @@ pub(crate) fn schedule_callbacks(
     }];
     let effect = call.decision.effect.clone();
     let steps = effect.as_ref().and_then(|e| e.callbacks.as_deref()).unwrap_or(&default_steps);
-    let merchant = call.merchant().code.clone();
+    let merchant: CompactString = call.merchant().code.as_str().into();
     let ipn = if pending.ipn { call.merchant().ipn.clone() } else { None };
     let plan = Plan {
         merchant: merchant.clone(),
         operation: call.op.id.into(),
-        reference: pending.reference.clone(),
-        scenario: call.decision.name.clone(),
+        reference: pending.reference.as_str().into(),
+        scenario: call.decision.name.as_str().into(),
         url: pending.url,
         basic_auth: ipn.as_ref().map(|i| (i.username.clone(), i.password.clone())),
         steps: steps.iter().map(|s| Step { after_ms: s.after_ms, body: body(call, s) }).collect(),
@@ -138,7 +139,7 @@ pub(crate) fn schedule_callbacks(
         on_success(call, succeeded.at_ms)?;
     }
     call.state.transactions.record(Transaction {
-        merchant: merchant.into(),
+        merchant,
         reference: pending.reference.into(),
         service_name: pending.service_name,
         amount: pending.amount,
@@ -211,10 +212,10 @@ pub(crate) fn alert_for(state: &AppState, merchant: &Merchant, scenario: &str, m
     });
     let delay = (movement.at_ms - state.clocks.now_ms_of(&merchant.code)).max(0) as u64;
     let plan = Plan {
-        merchant: merchant.code.clone(),
+        merchant: merchant.code.as_str().into(),
         operation: "account_alert".into(),
-        reference: movement.reference.to_string(),
-        scenario: scenario.to_string(),
+        reference: movement.reference.into(),
+        scenario: scenario.into(),
         url: alerts.url.clone(),
         basic_auth: Some((alerts.username.clone(), alerts.password.clone())),
         steps: vec![Step { after_ms: Some(delay), body }],

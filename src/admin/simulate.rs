@@ -94,9 +94,9 @@ pub(super) async fn payment(state: web::Data<AppState>, Body(raw): Body) -> Answ
     if let Some((ipn, url)) = merchant.ipn.as_ref().and_then(|ipn| Some((ipn, ipn.url.clone()?))) {
         let body = ipn_body(&request, &receipt, cents, now);
         callbacks.extend(state.callbacks.enqueue(Plan {
-            merchant: merchant.code.clone(),
+            merchant: merchant.code.as_str().into(),
             operation: "inbound_payment".into(),
-            reference: request.reference.clone(),
+            reference: request.reference.as_str().into(),
             scenario: "default".into(),
             url,
             basic_auth: Some((ipn.username.clone(), ipn.password.clone())),

@@ -231,10 +231,10 @@ impl Callbacks {
         let step = &plan.steps[index];
         let job = Job {
             id: id.clone(),
-            merchant: plan.merchant.as_str().into(),
-            operation: plan.operation.as_str().into(),
-            reference: plan.reference.as_str().into(),
-            scenario: plan.scenario.as_str().into(),
+            merchant: plan.merchant.clone(),
+            operation: plan.operation.clone(),
+            reference: plan.reference.clone(),
+            scenario: plan.scenario.clone(),
             url: store.shared_url(&plan.url),
             step: count(index + 1),
             steps: count(plan.steps.len()),

@@ -108,10 +108,10 @@ impl Callbacks {
     pub(crate) fn restore(&self, plans: Vec<QueuedPlan>) {
         for saved in plans {
             let plan = Plan {
-                merchant: saved.merchant,
-                operation: saved.operation,
-                reference: saved.reference,
-                scenario: saved.scenario,
+                merchant: saved.merchant.into(),
+                operation: saved.operation.into(),
+                reference: saved.reference.into(),
+                scenario: saved.scenario.into(),
                 url: saved.url,
                 basic_auth: saved.basic_auth,
                 steps: saved.steps.into_iter().map(|s| Step { after_ms: s.after_ms, body: s.body }).collect(),
